@@ -1,0 +1,5 @@
+import sys
+
+from zenthermo.cli import main
+
+sys.exit(main())

@@ -1,0 +1,73 @@
+"""The ``zenthermo`` command: a thin layer that parses arguments and calls the library.
+
+Each sub-command lives in its own module exposing ``register(subparsers)``; the parser it
+adds sets ``handler=callable(args, progress) -> int``. Errors from bad input are printed in
+one or two lines (a traceback only with ``--debug``) and give a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from zenthermo.errors import ZenthermoError
+from zenthermo.progress import SILENT, RichProgress
+
+#: Sub-command modules, in the order they appear in ``zenthermo --help``.
+COMMAND_MODULES = (
+    "zenthermo.cli.run",
+    "zenthermo.cli.ingest",
+    "zenthermo.cli.inspect",
+    "zenthermo.cli.analyze",
+    "zenthermo.cli.fit",
+    "zenthermo.cli.calphad",
+)
+
+EXIT_INPUT_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from zenthermo import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="zenthermo",
+        description="Helmholtz energy landscapes F(V,T) from first-principles configurations.",
+    )
+    parser.add_argument("--version", action="version", version=f"zenthermo {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--quiet", action="store_true", help="show no progress")
+    common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:  # a command not yet installed in this build
+            if error.name != module_name:
+                raise
+            continue
+        module.register(subparsers, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``zenthermo`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    progress = SILENT if args.quiet else RichProgress()
+    try:
+        return int(args.handler(args, progress) or 0)
+    except ZenthermoError as error:
+        if args.debug:
+            raise
+        print(f"zenthermo: error: {error}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except KeyboardInterrupt:
+        print("zenthermo: interrupted; no partial output was kept", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
