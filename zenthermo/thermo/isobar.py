@@ -1,0 +1,310 @@
+"""Isobars: the equilibrium volume V(T, P) and what follows from it, on any Landscape.
+
+The equilibrium volume at pressure P and temperature T is the *global* minimum of the
+Gibbs energy G(V) = F(V, T) + P V over the landscape's volume domain. The search is
+vectorised over all temperatures:
+
+1. ``F_V`` is evaluated on a fine volume grid for every temperature at once (one
+   ``derivatives`` call on an (nV, nT) grid, in chunks of temperatures for large grids).
+   Every sign change of ``g = F_V + P`` from negative to positive between two grid volumes
+   brackets one local minimum of G; a positive ``g`` at the smallest volume (negative at the
+   largest) makes that edge of the domain a boundary minimum.
+2. All brackets of all temperatures are polished together with a safeguarded Newton
+   iteration on ``g = 0`` using ``F_VV`` (a bisection step whenever Newton would leave the
+   bracket or ``F_VV <= 0``).
+3. Per temperature the candidate with the lowest G is the equilibrium; the lowest of the
+   other *interior* local minima is the metastable branch.
+
+Properties then come from the analytic derivatives at the equilibrium volume; no finite
+differences, so no temperature point is lost:
+S = -F_T, H = G + T S, C_V = -T F_TT, B_T = V F_VV, alpha = -F_VT / (V F_VV) (volumetric),
+C_P = T (-F_TT + F_VT^2 / F_VV).
+
+Extrapolation policy: where the global minimum sits at an edge of the volume domain the
+point is kept and flagged (``Isobar.extrapolated``): the true minimum may lie outside the
+data. If *every* temperature is extrapolated, the pressure is outside what the data can
+describe and :class:`~zenthermo.errors.DomainError` is raised.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from zenthermo.errors import DomainError
+from zenthermo.landscape.base import Landscape
+from zenthermo.thermo.results import Isobar, MetastableBranch
+from zenthermo.units import ev_per_a3_to_gpa, gpa_to_ev_per_a3
+
+__all__ = ["DEFAULT_VOLUME_GRID", "compute_isobar", "validate_temperatures"]
+
+#: Default number of volumes on which G(V) is scanned for minima.
+DEFAULT_VOLUME_GRID = 801
+#: Largest number of (V, T) points evaluated in one ``derivatives`` call.
+MAX_POINTS_PER_CALL = 400_000
+#: A minimum closer than this fraction of the domain width to an edge counts as at the edge.
+EDGE_TOLERANCE = 1e-7
+#: Temperatures may exceed the temperature domain by this much (K) for round-off.
+TEMPERATURE_TOLERANCE_K = 1e-9
+
+_NEWTON_ITERATIONS = 60
+
+
+def validate_temperatures(landscape: Landscape, T_K: ArrayLike) -> np.ndarray:
+    """Check a temperature array against a landscape's temperature domain.
+
+    Parameters
+    ----------
+    landscape : Landscape
+    T_K : array_like, shape (nT,)
+        Temperatures, K: finite, strictly ascending, inside ``landscape.temperature_domain``.
+
+    Returns
+    -------
+    ndarray, shape (nT,), float64
+
+    Raises
+    ------
+    DomainError
+        Empty, non-finite, not ascending, or outside the temperature domain.
+    """
+    T = np.atleast_1d(np.asarray(T_K, dtype=np.float64))
+    if T.ndim != 1:
+        raise DomainError(f"temperatures must be a 1-D array, got shape {T.shape}")
+    if T.size == 0:
+        raise DomainError("no temperatures given", hint="pass at least one temperature in K")
+    if not np.all(np.isfinite(T)):
+        raise DomainError(f"temperatures contain NaN or infinity ({int(np.sum(~np.isfinite(T)))} "
+                          "values)", hint="pass finite temperatures in K")
+    if T.size > 1 and not np.all(np.diff(T) > 0):
+        raise DomainError("temperatures must be strictly ascending",
+                          hint="sort them and remove duplicates")
+    t_low, t_high = (float(t) for t in landscape.temperature_domain)
+    if T[0] < t_low - TEMPERATURE_TOLERANCE_K or T[-1] > t_high + TEMPERATURE_TOLERANCE_K:
+        raise DomainError(
+            f"temperatures {T[0]:g}..{T[-1]:g} K leave the landscape's temperature domain "
+            f"{t_low:g}..{t_high:g} K",
+            hint=f"choose temperatures between {t_low:g} and {t_high:g} K",
+        )
+    return np.clip(T, t_low, t_high)
+
+
+def compute_isobar(
+    landscape: Landscape,
+    P_GPa: float,
+    T_K: ArrayLike,
+    n_volume_grid: int = DEFAULT_VOLUME_GRID,
+) -> Isobar:
+    """Equilibrium properties along the isobar ``P_GPa`` at the temperatures ``T_K``.
+
+    Parameters
+    ----------
+    landscape : Landscape
+        Any F(V,T) landscape (only the protocol is used).
+    P_GPa : float
+        Pressure, GPa; negative pressures (tension) are allowed.
+    T_K : array_like, shape (nT,)
+        Temperatures, K, strictly ascending, inside the landscape's temperature domain.
+    n_volume_grid : int
+        Number of volumes on which G(V) is scanned for its minima (at least 3).
+
+    Returns
+    -------
+    Isobar
+        Arrays of shape (nT,); ``probabilities`` keyed by source name when the landscape
+        has sources; ``metastable`` holds the lowest non-global interior minimum of G at
+        the temperatures where there is one (None when there is none anywhere).
+        ``nte_windows`` is left empty (see :func:`zenthermo.thermo.nte.nte_windows`).
+
+    Raises
+    ------
+    DomainError
+        Bad temperatures, a non-finite pressure, or a pressure whose equilibrium volume is
+        outside the volume domain at every temperature.
+    """
+    if not np.isfinite(P_GPa):
+        raise DomainError(f"pressure {P_GPa} GPa is not a finite number")
+    if n_volume_grid < 3:
+        raise DomainError(f"n_volume_grid must be at least 3, got {n_volume_grid}")
+    T = validate_temperatures(landscape, T_K)
+    v_low, v_high = (float(v) for v in landscape.volume_domain)
+    P = float(gpa_to_ev_per_a3(float(P_GPa)))
+    grid = np.linspace(v_low, v_high, int(n_volume_grid))
+
+    cand_t, cand_lo, cand_hi, cand_edge = _bracket_minima(landscape, grid, T, P)
+    V_cand = _polish(landscape, T[cand_t], cand_lo, cand_hi, P)
+    d_cand = landscape.derivatives(V_cand, T[cand_t])
+    G_cand = np.asarray(d_cand.F, dtype=np.float64) + P * V_cand
+
+    best = _lowest_per_temperature(cand_t, G_cand, T.size, np.isfinite(G_cand))
+    if np.any(best < 0):
+        bad = T[best < 0]
+        raise DomainError(
+            f"the landscape gives no finite Gibbs energy at {P_GPa:g} GPa for {bad.size} "
+            f"temperature(s), first at {bad[0]:g} K",
+            hint="the landscape returns NaN there; check its inputs",
+        )
+    V_eq = V_cand[best]
+    width = v_high - v_low
+    extrapolated = cand_edge[best] | (np.minimum(V_eq - v_low, v_high - V_eq)
+                                       <= EDGE_TOLERANCE * width)
+    if np.all(extrapolated):
+        _raise_all_extrapolated(landscape, P_GPa, T, v_low, v_high)
+
+    interior_other = ~cand_edge
+    interior_other[best] = False
+    metastable = None
+    if np.any(interior_other):
+        second = _lowest_per_temperature(cand_t, G_cand, T.size, interior_other)
+        has = second >= 0
+        metastable = MetastableBranch(T_K=T[has].copy(), V_A3=V_cand[second[has]].copy(),
+                                      G_eV=G_cand[second[has]].copy())
+
+    return _properties(landscape, float(P_GPa), P, T, V_eq, extrapolated, metastable)
+
+
+def _bracket_minima(
+    landscape: Landscape, grid: np.ndarray, T: np.ndarray, P: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Find every local minimum of G on the grid, for all temperatures.
+
+    Returns flat candidate arrays: temperature index, bracket low and high volume (equal
+    for an edge minimum) and whether the candidate is an edge of the domain.
+    """
+    chunk = max(1, MAX_POINTS_PER_CALL // grid.size)
+    t_idx, lo, hi, edge = [], [], [], []
+    for start in range(0, T.size, chunk):
+        T_chunk = T[start:start + chunk]
+        g = np.asarray(landscape.derivatives(grid[:, None], T_chunk[None, :]).F_V) + P
+        g = np.broadcast_to(g, (grid.size, T_chunk.size))
+        # interior: g < 0 at grid[j] and g >= 0 at grid[j+1]
+        j, t = np.nonzero((g[:-1] < 0) & (g[1:] >= 0))
+        t_idx.append(t + start)
+        lo.append(grid[j])
+        hi.append(grid[j + 1])
+        edge.append(np.zeros(j.size, dtype=bool))
+        # exact zero on the first grid point with G rising after it is a minimum at the edge
+        left = np.nonzero(g[0] >= 0)[0]
+        right = np.nonzero(g[-1] < 0)[0]
+        for cols, volume in ((left, grid[0]), (right, grid[-1])):
+            t_idx.append(cols + start)
+            lo.append(np.full(cols.size, volume))
+            hi.append(np.full(cols.size, volume))
+            edge.append(np.ones(cols.size, dtype=bool))
+    return (np.concatenate(t_idx).astype(np.intp), np.concatenate(lo),
+            np.concatenate(hi), np.concatenate(edge))
+
+
+def _polish(
+    landscape: Landscape, T: np.ndarray, lo: np.ndarray, hi: np.ndarray, P: float
+) -> np.ndarray:
+    """Solve F_V(V, T) + P = 0 inside each bracket [lo, hi] (g(lo) < 0 <= g(hi)).
+
+    Safeguarded Newton: a Newton step on g with slope F_VV where it stays strictly inside
+    the current bracket and F_VV > 0, a bisection step otherwise. Degenerate brackets
+    (lo == hi, the domain edges) are returned unchanged.
+    """
+    a, b = lo.copy(), hi.copy()
+    active = b > a
+    V = 0.5 * (a + b)
+    scale = np.maximum(np.abs(a), 1.0)
+    for _ in range(_NEWTON_ITERATIONS):
+        if not np.any(active):
+            break
+        idx = np.nonzero(active)[0]
+        d = landscape.derivatives(V[idx], T[idx])
+        g = np.asarray(d.F_V, dtype=np.float64) + P
+        slope = np.asarray(d.F_VV, dtype=np.float64)
+        neg = g < 0
+        a[idx] = np.where(neg, V[idx], a[idx])
+        b[idx] = np.where(neg, b[idx], V[idx])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = V[idx] - g / slope
+        ok = (slope > 0) & np.isfinite(newton) & (newton > a[idx]) & (newton < b[idx])
+        V_new = np.where(ok, newton, 0.5 * (a[idx] + b[idx]))
+        tol = 1e-14 * scale[idx]
+        root_hit = g == 0  # keep V as it is
+        converged = root_hit | (ok & (np.abs(newton - V[idx]) <= tol)) | (b[idx] - a[idx] <= tol)
+        V[idx] = np.where(root_hit, V[idx], V_new)
+        active[idx[converged]] = False
+    return np.where(hi > lo, V, lo)
+
+
+def _lowest_per_temperature(
+    cand_t: np.ndarray, G: np.ndarray, nT: int, allowed: np.ndarray
+) -> np.ndarray:
+    """Index of the allowed candidate with the lowest G per temperature (-1 where none)."""
+    order = np.lexsort((G, ~allowed, cand_t))
+    result = np.full(nT, -1, dtype=np.intp)
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = cand_t[order][1:] != cand_t[order][:-1]
+    firsts = order[first]
+    firsts = firsts[allowed[firsts]]
+    result[cand_t[firsts]] = firsts
+    return result
+
+
+def _properties(
+    landscape: Landscape,
+    P_GPa: float,
+    P: float,
+    T: np.ndarray,
+    V: np.ndarray,
+    extrapolated: np.ndarray,
+    metastable: MetastableBranch | None,
+) -> Isobar:
+    d = landscape.derivatives(V, T)
+    F = np.asarray(d.F, dtype=np.float64)
+    F_VV = np.asarray(d.F_VV, dtype=np.float64)
+    F_TT = np.asarray(d.F_TT, dtype=np.float64)
+    F_VT = np.asarray(d.F_VT, dtype=np.float64)
+    G = F + P * V
+    S = -np.asarray(d.F_T, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = -F_VT / (V * F_VV)
+        Cp = T * (-F_TT + F_VT**2 / F_VV)
+    return Isobar(
+        P_GPa=P_GPa,
+        T_K=T.copy(),
+        V_A3=V.copy(),
+        G_eV=G,
+        F_eV=F,
+        S_eV_per_K=S,
+        H_eV=G + T * S,
+        Cp_eV_per_K=Cp,
+        Cv_eV_per_K=-T * F_TT,
+        B_GPa=ev_per_a3_to_gpa(V * F_VV),
+        alpha_per_K=alpha,
+        extrapolated=np.asarray(extrapolated, dtype=bool),
+        probabilities=_probabilities(landscape, V, T),
+        metastable=metastable,
+    )
+
+
+def _probabilities(landscape: Landscape, V: np.ndarray, T: np.ndarray) -> dict[str, np.ndarray]:
+    names = tuple(getattr(landscape, "source_names", ()) or ())
+    if not names:
+        return {}
+    try:
+        p = np.asarray(landscape.probabilities(V, T), dtype=np.float64)
+    except NotImplementedError:
+        return {}
+    return {name: p[k].copy() for k, name in enumerate(names)}
+
+
+def _raise_all_extrapolated(
+    landscape: Landscape, P_GPa: float, T: np.ndarray, v_low: float, v_high: float
+) -> None:
+    """Explain which pressures the data can describe, then raise DomainError."""
+    probe_T = np.array([T[0], T[-1]])
+    d = landscape.derivatives(np.array([[v_low], [v_high]]), probe_T[None, :])
+    P_edges = ev_per_a3_to_gpa(-np.asarray(d.F_V))  # rows: V low, V high; cols: T
+    p_max = float(np.max(P_edges[0]))
+    p_min = float(np.min(P_edges[1]))
+    raise DomainError(
+        f"at {P_GPa:g} GPa the equilibrium volume lies outside the volume domain "
+        f"{v_low:.4g}..{v_high:.4g} A^3 at every temperature from {T[0]:g} to {T[-1]:g} K",
+        hint=f"at the domain edges the landscape's pressure spans about {p_min:.3g} to "
+        f"{p_max:.3g} GPa over these temperatures; choose a pressure in that range or "
+        "add data at smaller/larger volumes",
+    )
