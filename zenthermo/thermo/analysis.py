@@ -1,0 +1,193 @@
+"""The thermodynamic analysis of one landscape: isobars with NTE windows and the phase diagram.
+
+Works on any :class:`~zenthermo.landscape.base.Landscape`; the phase diagram comes from
+:func:`zenthermo.thermo.phase_diagram.compute_phase_diagram` (imported only when asked for).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from zenthermo.errors import ConfigurationError, DomainError
+from zenthermo.landscape.base import Landscape
+from zenthermo.progress import SILENT, Progress
+from zenthermo.thermo.isobar import DEFAULT_VOLUME_GRID, compute_isobar, validate_temperatures
+from zenthermo.thermo.nte import nte_windows
+from zenthermo.thermo.results import Analysis, ConfigurationSummary, Isobar, PhaseDiagram
+
+__all__ = ["analyze", "composition_of", "configurations_of", "temperature_grid"]
+
+
+def temperature_grid(
+    tmin: float,
+    tmax: float,
+    tstep: float,
+    temperature_domain: tuple[float, float] | None = None,
+) -> np.ndarray:
+    """An evenly spaced temperature grid tmin, tmin + tstep, ... up to tmax.
+
+    ``tmax`` is included when it falls on the grid (to 1e-9 of a step).
+
+    Parameters
+    ----------
+    tmin, tmax, tstep : float
+        K; ``tmin < tmax``, ``tstep > 0``, all finite.
+    temperature_domain : (float, float), optional
+        A landscape's temperature domain, K; the grid must lie inside it.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+
+    Raises
+    ------
+    ConfigurationError
+        Non-finite values, ``tmin >= tmax`` or ``tstep <= 0``.
+    DomainError
+        The grid leaves ``temperature_domain``.
+    """
+    values = {"tmin": tmin, "tmax": tmax, "tstep": tstep}
+    for name, value in values.items():
+        if not math.isfinite(value):
+            raise ConfigurationError(f"{name} = {value} is not a finite temperature")
+    if tstep <= 0:
+        raise ConfigurationError(f"tstep must be positive, got {tstep:g} K")
+    if tmin >= tmax:
+        raise ConfigurationError(f"tmin ({tmin:g} K) must be below tmax ({tmax:g} K)")
+    if tmin < 0:
+        raise ConfigurationError(f"tmin must not be negative, got {tmin:g} K")
+    n_steps = math.floor((tmax - tmin) / tstep + 1e-9)
+    grid = tmin + tstep * np.arange(n_steps + 1, dtype=np.float64)
+    if abs(grid[-1] - tmax) <= 1e-9 * tstep:
+        grid[-1] = tmax
+    if temperature_domain is not None:
+        low, high = (float(t) for t in temperature_domain)
+        if tmin < low - 1e-9 or grid[-1] > high + 1e-9:
+            raise DomainError(
+                f"temperatures {tmin:g}..{grid[-1]:g} K leave the landscape's temperature "
+                f"domain {low:g}..{high:g} K",
+                hint=f"choose tmin >= {low:g} K and tmax <= {high:g} K",
+            )
+    return grid
+
+
+def configurations_of(landscape: Landscape) -> tuple[ConfigurationSummary, ...]:
+    """One :class:`ConfigurationSummary` per source of ``landscape``.
+
+    The exact path (a landscape with ``free_energies``) gives each source's EOS fit; other
+    landscapes give name and multiplicity only (EOS fields None, magnetic order from the
+    landscape's ``magnetic_orders`` if it has them, else ``"unknown"``).
+    """
+    free_energies = getattr(landscape, "free_energies", None)
+    if free_energies:
+        return tuple(f.configuration_summary() for f in free_energies)
+    names = tuple(getattr(landscape, "source_names", ()) or ())
+    if not names:
+        return ()
+    multiplicities = np.asarray(landscape.multiplicities, dtype=np.float64)
+    orders = tuple(getattr(landscape, "magnetic_orders", ()) or ())
+    labels = tuple(getattr(landscape, "source_labels", ()) or ())
+    return tuple(
+        ConfigurationSummary(
+            name=name,
+            multiplicity=float(multiplicities[k]) if k < multiplicities.size else float("nan"),
+            magnetic_order=orders[k] if k < len(orders) else "unknown",
+            label=labels[k] if k < len(labels) else "",
+        )
+        for k, name in enumerate(names)
+    )
+
+
+def composition_of(landscape: Landscape) -> dict[str, int]:
+    """Element -> atoms per cell, from ``landscape.composition`` or its sources (else empty)."""
+    composition = getattr(landscape, "composition", None)
+    if not composition:
+        free_energies = getattr(landscape, "free_energies", None) or ()
+        composition = getattr(free_energies[0], "composition", None) if free_energies else None
+    return {str(k): int(v) for k, v in dict(composition or {}).items()}
+
+
+def analyze(
+    landscape: Landscape,
+    pressures_GPa: Iterable[float] | ArrayLike,
+    temperatures_K: ArrayLike,
+    configurations: Sequence[ConfigurationSummary] = (),
+    composition: Mapping[str, int] | None = None,
+    phase_diagram: bool = True,
+    progress: Progress | None = None,
+    n_volume_grid: int = DEFAULT_VOLUME_GRID,
+) -> Analysis:
+    """Isobars (with NTE windows) at every pressure, and the phase diagram.
+
+    Parameters
+    ----------
+    landscape : Landscape
+    pressures_GPa : iterable of float
+        Pressures, GPa (negative allowed), at least one, no duplicates.
+    temperatures_K : array_like, shape (nT,)
+        Strictly ascending temperatures inside the landscape's temperature domain, K.
+    configurations : sequence of ConfigurationSummary
+        Carried into the result as they are; when empty, :func:`configurations_of`
+        derives them from the landscape.
+    composition : mapping, optional
+        Element -> atoms per cell; default :func:`composition_of` the landscape.
+    phase_diagram : bool
+        Compute the critical point, spinodal and coexistence line (skipped when False:
+        the result holds an empty :class:`PhaseDiagram`).
+    progress : Progress, optional
+    n_volume_grid : int
+        Volumes scanned per temperature for the minima of G (see ``compute_isobar``).
+
+    Returns
+    -------
+    Analysis
+
+    Raises
+    ------
+    DomainError, ConfigurationError
+        Bad temperatures or pressures (see :func:`compute_isobar`).
+    """
+    progress = SILENT if progress is None else progress
+    pressures = [float(p) for p in np.atleast_1d(np.asarray(pressures_GPa, dtype=np.float64))]
+    if not pressures:
+        raise ConfigurationError("no pressures given", hint="pass at least one pressure in GPa")
+    if len(set(pressures)) != len(pressures):
+        raise ConfigurationError(f"pressures contain duplicates: {pressures}")
+    temperatures = validate_temperatures(landscape, temperatures_K)
+
+    isobars: list[Isobar] = []
+    with progress.stage("isobars", total=len(pressures)) as advance:
+        for pressure in pressures:
+            isobar = compute_isobar(landscape, pressure, temperatures, n_volume_grid=n_volume_grid)
+            windows = nte_windows(isobar.T_K, isobar.alpha_per_K)
+            isobars.append(dataclasses.replace(isobar, nte_windows=windows))
+            advance()
+
+    diagram = PhaseDiagram()
+    if phase_diagram:
+        from zenthermo.thermo.phase_diagram import compute_phase_diagram
+
+        diagram = compute_phase_diagram(landscape, progress=progress)
+
+    return Analysis(
+        method=str(landscape.method),
+        natoms=int(landscape.natoms),
+        configurations=tuple(configurations) or configurations_of(landscape),
+        isobars=tuple(isobars),
+        phase_diagram=diagram,
+        volume_domain=_pair(landscape.volume_domain),
+        temperature_domain=_pair(landscape.temperature_domain),
+        composition=dict(composition) if composition is not None else composition_of(landscape),
+    )
+
+
+def _pair(domain: tuple[float, float]) -> tuple[float, float]:
+    low, high = domain
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise DomainError(f"invalid landscape domain {domain}")
+    return float(low), float(high)
