@@ -1,0 +1,292 @@
+"""Debye-Grueneisen vibrational free energy with exact derivatives in V and T.
+
+The recipe of Moruzzi, Janak and Schwarz, Phys. Rev. B 37, 790 (1988), with DFTTK's defaults
+(PhasesResearchLab/dfttk, ``dfttk/debye/debye_gruneisen.py``):
+
+    theta_D(V) = s (6 pi^2)^(1/3) (hbar / k_B) V0^(1/6) (B0 / M)^(1/2) (V0 / V)^gamma,
+    gamma = (1 + B0') / 2 - x,  s = 0.617,  x = 2/3,
+
+with V0, B0, B0' from the source's static equation of state, M the geometric mean of the
+atomic masses of the composition, SI units inside the formula (V0 m^3, B0 Pa, M kg). V0 in
+the prefactor is the volume *per atom* by default (``volume_convention="atom"``, the
+Wigner-Seitz form of Moruzzi et al., which makes theta_D independent of the cell chosen).
+DFTTK's code passes the equilibrium volume of the whole supercell there; that convention is
+``volume_convention="cell"`` (theta_D larger by natoms^(1/6)).
+
+Per atom, with y = theta / T and the Debye function D3(y) = 3/y^3 int_0^y t^3/(e^t - 1) dt:
+
+    F = (9/8) k_B theta + k_B T [3 ln(1 - e^-y) - D3(y)],
+    S = k_B [4 D3(y) - 3 ln(1 - e^-y)],   C_V = 3 k_B [4 D3(y) - 3 y / (e^y - 1)].
+
+Everything is written so that T = 0 is exact (F = 9/8 k_B theta, S = C_V = 0, no NaN) and
+high T is stable. Derivatives in V go through theta(V) by the chain rule.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+from scipy import constants as _c
+
+from zenthermo.errors import DomainError, FitError
+from zenthermo.physics.derivatives import FreeEnergyDerivatives
+from zenthermo.physics.eos import EosFit
+from zenthermo.units import AMU_KG, KB_EV_PER_K
+
+#: Default scaling factor s (Moruzzi, Janak, Schwarz 1988; DFTTK).
+DEFAULT_SCALING = 0.617
+#: Default x in gamma = (1 + B0')/2 - x (high-temperature limit; DFTTK).
+DEFAULT_X = 2.0 / 3.0
+VOLUME_CONVENTIONS = ("atom", "cell")
+
+# Series of D3 for small y: D3 = 1 - 3y/8 + sum_k a_k y^(2k), a_k = 3 B_2k / ((2k+3)(2k)!).
+_SMALL_Y = 3.0
+_NSERIES = 30
+
+
+def _bernoulli_numbers(n: int) -> list[Fraction]:
+    """B_0..B_n exactly (Akiyama-Tanigawa); scipy's floats lose ~1e-13 at high order."""
+    numbers, row = [], [Fraction(0)] * (n + 1)
+    for m in range(n + 1):
+        row[m] = Fraction(1, m + 1)
+        for j in range(m, 0, -1):
+            row[j - 1] = j * (row[j - 1] - row[j])
+        numbers.append(row[0])
+    return numbers  # B_1 = +1/2 here; only even indices are used
+
+
+_B = _bernoulli_numbers(2 * _NSERIES)
+_SERIES = np.array(
+    [float(3 * _B[2 * k] / ((2 * k + 3) * math.factorial(2 * k))) for k in range(1, _NSERIES)]
+)
+_PI4_5 = np.pi**4 / 5.0
+
+
+def debye_function(y) -> np.ndarray:
+    """The Debye function D3(y) = 3/y^3 int_0^y t^3/(e^t - 1) dt, elementwise, y >= 0.
+
+    Accurate to ~1e-15 relative: a Bernoulli series for y <= 3 and the exponentially
+    convergent tail series for y > 3 (D3(inf) = 0, D3(0) = 1).
+    """
+    y = np.asarray(y, dtype=np.float64)
+    out = np.empty_like(y)
+    small = y <= _SMALL_Y
+    ys = y[small]
+    y2 = ys * ys
+    acc = np.zeros_like(ys)
+    for a in _SERIES[::-1]:
+        acc = acc * y2 + a
+    out[small] = 1.0 - 0.375 * ys + acc * y2
+    out[~small] = _debye_tail(y[~small])
+    return out
+
+
+def _debye_tail(y: np.ndarray) -> np.ndarray:
+    """D3(y) for y > 3: pi^4/(5 y^3) - 3/y^3 sum_k e^(-ky) (y^3/k + 3y^2/k^2 + 6y/k^3 + 6/k^4)."""
+    finite = np.isfinite(y)
+    result = np.zeros_like(y)
+    yf = y[finite]
+    # Terms needed for e^(-k y) < 1e-17 relative: k > 39.2 / y.
+    kmax = np.ceil(39.2 / yf).astype(np.int64)
+    pos = np.arange(yf.size)
+    yy, q = yf, np.exp(-yf)
+    qk = np.ones_like(yy)
+    tail = np.zeros_like(yf)
+    for k in range(1, int(kmax.max(initial=1)) + 1):
+        keep = kmax[pos] >= k
+        if not keep.all():
+            pos, yy, q, qk = pos[keep], yy[keep], q[keep], qk[keep]
+        qk = qk * q
+        tail[pos] += qk * (((yy / k + 3.0 / k**2) * yy + 6.0 / k**3) * yy + 6.0 / k**4)
+    y3 = yf**3
+    result[finite] = (_PI4_5 - 3.0 * tail) / y3
+    return result
+
+
+@dataclass(frozen=True)
+class _ReducedFunctions:
+    """Functions of y = theta/T that the free energy and its derivatives are made of."""
+
+    d3: np.ndarray  # D3(y)
+    log_term: np.ndarray  # ln(1 - e^-y)
+    c: np.ndarray  # C_V per atom / k_B = 3 (4 D3 - 3 y/(e^y - 1))
+    c_prime: np.ndarray  # dc/dy
+    d3_over_y: np.ndarray  # D3 / y
+    c_over_y: np.ndarray  # c / y
+
+
+def _reduced(y: np.ndarray) -> _ReducedFunctions:
+    d3 = debye_function(y)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        em = np.exp(-y)  # 0 at y = inf
+        one_minus = -np.expm1(-y)  # 1 - e^-y
+        e1 = em / one_minus  # 1/(e^y - 1)
+        y_e1 = np.where(np.isinf(y), 0.0, y * e1)  # y/(e^y - 1)
+        y_e2 = np.where(np.isinf(y), 0.0, y * em / one_minus**2)  # y e^y/(e^y - 1)^2
+        d3_over_y = np.where(np.isinf(y), 0.0, d3 / y)
+        c = 3.0 * (4.0 * d3 - 3.0 * y_e1)
+        c_prime = 3.0 * (9.0 * e1 - 12.0 * d3_over_y + 3.0 * y_e2)
+        c_over_y = np.where(np.isinf(y), 0.0, c / y)
+    return _ReducedFunctions(d3, np.log1p(-em), c, c_prime, d3_over_y, c_over_y)
+
+
+def geometric_mean_mass_amu(composition: Mapping[str, int]) -> float:
+    """Geometric mean of the atomic masses (amu) of a composition {element: count}."""
+    from pymatgen.core import Element
+
+    counts = {el: int(n) for el, n in composition.items() if int(n) > 0}
+    if not counts:
+        raise ValueError("empty composition")
+    total = sum(counts.values())
+    log_mass = sum(n * np.log(float(Element(el).atomic_mass)) for el, n in counts.items())
+    return float(np.exp(log_mass / total))
+
+
+@dataclass(frozen=True)
+class DebyeGrueneisen:
+    """Debye-Grueneisen F_vib(V, T) of one cell of ``natoms`` atoms.
+
+    Attributes
+    ----------
+    natoms : int
+    v0_A3 : float
+        Equilibrium volume of the cell, A^3.
+    theta0_K : float
+        Debye temperature at ``v0_A3``, K.
+    gamma : float
+        Grueneisen parameter (1 + B0')/2 - x.
+    b0_GPa, b0_prime, mass_amu, scaling, x : float
+        The inputs of the recipe (M is the geometric-mean atomic mass).
+    volume_convention : str
+        ``"atom"`` (V0 per atom in the prefactor) or ``"cell"`` (DFTTK's supercell V0).
+    """
+
+    natoms: int
+    v0_A3: float
+    theta0_K: float
+    gamma: float
+    b0_GPa: float
+    b0_prime: float
+    mass_amu: float
+    scaling: float = DEFAULT_SCALING
+    x: float = DEFAULT_X
+    volume_convention: str = "atom"
+
+    @classmethod
+    def from_parameters(
+        cls,
+        natoms: int,
+        v0_A3: float,
+        b0_GPa: float,
+        b0_prime: float,
+        mass_amu: float,
+        scaling: float = DEFAULT_SCALING,
+        x: float = DEFAULT_X,
+        volume_convention: str = "atom",
+    ) -> DebyeGrueneisen:
+        """Build the model from V0 (A^3 per cell), B0 (GPa), B0', M (amu)."""
+        if volume_convention not in VOLUME_CONVENTIONS:
+            raise ValueError(f"volume_convention must be one of {VOLUME_CONVENTIONS}")
+        if not (np.isfinite(v0_A3) and v0_A3 > 0 and np.isfinite(b0_GPa) and b0_GPa > 0):
+            raise FitError(
+                f"Debye-Grueneisen needs a positive V0 and B0 (got V0 = {v0_A3}, B0 = {b0_GPa})"
+            )
+        v_prefactor = v0_A3 / natoms if volume_convention == "atom" else v0_A3
+        theta0 = (
+            scaling
+            * (6.0 * np.pi**2) ** (1.0 / 3.0)
+            * (_c.hbar / _c.k)
+            * (v_prefactor * 1e-30) ** (1.0 / 6.0)
+            * np.sqrt(b0_GPa * 1e9 / (mass_amu * AMU_KG))
+        )
+        gamma = (1.0 + b0_prime) / 2.0 - x
+        return cls(
+            natoms=int(natoms), v0_A3=float(v0_A3), theta0_K=float(theta0), gamma=float(gamma),
+            b0_GPa=float(b0_GPa), b0_prime=float(b0_prime), mass_amu=float(mass_amu),
+            scaling=float(scaling), x=float(x), volume_convention=volume_convention,
+        )
+
+    @classmethod
+    def from_eos(
+        cls,
+        eos_fit: EosFit,
+        composition: Mapping[str, int],
+        natoms: int,
+        scaling: float = DEFAULT_SCALING,
+        x: float = DEFAULT_X,
+        volume_convention: str = "atom",
+    ) -> DebyeGrueneisen:
+        """The model of one source from its static EOS fit and its composition."""
+        if not eos_fit.has_minimum:
+            raise FitError(
+                "its static equation of state has no minimum, so V0, B0 and B0' for the "
+                "Debye-Grueneisen model are undefined",
+                path=eos_fit.name or None,
+                hint="check the energy-volume data or give phonon free energies",
+            )
+        return cls.from_parameters(
+            natoms, eos_fit.v0_A3, eos_fit.b0_GPa, eos_fit.b0_prime,
+            geometric_mean_mass_amu(composition), scaling, x, volume_convention,
+        )
+
+    def debye_temperature(self, V) -> np.ndarray:
+        """theta_D(V) in K for cell volumes V (A^3), any shape."""
+        V = np.asarray(V, dtype=np.float64)
+        return self.theta0_K * (self.v0_A3 / V) ** self.gamma
+
+    def derivatives(self, V, T) -> FreeEnergyDerivatives:
+        """F_vib and its exact derivatives, eV per cell, at broadcast (V A^3, T K).
+
+        Requires V > 0 and 0 <= T < inf (T = 0 is exact).
+        """
+        V, T = _checked(V, T)
+        V, T = np.broadcast_arrays(V, T)
+        kn = KB_EV_PER_K * self.natoms
+        g = self.gamma
+        theta = self.theta0_K * (self.v0_A3 / V) ** g
+        with np.errstate(divide="ignore"):
+            y = theta / T  # inf at T = 0
+        r = _reduced(y)
+        with np.errstate(invalid="ignore"):
+            f_tt = -kn * r.c * y / theta  # -k c / T, written without dividing by T
+        # Per-cell f(theta, T) and its partial derivatives (see module docstring).
+        F = kn * (1.125 * theta + T * (3.0 * r.log_term - r.d3))
+        f_t = kn * (3.0 * r.log_term - 4.0 * r.d3)
+        f_th = kn * (1.125 + 3.0 * r.d3_over_y)
+        f_thth = -kn * r.c_over_y / theta
+        f_ththth = kn * (-r.c_prime + 2.0 * r.c_over_y) / theta**2
+        f_tht = kn * r.c / theta
+        # theta(V) derivatives.
+        th_v = -g * theta / V
+        th_vv = g * (g + 1.0) * theta / V**2
+        th_vvv = -g * (g + 1.0) * (g + 2.0) * theta / V**3
+        return FreeEnergyDerivatives(
+            F=F,
+            F_V=f_th * th_v,
+            F_VV=f_thth * th_v**2 + f_th * th_vv,
+            F_VVV=f_ththth * th_v**3 + 3.0 * f_thth * th_v * th_vv + f_th * th_vvv,
+            F_T=f_t,
+            F_TT=_finite_at_zero(f_tt, T),
+            F_VT=f_tht * th_v,
+        )
+
+
+def _finite_at_zero(values: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """c/T * ... is 0 at T = 0 (c ~ T^3); guard the 0 * inf of the generic expression."""
+    return np.where(T == 0.0, 0.0, values)
+
+
+def _checked(V, T) -> tuple[np.ndarray, np.ndarray]:
+    V = np.asarray(V, dtype=np.float64)
+    T = np.asarray(T, dtype=np.float64)
+    if np.isnan(V).any() or np.isnan(T).any():
+        raise DomainError("volume or temperature contains NaN")
+    if (V <= 0).any() or not np.isfinite(V).all():
+        raise DomainError("volumes must be positive and finite (A^3 per cell)")
+    if (T < 0).any() or not np.isfinite(T).all():
+        raise DomainError("temperatures must be finite and >= 0 K")
+    return V, T
