@@ -1,0 +1,286 @@
+"""phonopy-qha inputs (``e-v.dat`` + one ``thermal_properties.yaml`` per volume) as a SourceSet.
+
+The files are paired in the order given, as phonopy-qha pairs them; where phonopy wrote the
+volume into a yaml, or a ``POSCAR-<suffix>`` lies beside ``thermal_properties.yaml-<suffix>``,
+the pairing is checked against the e-v.dat volumes. File parsing is in
+:mod:`zenthermo.io.phonopy_files`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from zenthermo.errors import InputError
+from zenthermo.io.phonopy_files import (
+    COMPRESSION_OPENERS,
+    GAMMA_ACOUSTIC_MODES,
+    TEMPERATURE_MATCH_ATOL,
+    VOLUME_MATCH_RTOL,
+    ThermalPropertiesFile,
+    file_record,
+    load_thermal_properties,
+    read_energy_volume,
+)
+from zenthermo.progress import SILENT, Progress
+from zenthermo.sources import Exclusion, FileRecord, Source, SourceSet, VolumePoint
+
+_QHA_HINT = "give e-v.dat first, then one thermal_properties.yaml per e-v.dat row, in order"
+
+
+@dataclass(frozen=True)
+class _Structure:
+    composition: dict[str, int]
+    natoms: int
+    volume: float
+    record: FileRecord
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return Path(os.path.relpath(path.resolve(), root)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return str(path)
+
+
+def _strip_compression(name: str) -> tuple[str, str]:
+    for ext in COMPRESSION_OPENERS:
+        if name.lower().endswith(ext):
+            return name[: -len(ext)], name[-len(ext):]
+    return name, ""
+
+
+def _paired_structure_file(yaml_path: Path) -> Path | None:
+    """``POSCAR-3`` beside ``thermal_properties.yaml-3``; ``POSCAR`` beside a plain name."""
+    base, _ = _strip_compression(yaml_path.name)
+    stem = "thermal_properties.yaml"
+    suffix = base[len(stem):] if base.startswith(stem) else None
+    names = [f"POSCAR{suffix}"] if suffix is not None else []
+    names += ["POSCAR"] if suffix else []
+    for candidate_name in names:
+        for ext in ("", *COMPRESSION_OPENERS):
+            candidate = yaml_path.parent / f"{candidate_name}{ext}"
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _read_structure(path: Path, root: Path) -> _Structure:
+    import warnings
+
+    from pymatgen.io.vasp import Poscar
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            structure = Poscar.from_file(str(path), check_for_potcar=False).structure
+    except Exception as error:  # pymatgen raises many kinds on a bad POSCAR
+        raise InputError(f"cannot read the structure ({error})", path,
+                         "a POSCAR with element symbols (VASP 5 format) is needed") from error
+    composition = {
+        str(el): int(round(n)) for el, n in structure.composition.get_el_amt_dict().items()
+    }
+    return _Structure(composition, len(structure), float(structure.volume),
+                      file_record(path, _relative(path, root)))
+
+
+def _point_labels(yaml_paths: list[Path]) -> list[str]:
+    for labels in ([p.name for p in yaml_paths], [p.parent.name for p in yaml_paths]):
+        if len(set(labels)) == len(labels) and all(labels):
+            return labels
+    return [f"#{i}" for i in range(len(yaml_paths))]
+
+
+def _check_same_temperatures(files: list[ThermalPropertiesFile], paths: list[Path]) -> None:
+    reference = files[0].grid.temperatures
+    for tp, path in zip(files[1:], paths[1:], strict=True):
+        temperatures = tp.grid.temperatures
+        if temperatures.shape != reference.shape or not np.allclose(
+            temperatures, reference, rtol=0.0, atol=TEMPERATURE_MATCH_ATOL
+        ):
+            raise InputError(
+                f"its temperature grid ({temperatures[0]:g}-{temperatures[-1]:g} K, "
+                f"{len(temperatures)} points) differs from that of {paths[0]} "
+                f"({reference[0]:g}-{reference[-1]:g} K, {len(reference)} points)", path,
+                "phonopy-qha requires the same temperature range and step in every "
+                "thermal_properties.yaml: run phonopy -t with the same TMIN/TMAX/TSTEP",
+            )
+
+
+def _cell_size(files: list[ThermalPropertiesFile], paths: list[Path],
+               structures: list[_Structure | None]) -> int:
+    natoms = {tp.natom for tp in files if tp.natom is not None}
+    if len(natoms) > 1:
+        detail = ", ".join(f"{p.name}: {tp.natom}" for tp, p in zip(files, paths, strict=True))
+        raise InputError(f"the files disagree on natom ({detail})", paths[0],
+                         "all volumes must be the same cell")
+    known = [s for s in structures if s is not None]
+    if natoms:
+        natom = natoms.pop()
+        for structure in known:
+            if structure.natoms != natom:
+                raise InputError(
+                    f"the structure has {structure.natoms} atoms but phonopy's values are per "
+                    f"cell of natom = {natom} atoms", structure.record.path,
+                    "e-v.dat and thermal_properties.yaml must refer to the same cell",
+                )
+        return natom
+    if known:
+        return known[0].natoms
+    raise InputError("no 'natom' key and no POSCAR beside the files: the cell size is unknown",
+                     paths[0], "put the POSCAR of the cell beside the files")
+
+
+def read_phonopy_qha(
+    ev_path: str | os.PathLike[str],
+    yaml_paths: Sequence[str | os.PathLike[str]],
+    name: str | None = None,
+    *,
+    magnetic_order: str = "NM",
+    multiplicity: float | None = None,
+    composition: dict[str, int] | None = None,
+    exclude_imaginary: bool = True,
+    progress: Progress | None = None,
+) -> SourceSet:
+    """Read the inputs of ``phonopy-qha e-v.dat tp-1.yaml tp-2.yaml ...`` as one source.
+
+    Parameters
+    ----------
+    ev_path
+        ``e-v.dat``: volume (A^3) and static energy (eV) per cell, one row per volume.
+    yaml_paths
+        One ``thermal_properties.yaml`` per e-v.dat row, paired in the order given (as
+        phonopy-qha pairs them). All must share one temperature grid.
+    name
+        Source name; default the folder of ``ev_path`` (``"phonopy-qha"`` if it has none).
+    magnetic_order
+        Recorded magnetic order (default ``"NM"``).
+    multiplicity
+        g of the source; default 1 with origin ``"default"``, else origin ``"manifest"``.
+    composition
+        Element -> atoms per cell, overriding what a ``POSCAR`` beside the files says.
+    exclude_imaginary
+        Leave out (with the reason in ``Source.excluded``) volumes with imaginary modes
+        beyond the three Gamma acoustic ones; otherwise keep them and warn.
+    progress
+        Progress reporter (default silent).
+
+    Returns
+    -------
+    SourceSet
+        One source, points sorted by volume, each with its vibrational grid (eV per cell)
+        and the path and SHA-256 of every file read.
+
+    Raises
+    ------
+    InputError
+        Count mismatch between e-v.dat rows and yaml files, different temperature grids,
+        a yaml ``volume`` that contradicts its e-v.dat row, cell sizes that disagree, every
+        volume unstable, or any unreadable file (each error names the file).
+    """
+    progress = SILENT if progress is None else progress
+    ev = Path(ev_path)
+    paths = [Path(p) for p in yaml_paths]
+    volumes, energies = read_energy_volume(ev)
+    if len(paths) != len(volumes):
+        raise InputError(
+            f"{len(volumes)} volume rows in e-v.dat but {len(paths)} thermal_properties.yaml "
+            f"file(s) given ({', '.join(str(p) for p in paths) or 'none'})", ev, _QHA_HINT,
+        )
+    root = Path(os.path.commonpath([p.resolve().parent for p in [ev, *paths]]))
+    ev_record = file_record(ev, _relative(ev, root))
+
+    files: list[ThermalPropertiesFile] = []
+    structures: list[_Structure | None] = []
+    with progress.stage("Reading thermal_properties.yaml", total=len(paths)) as advance:
+        for path in paths:
+            files.append(load_thermal_properties(path, _relative(path, root)))
+            structure_path = _paired_structure_file(path)
+            structures.append(
+                None if structure_path is None else _read_structure(structure_path, root)
+            )
+            advance()
+    _check_same_temperatures(files, paths)
+    natoms = _cell_size(files, paths, structures)
+
+    warnings: list[str] = []
+    for index, (tp, path) in enumerate(zip(files, paths, strict=True)):
+        if tp.volume is not None and not math.isclose(tp.volume, volumes[index],
+                                                      rel_tol=VOLUME_MATCH_RTOL):
+            raise InputError(
+                f"phonopy computed it at volume {tp.volume:g} A^3 but it is paired with "
+                f"e-v.dat row {index + 1} (volume {volumes[index]:g} A^3) of {ev}", path,
+                _QHA_HINT,
+            )
+        structure = structures[index]
+        if structure is not None and not math.isclose(structure.volume, volumes[index],
+                                                      rel_tol=VOLUME_MATCH_RTOL):
+            warnings.append(
+                f"{structure.record.path} has volume {structure.volume:.4g} A^3 but "
+                f"{path.name} is paired with e-v.dat row {index + 1} ({volumes[index]:g} "
+                "A^3): check the order of the thermal_properties.yaml files"
+            )
+
+    known = next((s for s in structures if s is not None), None)
+    if composition is not None:
+        cell_composition = {str(k): int(v) for k, v in composition.items()}
+        if sum(cell_composition.values()) != natoms:
+            raise InputError(f"composition {cell_composition} does not have {natoms} atoms",
+                             ev)
+    elif known is not None:
+        cell_composition = dict(known.composition)
+    else:
+        cell_composition = {"X": natoms}
+        warnings.append("composition unknown (no POSCAR beside the thermal_properties.yaml "
+                        f"files): recorded as {natoms} atoms of 'X'; pass composition=")
+    if any(tp.grid.imaginary_modes is None for tp in files):
+        warnings.append("some files lack num_modes/num_integrated_modes (older phonopy): "
+                        "imaginary modes could not be checked there")
+
+    points: list[VolumePoint] = []
+    excluded: list[Exclusion] = []
+    for index, label in enumerate(_point_labels(paths)):
+        tp, structure = files[index], structures[index]
+        imaginary = tp.grid.imaginary_modes
+        if imaginary is not None and imaginary > GAMMA_ACOUSTIC_MODES:
+            reason = (f"phonons unstable at this volume: {imaginary} of {tp.grid.num_modes} "
+                      "modes are imaginary (left out of phonopy's integration)")
+            if exclude_imaginary:
+                excluded.append(Exclusion(label, tp.grid.provenance[0].path, reason,
+                                          float(volumes[index])))
+                continue
+            warnings.append(f"{label}: {reason}; kept because exclude_imaginary=False")
+        provenance = [ev_record, *tp.grid.provenance]
+        if structure is not None:
+            provenance.append(structure.record)
+        points.append(VolumePoint(
+            label=label, volume=float(volumes[index]), energy=float(energies[index]),
+            natoms=natoms, composition=dict(cell_composition), vibrations=tp.grid,
+            provenance=tuple(provenance),
+        ))
+    if not points:
+        raise InputError("every volume has imaginary phonon modes: nothing left to use", ev,
+                         "check the phonon calculations, or pass exclude_imaginary=False")
+
+    source_name = name or ev.resolve().parent.name or "phonopy-qha"
+    source = Source(
+        name=source_name, multiplicity=1.0 if multiplicity is None else float(multiplicity),
+        multiplicity_origin="default" if multiplicity is None else "manifest",
+        magnetic_order=magnetic_order, natoms=natoms, composition=cell_composition,
+        points=tuple(points), excluded=tuple(excluded), warnings=tuple(warnings),
+    )
+    from zenthermo import __version__
+
+    metadata = {
+        "zenthermo_version": __version__,
+        "reader": "phonopy-qha",
+        "files": {"e-v": ev_record.path,
+                  "thermal_properties": [tp.grid.provenance[0].path for tp in files]},
+        "options": {"exclude_imaginary": exclude_imaginary, "magnetic_order": magnetic_order},
+    }
+    return SourceSet(sources=(source,), root=str(root), metadata=metadata)
