@@ -1,0 +1,394 @@
+"""summary.json (schema ``zenthermo.summary/1``) and CSV tables of an :class:`Analysis`.
+
+summary.json holds everything needed to rebuild the Analysis losslessly
+(:func:`read_summary`); the CSV tables are for spreadsheets and plotting programs.
+
+Layout of summary.json (units in the key names; energies and volumes per cell)::
+
+    schema, zenthermo_version, method, natoms, composition, volume_domain,
+    temperature_domain,
+    configurations: [{name, label, multiplicity, magnetic_order, E0_eV, V0_A3, B0_GPa,
+                      B0_prime}],
+    isobars: [{P_GPa, T_K, V_A3, G_eV, F_eV, S_eV_per_K, H_eV, Cp_eV_per_K, Cv_eV_per_K,
+               B_GPa, alpha_per_K (volumetric), lcte_per_K, extrapolated,
+               probabilities: {name: [...]},
+               nte_windows: [{T_start_K, T_end_K, alpha_min_per_K, T_alpha_min_K,
+                              open_start, open_end}],
+               metastable: {T_K, V_A3, G_eV} | null}],
+    critical_point: {T_K, P_GPa, V_A3} | null,
+    coexistence: {T_K, P_GPa, V_low_A3, V_high_A3},
+    spinodal: {T_K, V_A3, P_GPa,                       # one closed dome path
+               T_branches_K, V_low_A3, V_high_A3, P_low_GPa, P_high_GPa}   # per T
+
+Conventions:
+
+* Without a first-order transition ``critical_point`` is null and ``coexistence`` and
+  ``spinodal`` are objects whose lists are all empty (the keys are always there); an
+  empty list reads back as None in the :class:`PhaseDiagram`.
+* The spinodal dome path runs up the low-volume branch in increasing T, through the
+  critical point (when there is one above the last spinodal temperature), and back down
+  the high-volume branch; the per-T branch arrays are what :func:`read_summary` rebuilds
+  the :class:`Spinodal` from.
+* Non-finite numbers (NaN, and infinities) are written as JSON ``null`` and read back as
+  NaN; the file is strict JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zenthermo.errors import InputError, SchemaError
+from zenthermo.io.atomic import write_text_atomic
+from zenthermo.thermo.results import (
+    Analysis,
+    Coexistence,
+    ConfigurationSummary,
+    CriticalPoint,
+    Isobar,
+    MetastableBranch,
+    NteWindow,
+    PhaseDiagram,
+    Spinodal,
+)
+
+__all__ = ["SCHEMA", "isobar_table_name", "read_summary", "summary_dict", "write_summary",
+           "write_tables"]
+
+SCHEMA = "zenthermo.summary/1"
+
+#: Isobar arrays written as numbers, in CSV column order (after T_K).
+_ISOBAR_ARRAYS = ("V_A3", "G_eV", "F_eV", "S_eV_per_K", "H_eV", "Cp_eV_per_K", "Cv_eV_per_K",
+                  "B_GPa", "alpha_per_K")
+_CONFIG_FIELDS = ("name", "label", "multiplicity", "magnetic_order", "E0_eV", "V0_A3",
+                  "B0_GPa", "B0_prime")
+
+
+# ----------------------------------------------------------------------------- writing
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _numbers(values: Any) -> list[float | None]:
+    return [_number(v) for v in np.asarray(values, dtype=np.float64).ravel()]
+
+
+def summary_dict(analysis: Analysis) -> dict[str, Any]:
+    """The JSON-ready content of summary.json (NaN already replaced by None)."""
+    from zenthermo import __version__
+
+    return {
+        "schema": SCHEMA,
+        "zenthermo_version": __version__,
+        "method": analysis.method,
+        "natoms": int(analysis.natoms),
+        "composition": {str(k): int(v) for k, v in dict(analysis.composition).items()},
+        "volume_domain": _numbers(analysis.volume_domain),
+        "temperature_domain": _numbers(analysis.temperature_domain),
+        "configurations": [_configuration(c) for c in analysis.configurations],
+        "isobars": [_isobar(i) for i in analysis.isobars],
+        **_phase_diagram(analysis.phase_diagram),
+    }
+
+
+def _configuration(c: ConfigurationSummary) -> dict[str, Any]:
+    return {
+        "name": c.name, "label": c.label, "multiplicity": _number(c.multiplicity),
+        "magnetic_order": c.magnetic_order, "E0_eV": _number(c.E0_eV),
+        "V0_A3": _number(c.V0_A3), "B0_GPa": _number(c.B0_GPa),
+        "B0_prime": _number(c.B0_prime),
+    }
+
+
+def _isobar(isobar: Isobar) -> dict[str, Any]:
+    entry: dict[str, Any] = {"P_GPa": float(isobar.P_GPa), "T_K": _numbers(isobar.T_K)}
+    entry.update({name: _numbers(getattr(isobar, name)) for name in _ISOBAR_ARRAYS})
+    entry["lcte_per_K"] = _numbers(isobar.lcte_per_K)
+    entry["extrapolated"] = [bool(x) for x in np.asarray(isobar.extrapolated).ravel()]
+    entry["probabilities"] = {str(k): _numbers(v) for k, v in isobar.probabilities.items()}
+    entry["nte_windows"] = [
+        {"T_start_K": _number(w.T_start_K), "T_end_K": _number(w.T_end_K),
+         "alpha_min_per_K": _number(w.alpha_min_per_K),
+         "T_alpha_min_K": _number(w.T_alpha_min_K),
+         "open_start": bool(w.open_start), "open_end": bool(w.open_end)}
+        for w in isobar.nte_windows
+    ]
+    m = isobar.metastable
+    entry["metastable"] = None if m is None else {
+        "T_K": _numbers(m.T_K), "V_A3": _numbers(m.V_A3), "G_eV": _numbers(m.G_eV)}
+    return entry
+
+
+def _phase_diagram(diagram: PhaseDiagram) -> dict[str, Any]:
+    cp = diagram.critical_point
+    critical = None if cp is None else {
+        "T_K": _number(cp.T_K), "P_GPa": _number(cp.P_GPa), "V_A3": _number(cp.V_A3)}
+    co = diagram.coexistence
+    coexistence = {key: [] for key in ("T_K", "P_GPa", "V_low_A3", "V_high_A3")}
+    if co is not None:
+        coexistence = {"T_K": _numbers(co.T_K), "P_GPa": _numbers(co.P_GPa),
+                       "V_low_A3": _numbers(co.V_low_A3), "V_high_A3": _numbers(co.V_high_A3)}
+    return {"critical_point": critical, "coexistence": coexistence,
+            "spinodal": _spinodal(diagram.spinodal, cp)}
+
+
+def _spinodal(sp: Spinodal | None, cp: CriticalPoint | None) -> dict[str, Any]:
+    keys = ("T_K", "V_A3", "P_GPa", "T_branches_K", "V_low_A3", "V_high_A3", "P_low_GPa",
+            "P_high_GPa")
+    if sp is None:
+        return {key: [] for key in keys}
+    T = np.asarray(sp.T_K, dtype=np.float64)
+    order = np.argsort(T, kind="stable")
+    path_T = [T[order], T[order][::-1]]
+    path_V = [np.asarray(sp.V_low_A3)[order], np.asarray(sp.V_high_A3)[order][::-1]]
+    path_P = [np.asarray(sp.P_low_GPa)[order], np.asarray(sp.P_high_GPa)[order][::-1]]
+    if cp is not None and (T.size == 0 or np.nanmax(T) < cp.T_K):
+        path_T.insert(1, np.array([cp.T_K]))
+        path_V.insert(1, np.array([cp.V_A3]))
+        path_P.insert(1, np.array([cp.P_GPa]))
+    return {
+        "T_K": _numbers(np.concatenate(path_T)), "V_A3": _numbers(np.concatenate(path_V)),
+        "P_GPa": _numbers(np.concatenate(path_P)),
+        "T_branches_K": _numbers(sp.T_K), "V_low_A3": _numbers(sp.V_low_A3),
+        "V_high_A3": _numbers(sp.V_high_A3), "P_low_GPa": _numbers(sp.P_low_GPa),
+        "P_high_GPa": _numbers(sp.P_high_GPa),
+    }
+
+
+def write_summary(analysis: Analysis, path: str | os.PathLike[str]) -> Path:
+    """Write ``analysis`` as summary.json (strict JSON, atomically); returns the path."""
+    text = json.dumps(summary_dict(analysis), indent=1, allow_nan=False)
+    write_text_atomic(path, text + "\n")
+    return Path(path)
+
+
+# ----------------------------------------------------------------------------- reading
+class _Reader:
+    """Checked access to the parsed JSON, naming the file and the key path on error."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def get(self, obj: Mapping[str, Any], key: str, where: str) -> Any:
+        if not isinstance(obj, Mapping) or key not in obj:
+            raise SchemaError(f"summary file lacks '{key}' in {where}", path=self.path,
+                              hint="write it again with this version of zenthermo")
+        return obj[key]
+
+    def array(self, obj: Mapping[str, Any], key: str, where: str) -> np.ndarray:
+        values = self.get(obj, key, where)
+        if not isinstance(values, list):
+            raise SchemaError(f"'{key}' in {where} is not a list", path=self.path)
+        try:
+            return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            raise SchemaError(f"'{key}' in {where} holds a non-number: {error}",
+                              path=self.path) from None
+
+    def number(self, obj: Mapping[str, Any], key: str, where: str) -> float:
+        value = self.get(obj, key, where)
+        return float("nan") if value is None else float(value)
+
+    def optional_number(self, obj: Mapping[str, Any], key: str) -> float | None:
+        value = obj.get(key)
+        return None if value is None else float(value)
+
+
+def read_summary(path: str | os.PathLike[str]) -> Analysis:
+    """Rebuild the :class:`Analysis` written by :func:`write_summary`.
+
+    Raises
+    ------
+    InputError
+        The file is missing or not JSON.
+    SchemaError
+        Another schema, or a key missing.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("summary file not found", path=path) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"cannot read summary file: {error}", path=path) from None
+    schema = data.get("schema") if isinstance(data, dict) else None
+    if schema != SCHEMA:
+        raise SchemaError(f"schema is {schema!r}, expected {SCHEMA!r}", path=path,
+                          hint="this file was not written by this version of zenthermo")
+    r = _Reader(path)
+    configurations = tuple(
+        ConfigurationSummary(
+            name=str(r.get(c, "name", "configurations")),
+            multiplicity=r.number(c, "multiplicity", "configurations"),
+            magnetic_order=str(r.get(c, "magnetic_order", "configurations")),
+            E0_eV=r.optional_number(c, "E0_eV"), V0_A3=r.optional_number(c, "V0_A3"),
+            B0_GPa=r.optional_number(c, "B0_GPa"), B0_prime=r.optional_number(c, "B0_prime"),
+            label=str(c.get("label", "")),
+        )
+        for c in r.get(data, "configurations", "the file")
+    )
+    isobars = tuple(_read_isobar(r, entry, n) for n, entry in
+                    enumerate(r.get(data, "isobars", "the file")))
+    volume = r.array(data, "volume_domain", "the file")
+    temperature = r.array(data, "temperature_domain", "the file")
+    return Analysis(
+        method=str(r.get(data, "method", "the file")),
+        natoms=int(r.get(data, "natoms", "the file")),
+        configurations=configurations,
+        isobars=isobars,
+        phase_diagram=_read_phase_diagram(r, data),
+        volume_domain=(float(volume[0]), float(volume[1])),
+        temperature_domain=(float(temperature[0]), float(temperature[1])),
+        composition={str(k): int(v) for k, v in dict(data.get("composition") or {}).items()},
+    )
+
+
+def _read_isobar(r: _Reader, entry: Mapping[str, Any], n: int) -> Isobar:
+    where = f"isobars[{n}]"
+    arrays = {name: r.array(entry, name, where) for name in ("T_K", *_ISOBAR_ARRAYS)}
+    probabilities = {str(k): r.array(r.get(entry, "probabilities", where), k, where)
+                     for k in r.get(entry, "probabilities", where)}
+    windows = tuple(
+        NteWindow(
+            T_start_K=r.number(w, "T_start_K", where), T_end_K=r.number(w, "T_end_K", where),
+            alpha_min_per_K=r.number(w, "alpha_min_per_K", where),
+            T_alpha_min_K=r.number(w, "T_alpha_min_K", where),
+            open_start=bool(w.get("open_start", False)), open_end=bool(w.get("open_end", False)),
+        )
+        for w in r.get(entry, "nte_windows", where)
+    )
+    m = entry.get("metastable")
+    metastable = None if m is None else MetastableBranch(
+        T_K=r.array(m, "T_K", where), V_A3=r.array(m, "V_A3", where),
+        G_eV=r.array(m, "G_eV", where))
+    return Isobar(
+        P_GPa=float(r.get(entry, "P_GPa", where)),
+        extrapolated=np.array(r.get(entry, "extrapolated", where), dtype=bool),
+        probabilities=probabilities, nte_windows=windows, metastable=metastable, **arrays,
+    )
+
+
+def _read_phase_diagram(r: _Reader, data: Mapping[str, Any]) -> PhaseDiagram:
+    cp = r.get(data, "critical_point", "the file")
+    critical = None if cp is None else CriticalPoint(
+        T_K=r.number(cp, "T_K", "critical_point"), P_GPa=r.number(cp, "P_GPa", "critical_point"),
+        V_A3=r.number(cp, "V_A3", "critical_point"))
+    co = r.get(data, "coexistence", "the file")
+    coexistence = None
+    if co is not None and len(r.get(co, "T_K", "coexistence")) > 0:
+        coexistence = Coexistence(**{k: r.array(co, k, "coexistence")
+                                     for k in ("T_K", "P_GPa", "V_low_A3", "V_high_A3")})
+    sp = r.get(data, "spinodal", "the file")
+    spinodal = None
+    if sp is not None and len(r.get(sp, "T_branches_K", "spinodal")) > 0:
+        spinodal = Spinodal(
+            T_K=r.array(sp, "T_branches_K", "spinodal"),
+            **{k: r.array(sp, k, "spinodal")
+               for k in ("V_low_A3", "V_high_A3", "P_low_GPa", "P_high_GPa")})
+    return PhaseDiagram(critical_point=critical, spinodal=spinodal, coexistence=coexistence)
+
+
+# ----------------------------------------------------------------------------- CSV tables
+def isobar_table_name(P_GPa: float) -> str:
+    """File name of one isobar's CSV table, e.g. ``isobar_P0GPa.csv``, ``isobar_P-2.5GPa.csv``."""
+    return f"isobar_P{float(P_GPa) + 0.0:.10g}GPa.csv"
+
+
+def _csv_cell(value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, float | np.floating):
+        return repr(float(value)) if math.isfinite(value) else ""
+    return str(value)
+
+
+def _csv_text(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows([[_csv_cell(v) for v in row] for row in rows])
+    return buffer.getvalue()
+
+
+def write_tables(analysis: Analysis, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write the CSV tables of ``analysis`` into ``out_dir`` (each file atomically).
+
+    * ``isobar_P{p}GPa.csv`` per isobar: T, every property, the metastable volume and Gibbs
+      energy (empty where there is none), ``extrapolated`` and one ``p_<source>`` column
+      per source; units in the column names.
+    * ``phase_diagram.csv``: long format ``piece,T_K,P_GPa,V_A3`` with pieces
+      ``critical_point``, ``coexistence_low``, ``coexistence_high``, ``spinodal_low``,
+      ``spinodal_high`` (header only when there is no transition).
+    * ``configurations.csv``: one row per source with its EOS summary.
+
+    Empty cells stand for NaN / missing values. Returns the paths written.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for isobar in analysis.isobars:
+        path = out / isobar_table_name(isobar.P_GPa)
+        write_text_atomic(path, _isobar_csv(isobar))
+        written.append(path)
+    path = out / "phase_diagram.csv"
+    write_text_atomic(path, _phase_diagram_csv(analysis.phase_diagram))
+    written.append(path)
+    path = out / "configurations.csv"
+    rows = [[getattr(c, f) for f in _CONFIG_FIELDS] for c in analysis.configurations]
+    write_text_atomic(path, _csv_text(_CONFIG_FIELDS, rows))
+    written.append(path)
+    return written
+
+
+def _isobar_csv(isobar: Isobar) -> str:
+    T = np.asarray(isobar.T_K, dtype=np.float64)
+    meta_V = np.full(T.shape, np.nan)
+    meta_G = np.full(T.shape, np.nan)
+    if isobar.metastable is not None:
+        index = np.searchsorted(T, isobar.metastable.T_K)
+        meta_V[index] = isobar.metastable.V_A3
+        meta_G[index] = isobar.metastable.G_eV
+    columns = {"T_K": T}
+    columns.update({name: np.asarray(getattr(isobar, name)) for name in _ISOBAR_ARRAYS})
+    columns["lcte_per_K"] = np.asarray(isobar.lcte_per_K)
+    columns["V_metastable_A3"] = meta_V
+    columns["G_metastable_eV"] = meta_G
+    columns.update({f"p_{name}": np.asarray(p) for name, p in isobar.probabilities.items()})
+    headers = [*columns, "extrapolated"]
+    extrapolated = np.asarray(isobar.extrapolated, dtype=bool)
+    rows = [[float(columns[h][i]) for h in columns] + [bool(extrapolated[i])]
+            for i in range(T.size)]
+    return _csv_text(headers, rows)
+
+
+def _phase_diagram_csv(diagram: PhaseDiagram) -> str:
+    rows: list[list[Any]] = []
+    cp = diagram.critical_point
+    if cp is not None:
+        rows.append(["critical_point", cp.T_K, cp.P_GPa, cp.V_A3])
+    co = diagram.coexistence
+    if co is not None:
+        for piece, volumes in (("coexistence_low", co.V_low_A3),
+                               ("coexistence_high", co.V_high_A3)):
+            rows += [[piece, float(t), float(p), float(v)]
+                     for t, p, v in zip(co.T_K, co.P_GPa, volumes, strict=True)]
+    sp = diagram.spinodal
+    if sp is not None:
+        for piece, volumes, pressures in (("spinodal_low", sp.V_low_A3, sp.P_low_GPa),
+                                          ("spinodal_high", sp.V_high_A3, sp.P_high_GPa)):
+            rows += [[piece, float(t), float(p), float(v)]
+                     for t, p, v in zip(sp.T_K, pressures, volumes, strict=True)]
+    return _csv_text(["piece", "T_K", "P_GPa", "V_A3"], rows)
