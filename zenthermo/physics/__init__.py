@@ -1,5 +1,17 @@
 """Per-source physics: equations of state, vibrational and electronic free energies."""
 
+from zenthermo.physics.debye import DebyeGrueneisen, debye_function
 from zenthermo.physics.derivatives import FreeEnergyDerivatives
+from zenthermo.physics.eos import EOS_KINDS, EosFit, fit_eos
+from zenthermo.physics.free_energy import SourceFreeEnergy, build_source_free_energies
 
-__all__ = ["FreeEnergyDerivatives"]
+__all__ = [
+    "EOS_KINDS",
+    "DebyeGrueneisen",
+    "EosFit",
+    "FreeEnergyDerivatives",
+    "SourceFreeEnergy",
+    "build_source_free_energies",
+    "debye_function",
+    "fit_eos",
+]
