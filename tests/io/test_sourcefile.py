@@ -172,6 +172,27 @@ def test_any_float64_round_trips_bit_exactly(tmp_path_factory, values, energy) -
     assert loaded == point
 
 
+def test_real_si_phonopy_set_round_trips(si_qha_dir: Path, tmp_path: Path) -> None:
+    from zenthermo.io.phonopy_files import read_phonopy_qha
+
+    paths = [si_qha_dir / f"thermal_properties.yaml-{i}" for i in range(-5, 6)]
+    original = read_phonopy_qha(si_qha_dir / "e-v.dat", paths)
+    path = tmp_path / "si.json.gz"
+    original.save(path)
+    assert load_sources(path) == original
+
+
+def test_real_fe3pt_ingest_round_trips(fe3pt_vasp_dir: Path, tmp_path: Path) -> None:
+    pytest.importorskip("zenthermo.io.ingest", reason="VASP ingestion not installed")
+    original = zenthermo.ingest(fe3pt_vasp_dir)
+    path = tmp_path / "fe3pt.json"
+    original.save(path)
+    loaded = zenthermo.load_sources(path)
+    assert loaded == original
+    assert [len(s.points) for s in loaded] == [len(s.points) for s in original]
+    assert all(p.site_moments is not None for s in loaded for p in s.points)
+
+
 # ----------------------------------------------------------------------------- bad files
 
 
