@@ -1,0 +1,78 @@
+"""``zenthermo ingest PATH... -o SOURCES_FILE``: result folders -> a checked SourceSet file.
+
+The output is written (atomically, by ``SourceSet.save``) only after every check passed;
+on bad input nothing is written and the exit status is non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from zenthermo.errors import ConfigurationError
+
+
+def register(subparsers, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "ingest",
+        parents=[common],
+        help="read VASP / phonopy result folders into a sources file",
+        description=(
+            "Read a VASP results tree (one folder per configuration, one folder per volume), "
+            "configuration folders, or phonopy-qha inputs (e-v.dat plus "
+            "thermal_properties.yaml files), check them, and write one SourceSet file."
+        ),
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="results tree, folders or files")
+    parser.add_argument("-o", "--output", required=True, metavar="SOURCES_FILE",
+                        help="the SourceSet file to write (JSON)")
+    parser.add_argument("--manifest", metavar="M",
+                        help="manifest TOML (default: zenthermo.toml at the tree root)")
+    parser.add_argument("--allow-mixed-settings", action="store_true",
+                        help="accept different ENCUT, functional or k-mesh (with a warning)")
+    parser.add_argument("--keep-spin-flips", action="store_true",
+                        help="keep volumes whose spins flipped (with a warning)")
+    parser.add_argument("--moment-threshold", type=float, default=0.5, metavar="MU_B",
+                        help="site moment below which a site is non-magnetic (default 0.5)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, progress) -> int:
+    from zenthermo.io.ingest import ingest
+
+    if not args.moment_threshold > 0:
+        raise ConfigurationError(f"--moment-threshold must be > 0, not {args.moment_threshold}")
+    source_set = ingest(
+        *args.paths,
+        manifest=args.manifest,
+        allow_mixed_settings=args.allow_mixed_settings,
+        keep_spin_flips=args.keep_spin_flips,
+        moment_threshold=args.moment_threshold,
+        progress=progress,
+    )
+    source_set.save(args.output)
+    print(summary(source_set, args.output))
+    for line in problems(source_set):
+        print(f"zenthermo ingest: {line}", file=sys.stderr)
+    return 0
+
+
+def summary(source_set, output) -> str:
+    """A short text summary of what was kept: one line per source."""
+    lines = [f"wrote {output}: {len(source_set)} source(s)"]
+    for source in source_set:
+        volumes = source.volumes
+        span = f"{volumes.min():.2f}-{volumes.max():.2f} A^3" if volumes.size else "-"
+        lines.append(
+            f"  {source.name}: {len(source.points)} volumes ({span}), {source.natoms} atoms, "
+            f"{source.magnetic_order}, g = {source.multiplicity:g} ({source.multiplicity_origin})"
+            + (f", {len(source.excluded)} excluded" if source.excluded else "")
+        )
+    return "\n".join(lines)
+
+
+def problems(source_set) -> list[str]:
+    """One line per excluded item (naming its file and the reason) and per warning."""
+    excluded = [e for s in source_set for e in s.excluded] + list(source_set.excluded)
+    lines = [f"excluded {e.item}: {e.path}: {e.reason}" for e in excluded]
+    return lines + [f"warning: {w}" for w in source_set.warnings]
