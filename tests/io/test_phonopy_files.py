@@ -326,3 +326,27 @@ def test_folder_per_volume_layout_uses_folder_labels(si_qha_dir: Path, tmp_path:
     assert [p.label for p in source.points] == [f"vol_{i}" for i in range(-5, 6)]
     assert dict(source.composition) == {"Si": 8} and source.warnings == ()
     assert any(r.path == "vol_0/thermal_properties.yaml" for r in source.points[5].provenance)
+
+
+def test_one_poscar_beside_arbitrary_names_gives_the_composition(si_qha_dir: Path,
+                                                                 tmp_path: Path) -> None:
+    paths = []
+    for n, i in enumerate(range(-5, 6)):
+        target = tmp_path / f"tp_{n:02d}.yaml"
+        shutil.copyfile(si_qha_dir / f"thermal_properties.yaml-{i}", target)
+        paths.append(target)
+    shutil.copyfile(si_qha_dir / "e-v.dat", tmp_path / "e-v.dat")
+    shutil.copyfile(si_qha_dir / "POSCAR-0", tmp_path / "POSCAR")
+    source = read_phonopy_qha(tmp_path / "e-v.dat", paths)[0]
+    assert dict(source.composition) == {"Si": 8} and source.warnings == ()
+    assert [p.label for p in source.points] == [p.name for p in paths]
+    assert all(any(r.path == "POSCAR" for r in p.provenance) for p in source.points)
+
+
+def test_a_shared_poscar_is_not_mistaken_for_each_volumes(si_qha_dir: Path,
+                                                          tmp_path: Path) -> None:
+    folder = _copy_si(si_qha_dir, tmp_path, with_poscars=False)
+    shutil.copyfile(si_qha_dir / "POSCAR-0", folder / "POSCAR")
+    source = read_phonopy_qha(folder / "e-v.dat", _si_yaml_paths(folder))[0]
+    assert dict(source.composition) == {"Si": 8}
+    assert source.warnings == ()  # no "check the order" against the one reference cell

@@ -55,19 +55,37 @@ def _strip_compression(name: str) -> tuple[str, str]:
     return name, ""
 
 
-def _paired_structure_file(yaml_path: Path) -> Path | None:
-    """``POSCAR-3`` beside ``thermal_properties.yaml-3``; ``POSCAR`` beside a plain name."""
-    base, _ = _strip_compression(yaml_path.name)
-    stem = "thermal_properties.yaml"
-    suffix = base[len(stem):] if base.startswith(stem) else None
-    names = [f"POSCAR{suffix}"] if suffix is not None else []
-    names += ["POSCAR"] if suffix else []
-    for candidate_name in names:
-        for ext in ("", *COMPRESSION_OPENERS):
-            candidate = yaml_path.parent / f"{candidate_name}{ext}"
-            if candidate.is_file():
-                return candidate
+def _find_file(folder: Path, name: str) -> Path | None:
+    for ext in ("", *COMPRESSION_OPENERS):
+        candidate = folder / f"{name}{ext}"
+        if candidate.is_file():
+            return candidate
     return None
+
+
+def _paired_structure_files(yaml_paths: list[Path]) -> list[Path | None]:
+    """The POSCAR of each volume: ``POSCAR-3`` beside ``thermal_properties.yaml-3``, or
+    ``vol_3/POSCAR`` beside ``vol_3/thermal_properties.yaml`` (one folder per volume)."""
+    one_folder_each = len({p.resolve().parent for p in yaml_paths}) == len(yaml_paths)
+    stem = "thermal_properties.yaml"
+    paired: list[Path | None] = []
+    for path in yaml_paths:
+        base, _ = _strip_compression(path.name)
+        suffix = base[len(stem):] if base.startswith(stem) else ""
+        if suffix:
+            paired.append(_find_file(path.parent, f"POSCAR{suffix}"))
+        else:
+            paired.append(_find_file(path.parent, "POSCAR") if one_folder_each else None)
+    return paired
+
+
+def _reference_structure_file(folder: Path) -> Path | None:
+    """A POSCAR beside e-v.dat that tells the composition (not paired with a volume)."""
+    plain = _find_file(folder, "POSCAR")
+    if plain is not None:
+        return plain
+    candidates = sorted(p for p in folder.glob("POSCAR*") if p.is_file())
+    return candidates[0] if candidates else None
 
 
 def _read_structure(path: Path, root: Path) -> _Structure:
@@ -198,15 +216,19 @@ def read_phonopy_qha(
     files: list[ThermalPropertiesFile] = []
     structures: list[_Structure | None] = []
     with progress.stage("Reading thermal_properties.yaml", total=len(paths)) as advance:
-        for path in paths:
+        for path, structure_path in zip(paths, _paired_structure_files(paths), strict=True):
             files.append(load_thermal_properties(path, _relative(path, root)))
-            structure_path = _paired_structure_file(path)
             structures.append(
                 None if structure_path is None else _read_structure(structure_path, root)
             )
             advance()
     _check_same_temperatures(files, paths)
-    natoms = _cell_size(files, paths, structures)
+    reference: _Structure | None = None
+    if all(s is None for s in structures):
+        reference_path = _reference_structure_file(ev.parent)
+        if reference_path is not None:
+            reference = _read_structure(reference_path, root)
+    natoms = _cell_size(files, paths, [*structures, reference])
 
     warnings: list[str] = []
     for index, (tp, path) in enumerate(zip(files, paths, strict=True)):
@@ -226,7 +248,7 @@ def read_phonopy_qha(
                 "A^3): check the order of the thermal_properties.yaml files"
             )
 
-    known = next((s for s in structures if s is not None), None)
+    known = next((s for s in [*structures, reference] if s is not None), None)
     if composition is not None:
         cell_composition = {str(k): int(v) for k, v in composition.items()}
         if sum(cell_composition.values()) != natoms:
@@ -256,8 +278,8 @@ def read_phonopy_qha(
                 continue
             warnings.append(f"{label}: {reason}; kept because exclude_imaginary=False")
         provenance = [ev_record, *tp.grid.provenance]
-        if structure is not None:
-            provenance.append(structure.record)
+        if structure is not None or reference is not None:
+            provenance.append((structure or reference).record)
         points.append(VolumePoint(
             label=label, volume=float(volumes[index]), energy=float(energies[index]),
             natoms=natoms, composition=dict(cell_composition), vibrations=tp.grid,
