@@ -1,5 +1,6 @@
 """Free-energy landscapes F(V,T): exact zentropy, ZENN and a plain-DNN baseline."""
 
 from zenthermo.landscape.base import FreeEnergyDerivatives, Landscape
+from zenthermo.landscape.exact import ExactZentropy
 
-__all__ = ["FreeEnergyDerivatives", "Landscape"]
+__all__ = ["ExactZentropy", "FreeEnergyDerivatives", "Landscape"]

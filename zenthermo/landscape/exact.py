@@ -1,0 +1,272 @@
+"""Exact zentropy: the landscape F(V,T) = -k_B T ln sum_k g_k exp(-F_k(V,T) / k_B T).
+
+The per-source free energies F_k come from :mod:`zenthermo.physics.free_energy` (or any
+object with ``name, multiplicity, magnetic_order, volume_domain, temperature_domain`` and
+``derivatives(V, T) -> FreeEnergyDerivatives``). Every derivative of the sum is exact, from
+the cumulant (fluctuation) formulas. With beta = 1/(k_B T), p_k = g_k exp(-beta F_k) / Z,
+<A> = sum_k p_k A_k, and U_k = F_k - T dF_k/dT (the energy of source k):
+
+    F      = <F_k> - T S_mix,             S_mix = -k_B sum_k p_k ln(p_k / g_k)
+    F_V    = <F_V>
+    F_VV   = <F_VV> - beta Var(F_V)
+    F_VVV  = <F_VVV> - 3 beta Cov(F_V, F_VV) + beta^2 kappa_3(F_V)
+    F_T    = <F_T> - S_mix
+    F_TT   = <F_TT> - Var(U) / (k_B T^3)
+    F_VT   = <F_VT> + Cov(F_V, U) / (k_B T^2)
+
+(from L = ln Z = logsumexp(x_k), x_k = ln g_k - beta F_k: dL/da = <x_a>,
+d2L/dadb = <x_ab> + Cov(x_a, x_b), d3L/dV3 = <x_VVV> + 3 Cov(x_V, x_VV) + kappa_3(x_V)).
+Moments are taken about the mean (two-pass), so nothing cancels catastrophically, and the
+sum is a logsumexp, so nothing overflows at any temperature.
+
+At T = 0 exactly the Boltzmann weights become the hard minimum: p_k is non-zero only for
+the sources with the lowest F_k, shared in proportion to g_k (the T -> 0+ limit), so
+F = min_k F_k and S = <S_k> + k_B ln(sum of g over the ground sources). The fluctuation
+terms vanish there (they are exponentially small as T -> 0+ away from an exact degeneracy;
+at an exact crossing F is not twice differentiable and the mean curvature is returned).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from zenthermo.errors import ConfigurationError, DomainError
+from zenthermo.physics.derivatives import FreeEnergyDerivatives
+from zenthermo.units import KB_EV_PER_K
+
+__all__ = ["ExactZentropy"]
+
+_FIELDS = ("F", "F_V", "F_VV", "F_VVV", "F_T", "F_TT", "F_VT")
+
+
+class ExactZentropy:
+    """The zentropy sum over per-source free energies, with exact derivatives.
+
+    Parameters
+    ----------
+    free_energies : sequence of source free energies
+        Objects with ``name``, ``multiplicity`` (g_k > 0), ``magnetic_order``,
+        ``volume_domain``, ``temperature_domain`` and ``derivatives(V, T)``; typically
+        from :func:`zenthermo.physics.free_energy.build_source_free_energies`.
+    volume_domain, temperature_domain : (float, float), optional
+        Narrow the domain; must lie inside the intersection of the sources' domains
+        (which is the default).
+    natoms : int, optional
+        Atoms per cell; taken from the sources' ``natoms`` when they have it.
+
+    Raises
+    ------
+    ConfigurationError
+        No sources, duplicate names, a non-positive multiplicity, or sources that
+        disagree on ``natoms``.
+    DomainError
+        The sources' volume or temperature ranges do not overlap, or a requested domain
+        lies outside them.
+    """
+
+    method = "exact"
+
+    def __init__(
+        self,
+        free_energies: Sequence[Any],
+        volume_domain: tuple[float, float] | None = None,
+        temperature_domain: tuple[float, float] | None = None,
+        natoms: int | None = None,
+    ) -> None:
+        sources = tuple(free_energies)
+        if not sources:
+            raise ConfigurationError("ExactZentropy needs at least one source free energy")
+        names = tuple(str(s.name) for s in sources)
+        if len(set(names)) != len(names):
+            raise ConfigurationError(f"source names are not unique: {names}")
+        g = np.array([float(s.multiplicity) for s in sources], dtype=np.float64)
+        if not np.all(np.isfinite(g) & (g > 0)):
+            bad = {n: m for n, m in zip(names, g, strict=True) if not (np.isfinite(m) and m > 0)}
+            raise ConfigurationError(
+                f"multiplicities must be finite and positive; got {bad}",
+                hint="check the multiplicities given in the manifest or found by symmetry",
+            )
+        self._sources = sources
+        self.source_names = names
+        self._g = g
+        self._ln_g = np.log(g)
+        self._volume_domain = _domain(sources, "volume_domain", volume_domain, "A^3")
+        self._temperature_domain = _domain(sources, "temperature_domain", temperature_domain, "K")
+        self.natoms = _natoms(sources, natoms)
+
+    @classmethod
+    def from_sources(cls, source_set: Any, **physics_options: Any) -> ExactZentropy:
+        """Build per-source F_k from a SourceSet and sum them.
+
+        ``physics_options`` go to
+        :func:`zenthermo.physics.free_energy.build_source_free_energies` (``eos``,
+        ``vibrations``, ``debye_scaling``, ``debye_x``).
+        """
+        from zenthermo.physics.free_energy import build_source_free_energies
+
+        return cls(build_source_free_energies(source_set, **physics_options))
+
+    # -- the Landscape protocol ------------------------------------------------------------
+
+    @property
+    def free_energies(self) -> tuple[Any, ...]:
+        """The per-source free energy objects, in the order of ``source_names``."""
+        return self._sources
+
+    @property
+    def multiplicities(self) -> np.ndarray:
+        """g_k, shape (K,)."""
+        return self._g.copy()
+
+    @property
+    def volume_domain(self) -> tuple[float, float]:
+        return self._volume_domain
+
+    @property
+    def temperature_domain(self) -> tuple[float, float]:
+        return self._temperature_domain
+
+    def derivatives(self, V: ArrayLike, T: ArrayLike) -> FreeEnergyDerivatives:
+        """F (eV per cell) and its exact partial derivatives at (V, T), broadcast.
+
+        V in A^3 per cell, T in K (T = 0 allowed). Returns arrays of the broadcast shape.
+        """
+        return self._evaluate(V, T)[0]
+
+    def probabilities(self, V: ArrayLike, T: ArrayLike) -> np.ndarray:
+        """p_k(V,T), shape (K, *broadcast_shape); sums to one over k."""
+        return self._evaluate(V, T)[1]
+
+    def configuration_entropy(self, V: ArrayLike, T: ArrayLike) -> np.ndarray:
+        """S_mix = -k_B sum_k p_k ln(p_k / g_k), eV/K per cell, broadcast shape."""
+        return self._evaluate(V, T)[2]
+
+    def configuration_summaries(self) -> tuple[Any, ...]:
+        """Each source's ``configuration_summary()``, where the sources provide one."""
+        return tuple(
+            s.configuration_summary() for s in self._sources if hasattr(s, "configuration_summary")
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"ExactZentropy(sources={list(self.source_names)}, g={self._g.tolist()}, "
+            f"V={self._volume_domain}, T={self._temperature_domain})"
+        )
+
+    # -- the sum ------------------------------------------------------------------------------
+
+    def _evaluate(
+        self, V: ArrayLike, T: ArrayLike
+    ) -> tuple[FreeEnergyDerivatives, np.ndarray, np.ndarray]:
+        V, T = _checked_inputs(V, T)
+        shape = V.shape
+        stacked = [s.derivatives(V, T) for s in self._sources]
+        d = {
+            f: np.stack([np.broadcast_to(getattr(x, f), shape) for x in stacked]) for f in _FIELDS
+        }
+        if not all(np.all(np.isfinite(a)) for a in d.values()):
+            raise DomainError(
+                "a source free energy is not finite at the requested (V, T)",
+                hint=f"stay inside V {self._volume_domain} A^3, T {self._temperature_domain} K",
+            )
+        ln_g = self._ln_g.reshape((-1,) + (1,) * len(shape))
+
+        kT = KB_EV_PER_K * T
+        zero = kT <= 0.0
+        beta = np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, kT))  # 0 at T = 0: no fluctuations
+
+        F_min = d["F"].min(axis=0)
+        excess = d["F"] - F_min  # >= 0, exactly 0 for the ground sources
+        with np.errstate(over="ignore"):
+            a = np.where(zero, np.where(excess == 0.0, ln_g, -np.inf), ln_g - excess * beta)
+        a_max = a.max(axis=0)
+        w = np.exp(a - a_max)
+        w_sum = w.sum(axis=0)
+        p = w / w_sum
+        lse = a_max + np.log(w_sum)  # ln Z + beta F_min (finite: a_max is finite)
+        ln_p = np.where(p > 0.0, a - lse, 0.0)
+        s_mix = -KB_EV_PER_K * np.sum(p * (ln_p - ln_g), axis=0)
+
+        def mean(x: np.ndarray) -> np.ndarray:
+            return np.sum(p * x, axis=0)
+
+        dF_V = d["F_V"] - mean(d["F_V"])
+        U = d["F"] - T * d["F_T"]
+        dU = U - mean(U)
+        var_FV = mean(dF_V**2)
+        cov_FV_FVV = mean(dF_V * (d["F_VV"] - mean(d["F_VV"])))
+        kappa3_FV = mean(dF_V**3)
+
+        T_safe = np.where(zero, 1.0, T)
+        result = FreeEnergyDerivatives(
+            F=F_min - kT * lse,
+            F_V=mean(d["F_V"]),
+            F_VV=mean(d["F_VV"]) - _scaled(beta, 1, var_FV),
+            F_VVV=mean(d["F_VVV"])
+            - 3.0 * _scaled(beta, 1, cov_FV_FVV)
+            + _scaled(beta, 2, kappa3_FV),
+            F_T=mean(d["F_T"]) - s_mix,
+            F_TT=mean(d["F_TT"]) - _scaled(beta, 2, KB_EV_PER_K * mean(dU**2) / T_safe),
+            F_VT=mean(d["F_VT"]) + _scaled(beta, 2, KB_EV_PER_K * mean(dF_V * dU)),
+        )
+        return result, p, s_mix
+
+
+def _scaled(beta: np.ndarray, power: int, moment: np.ndarray) -> np.ndarray:
+    """beta**power * moment, exactly 0 where the moment is 0 (also when beta overflows)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(moment == 0.0, 0.0, beta**power * moment)
+
+
+def _checked_inputs(V: ArrayLike, T: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    V = np.asarray(V, dtype=np.float64)
+    T = np.asarray(T, dtype=np.float64)
+    if np.isnan(V).any() or np.isnan(T).any():
+        raise DomainError("volume or temperature contains NaN")
+    if (T < 0).any():
+        raise DomainError(f"negative temperature requested (min {T.min()} K)")
+    if not (np.isfinite(V).all() and np.isfinite(T).all()):
+        raise DomainError("volume or temperature is infinite")
+    try:
+        return np.broadcast_arrays(V, T)
+    except ValueError as err:
+        raise DomainError(f"V shape {V.shape} and T shape {T.shape} do not broadcast") from err
+
+
+def _domain(
+    sources: Sequence[Any], attribute: str, requested: tuple[float, float] | None, unit: str
+) -> tuple[float, float]:
+    """Intersection of the sources' ranges, optionally narrowed to ``requested``."""
+    ranges = {str(s.name): tuple(float(x) for x in getattr(s, attribute)) for s in sources}
+    lo = max(r[0] for r in ranges.values())
+    hi = min(r[1] for r in ranges.values())
+    listed = ", ".join(f"{n}: {r[0]:g}-{r[1]:g} {unit}" for n, r in ranges.items())
+    if not lo < hi:
+        raise DomainError(
+            f"the sources' {attribute.replace('_', ' ')}s do not overlap ({listed})",
+            hint="drop the source whose range is disjoint, or compute it over a wider range",
+        )
+    if requested is None:
+        return (lo, hi)
+    r_lo, r_hi = (float(x) for x in requested)
+    if not (lo <= r_lo < r_hi <= hi):
+        raise DomainError(
+            f"requested {attribute.replace('_', ' ')} {r_lo:g}-{r_hi:g} {unit} is not inside "
+            f"the sources' common range {lo:g}-{hi:g} {unit} ({listed})"
+        )
+    return (r_lo, r_hi)
+
+
+def _natoms(sources: Sequence[Any], natoms: int | None) -> int:
+    counts = {int(s.natoms) for s in sources if getattr(s, "natoms", None) is not None}
+    if natoms is not None:
+        counts.add(int(natoms))
+    if len(counts) > 1:
+        raise ConfigurationError(f"sources disagree on the number of atoms per cell: {counts}")
+    if not counts:
+        raise ConfigurationError("number of atoms per cell unknown", hint="pass natoms=")
+    return counts.pop()
