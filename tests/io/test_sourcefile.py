@@ -169,7 +169,11 @@ def test_any_float64_round_trips_bit_exactly(tmp_path_factory, values, energy) -
     assert np.array_equal(np.isnan(got), np.isnan(array))
     assert np.array_equal(got[~np.isnan(array)], array[~np.isnan(array)])
     assert loaded.energy == energy and math.copysign(1, loaded.energy) == math.copysign(1, energy)
-    assert loaded == point
+    stored = np.array(loaded.settings["values"], dtype=np.float64)
+    assert np.array_equal(stored.view(np.uint64)[finite], array.view(np.uint64)[finite])
+    assert np.array_equal(stored, array, equal_nan=True)
+    if not np.isnan(array).any():  # a scalar NaN is never == itself (in settings lists)
+        assert loaded == point
 
 
 def test_real_si_phonopy_set_round_trips(si_qha_dir: Path, tmp_path: Path) -> None:
@@ -245,6 +249,29 @@ def test_truncated_file_is_reported_as_truncated(tmp_path: Path) -> None:
     gz.write_bytes(gzip.compress(data)[:200])
     with pytest.raises(InputError, match="truncated"):
         load_sources(gz)
+
+
+_GOOD_BYTES: list[bytes] = []
+
+
+def _good_bytes(tmp_path_factory) -> bytes:
+    if not _GOOD_BYTES:
+        path = tmp_path_factory.mktemp("good") / "s.json"
+        save_sources(rich_source_set(), path)
+        _GOOD_BYTES.append(path.read_bytes())
+    return _GOOD_BYTES[0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(fraction=st.floats(min_value=0.0, max_value=1.0, exclude_max=True))
+def test_any_cut_of_a_file_is_an_input_error(tmp_path_factory, fraction: float) -> None:
+    data = _good_bytes(tmp_path_factory)
+    data = data.rstrip()[: int(fraction * len(data.rstrip()))]
+    path = tmp_path_factory.mktemp("cut") / "s.json"
+    path.write_bytes(data)
+    with pytest.raises(InputError, match="truncated|empty") as info:
+        load_sources(path)
+    assert str(path) in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -293,10 +293,11 @@ def _read_document(path: Path) -> dict:
             f" at line {error.lineno}, column {error.colno}"
             if isinstance(error, json.JSONDecodeError) else ""
         )
+        # Every file this module writes ends with the closing brace of its top object.
+        truncated = text.lstrip().startswith("{") and not text.rstrip().endswith("}")
         reason = (
-            f"the JSON ends early{where}: the file is truncated"
-            if isinstance(error, json.JSONDecodeError) and error.pos >= len(text.rstrip())
-            else f"not valid JSON{where} ({error.msg if hasattr(error, 'msg') else error})"
+            f"the JSON ends early{where}: the file is truncated" if truncated
+            else f"not valid JSON{where} ({getattr(error, 'msg', error)})"
         )
         raise InputError(
             reason, path, "write the file again with `zenthermo ingest` or SourceSet.save",
