@@ -1,0 +1,222 @@
+"""Figures along isobars: configuration probabilities, V(T), LCTE(T), B_T(T) and C_P(T).
+
+Every function takes an :class:`~zenthermo.thermo.results.Analysis` (and optionally
+measured reference curves) and an output folder, draws with :mod:`zenthermo.report.style`
+and returns the :class:`~zenthermo.report.style.FigureFiles` written. No physics here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from zenthermo.io.experiment import ReferenceCurve
+from zenthermo.report import style
+from zenthermo.thermo.results import Analysis, Isobar
+from zenthermo.units import EV_IN_J_PER_MOL, KB_EV_PER_K
+
+_REFERENCE_MARKERS = ("o", "s", "^", "D", "v")
+
+
+def _pressure_label(P_GPa: float) -> str:
+    return f"P = {P_GPa:g} GPa"
+
+
+def _plot_masked(ax, x, y, extrapolated, **kwargs):
+    """Draw y(x) solid inside the data domain and dotted where ``extrapolated``."""
+    y = np.asarray(y, dtype=np.float64)
+    inside = np.where(extrapolated, np.nan, y)
+    ax.plot(x, inside, **kwargs)
+    if np.any(extrapolated):
+        # include the neighbours so that the dotted part joins the solid one
+        mask = np.asarray(extrapolated, bool)
+        grown = mask | np.roll(mask, 1) | np.roll(mask, -1)
+        kwargs = {k: v for k, v in kwargs.items() if k != "label"}
+        kwargs.update(linestyle=":", linewidth=1.2)
+        ax.plot(x, np.where(grown, y, np.nan), **kwargs)
+
+
+def _shade_nte(ax, isobar: Isobar, index: int) -> None:
+    for window in isobar.nte_windows:
+        ax.axvspan(window.T_start_K, window.T_end_K, **{**style.NTE_SHADE,
+                                                        "color": style.color(index)})
+
+
+def _nte_legend_note(analysis: Analysis) -> str:
+    has_nte = any(isobar.nte_windows for isobar in analysis.isobars)
+    return "shaded: NTE windows (alpha < 0)" if has_nte else ""
+
+
+def _any_extrapolated(analysis: Analysis) -> bool:
+    return any(np.any(isobar.extrapolated) for isobar in analysis.isobars)
+
+
+def plot_probabilities(analysis: Analysis, out_dir: str | os.PathLike[str],
+                       labels: dict[str, str] | None = None) -> style.FigureFiles | None:
+    """Configuration probabilities p_k(T) at equilibrium, one panel per pressure.
+
+    Returns None when the analysis has no per-configuration probabilities.
+    """
+    isobars = [i for i in analysis.isobars if i.probabilities]
+    if not isobars:
+        return None
+    labels = labels or {c.name: (c.label or c.name) for c in analysis.configurations}
+    ncols = min(len(isobars), 3)
+    nrows = int(np.ceil(len(isobars) / ncols))
+    with style.figure_style():
+        figure, axes = style.new_figure(ncols, nrows, width=3.6 * ncols + 0.6,
+                                        height=3.2 * nrows + 0.5, sharey=True)
+        axes = np.atleast_1d(axes).ravel()
+        for ax, isobar in zip(axes, isobars, strict=False):
+            for k, (name, p) in enumerate(isobar.probabilities.items()):
+                ax.plot(isobar.T_K, p, color=style.color(k), linestyle=style.linestyle(k),
+                        label=labels.get(name, name))
+            ax.set_title(_pressure_label(isobar.P_GPa))
+            ax.set_xlabel("Temperature T (K)")
+            ax.set_ylim(-0.02, 1.02)
+        for ax in axes[len(isobars):]:
+            ax.set_visible(False)
+        for row in range(nrows):
+            axes[row * ncols].set_ylabel("Probability p_k")
+        axes[0].legend(loc="best", title="configuration")
+        figure.suptitle(f"Configuration probabilities at equilibrium volume ({analysis.method})")
+        return style.save_figure(
+            figure, out_dir, "probabilities", "Configuration probabilities",
+            "Equilibrium probability p_k of each configuration (multiplicity included) against "
+            "temperature, one panel per pressure.")
+
+
+def _reference_curves(references: Sequence[ReferenceCurve], quantity: str):
+    return [r for r in references if r.quantity == quantity]
+
+
+def plot_volume(analysis: Analysis, out_dir: str | os.PathLike[str],
+                references: Sequence[ReferenceCurve] = ()) -> style.FigureFiles:
+    """Equilibrium volume V(T) per cell at each pressure, NTE windows shaded.
+
+    Metastable branches (local minima of G) are drawn as small open circles; measured
+    volumes (A^3 per atom) are converted to the cell for the overlay.
+    """
+    with style.figure_style():
+        figure, ax = style.new_figure(width=6.6, height=4.6)
+        for i, isobar in enumerate(analysis.isobars):
+            _shade_nte(ax, isobar, i)
+            _plot_masked(ax, isobar.T_K, isobar.V_A3, isobar.extrapolated,
+                         color=style.color(i), linestyle=style.linestyle(i),
+                         label=_pressure_label(isobar.P_GPa))
+            if isobar.metastable is not None and len(isobar.metastable.T_K):
+                ax.plot(isobar.metastable.T_K, isobar.metastable.V_A3, linestyle="none",
+                        marker="o", markersize=3, markerfacecolor="none",
+                        color=style.color(i), label=f"metastable, {isobar.P_GPa:g} GPa")
+        for j, ref in enumerate(_reference_curves(references, "volume")):
+            ax.plot(ref.T_K, ref.values * analysis.natoms, linestyle="none",
+                    marker=_REFERENCE_MARKERS[j % 5], color="#444444", markerfacecolor="white",
+                    label=f"measured: {ref.label}")
+        ax.set_xlabel("Temperature T (K)")
+        ax.set_ylabel(f"Volume V (Å³ {style.per_cell_label(analysis.natoms)})")
+        _finish_legend(ax, analysis)
+        ax.set_title(f"Equilibrium volume ({analysis.method})")
+        return style.save_figure(
+            figure, out_dir, "volume", "Equilibrium volume V(T)",
+            "Volume at the global minimum of G = F + PV. Shaded: NTE windows; dotted: the "
+            "minimum sits at the edge of the data (extrapolated).")
+
+
+def _finish_legend(ax, analysis: Analysis) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    if any(isobar.nte_windows for isobar in analysis.isobars):
+        handles.append(Patch(**{**style.NTE_SHADE, "color": "#777777"}))
+        labels.append("NTE window (α < 0)")
+    if _any_extrapolated(analysis):
+        handles.append(Line2D([], [], color="#555555", linestyle=":", linewidth=1.2))
+        labels.append("at domain edge (extrapolated)")
+    ax.legend(handles, labels, loc="best")
+
+
+def plot_lcte(analysis: Analysis, out_dir: str | os.PathLike[str],
+              references: Sequence[ReferenceCurve] = ()) -> style.FigureFiles:
+    """Linear thermal expansion LCTE(T) = alpha/3 at each pressure, measured data overlaid."""
+    with style.figure_style():
+        figure, ax = style.new_figure(width=6.6, height=4.6)
+        for i, isobar in enumerate(analysis.isobars):
+            _shade_nte(ax, isobar, i)
+            _plot_masked(ax, isobar.T_K, isobar.lcte_per_K * 1e6, isobar.extrapolated,
+                         color=style.color(i), linestyle=style.linestyle(i),
+                         label=_pressure_label(isobar.P_GPa))
+        for j, ref in enumerate(_reference_curves(references, "lcte")):
+            ax.plot(ref.T_K, ref.values * 1e6, linestyle="none", marker=_REFERENCE_MARKERS[j % 5],
+                    color="#222222", markerfacecolor="white", markeredgewidth=1.1,
+                    label=f"measured: {ref.label}")
+        ax.axhline(0.0, color="#333333", linewidth=0.8)
+        ax.set_xlabel("Temperature T (K)")
+        ax.set_ylabel("Linear thermal expansion α/3 (10⁻⁶ K⁻¹)")
+        _clip_to_finite(ax, analysis, references)
+        _finish_legend(ax, analysis)
+        ax.set_title(f"Linear thermal expansion ({analysis.method})")
+        return style.save_figure(
+            figure, out_dir, "lcte", "Linear thermal expansion LCTE(T)",
+            "LCTE = α/3 with α = -F_VT/(V F_VV) at equilibrium. Shaded: NTE windows (α < 0); "
+            "open symbols: measured data where given.")
+
+
+def _clip_to_finite(ax, analysis: Analysis, references: Sequence[ReferenceCurve]) -> None:
+    """Keep the y range readable when alpha diverges at a first-order jump."""
+    values = [isobar.lcte_per_K[~np.asarray(isobar.extrapolated, bool)] * 1e6
+              for isobar in analysis.isobars]
+    values += [r.values * 1e6 for r in references if r.quantity == "lcte"]
+    flat = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.array([])
+    if flat.size < 4:
+        return
+    low, high = np.percentile(flat, [1, 99])
+    span = max(high - low, 1.0)
+    ax.set_ylim(low - 0.15 * span, high + 0.15 * span)
+
+
+def plot_bulk_modulus_and_heat_capacity(analysis: Analysis,
+                                        out_dir: str | os.PathLike[str]) -> style.FigureFiles:
+    """Isothermal bulk modulus B_T(T) and heat capacity C_P(T) (J/(mol-atom K)) per pressure."""
+    per_mole_atoms = EV_IN_J_PER_MOL / analysis.natoms
+    dulong_petit = 3.0 * KB_EV_PER_K * EV_IN_J_PER_MOL
+    with style.figure_style():
+        figure, (ax_b, ax_c) = style.new_figure(2, 1, width=10.4, height=4.3)
+        for i, isobar in enumerate(analysis.isobars):
+            kwargs = dict(color=style.color(i), linestyle=style.linestyle(i),
+                          label=_pressure_label(isobar.P_GPa))
+            _plot_masked(ax_b, isobar.T_K, isobar.B_GPa, isobar.extrapolated, **kwargs)
+            _plot_masked(ax_c, isobar.T_K, isobar.Cp_eV_per_K * per_mole_atoms,
+                         isobar.extrapolated, **kwargs)
+        ax_c.axhline(dulong_petit, color="#555555", linewidth=0.9, linestyle="--",
+                     label="3R (Dulong-Petit)")
+        ax_b.set_xlabel("Temperature T (K)")
+        ax_b.set_ylabel("Isothermal bulk modulus B_T (GPa)")
+        ax_c.set_xlabel("Temperature T (K)")
+        ax_c.set_ylabel("Heat capacity C_P (J mol⁻¹ K⁻¹, per mole of atoms)")
+        _robust_ylim(ax_b, [i.B_GPa for i in analysis.isobars], floor=0.0)
+        _robust_ylim(ax_c, [i.Cp_eV_per_K * per_mole_atoms for i in analysis.isobars] +
+                     [np.array([dulong_petit])], floor=0.0)
+        ax_b.legend(loc="best")
+        ax_c.legend(loc="best")
+        ax_b.set_title("Bulk modulus")
+        ax_c.set_title("Heat capacity at constant pressure")
+        return style.save_figure(
+            figure, out_dir, "bulk_modulus_heat_capacity", "Bulk modulus and heat capacity",
+            "B_T = V F_VV and C_P = T(-F_TT + F_VT²/F_VV) at equilibrium; C_P per mole of atoms. "
+            "Near a first-order transition B_T dips and C_P peaks.")
+
+
+def _robust_ylim(ax, arrays, floor: float | None = None) -> None:
+    flat = np.concatenate([np.asarray(a, float).ravel() for a in arrays])
+    flat = flat[np.isfinite(flat)]
+    if flat.size < 4:
+        return
+    low, high = np.percentile(flat, [0.5, 99.5])
+    span = max(high - low, 1e-9)
+    low, high = low - 0.08 * span, high + 0.08 * span
+    if floor is not None:
+        low = max(low, floor)
+    ax.set_ylim(low, high)

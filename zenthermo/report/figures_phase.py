@@ -1,0 +1,107 @@
+"""Phase diagrams: T-P (coexistence line to the critical point, spinodals) and T-V (domes).
+
+Both take an :class:`~zenthermo.thermo.results.Analysis`; they return None when the analysis
+found no first-order transition (nothing to draw).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from zenthermo.report import style
+from zenthermo.thermo.results import Analysis
+
+_COEXISTENCE = {"color": style.PALETTE[0], "linewidth": 2.2}
+_SPINODAL = {"color": style.PALETTE[1], "linewidth": 1.5, "linestyle": "--"}
+_CRITICAL = {"marker": "*", "markersize": 15, "color": style.PALETTE[6], "linestyle": "none",
+             "markerfacecolor": style.PALETTE[4], "zorder": 5}
+
+
+def has_transition(analysis: Analysis) -> bool:
+    """True when the analysis holds a coexistence line, a spinodal or a critical point."""
+    diagram = analysis.phase_diagram
+    return any(part is not None for part in
+               (diagram.critical_point, diagram.spinodal, diagram.coexistence))
+
+
+def plot_phase_diagram_tp(analysis: Analysis,
+                          out_dir: str | os.PathLike[str]) -> style.FigureFiles | None:
+    """Temperature-pressure phase diagram: the first-order line ending at the critical point."""
+    if not has_transition(analysis):
+        return None
+    diagram = analysis.phase_diagram
+    with style.figure_style():
+        figure, ax = style.new_figure(width=6.4, height=4.8)
+        if diagram.spinodal is not None and len(diagram.spinodal.T_K):
+            sp = diagram.spinodal
+            ax.plot(sp.P_low_GPa, sp.T_K, **_SPINODAL, label="spinodal (F_VV = 0)")
+            ax.plot(sp.P_high_GPa, sp.T_K, **_SPINODAL)
+        if diagram.coexistence is not None and len(diagram.coexistence.T_K):
+            co = diagram.coexistence
+            ax.plot(co.P_GPa, co.T_K, **_COEXISTENCE, label="first-order transition (coexistence)")
+        cp = diagram.critical_point
+        if cp is not None:
+            ax.plot([cp.P_GPa], [cp.T_K], **_CRITICAL,
+                    label=f"critical point: {cp.T_K:.0f} K, {cp.P_GPa:.2f} GPa")
+        for isobar in analysis.isobars:
+            ax.axvline(isobar.P_GPa, color="#999999", linewidth=0.7, linestyle=":")
+        ax.set_xlabel("Pressure P (GPa)")
+        ax.set_ylabel("Temperature T (K)")
+        ax.set_ylim(bottom=0.0)
+        ax.legend(loc="best")
+        ax.set_title(f"T-P phase diagram ({analysis.method})")
+        return style.save_figure(
+            figure, out_dir, "phase_diagram_tp", "T-P phase diagram",
+            "First-order transition line (equal P and G at two volumes) ending at the critical "
+            "point (F_VV = F_VVV = 0); dashed: spinodals, the limits of metastability. "
+            "Dotted verticals: the isobars analysed.")
+
+
+def plot_phase_diagram_tv(analysis: Analysis,
+                          out_dir: str | os.PathLike[str]) -> style.FigureFiles | None:
+    """Temperature-volume diagram: binodal (coexistence) and spinodal domes."""
+    if not has_transition(analysis):
+        return None
+    diagram = analysis.phase_diagram
+    cp = diagram.critical_point
+    with style.figure_style():
+        figure, ax = style.new_figure(width=6.4, height=4.8)
+        if diagram.coexistence is not None and len(diagram.coexistence.T_K):
+            co = diagram.coexistence
+            V, T = _dome(co.V_low_A3, co.V_high_A3, co.T_K, cp)
+            ax.fill_betweenx(co.T_K, co.V_low_A3, co.V_high_A3, color=style.PALETTE[5],
+                             alpha=0.15, linewidth=0)
+            ax.plot(V, T, **_COEXISTENCE, label="binodal (coexisting volumes)")
+        if diagram.spinodal is not None and len(diagram.spinodal.T_K):
+            sp = diagram.spinodal
+            V, T = _dome(sp.V_low_A3, sp.V_high_A3, sp.T_K, cp)
+            ax.plot(V, T, **_SPINODAL, label="spinodal (F_VV = 0)")
+        if cp is not None:
+            ax.plot([cp.V_A3], [cp.T_K], **_CRITICAL,
+                    label=f"critical point: {cp.T_K:.0f} K, {cp.V_A3:.2f} Å³")
+        for i, isobar in enumerate(analysis.isobars):
+            ax.plot(isobar.V_A3, isobar.T_K, color=style.color(i + 2), linewidth=1.0,
+                    linestyle=style.linestyle(i + 1), label=f"V(T) at {isobar.P_GPa:g} GPa")
+        ax.set_xlabel(f"Volume V (Å³ {style.per_cell_label(analysis.natoms)})")
+        ax.set_ylabel("Temperature T (K)")
+        ax.set_ylim(bottom=0.0)
+        ax.legend(loc="best", fontsize=8.5)
+        ax.set_title(f"T-V phase diagram ({analysis.method})")
+        return style.save_figure(
+            figure, out_dir, "phase_diagram_tv", "T-V phase diagram",
+            "Binodal dome (the two coexisting volumes; shaded: two-phase region) and spinodal "
+            "dome (F_VV < 0 inside) meeting at the critical point; thin lines: equilibrium "
+            "V(T) on the isobars analysed.")
+
+
+def _dome(v_low, v_high, T, critical_point):
+    """One closed curve: up the low-volume branch, through the critical point, down the other."""
+    order = np.argsort(T)
+    T, v_low, v_high = np.asarray(T)[order], np.asarray(v_low)[order], np.asarray(v_high)[order]
+    top_v = [critical_point.V_A3] if critical_point is not None else []
+    top_t = [critical_point.T_K] if critical_point is not None else []
+    V = np.concatenate([v_low, top_v, v_high[::-1]])
+    Tc = np.concatenate([T, top_t, T[::-1]])
+    return V, Tc
