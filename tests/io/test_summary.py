@@ -65,7 +65,8 @@ def make_analysis(with_transition: bool = True) -> Analysis:
             ConfigurationSummary("config_22", 3.0, "AFM", None, None, None, None),
         ),
         isobars=(make_isobar(0.0, seed=1), make_isobar(-2.5, seed=2)),
-        phase_diagram=diagram, volume_domain=(139.0, 172.0), temperature_domain=(0.0, 1000.0),
+        phase_diagram=diagram, volume_domain=(139.0, 172.0),
+        temperature_domain=(0.0, np.inf if with_transition else 1000.0),
         composition={"Fe": 9, "Pt": 3},
     )
 

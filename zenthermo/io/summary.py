@@ -30,7 +30,8 @@ Conventions:
   the high-volume branch; the per-T branch arrays are what :func:`read_summary` rebuilds
   the :class:`Spinodal` from.
 * Non-finite numbers (NaN, and infinities) are written as JSON ``null`` and read back as
-  NaN; the file is strict JSON.
+  NaN; the file is strict JSON. In ``volume_domain`` and ``temperature_domain`` a null
+  is an unbounded end (read back as -inf / +inf), e.g. the Debye model's T up to infinity.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
         "natoms": int(analysis.natoms),
         "composition": {str(k): int(v) for k, v in dict(analysis.composition).items()},
         "volume_domain": _numbers(analysis.volume_domain),
-        "temperature_domain": _numbers(analysis.temperature_domain),
+        "temperature_domain": _numbers(analysis.temperature_domain),  # unbounded end: null
         "configurations": [_configuration(c) for c in analysis.configurations],
         "isobars": [_isobar(i) for i in analysis.isobars],
         **_phase_diagram(analysis.phase_diagram),
@@ -240,8 +241,8 @@ def read_summary(path: str | os.PathLike[str]) -> Analysis:
     )
     isobars = tuple(_read_isobar(r, entry, n) for n, entry in
                     enumerate(r.get(data, "isobars", "the file")))
-    volume = r.array(data, "volume_domain", "the file")
-    temperature = r.array(data, "temperature_domain", "the file")
+    volume = _domain(r.array(data, "volume_domain", "the file"))
+    temperature = _domain(r.array(data, "temperature_domain", "the file"))
     return Analysis(
         method=str(r.get(data, "method", "the file")),
         natoms=int(r.get(data, "natoms", "the file")),
@@ -252,6 +253,13 @@ def read_summary(path: str | os.PathLike[str]) -> Analysis:
         temperature_domain=(float(temperature[0]), float(temperature[1])),
         composition={str(k): int(v) for k, v in dict(data.get("composition") or {}).items()},
     )
+
+
+def _domain(values: np.ndarray) -> np.ndarray:
+    """A domain [low, high] where null (read as NaN) stands for an unbounded end."""
+    low = -np.inf if np.isnan(values[0]) else values[0]
+    high = np.inf if np.isnan(values[1]) else values[1]
+    return np.array([low, high])
 
 
 def _read_isobar(r: _Reader, entry: Mapping[str, Any], n: int) -> Isobar:

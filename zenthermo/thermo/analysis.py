@@ -187,7 +187,7 @@ def analyze(
 
 
 def _pair(domain: tuple[float, float]) -> tuple[float, float]:
-    low, high = domain
-    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+    low, high = domain  # an unbounded end (e.g. T up to inf for Debye) is allowed
+    if math.isnan(low) or math.isnan(high) or not low < high:
         raise DomainError(f"invalid landscape domain {domain}")
     return float(low), float(high)

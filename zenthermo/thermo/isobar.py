@@ -39,13 +39,16 @@ from zenthermo.units import ev_per_a3_to_gpa, gpa_to_ev_per_a3
 __all__ = ["DEFAULT_VOLUME_GRID", "compute_isobar", "validate_temperatures"]
 
 #: Default number of volumes on which G(V) is scanned for minima.
-DEFAULT_VOLUME_GRID = 801
+DEFAULT_VOLUME_GRID = 201
 #: Largest number of (V, T) points evaluated in one ``derivatives`` call.
 MAX_POINTS_PER_CALL = 400_000
 #: A minimum closer than this fraction of the domain width to an edge counts as at the edge.
 EDGE_TOLERANCE = 1e-7
 #: Temperatures may exceed the temperature domain by this much (K) for round-off.
 TEMPERATURE_TOLERANCE_K = 1e-9
+
+#: |F_V + P| below this (eV/A^3, about 1e-10 GPa) is a converged equilibrium.
+PRESSURE_TOLERANCE = 1e-12
 
 _NEWTON_ITERATIONS = 60
 
@@ -222,8 +225,8 @@ def _polish(
             newton = V[idx] - g / slope
         ok = (slope > 0) & np.isfinite(newton) & (newton > a[idx]) & (newton < b[idx])
         V_new = np.where(ok, newton, 0.5 * (a[idx] + b[idx]))
-        tol = 1e-14 * scale[idx]
-        root_hit = g == 0  # keep V as it is
+        tol = 1e-13 * scale[idx]
+        root_hit = np.abs(g) <= PRESSURE_TOLERANCE  # keep V as it is
         converged = root_hit | (ok & (np.abs(newton - V[idx]) <= tol)) | (b[idx] - a[idx] <= tol)
         V[idx] = np.where(root_hit, V[idx], V_new)
         active[idx[converged]] = False
@@ -261,8 +264,8 @@ def _properties(
     G = F + P * V
     S = -np.asarray(d.F_T, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        alpha = -F_VT / (V * F_VV)
-        Cp = T * (-F_TT + F_VT**2 / F_VV)
+        alpha = -F_VT / (V * F_VV) + 0.0  # + 0.0 turns -0.0 (at T = 0) into 0.0
+        Cp = T * (-F_TT + F_VT**2 / F_VV) + 0.0
     return Isobar(
         P_GPa=P_GPa,
         T_K=T.copy(),
@@ -272,7 +275,7 @@ def _properties(
         S_eV_per_K=S,
         H_eV=G + T * S,
         Cp_eV_per_K=Cp,
-        Cv_eV_per_K=-T * F_TT,
+        Cv_eV_per_K=-T * F_TT + 0.0,
         B_GPa=ev_per_a3_to_gpa(V * F_VV),
         alpha_per_K=alpha,
         extrapolated=np.asarray(extrapolated, dtype=bool),
