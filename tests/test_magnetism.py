@@ -140,3 +140,12 @@ def test_analyze_patterns_without_magmom_takes_majority_of_final_patterns():
 def test_analyze_patterns_without_moments_is_unknown():
     result = analyze_patterns([None], [None], ["Fe"], None, 0.5)
     assert result.reference is None and result.order == "unknown" and result.multiplicity is None
+
+
+def test_moment_crossing_the_threshold_is_not_a_spin_flip():
+    species = ["Fe", "Fe", "Pt"]
+    perms = np.array([[0, 1, 2]])
+    finals = [np.array([2.5, -2.5, 0.3]), np.array([2.4, -2.4, 0.3]), np.array([2.0, -2.0, 0.1])]
+    result = analyze_patterns(finals, [None] * 3, species, perms, 0.2)
+    assert format_pattern(result.reference) == "+-+"
+    assert result.flips == {} and list(result.crossings) == [2]

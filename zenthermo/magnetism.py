@@ -240,7 +240,11 @@ class PatternAnalysis:
     reference : ndarray of int8, shape (n,) or None
         The configuration's pattern (None when no volume has site moments).
     flips : dict
-        Index of a volume whose final pattern is outside the reference orbit -> reason.
+        Index of a volume with a spin flip -> reason: its final pattern has, against every
+        pattern of the reference orbit, some site of opposite sign.
+    crossings : dict
+        Index of a volume whose pattern is outside the orbit only because moments crossed
+        the threshold (magnetic <-> non-magnetic, no opposite signs) -> note. Kept.
     order : str
         Magnetic order (majority over the volumes in the reference orbit).
     multiplicity : int or None
@@ -250,6 +254,7 @@ class PatternAnalysis:
 
     reference: np.ndarray | None
     flips: dict[int, str]
+    crossings: dict[int, str]
     order: str
     multiplicity: int | None
 
@@ -267,7 +272,9 @@ def analyze_patterns(
     sites that are magnetic in its final moments (so guessed MAGMOM magnitudes do not
     matter), or its final pattern when it has no MAGMOM. The reference is the most common
     intended pattern, patterns being counted up to symmetry and global flip. A volume whose
-    final pattern is outside the reference orbit is a spin flip.
+    final pattern is outside the reference orbit is a spin flip when some site has the
+    opposite sign against every equivalent pattern; otherwise only moments crossed the
+    threshold (noted, not a flip).
 
     Parameters
     ----------
@@ -295,28 +302,39 @@ def analyze_patterns(
         else:
             intended.append(final)
     if not intended:
-        return PatternAnalysis(None, {}, "unknown", None)
+        return PatternAnalysis(None, {}, {}, "unknown", None)
     counts = Counter(canonical_pattern(p, perms) for p in intended)
     top = counts.most_common(1)[0][0]
     reference = next(p for p in intended if canonical_pattern(p, perms) == top)
     orbit = pattern_orbit(reference, perms)
+    images = np.array(sorted(orbit), dtype=np.int8)
     flips: dict[int, str] = {}
+    crossings: dict[int, str] = {}
     orders = []
     for index, (final, moments) in enumerate(zip(finals, final_moments, strict=True)):
         if final is None:
             continue
         if tuple(final.tolist()) not in orbit:
-            flips[index] = (
-                f"spin flip: final pattern {format_pattern(final)} is not equivalent to the "
-                f"configuration's pattern {format_pattern(reference)} "
-                f"(+ up, - down, 0 below {threshold:g} mu_B)"
-            )
-            continue
+            # No opposite signs against some equivalent pattern: only moments that crossed
+            # the threshold (e.g. a small induced moment), not a flip.
+            if np.any(np.all(images * final[None, :] >= 0, axis=1)):
+                crossings[index] = (
+                    f"final pattern {format_pattern(final)} differs from "
+                    f"{format_pattern(reference)} only by moments crossing {threshold:g} mu_B"
+                )
+            else:
+                flips[index] = (
+                    f"spin flip: final pattern {format_pattern(final)} is not equivalent to the "
+                    f"configuration's pattern {format_pattern(reference)} "
+                    f"(+ up, - down, 0 below {threshold:g} mu_B)"
+                )
+                continue
         orders.append(classify_order(moments, species, threshold))
     order = Counter(orders).most_common(1)[0][0] if orders else "unknown"
     return PatternAnalysis(
         reference=reference,
         flips=flips,
+        crossings=crossings,
         order=order,
         multiplicity=None if permutations is None else len(orbit),
     )

@@ -182,7 +182,7 @@ def _configurations(given: list[Path], manifest: Manifest | None) -> list[Config
                     f"configuration '{entry.name}' named in the manifest is not a folder",
                     entry.path,
                 )
-            found.append((entry.path, manifest.path.parent, entry))
+            found.append((entry.path, _root_for(entry.path, given, manifest), entry))
     else:
         for path in given:
             if path.is_file():
@@ -211,6 +211,14 @@ def _configurations(given: list[Path], manifest: Manifest | None) -> list[Config
         raise InputError("two configuration folders have the same name", given[0],
                          hint="name them in a manifest (zenthermo.toml)")
     return configurations
+
+
+def _root_for(folder: Path, given: list[Path], manifest: Manifest) -> Path:
+    """The folder provenance is relative to: a given path or the manifest's folder above it."""
+    for candidate in [*given, manifest.path.parent]:
+        if candidate.is_dir() and folder.resolve().is_relative_to(candidate.resolve()):
+            return candidate
+    return folder.parent
 
 
 def _read_configuration(configuration: Configuration, advance) -> None:
@@ -301,6 +309,9 @@ def _build_source(configuration: Configuration, threshold: float, symprec: float
         threshold,
     )
     flips = {readings[i].label: reason for i, reason in analysis.flips.items()}
+    configuration.warnings += [
+        f"{readings[i].label}: {note}" for i, note in analysis.crossings.items()
+    ]
     if readings and analysis.reference is None:
         configuration.warnings.append(
             "no site moments (no OUTCAR magnetization table): spin flips not checked"

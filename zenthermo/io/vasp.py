@@ -136,6 +136,16 @@ def expand_magmom(magmom: Any, natoms: int) -> np.ndarray | None:
     return values
 
 
+def relative_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` (POSIX form), or as given when it is outside it."""
+    for candidate, base in ((path, root), (path.resolve(), root.resolve())):
+        try:
+            return candidate.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
 class _Recorder:
     """Reads files once and remembers their provenance relative to the ingested root."""
 
@@ -144,10 +154,7 @@ class _Recorder:
         self.records: list[FileRecord] = []
 
     def relative(self, path: Path) -> str:
-        try:
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        return relative_path(path, self.root)
 
     def text(self, path: Path) -> str:
         text, digest = read_text(path)

@@ -15,7 +15,7 @@ import numpy as np
 from zenthermo.errors import InputError
 from zenthermo.io import layout
 from zenthermo.io.manifest import ConfigurationEntry
-from zenthermo.io.vasp import VolumeReading, read_structure_file
+from zenthermo.io.vasp import VolumeReading, read_structure_file, relative_path
 from zenthermo.magnetism import structure_permutations
 from zenthermo.sources import Exclusion, Source, VolumePoint
 
@@ -39,10 +39,7 @@ class Configuration:
 def relative(path: Path | str | None, root: Path) -> str:
     if path is None:
         return ""
-    try:
-        return Path(path).relative_to(root).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
+    return relative_path(Path(path), root)
 
 
 def _formula(composition: dict[str, int]) -> str:

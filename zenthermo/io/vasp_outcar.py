@@ -110,9 +110,11 @@ def parse_outcar(text: str, path: Path) -> OutcarSummary:
             )
         moments = np.array(values, dtype=np.float64)
     total = None
-    mag = re.findall(r"number of electron\s+\S+\s+magnetization\s+(-?\d+\.\d+)", text[-400000:])
-    if mag:
-        total = float(mag[-1])
+    last_mag = text.rfind("number of electron")
+    if last_mag >= 0:
+        mag = re.match(r"number of electron\s+\S+\s+magnetization\s+(-?\d+\.\d+)",
+                       text[last_mag:last_mag + 200])
+        total = float(mag.group(1)) if mag else None
     energy = None
     sigma0 = text.rfind("energy(sigma->0) =")
     if sigma0 >= 0:
