@@ -113,3 +113,15 @@ def test_a_configuration_folder_can_be_given_directly(fe3pt_vasp_dir, fe3pt):
 def test_round_trip_through_the_sources_file(fe3pt, tmp_path):
     fe3pt.save(tmp_path / "sources.json")
     assert zenthermo.load_sources(tmp_path / "sources.json") == fe3pt
+
+
+def test_embedded_default_data_is_what_ingest_makes(fe3pt):
+    embedded = zenthermo.load_sources(Path(__file__).resolve().parents[2] / "data" / "fe3pt"
+                                      / "sources.json")
+    assert embedded.root == "fe3pt-vasp"
+    for mine, stored in zip(fe3pt, embedded, strict=True):
+        assert stored.name == mine.name and stored.multiplicity == mine.multiplicity
+        assert stored.magnetic_order == mine.magnetic_order
+        np.testing.assert_array_equal(stored.volumes, mine.volumes)
+        np.testing.assert_array_equal(stored.energies, mine.energies)
+        assert stored.points[0].provenance == mine.points[0].provenance
