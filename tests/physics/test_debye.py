@@ -109,6 +109,11 @@ def test_zero_temperature_is_exact(copper):
     np.testing.assert_allclose(tiny.F, d.F, rtol=1e-12)
     np.testing.assert_allclose(tiny.F_V, d.F_V, rtol=1e-12)
     np.testing.assert_allclose(tiny.F_VV, d.F_VV, rtol=1e-12)
+    np.testing.assert_allclose(tiny.F_VVV, d.F_VVV, rtol=1e-12)
+    # Deep in the quantum regime (theta/T ~ 1e3..1e6: exp(-theta/T) underflows) all is finite.
+    for T in (1e-4, 0.05, 0.4):
+        cold = copper.derivatives(V, T)
+        assert all(np.isfinite(value).all() for value in cold.as_dict().values()), T
 
 
 def test_heat_capacity_limits(copper):

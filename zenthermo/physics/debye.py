@@ -125,12 +125,13 @@ def _reduced(y: np.ndarray) -> _ReducedFunctions:
         em = np.exp(-y)  # 0 at y = inf
         one_minus = -np.expm1(-y)  # 1 - e^-y
         e1 = em / one_minus  # 1/(e^y - 1)
-        y_e1 = np.where(np.isinf(y), 0.0, y * e1)  # y/(e^y - 1)
-        y_e2 = np.where(np.isinf(y), 0.0, y * em / one_minus**2)  # y e^y/(e^y - 1)^2
-        d3_over_y = np.where(np.isinf(y), 0.0, d3 / y)
+        infinite = np.isinf(y)
+        y_e1 = np.where(infinite, 0.0, y * e1)  # y/(e^y - 1)
+        y_e2 = y_e1 / one_minus  # y e^y/(e^y - 1)^2
+        d3_over_y = np.where(infinite, 0.0, d3 / y)
         c = 3.0 * (4.0 * d3 - 3.0 * y_e1)
         c_prime = 3.0 * (9.0 * e1 - 12.0 * d3_over_y + 3.0 * y_e2)
-        c_over_y = np.where(np.isinf(y), 0.0, c / y)
+        c_over_y = np.where(infinite, 0.0, c / y)
     return _ReducedFunctions(d3, np.log1p(-em), c, c_prime, d3_over_y, c_over_y)
 
 
@@ -258,17 +259,19 @@ class DebyeGrueneisen:
         f_t = kn * (3.0 * r.log_term - 4.0 * r.d3)
         f_th = kn * (1.125 + 3.0 * r.d3_over_y)
         f_thth = -kn * r.c_over_y / theta
-        f_ththth = kn * (-r.c_prime + 2.0 * r.c_over_y) / theta**2
+        f_ththth = kn * (-r.c_prime + 2.0 * r.c_over_y) / (theta * theta)
         f_tht = kn * r.c / theta
         # theta(V) derivatives.
-        th_v = -g * theta / V
-        th_vv = g * (g + 1.0) * theta / V**2
-        th_vvv = -g * (g + 1.0) * (g + 2.0) * theta / V**3
+        inv_v = 1.0 / V
+        th_v = -g * theta * inv_v
+        th_vv = -(g + 1.0) * th_v * inv_v
+        th_vvv = -(g + 2.0) * th_vv * inv_v
+        th_v2 = th_v * th_v
         return FreeEnergyDerivatives(
             F=F,
             F_V=f_th * th_v,
-            F_VV=f_thth * th_v**2 + f_th * th_vv,
-            F_VVV=f_ththth * th_v**3 + 3.0 * f_thth * th_v * th_vv + f_th * th_vvv,
+            F_VV=f_thth * th_v2 + f_th * th_vv,
+            F_VVV=(f_ththth * th_v2 + 3.0 * f_thth * th_vv) * th_v + f_th * th_vvv,
             F_T=f_t,
             F_TT=_finite_at_zero(f_tt, T),
             F_VT=f_tht * th_v,

@@ -129,19 +129,26 @@ def eos_derivatives(kind: str, parameters, reference_volume: float, V) -> Energy
 
 
 def _bm_derivatives(coefficients: np.ndarray, vref: float, V: np.ndarray) -> EnergyDerivatives:
-    # E = P(s), s = u^(-2/3) - 1, u = V / vref.
-    u = V / vref
-    t = u ** (-2.0 / 3.0)
+    # E = P(s), s = u^(-2/3) - 1, u = V / vref; Horner for P and its first three derivatives.
+    inv_v = 1.0 / V
+    t = np.cbrt(vref * inv_v) ** 2
     s = t - 1.0
-    s1 = (-2.0 / 3.0) * t / V
-    s2 = (10.0 / 9.0) * t / V**2
-    s3 = (-80.0 / 27.0) * t / V**3
-    poly = Polynomial(coefficients)
-    d1, d2, d3 = poly.deriv(1), poly.deriv(2), poly.deriv(3)
-    p0, p1, p2, p3 = poly(s), d1(s), d2(s), d3(s)
+    s1 = (-2.0 / 3.0) * t * inv_v
+    s2 = (-5.0 / 3.0) * s1 * inv_v  # (10/9) t / V^2
+    s3 = (-8.0 / 3.0) * s2 * inv_v  # (-80/27) t / V^3
+    n = coefficients.size
+    p0 = np.full_like(s, coefficients[-1])
+    p1 = np.zeros_like(s)
+    p2 = np.zeros_like(s)
+    p3 = np.zeros_like(s)
+    for c in coefficients[n - 2 :: -1]:
+        p3 = p3 * s + 3.0 * p2
+        p2 = p2 * s + 2.0 * p1
+        p1 = p1 * s + p0
+        p0 = p0 * s + c
     E_V = p1 * s1
-    E_VV = p2 * s1**2 + p1 * s2
-    E_VVV = p3 * s1**3 + 3.0 * p2 * s1 * s2 + p1 * s3
+    E_VV = p2 * s1 * s1 + p1 * s2
+    E_VVV = p3 * s1 * s1 * s1 + 3.0 * p2 * s1 * s2 + p1 * s3
     return p0, E_V, E_VV, E_VVV
 
 
