@@ -121,3 +121,25 @@ def test_outcar_without_header_is_refused(tmp_path):
     path = tmp_path / "OUTCAR"
     with pytest.raises(InputError, match="not a VASP OUTCAR"):
         parse_outcar("just some text\n" * 10, path)
+
+
+def test_vasprun_is_preferred_when_present(tmp_path):
+    import re
+
+    ase_data = pytest.importorskip("ase").__file__
+    vasprun = Path(ase_data).parent / "test" / "testdata" / "vasp" / "vasprun_pstress.xml"
+    if not vasprun.exists():
+        pytest.skip(f"{vasprun} (a real vasprun.xml shipped with ase) is not installed")
+    folder = tmp_path / "c" / "v1"
+    folder.mkdir(parents=True)
+    (folder / "vasprun.xml.gz").write_bytes(gzip.compress(vasprun.read_bytes()))
+    from zenthermo.io.vasp import read_volume
+
+    reading = read_volume(volume_folder(folder), tmp_path)
+    e0 = re.findall(r'name="e_0_energy">\s*(\S+)', vasprun.read_text())[-1]
+    assert reading.energy == pytest.approx(float(e0), abs=1e-8)
+    assert reading.species == ("C", "C")
+    assert reading.settings["kpoints"] == [4, 4, 4] and reading.settings["encut"] == 400.0
+    assert reading.settings["functional"] == "LDA"  # POTCAR "PAW C": the LDA set
+    assert reading.site_moments.tolist() == [0.0, 0.0]  # ISPIN = 1
+    assert [r.path for r in reading.provenance] == ["c/v1/vasprun.xml.gz"]

@@ -31,7 +31,13 @@ import numpy as np
 
 from zenthermo.errors import InputError
 from zenthermo.io.layout import VolumeFolder
-from zenthermo.io.vasp_outcar import OutcarSummary, parse_outcar, read_bytes, read_text
+from zenthermo.io.vasp_outcar import (
+    _POTCAR_FUNCTIONALS,
+    OutcarSummary,
+    parse_outcar,
+    read_bytes,
+    read_text,
+)
 from zenthermo.sources import FileRecord
 
 #: VASP defaults used when INCAR does not set them.
@@ -106,7 +112,7 @@ def _functional(incar: dict[str, Any], potcar_functional: str | None) -> str:
     if incar.get("LHFCALC"):
         return "HSE" if incar.get("HFSCREEN") else "hybrid"
     gga = str(incar.get("GGA", "")).strip().upper()
-    if gga:
+    if gga and gga != "--":
         return _GGA_NAMES.get(gga, gga)
     return potcar_functional or "unknown"
 
@@ -313,6 +319,8 @@ def _read_with_vasprun(folder: VolumeFolder, recorder: _Recorder) -> VolumeReadi
         raise InputError(reason, path) from error
     incar = dict(run.parameters)
     incar.update(run.incar)
+    if "ENCUT" not in incar and "ENMAX" in incar:
+        incar["ENCUT"] = incar["ENMAX"]
     outcar = None
     if "OUTCAR" in folder.files:
         outcar = parse_outcar(recorder.text(folder.files["OUTCAR"]), folder.files["OUTCAR"])
@@ -322,6 +330,9 @@ def _read_with_vasprun(folder: VolumeFolder, recorder: _Recorder) -> VolumeReadi
     if not run.converged_ionic:
         notes.append("ionic loop not converged (vasprun.xml)")
     total_moment = outcar.total_moment if outcar else None
+    if outcar is None and run.potcar_symbols:
+        functional = _POTCAR_FUNCTIONALS.get(run.potcar_symbols[0].split()[0])
+        outcar = OutcarSummary(None, functional, None, None, None, None)
     reading = _finish(folder, recorder, incar, outcar, run.final_structure, float(run.final_energy),
                       total_moment, bool(run.converged_electronic), bool(run.converged_ionic),
                       "; ".join(notes))
@@ -356,6 +367,9 @@ def _finish(folder, recorder, incar, outcar, structure, energy, total_moment,
     if moments is not None and moments.size != len(species):
         moments = None
     settings = _common_settings(incar, folder, recorder, outcar)
+    initial = expand_magmom(incar.get("MAGMOM"), len(species))
+    if settings["ispin"] == 1:  # not spin-polarised: non-magnetic by construction
+        moments, total_moment, initial = np.zeros(len(species)), 0.0, None
     return VolumeReading(
         label=folder.name,
         volume=float(structure.volume),
@@ -364,7 +378,7 @@ def _finish(folder, recorder, incar, outcar, structure, energy, total_moment,
         structure=structure,
         site_moments=moments,
         total_moment=None if total_moment is None else float(total_moment),
-        initial_moments=expand_magmom(incar.get("MAGMOM"), len(species)),
+        initial_moments=initial,
         electronic_converged=bool(electronic),
         ionic_converged=bool(ionic),
         convergence_note=note,
