@@ -359,9 +359,11 @@ def _finish(folder, recorder, incar, outcar, structure, energy, total_moment,
     if not np.isfinite(energy):
         raise InputError("final energy is not a finite number", folder.path)
     if outcar is not None and outcar.natoms is not None and outcar.natoms != len(species):
+        structure_file = folder.files.get("CONTCAR") or folder.files.get("vasprun.xml")
         raise InputError(
-            f"OUTCAR has {outcar.natoms} ions but the structure file has {len(species)} atoms",
-            folder.files.get("OUTCAR"),
+            f"has {len(species)} atoms but {folder.files['OUTCAR'].name} has {outcar.natoms} "
+            "ions: files of different calculations",
+            structure_file,
         )
     moments = outcar.site_moments if outcar is not None else None
     if moments is not None and moments.size != len(species):
