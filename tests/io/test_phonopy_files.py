@@ -350,3 +350,72 @@ def test_a_shared_poscar_is_not_mistaken_for_each_volumes(si_qha_dir: Path,
     source = read_phonopy_qha(folder / "e-v.dat", _si_yaml_paths(folder))[0]
     assert dict(source.composition) == {"Si": 8}
     assert source.warnings == ()  # no "check the order" against the one reference cell
+
+
+# ------------------------------------------------------------------------ phonopy.yaml + forces
+
+
+@pytest.fixture(scope="module")
+def copper_phonopy_yaml(tmp_path_factory) -> tuple[Path, object]:
+    """fcc Cu (4-atom cubic cell, 2x2x2 supercell) with forces from ASE's EMT potential."""
+    import warnings
+
+    from ase import Atoms
+    from ase.build import bulk
+    from ase.calculators.emt import EMT
+    from phonopy import Phonopy
+    from phonopy.structure.atoms import PhonopyAtoms
+
+    cu = bulk("Cu", "fcc", a=3.6, cubic=True)
+    unit = PhonopyAtoms(symbols=cu.get_chemical_symbols(), cell=cu.cell[:],
+                        scaled_positions=cu.get_scaled_positions())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ph = Phonopy(unit, supercell_matrix=np.eye(3, dtype=int) * 2, primitive_matrix="F")
+    ph.generate_displacements(distance=0.01)
+    forces = []
+    for cell in ph.supercells_with_displacements:
+        atoms = Atoms(cell.symbols, cell=cell.cell, scaled_positions=cell.scaled_positions,
+                      pbc=True)
+        atoms.calc = EMT()
+        forces.append(atoms.get_forces())
+    ph.forces = np.array(forces)
+    path = tmp_path_factory.mktemp("cu") / "phonopy.yaml"
+    ph.save(path, settings={"force_sets": True})
+    return path, ph
+
+
+def test_thermal_properties_from_forces_per_unit_cell(copper_phonopy_yaml, tmp_path: Path):
+    from zenthermo.io.phonopy_mesh import compute_thermal_properties
+
+    path, ph = copper_phonopy_yaml
+    grid = compute_thermal_properties(path, mesh=[8, 8, 8], t_max=1000, t_step=100)
+    assert grid.temperatures.tolist() == list(np.arange(0.0, 1001.0, 100.0))
+    # 4 atoms per unit cell: C_V -> 3 * 4 k_B at high temperature.
+    assert grid.heat_capacity[-1] == pytest.approx(12 * constants.k / constants.e, rel=1e-2)
+    assert grid.imaginary_modes <= 3 and np.all(grid.entropy[1:] > 0)
+    # The same phonons written by phonopy -t (per 1-atom primitive cell) and read back.
+    ph.produce_force_constants()
+    ph.run_mesh([8, 8, 8], is_gamma_center=True, with_eigenvectors=False)
+    ph.run_thermal_properties(t_min=0, t_max=1000, t_step=100)
+    written = tmp_path / "thermal_properties.yaml"
+    ph.thermal_properties.write_yaml(filename=written)
+    per_primitive = read_thermal_properties(written)
+    np.testing.assert_allclose(grid.free_energy, 4 * per_primitive.free_energy, atol=1e-6)
+    np.testing.assert_allclose(grid.heat_capacity, 4 * per_primitive.heat_capacity, atol=1e-9)
+
+
+def test_phonopy_yaml_without_forces_is_refused(copper_phonopy_yaml, tmp_path: Path) -> None:
+    from zenthermo.io.phonopy_mesh import compute_thermal_properties
+
+    data = _load_yaml(copper_phonopy_yaml[0])
+    for entry in data["displacements"]:
+        entry.pop("forces")
+    bare = tmp_path / "phonopy_disp.yaml"
+    bare.write_text(yaml.safe_dump(data))
+    with pytest.raises(InputError, match="no forces"):
+        compute_thermal_properties(bare)
+    other = tmp_path / "other.yaml"
+    other.write_text("thermal_properties: []\n")
+    with pytest.raises(InputError, match="not a phonopy.yaml"):
+        compute_thermal_properties(other)

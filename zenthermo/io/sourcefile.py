@@ -36,6 +36,7 @@ import gzip
 import json
 import math
 import os
+import re
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -208,15 +209,19 @@ def _format_json(value: Any, indent: int = 0) -> str:
         if not value:
             return "{}"
         items = [
-            f"{inner}{json.dumps(k)}: {_format_json(v, indent + 1)}" for k, v in value.items()
+            f"{inner}{_dumps(k)}: {_format_json(v, indent + 1)}" for k, v in value.items()
         ]
         return "{\n" + ",\n".join(items) + f"\n{pad}}}"
     if isinstance(value, list):
         if all(not isinstance(v, (dict, list)) for v in value):
-            return "[" + ", ".join(json.dumps(v, allow_nan=False) for v in value) + "]"
+            return "[" + ", ".join(_dumps(v) for v in value) + "]"
         items = [f"{inner}{_format_json(v, indent + 1)}" for v in value]
         return "[\n" + ",\n".join(items) + f"\n{pad}]"
-    return json.dumps(value, allow_nan=False)
+    return _dumps(value)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, allow_nan=False, ensure_ascii=False)
 
 
 def save_sources(source_set: SourceSet, path: str | os.PathLike[str]) -> None:
@@ -279,6 +284,10 @@ def _read_document(path: Path) -> dict:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
+        if error.reason == "unexpected end of data":
+            raise InputError("the file ends inside a character: it is truncated", path,
+                             "write the file again with `zenthermo ingest` or SourceSet.save"
+                             ) from error
         raise InputError(
             "not a zenthermo sources file (not UTF-8 text)", path,
             "give the JSON file written by `zenthermo ingest` or SourceSet.save",
@@ -293,8 +302,7 @@ def _read_document(path: Path) -> dict:
             f" at line {error.lineno}, column {error.colno}"
             if isinstance(error, json.JSONDecodeError) else ""
         )
-        # Every file this module writes ends with the closing brace of its top object.
-        truncated = text.lstrip().startswith("{") and not text.rstrip().endswith("}")
+        truncated = isinstance(error, json.JSONDecodeError) and _ends_early(text, error)
         reason = (
             f"the JSON ends early{where}: the file is truncated" if truncated
             else f"not valid JSON{where} ({getattr(error, 'msg', error)})"
@@ -305,6 +313,16 @@ def _read_document(path: Path) -> dict:
     if not isinstance(document, dict):
         raise InputError("not a zenthermo sources file (the top level is not an object)", path)
     return document
+
+
+def _ends_early(text: str, error: json.JSONDecodeError) -> bool:
+    """True when the text is valid JSON cut short: the parser ran out of text, or stopped at
+    a last token that is the start of a literal or a number ("nul", "2.", an open string)."""
+    if error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string"):
+        return True
+    rest = text[error.pos:].strip()
+    partial_literal = any(word.startswith(rest) for word in ("null", "true", "false"))
+    return partial_literal or re.fullmatch(r"-?[0-9.eE+-]+", rest) is not None
 
 
 def _reject_constant(name: str) -> float:
