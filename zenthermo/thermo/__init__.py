@@ -1,9 +1,16 @@
 """Thermodynamic analysis of any Landscape: isobars, NTE, critical point, phase lines."""
 
+from zenthermo.thermo.critical import (
+    CriticalPointSearch,
+    find_critical_point,
+    locate_critical_point,
+)
+from zenthermo.thermo.phase_diagram import compute_phase_diagram
+from zenthermo.thermo.phase_lines import compute_coexistence, compute_spinodal
 from zenthermo.thermo.results import (
     Analysis,
-    ConfigurationSummary,
     Coexistence,
+    ConfigurationSummary,
     CriticalPoint,
     Isobar,
     MetastableBranch,
@@ -14,12 +21,18 @@ from zenthermo.thermo.results import (
 
 __all__ = [
     "Analysis",
-    "ConfigurationSummary",
     "Coexistence",
+    "ConfigurationSummary",
     "CriticalPoint",
+    "CriticalPointSearch",
     "Isobar",
     "MetastableBranch",
     "NteWindow",
     "PhaseDiagram",
     "Spinodal",
+    "compute_coexistence",
+    "compute_phase_diagram",
+    "compute_spinodal",
+    "find_critical_point",
+    "locate_critical_point",
 ]

@@ -1,0 +1,324 @@
+"""Spinodal and coexistence (binodal) lines of any Landscape below its critical point.
+
+* Spinodal: at each T < T_c the two volumes where F_VV = 0 that bound the unstable
+  interval around the critical volume (tracked downward from V_c), with P = -F_V there.
+* Coexistence: two volumes V1 < V2 with equal pressure and equal G = F + PV, i.e. the
+  common tangent of F(., T):
+
+      F_V(V1) = F_V(V2),    F(V1) = F(V2) + F_V(V2) (V1 - V2).
+
+  The starting guess at each T is the lower convex hull of F on a fine volume grid (the
+  hull edge that spans the unstable interval), or, close to T_c where that edge is only a
+  few grid steps long, the mean-field scaling V_binodal - V_mid = sqrt(3) (V_spinodal -
+  V_mid). Newton on the 2x2 system (analytic Jacobian from F_V, F_VV) then converges to
+  1e-12 relative in volume where the rounding of F allows (accepted below 1e-9).
+  Solutions that collapse (V1 = V2) or sit on an unstable branch are rejected. All
+  temperatures are solved together (one landscape call per iteration).
+
+Both lines run from T_c downward and stop where they leave the volume domain (nothing is
+extrapolated); the arrays returned are in ascending T and end at the critical point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from scipy.spatial import ConvexHull, QhullError
+
+from zenthermo.landscape.base import Landscape
+from zenthermo.thermo.results import Coexistence, CriticalPoint, Spinodal
+from zenthermo.units import EV_PER_A3_IN_GPA
+
+__all__ = ["compute_coexistence", "compute_spinodal", "phase_line_temperatures"]
+
+_REL_TOL = 1e-12
+
+
+def phase_line_temperatures(
+    landscape: Landscape, critical_point: CriticalPoint, n_temperatures: int = 100,
+    lowest_fraction: float = 0.02,
+) -> np.ndarray:
+    """Temperatures from T_c down to max(T_min of the domain, lowest_fraction T_c), K.
+
+    Spaced as T_c - (T_c - T_low) u^2 with u uniform, so they crowd near T_c where the
+    lines curve fastest. Descending, first element T_c; shape (n_temperatures,).
+    """
+    T_c = critical_point.T_K
+    T_low = max(float(landscape.temperature_domain[0]), lowest_fraction * T_c)
+    u = np.linspace(0.0, 1.0, int(n_temperatures))
+    return T_c - (T_c - T_low) * u**2
+
+
+def compute_spinodal(
+    landscape: Landscape,
+    critical_point: CriticalPoint,
+    temperatures: np.ndarray | None = None,
+    n_temperatures: int = 100,
+    n_volumes: int = 1200,
+) -> Spinodal:
+    """The spinodal (F_VV = 0) below T_c, traced from the critical point downward.
+
+    Parameters
+    ----------
+    landscape : Landscape
+    critical_point : CriticalPoint
+        From :func:`zenthermo.thermo.critical.find_critical_point`.
+    temperatures : array, optional
+        Temperatures below T_c, K (default :func:`phase_line_temperatures`).
+    n_volumes : int
+        Grid that brackets the roots; the roots are converged to 1e-12 relative.
+
+    Returns
+    -------
+    Spinodal
+        Ascending T, ending with the critical point itself (V_low = V_high = V_c).
+    """
+    T_c, V_c = critical_point.T_K, critical_point.V_A3
+    if temperatures is None:
+        temperatures = phase_line_temperatures(landscape, critical_point, n_temperatures)
+    temperatures = np.sort(np.asarray(temperatures, dtype=np.float64))[::-1]
+    temperatures = temperatures[temperatures < T_c]
+    volumes = np.linspace(*landscape.volume_domain, int(n_volumes))
+    F_VV = landscape.derivatives(volumes[None, :], temperatures[:, None]).F_VV
+
+    low_brackets: list[Bracket] = []
+    high_brackets: list[Bracket] = []
+    kept: list[float] = []
+    centre, previous = V_c, (V_c, V_c)
+    for row, T in zip(F_VV, temperatures, strict=True):
+        interval = _unstable_interval(landscape, volumes, row, T, centre, previous)
+        if interval is None:
+            break  # the unstable interval vanished from the grid or reached an edge
+        low, high = interval
+        low_brackets.append(low)
+        high_brackets.append(high)
+        kept.append(T)
+        previous = (low[0], high[1])
+        centre = 0.5 * (low[1] + high[0])
+
+    T_kept = np.array(kept)
+    if T_kept.size:
+        V_low = _roots_of_curvature(landscape, low_brackets, T_kept)
+        V_high = _roots_of_curvature(landscape, high_brackets, T_kept)
+    else:
+        V_low = V_high = np.empty(0)
+    T_all = np.append(T_kept[::-1], T_c)
+    V_low = np.append(V_low[::-1], V_c)
+    V_high = np.append(V_high[::-1], V_c)
+    P_low = -landscape.derivatives(V_low, T_all).F_V * EV_PER_A3_IN_GPA
+    P_high = -landscape.derivatives(V_high, T_all).F_V * EV_PER_A3_IN_GPA
+    P_low[-1] = P_high[-1] = critical_point.P_GPa
+    return Spinodal(T_K=T_all, V_low_A3=V_low, V_high_A3=V_high, P_low_GPa=P_low,
+                    P_high_GPa=P_high)
+
+
+def compute_coexistence(
+    landscape: Landscape,
+    critical_point: CriticalPoint,
+    spinodal: Spinodal | None = None,
+    n_volumes: int = 500,
+    max_iterations: int = 60,
+) -> Coexistence:
+    """The coexistence line (common tangent of F) below T_c, at the spinodal's temperatures.
+
+    Parameters
+    ----------
+    landscape : Landscape
+    critical_point : CriticalPoint
+    spinodal : Spinodal, optional
+        Computed with default settings when not given; coexistence is solved at its
+        temperatures (below T_c) and brackets the unstable interval.
+    n_volumes : int
+        Grid of the convex-hull starting guess.
+
+    Returns
+    -------
+    Coexistence
+        Ascending T, ending with the critical point; cut where V1 or V2 would leave the
+        volume domain (the part adjacent to T_c that lies inside is kept).
+    """
+    if spinodal is None:
+        spinodal = compute_spinodal(landscape, critical_point)
+    T = spinodal.T_K[:-1][::-1]  # descending, without T_c
+    s_low, s_high = spinodal.V_low_A3[:-1][::-1], spinodal.V_high_A3[:-1][::-1]
+    V_lo, V_hi = (float(x) for x in landscape.volume_domain)
+    volumes = np.linspace(V_lo, V_hi, int(n_volumes))
+
+    V1, V2, inside = _initial_tangent(landscape, volumes, T, s_low, s_high)
+    V1, V2, ok = _newton_common_tangent(landscape, T, V1, V2, s_low, s_high, max_iterations)
+    ok &= inside
+    n_good = int(np.argmin(ok)) if not ok.all() else ok.size  # contiguous from T_c down
+    T, V1, V2 = T[:n_good], V1[:n_good], V2[:n_good]
+    P = -landscape.derivatives(V1, T).F_V * EV_PER_A3_IN_GPA if T.size else np.empty(0)
+    return Coexistence(
+        T_K=np.append(T[::-1], critical_point.T_K),
+        P_GPa=np.append(P[::-1], critical_point.P_GPa),
+        V_low_A3=np.append(V1[::-1], critical_point.V_A3),
+        V_high_A3=np.append(V2[::-1], critical_point.V_A3),
+    )
+
+
+# -- spinodal helpers --------------------------------------------------------------------------
+
+Bracket = tuple[float, float]
+
+
+def _negative_runs(row: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) index of each run of F_VV < 0 in a grid row."""
+    negative = np.concatenate(([False], row < 0.0, [False]))
+    edges = np.flatnonzero(np.diff(negative.astype(np.int8)))
+    return [(int(a), int(b) - 1) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _unstable_interval(
+    landscape: Landscape, volumes: np.ndarray, row: np.ndarray, T: float, centre: float,
+    previous: Bracket,
+) -> tuple[Bracket, Bracket] | None:
+    """Volume brackets of the two F_VV roots around ``centre``; None where there are none
+    or where the unstable interval reaches the edge of the volume domain."""
+    grid, runs = volumes, _negative_runs(row)
+    if not runs:
+        # narrower than the grid (low T): look again on a fine grid over the previous one
+        lo = max(int(np.searchsorted(volumes, previous[0])) - 1, 0)
+        hi = min(int(np.searchsorted(volumes, previous[1])) + 1, len(volumes) - 1)
+        grid = np.linspace(volumes[lo], volumes[hi], 801)
+        runs = _negative_runs(landscape.derivatives(grid, T).F_VV)
+        if not runs:
+            return None
+    a, b = min(runs, key=lambda r: _distance(grid, r, centre))
+    if a == 0 or b == len(grid) - 1:
+        return None
+    return (grid[a - 1], grid[a]), (grid[b], grid[b + 1])
+
+
+def _distance(volumes: np.ndarray, run: tuple[int, int], centre: float) -> float:
+    lo, hi = volumes[run[0]], volumes[run[1]]
+    return 0.0 if lo <= centre <= hi else min(abs(lo - centre), abs(hi - centre))
+
+
+def _roots_of_curvature(
+    landscape: Landscape, brackets: list[Bracket], T: np.ndarray
+) -> np.ndarray:
+    a = np.array([x for x, _ in brackets])
+    b = np.array([y for _, y in brackets])
+
+    def curvature(V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        d = landscape.derivatives(V, T)
+        return d.F_VV, d.F_VVV
+
+    return _bracketed_newton(curvature, a, b)
+
+
+def _bracketed_newton(
+    f: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    a: np.ndarray,
+    b: np.ndarray,
+    max_iterations: int = 100,
+) -> np.ndarray:
+    """Roots of f in [a, b] (f(a), f(b) of opposite sign), elementwise: Newton steps kept
+    inside the bracket, bisection otherwise; converged to 1e-12 relative."""
+    a, b = a.astype(np.float64).copy(), b.astype(np.float64).copy()
+    f_a = f(a)[0]
+    x = 0.5 * (a + b)
+    for _ in range(max_iterations):
+        value, slope = f(x)
+        same = np.sign(value) == np.sign(f_a)
+        a, f_a, b = np.where(same, x, a), np.where(same, value, f_a), np.where(same, b, x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = x - value / slope
+        bad = ~np.isfinite(step) | (step <= np.minimum(a, b)) | (step >= np.maximum(a, b))
+        x_new = np.where(bad, 0.5 * (a + b), step)
+        x_new = np.where(value == 0.0, x, x_new)
+        done = np.abs(x_new - x) <= _REL_TOL * np.abs(x)
+        x = x_new
+        if done.all():
+            break
+    return x
+
+
+# -- coexistence helpers -----------------------------------------------------------------------
+
+
+def _initial_tangent(
+    landscape: Landscape, volumes: np.ndarray, T: np.ndarray, s_low: np.ndarray,
+    s_high: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Starting (V1, V2) per temperature and whether the tangent lies inside the domain."""
+    F = landscape.derivatives(volumes[None, :], T[:, None]).F
+    V1, V2 = np.empty_like(T), np.empty_like(T)
+    inside = np.ones(T.shape, dtype=bool)
+    step = volumes[1] - volumes[0]
+    for k in range(T.size):
+        mid = 0.5 * (s_low[k] + s_high[k])
+        edge = _hull_edge_over(volumes, F[k], mid)
+        if edge is not None and edge[1] - edge[0] >= 8:
+            i, j = edge
+            inside[k] = i > 0 and j < len(volumes) - 1
+            V1[k], V2[k] = volumes[i], volumes[j]
+        else:  # close to T_c: mean-field scaling of the binodal from the spinodal
+            V1[k] = mid - np.sqrt(3.0) * (mid - s_low[k]) - step
+            V2[k] = mid + np.sqrt(3.0) * (s_high[k] - mid) + step
+            inside[k] = volumes[0] < V1[k] and V2[k] < volumes[-1]
+    return V1, V2, inside
+
+
+def _hull_edge_over(volumes: np.ndarray, F: np.ndarray, V: float) -> tuple[int, int] | None:
+    """Indices (i, j) of the lower-convex-hull edge of (volumes, F) that spans V."""
+    x = (volumes - volumes[0]) / (volumes[-1] - volumes[0])
+    y = F - (F[0] + (F[-1] - F[0]) * x)  # an affine shear keeps the hull
+    scale = np.max(np.abs(y))
+    if scale == 0.0:
+        return None
+    try:
+        hull = ConvexHull(np.column_stack([x, y / scale]))
+    except QhullError:
+        return None
+    lower = hull.equations[:, 1] < 0.0
+    for i, j in np.sort(hull.simplices[lower], axis=1):
+        if volumes[i] <= V <= volumes[j]:
+            return int(i), int(j)
+    return None
+
+
+def _newton_common_tangent(
+    landscape: Landscape, T: np.ndarray, V1: np.ndarray, V2: np.ndarray, s_low: np.ndarray,
+    s_high: np.ndarray, max_iterations: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Newton on F_V(V1) = F_V(V2), F(V1) = F(V2) + F_V(V2)(V1 - V2), all T at once."""
+    V_lo, V_hi = (float(x) for x in landscape.volume_domain)
+    TT = np.concatenate([T, T])
+    n = T.size
+    converged = np.zeros(n, dtype=bool)
+    for _ in range(max_iterations):
+        d = landscape.derivatives(np.concatenate([V1, V2]), TT)
+        F1, F2 = d.F[:n], d.F[n:]
+        G1, G2 = d.F_V[:n], d.F_V[n:]
+        H1, H2 = d.F_VV[:n], d.F_VV[n:]
+        r1 = G1 - G2
+        r2 = F1 - F2 - G2 * (V1 - V2)
+        J11, J12, J21, J22 = H1, -H2, G1 - G2, -H2 * (V1 - V2)
+        det = J11 * J22 - J12 * J21
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dV1 = -(J22 * r1 - J12 * r2) / det
+            dV2 = -(J11 * r2 - J21 * r1) / det
+        dV1 = np.where(np.isfinite(dV1), dV1, 0.0)
+        dV2 = np.where(np.isfinite(dV2), dV2, 0.0)
+        new1, new2 = V1 + dV1, V2 + dV2
+        # stay on the stable branches and inside the domain (halve the way to a limit)
+        new1 = np.where(new1 >= s_low, 0.5 * (V1 + s_low), new1)
+        new2 = np.where(new2 <= s_high, 0.5 * (V2 + s_high), new2)
+        new1 = np.maximum(new1, V_lo)
+        new2 = np.minimum(new2, V_hi)
+        last_step = np.maximum(np.abs(new1 - V1) / V1, np.abs(new2 - V2) / V2)
+        V1, V2 = new1, new2
+        if np.all(last_step <= _REL_TOL):
+            break
+    # F(V1) - F(V2) carries the rounding of F itself (eV per cell), which limits the volumes
+    # to ~1e-12 |F| / (F_VV (V2 - V1)); accept a last step below 1e-9 relative
+    converged = last_step <= 1e-9
+    d = landscape.derivatives(np.concatenate([V1, V2]), TT)
+    stable = (d.F_VV[:n] > 0.0) & (d.F_VV[n:] > 0.0)
+    in_domain = (V_lo < V1) & (V_hi > V2)
+    off_spinodal = (s_low > V1) & (s_high < V2)
+    return V1, V2, converged & stable & in_domain & off_spinodal
