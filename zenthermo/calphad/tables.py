@@ -22,7 +22,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("range_K", "T range (K)"),
     ("n", "n"),
     ("rmse", "RMSE"),
-    ("max_abs", "max |dev|"),
+    ("max_abs", "max abs dev"),
     ("T_at_max_K", "at T (K)"),
     ("max_percent", "max (%)"),
     ("mean", "mean dev"),
