@@ -136,7 +136,9 @@ def compute_coexistence(
     -------
     Coexistence
         Ascending T, ending with the critical point; cut where V1 or V2 would leave the
-        volume domain (the part adjacent to T_c that lies inside is kept).
+        volume domain (the part adjacent to T_c that lies inside is kept). A temperature
+        where Newton does not converge (in practice only within a fraction of a kelvin of
+        T_c, where V2 - V1 -> 0 and the rounding of F dominates) is left out.
     """
     if spinodal is None:
         spinodal = compute_spinodal(landscape, critical_point)
@@ -145,11 +147,24 @@ def compute_coexistence(
     V_lo, V_hi = (float(x) for x in landscape.volume_domain)
     volumes = np.linspace(V_lo, V_hi, int(n_volumes))
 
-    V1, V2, inside = _initial_tangent(landscape, volumes, T, s_low, s_high)
-    V1, V2, ok = _newton_common_tangent(landscape, T, V1, V2, s_low, s_high, max_iterations)
-    ok &= inside
-    n_good = int(np.argmin(ok)) if not ok.all() else ok.size  # contiguous from T_c down
-    T, V1, V2 = T[:n_good], V1[:n_good], V2[:n_good]
+    hull_V1, hull_V2, hull_found, hull_inside = _hull_guess(landscape, volumes, T, s_low, s_high)
+    scaled_V1, scaled_V2 = _scaling_guess(s_low, s_high, volumes[1] - volumes[0])
+    # Newton from both starts in one batch; the hull start wins where both converge
+    n = T.size
+    V1, V2, ok = _newton_common_tangent(
+        landscape, np.r_[T, T], np.r_[hull_V1, scaled_V1], np.r_[hull_V2, scaled_V2],
+        np.r_[s_low, s_low], np.r_[s_high, s_high], max_iterations,
+    )
+    use_hull = ok[:n] & hull_found
+    good = use_hull | ok[n:]
+    V1 = np.where(use_hull, V1[:n], V1[n:])
+    V2 = np.where(use_hull, V2[:n], V2[n:])
+    # the line ends (going down from T_c) where the tangent leaves the volume domain
+    clipped = (V1 - V_lo <= 0.0) | (V_hi - V2 <= 0.0)
+    leaves = (hull_found & ~hull_inside) | (~good & clipped)
+    n_inside = int(np.argmax(leaves)) if leaves.any() else n
+    keep = good & (np.arange(n) < n_inside)
+    T, V1, V2 = T[keep], V1[keep], V2[keep]
     P = -landscape.derivatives(V1, T).F_V * EV_PER_A3_IN_GPA if T.size else np.empty(0)
     return Coexistence(
         T_K=np.append(T[::-1], critical_point.T_K),
@@ -240,27 +255,35 @@ def _bracketed_newton(
 # -- coexistence helpers -----------------------------------------------------------------------
 
 
-def _initial_tangent(
+def _hull_guess(
     landscape: Landscape, volumes: np.ndarray, T: np.ndarray, s_low: np.ndarray,
-    s_high: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Starting (V1, V2) per temperature and whether the tangent lies inside the domain."""
+    s_high: np.ndarray, min_steps: int = 8,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Lower-convex-hull edge over the unstable interval, per temperature.
+
+    Returns V1, V2, whether an edge at least ``min_steps`` grid steps long was found, and
+    whether it ends inside the grid (an edge ending on the first or last grid volume means
+    that the true tangent point lies outside the domain).
+    """
     F = landscape.derivatives(volumes[None, :], T[:, None]).F
-    V1, V2 = np.empty_like(T), np.empty_like(T)
+    V1, V2 = np.full(T.shape, np.nan), np.full(T.shape, np.nan)
+    found = np.zeros(T.shape, dtype=bool)
     inside = np.ones(T.shape, dtype=bool)
-    step = volumes[1] - volumes[0]
     for k in range(T.size):
-        mid = 0.5 * (s_low[k] + s_high[k])
-        edge = _hull_edge_over(volumes, F[k], mid)
-        if edge is not None and edge[1] - edge[0] >= 8:
+        edge = _hull_edge_over(volumes, F[k], 0.5 * (s_low[k] + s_high[k]))
+        if edge is not None and edge[1] - edge[0] >= min_steps:
             i, j = edge
-            inside[k] = i > 0 and j < len(volumes) - 1
+            found[k], inside[k] = True, i > 0 and j < len(volumes) - 1
             V1[k], V2[k] = volumes[i], volumes[j]
-        else:  # close to T_c: mean-field scaling of the binodal from the spinodal
-            V1[k] = mid - np.sqrt(3.0) * (mid - s_low[k]) - step
-            V2[k] = mid + np.sqrt(3.0) * (s_high[k] - mid) + step
-            inside[k] = volumes[0] < V1[k] and V2[k] < volumes[-1]
-    return V1, V2, inside
+    return np.where(found, V1, s_low), np.where(found, V2, s_high), found, inside
+
+
+def _scaling_guess(
+    s_low: np.ndarray, s_high: np.ndarray, step: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Close to T_c: binodal half-width = sqrt(3) x spinodal half-width (mean field)."""
+    mid = 0.5 * (s_low + s_high)
+    return mid - np.sqrt(3.0) * (mid - s_low) - step, mid + np.sqrt(3.0) * (s_high - mid) + step
 
 
 def _hull_edge_over(volumes: np.ndarray, F: np.ndarray, V: float) -> tuple[int, int] | None:
