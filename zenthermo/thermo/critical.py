@@ -27,14 +27,17 @@ used.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import brentq
 
 from zenthermo.errors import ConfigurationError, DomainError
-from zenthermo.landscape.base import Landscape
 from zenthermo.thermo.results import CriticalPoint
 from zenthermo.units import EV_PER_A3_IN_GPA
+
+if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
+    from zenthermo.landscape.base import Landscape
 
 __all__ = ["CriticalPointSearch", "find_critical_point", "locate_critical_point"]
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from zenthermo.landscape.base import Landscape
+from typing import TYPE_CHECKING
+
 from zenthermo.progress import SILENT, Progress
 from zenthermo.thermo.critical import locate_critical_point
 from zenthermo.thermo.phase_lines import (
@@ -11,6 +12,9 @@ from zenthermo.thermo.phase_lines import (
     phase_line_temperatures,
 )
 from zenthermo.thermo.results import PhaseDiagram
+
+if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
+    from zenthermo.landscape.base import Landscape
 
 __all__ = ["compute_phase_diagram"]
 

@@ -22,13 +22,16 @@ extrapolated); the arrays returned are in ascending T and end at the critical po
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
-from zenthermo.landscape.base import Landscape
 from zenthermo.thermo.results import Coexistence, CriticalPoint, Spinodal
 from zenthermo.units import EV_PER_A3_IN_GPA
+
+if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
+    from zenthermo.landscape.base import Landscape
 
 __all__ = ["compute_coexistence", "compute_spinodal", "phase_line_temperatures"]
 
