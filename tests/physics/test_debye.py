@@ -18,7 +18,8 @@ CU = {"natoms": 4, "v0_A3": 4 * 11.8, "b0_GPa": 140.0, "b0_prime": 5.0, "mass_am
 
 @pytest.fixture(scope="module")
 def copper() -> DebyeGrueneisen:
-    return DebyeGrueneisen.from_parameters(**CU)
+    # Moruzzi's per-atom (Wigner-Seitz) form: theta_D does not depend on the cell chosen.
+    return DebyeGrueneisen.from_parameters(**CU, volume_convention="atom")
 
 
 def _debye_by_quadrature(y: float) -> float:
@@ -58,10 +59,12 @@ def test_theta_reproduces_dfttk_formula_and_cell_convention():
         return 0.617 * a * (v0_passed * 1e-30) ** (1 / 6) * root
 
     per_cell = DebyeGrueneisen.from_parameters(natoms, v0, b0, 4.5, mass, volume_convention="cell")
-    per_atom = DebyeGrueneisen.from_parameters(natoms, v0, b0, 4.5, mass)
+    per_atom = DebyeGrueneisen.from_parameters(natoms, v0, b0, 4.5, mass, volume_convention="atom")
+    default = DebyeGrueneisen.from_parameters(natoms, v0, b0, 4.5, mass)
     assert per_cell.theta0_K == pytest.approx(dfttk_theta(v0), rel=1e-6)
     assert per_atom.theta0_K == pytest.approx(dfttk_theta(v0 / natoms), rel=1e-6)
     assert per_cell.theta0_K / per_atom.theta0_K == pytest.approx(natoms ** (1 / 6))
+    assert default.theta0_K == per_cell.theta0_K  # DFTTK's convention is the default
 
 
 def test_geometric_mean_mass_of_fe3pt():

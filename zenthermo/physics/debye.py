@@ -7,11 +7,14 @@ The recipe of Moruzzi, Janak and Schwarz, Phys. Rev. B 37, 790 (1988), with DFTT
     gamma = (1 + B0') / 2 - x,  s = 0.617,  x = 2/3,
 
 with V0, B0, B0' from the source's static equation of state, M the geometric mean of the
-atomic masses of the composition, SI units inside the formula (V0 m^3, B0 Pa, M kg). V0 in
-the prefactor is the volume *per atom* by default (``volume_convention="atom"``, the
-Wigner-Seitz form of Moruzzi et al., which makes theta_D independent of the cell chosen).
-DFTTK's code passes the equilibrium volume of the whole supercell there; that convention is
-``volume_convention="cell"`` (theta_D larger by natoms^(1/6)).
+atomic masses of the composition, SI units inside the formula (V0 m^3, B0 Pa, M kg).
+
+Which V0 goes into the prefactor V0^(1/6)? DFTTK's code (``Configuration.process_debye``)
+passes the equilibrium volume of the whole cell, and published zentropy results were made
+with it, so that is the default (``volume_convention="cell"``): our numbers reproduce DFTTK's.
+Moruzzi et al. meant the volume per atom (their Wigner-Seitz radius), which makes theta_D
+independent of the supercell chosen; ``volume_convention="atom"`` gives that form (theta_D
+smaller by natoms^(1/6)). For a one-atom cell the two agree.
 
 Per atom, with y = theta / T and the Debye function D3(y) = 3/y^3 int_0^y t^3/(e^t - 1) dt:
 
@@ -163,7 +166,7 @@ class DebyeGrueneisen:
     b0_GPa, b0_prime, mass_amu, scaling, x : float
         The inputs of the recipe (M is the geometric-mean atomic mass).
     volume_convention : str
-        ``"atom"`` (V0 per atom in the prefactor) or ``"cell"`` (DFTTK's supercell V0).
+        ``"cell"`` (DFTTK's cell V0 in the prefactor, the default) or ``"atom"`` (V0 per atom).
     """
 
     natoms: int
@@ -175,7 +178,7 @@ class DebyeGrueneisen:
     mass_amu: float
     scaling: float = DEFAULT_SCALING
     x: float = DEFAULT_X
-    volume_convention: str = "atom"
+    volume_convention: str = "cell"
 
     @classmethod
     def from_parameters(
@@ -187,7 +190,7 @@ class DebyeGrueneisen:
         mass_amu: float,
         scaling: float = DEFAULT_SCALING,
         x: float = DEFAULT_X,
-        volume_convention: str = "atom",
+        volume_convention: str = "cell",
     ) -> DebyeGrueneisen:
         """Build the model from V0 (A^3 per cell), B0 (GPa), B0', M (amu)."""
         if volume_convention not in VOLUME_CONVENTIONS:
@@ -219,7 +222,7 @@ class DebyeGrueneisen:
         natoms: int,
         scaling: float = DEFAULT_SCALING,
         x: float = DEFAULT_X,
-        volume_convention: str = "atom",
+        volume_convention: str = "cell",
     ) -> DebyeGrueneisen:
         """The model of one source from its static EOS fit and its composition."""
         if not eos_fit.has_minimum:

@@ -160,7 +160,7 @@ def build_source_free_energies(
     debye_scaling: float = DEFAULT_SCALING,
     debye_x: float = DEFAULT_X,
     phonon_degree: int = 3,
-    debye_volume: str = "atom",
+    debye_volume: str = "cell",
 ) -> tuple[SourceFreeEnergy, ...]:
     """Build F_k(V, T) for every source of a set.
 
@@ -179,8 +179,8 @@ def build_source_free_energies(
         Degree of the polynomial in V fitted to the phonon free energies at each
         temperature (lowered to n_points - 2 where there are few volumes).
     debye_volume : str
-        ``"atom"`` (default) or ``"cell"``: the volume in the Debye-temperature prefactor
-        (see :mod:`zenthermo.physics.debye`).
+        ``"cell"`` (default, as DFTTK) or ``"atom"``: the volume in the Debye-temperature
+        prefactor (see :mod:`zenthermo.physics.debye`).
 
     Returns
     -------
