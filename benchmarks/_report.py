@@ -10,7 +10,10 @@ import re
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-HEADER = "# Benchmarks\n\nTables written by the scripts in `benchmarks/`; re-run a script to refresh its section.\n"
+HEADER = (
+    "# Benchmarks\n\n"
+    "Tables written by the scripts in `benchmarks/`; re-run a script to refresh its section.\n"
+)
 
 
 def markdown_table(headers: list[str], rows: list[list[object]]) -> str:
@@ -24,8 +27,12 @@ def write_section(name: str, markdown: str, doc: Path = DOC) -> None:
     """Replace (or append) the section ``name`` of ``doc`` with ``markdown``."""
     text = doc.read_text(encoding="utf-8") if doc.exists() else HEADER
     block = f"<!-- BEGIN {name} -->\n{markdown.strip()}\n<!-- END {name} -->"
-    pattern = re.compile(rf"<!-- BEGIN {re.escape(name)} -->.*?<!-- END {re.escape(name)} -->", re.S)
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else f"{text.rstrip()}\n\n{block}\n"
+    marker = re.escape(name)
+    pattern = re.compile(rf"<!-- BEGIN {marker} -->.*?<!-- END {marker} -->", re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text)
+    else:
+        text = f"{text.rstrip()}\n\n{block}\n"
     doc.parent.mkdir(parents=True, exist_ok=True)
     tmp = doc.with_suffix(".md.part")
     tmp.write_text(text, encoding="utf-8")

@@ -120,7 +120,7 @@ class Coexistence:
 
 @dataclass(frozen=True)
 class PhaseDiagram:
-    """T-P and T-V phase diagram as data; all parts are None for a landscape without a transition."""
+    """T-P and T-V phase diagram as data; every part is None when there is no transition."""
 
     critical_point: CriticalPoint | None = None
     spinodal: Spinodal | None = None
