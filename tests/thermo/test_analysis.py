@@ -156,3 +156,31 @@ def test_temperature_grid_includes_tmax_when_it_falls_on_the_grid():
 def test_temperature_grid_validates_its_arguments(tmin, tmax, tstep, error):
     with pytest.raises(error):
         temperature_grid(tmin, tmax, tstep, temperature_domain=(0.0, 1000.0))
+
+
+def test_mean_field_zentropy_isobar_jumps_at_coexistence_and_the_diagram_matches_closed_forms():
+    from synthetic import mean_field_sources
+
+    from zenthermo.landscape.exact import ExactZentropy
+
+    sources, answer = mean_field_sources(g1=1.0, g2=3.0)
+    landscape = ExactZentropy(sources)
+    T = np.arange(100.0, 801.0, 1.0)
+    # the coexistence pressure at 400 K: below it the large-volume well wins, above it the small
+    V_low, V_high, P_coex = answer.coexistence(400.0)
+    analysis = analyze(landscape, [P_coex - 0.05, P_coex + 0.05], T)
+    below, above = analysis.isobars
+    i400 = int(np.searchsorted(T, 400.0))
+    assert below.V_A3[i400] == pytest.approx(V_high, abs=0.2)
+    assert above.V_A3[i400] == pytest.approx(V_low, abs=0.2)
+    # each isobar's other well is the metastable branch at 400 K
+    k = int(np.searchsorted(above.metastable.T_K, 400.0))
+    assert above.metastable.T_K[k] == 400.0
+    assert above.metastable.V_A3[k] == pytest.approx(V_high, abs=0.2)
+    assert np.all(np.isfinite(above.alpha_per_K)) and np.all(above.B_GPa > 0)
+    np.testing.assert_allclose(above.probabilities["low"] + above.probabilities["high"], 1.0)
+    cp = analysis.phase_diagram.critical_point
+    t_c = cp.T_K
+    assert t_c == pytest.approx(answer.T_c, rel=1e-6)
+    assert cp.P_GPa == pytest.approx(answer.P_c_GPa, abs=1e-6)
+    assert [c.name for c in analysis.configurations] == ["low", "high"]

@@ -9,16 +9,19 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from zenthermo.errors import ConfigurationError, DomainError
-from zenthermo.landscape.base import Landscape
 from zenthermo.progress import SILENT, Progress
 from zenthermo.thermo.isobar import DEFAULT_VOLUME_GRID, compute_isobar, validate_temperatures
 from zenthermo.thermo.nte import nte_windows
 from zenthermo.thermo.results import Analysis, ConfigurationSummary, Isobar, PhaseDiagram
+
+if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
+    from zenthermo.landscape.base import Landscape
 
 __all__ = ["analyze", "composition_of", "configurations_of", "temperature_grid"]
 
@@ -79,18 +82,21 @@ def temperature_grid(
 def configurations_of(landscape: Landscape) -> tuple[ConfigurationSummary, ...]:
     """One :class:`ConfigurationSummary` per source of ``landscape``.
 
-    The exact path (a landscape with ``free_energies``) gives each source's EOS fit; other
-    landscapes give name and multiplicity only (EOS fields None, magnetic order from the
-    landscape's ``magnetic_orders`` if it has them, else ``"unknown"``).
+    The exact path (a landscape whose ``free_energies`` have ``configuration_summary()``)
+    gives each source's EOS fit; other landscapes give name and multiplicity only (EOS
+    fields None; magnetic order from the landscape's ``magnetic_orders``, else from each free
+    energy's ``magnetic_order``, else ``"unknown"``).
     """
     free_energies = getattr(landscape, "free_energies", None)
-    if free_energies:
+    if free_energies and all(hasattr(f, "configuration_summary") for f in free_energies):
         return tuple(f.configuration_summary() for f in free_energies)
     names = tuple(getattr(landscape, "source_names", ()) or ())
     if not names:
         return ()
     multiplicities = np.asarray(landscape.multiplicities, dtype=np.float64)
     orders = tuple(getattr(landscape, "magnetic_orders", ()) or ())
+    if not orders and free_energies:
+        orders = tuple(str(getattr(f, "magnetic_order", "unknown")) for f in free_energies)
     labels = tuple(getattr(landscape, "source_labels", ()) or ())
     return tuple(
         ConfigurationSummary(

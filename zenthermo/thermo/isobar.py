@@ -28,13 +28,17 @@ describe and :class:`~zenthermo.errors.DomainError` is raised.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import ArrayLike
 
 from zenthermo.errors import DomainError
-from zenthermo.landscape.base import Landscape
 from zenthermo.thermo.results import Isobar, MetastableBranch
 from zenthermo.units import ev_per_a3_to_gpa, gpa_to_ev_per_a3
+
+if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
+    from zenthermo.landscape.base import Landscape
 
 __all__ = ["DEFAULT_VOLUME_GRID", "compute_isobar", "validate_temperatures"]
 
