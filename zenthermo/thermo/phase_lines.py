@@ -162,9 +162,12 @@ def compute_coexistence(
     good = use_hull | ok[n:]
     V1 = np.where(use_hull, V1[:n], V1[n:])
     V2 = np.where(use_hull, V2[:n], V2[n:])
-    # the line ends (going down from T_c) where the tangent leaves the volume domain
+    # The line ends (going down from T_c) where the tangent leaves the volume domain. Only
+    # the convex hull (a global construction) can say so: a Newton run that failed and hit
+    # the domain edge is no evidence where the hull saw no edge (close to T_c the unstable
+    # interval is narrower than the hull grid and Newton may wander off).
     clipped = (V1 - V_lo <= 0.0) | (V_hi - V2 <= 0.0)
-    leaves = (hull_found & ~hull_inside) | (~good & clipped)
+    leaves = hull_found & (~hull_inside | (~good & clipped))
     n_inside = int(np.argmax(leaves)) if leaves.any() else n
     keep = good & (np.arange(n) < n_inside)
     T, V1, V2 = T[keep], V1[keep], V2[keep]
