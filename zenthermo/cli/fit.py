@@ -1,0 +1,120 @@
+"""``zenthermo fit``: train ZENN (or the plain-DNN baseline) and write a model file.
+
+    zenthermo fit SOURCES_FILE -o MODEL.pt --method zenn|dnn [--seed N] [--device cpu|cuda]
+        [--eos bm4 --vibrations auto] [--tmax 1000] [--epochs N --lbfgs N]
+    zenthermo fit --mode system --target F_TABLE.csv -o MODEL.pt --method zenn|dnn
+        [--sources K] [--natoms N]
+
+Per-source mode learns each configuration's F_k from its own data (static energies and
+vibrational free energies on its own volumes and temperatures). System mode learns from a
+table of total F(V,T) (columns V_A3,T_K,F_eV) with K latent sources whose multiplicities
+are learned. Analyse the result with ``zenthermo analyze MODEL.pt -o OUT_DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from zenthermo.errors import ConfigurationError
+from zenthermo.progress import Progress
+
+EOS_CHOICES = ("bm4", "bm3", "bm5", "vinet", "murnaghan")
+VIBRATION_CHOICES = ("auto", "debye", "phonopy", "none")
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "fit", parents=[common],
+        help="train ZENN or the DNN baseline and write a model file",
+        description="Train a ZENN (zentropy-enhanced neural network) or the plain-DNN "
+        "baseline on a SourceSet file (per-source mode) or on a table of total F(V,T) "
+        "(system mode), and write the trained model file.")
+    parser.add_argument("sources", nargs="?", metavar="SOURCES_FILE",
+                        help="SourceSet file (zenthermo ingest); per-source mode")
+    parser.add_argument("-o", "--output", required=True, metavar="MODEL.pt",
+                        help="model file to write")
+    parser.add_argument("--method", choices=("zenn", "dnn"), default="zenn",
+                        help="zenn (default) or the plain-DNN baseline")
+    parser.add_argument("--mode", choices=("per-source", "system"), default="per-source",
+                        help="per-source (a SourceSet file) or system (--target table)")
+    parser.add_argument("--target", metavar="F_TABLE.csv",
+                        help="system mode: CSV table with columns V_A3,T_K,F_eV")
+    parser.add_argument("--sources", dest="n_sources", type=int, default=2, metavar="K",
+                        help="system mode: number of latent sources (2)")
+    parser.add_argument("--natoms", type=int, default=1,
+                        help="system mode: atoms per cell of the table (1)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--eos", choices=EOS_CHOICES, default="bm4",
+                        help="equation of state for static energies (bm4)")
+    parser.add_argument("--vibrations", choices=VIBRATION_CHOICES, default="auto",
+                        help="vibrational free energy: phonopy where every point has "
+                        "phonons, else Debye (auto)")
+    parser.add_argument("--tmax", type=float, default=None,
+                        help="per-source mode: highest training temperature, K (1000)")
+    parser.add_argument("--epochs", type=int, default=None, help="Adam steps")
+    parser.add_argument("--lbfgs", type=int, default=None, help="L-BFGS iterations")
+    parser.set_defaults(handler=run_fit)
+
+
+def _settings(args: argparse.Namespace):
+    from zenthermo.landscape.train import TrainingSettings
+
+    options: dict[str, Any] = {"seed": args.seed, "device": args.device,
+                               "n_latent_sources": args.n_sources}
+    if args.tmax is not None:
+        options["max_temperature"] = args.tmax
+    if args.epochs is not None:
+        options["adam_epochs"] = args.epochs
+    if args.lbfgs is not None:
+        options["lbfgs_iterations"] = args.lbfgs
+    return TrainingSettings(**options)
+
+
+def run_fit(args: argparse.Namespace, progress: Progress) -> int:
+    import zenthermo
+    from zenthermo.landscape.model_file import save_model
+    from zenthermo.landscape.train import DnnFitter, ZennFitter
+    from zenthermo.landscape.train_data import (
+        system_training_data,
+        training_data_from_sources,
+    )
+
+    if args.n_sources < 1:
+        raise ConfigurationError(f"--sources must be at least 1, not {args.n_sources}")
+    settings = _settings(args)
+    if args.mode == "system":
+        if not args.target:
+            raise ConfigurationError("--mode system needs --target F_TABLE.csv")
+        if args.sources:
+            raise ConfigurationError("--mode system takes no SOURCES_FILE",
+                                     hint="give the table with --target")
+        from zenthermo.io.free_energy_table import read_free_energy_table
+
+        table = read_free_energy_table(args.target)
+        data = system_training_data(table, settings.n_latent_sources,
+                                    validation_fraction=settings.validation_fraction,
+                                    seed=settings.seed, natoms=args.natoms)
+    else:
+        if not args.sources:
+            raise ConfigurationError("per-source mode needs a SOURCES_FILE",
+                                     hint="or use --mode system --target F_TABLE.csv")
+        if args.target:
+            raise ConfigurationError("--target is for --mode system")
+        source_set = zenthermo.load_sources(args.sources)
+        data = training_data_from_sources(
+            source_set, eos=args.eos, vibrations=args.vibrations,
+            n_temperatures=settings.n_temperatures, max_temperature=settings.max_temperature,
+            validation_fraction=settings.validation_fraction, seed=settings.seed)
+    fitter = (ZennFitter if args.method == "zenn" else DnnFitter)(settings)
+    fitter.fit(data, progress=progress)
+    save_model(fitter.landscape_, Path(args.output))
+    history = fitter.history_
+    if not args.quiet:
+        print(f"{args.method} ({data.mode}, {len(data.source_names)} sources) -> "
+              f"{args.output}: training loss {history['final_train_loss']:.3g}, "
+              f"validation loss {history.get('best_validation_loss', float('nan')):.3g}, "
+              f"{history['wall_time_s']:.1f} s")
+    return 0

@@ -1,0 +1,155 @@
+"""The trained-model file: one ``torch.save`` of plain data (schema ``zenthermo.model/1``).
+
+It holds the weights and normalisation (the network's state dict), the architecture, the
+training settings, source names and multiplicities (learned ones in system mode), natoms,
+composition, the training domain and a training-history summary. Everything in it is a
+tensor or a plain Python value, so it loads with ``torch.load(..., weights_only=True)``:
+opening a model file never runs code from it.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from zenthermo.errors import InputError, SchemaError
+from zenthermo.io.atomic import atomic_path
+from zenthermo.landscape.dnn import DnnLandscape, DnnNetwork, make_dnn_normalisation
+from zenthermo.landscape.zenn import DTYPE, Normalisation, ZennLandscape, ZennNetwork
+
+SCHEMA = "zenthermo.model/1"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _plain(value):
+    """Convert numpy scalars/arrays and tuples to plain Python values, recursively."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def save_model(landscape: ZennLandscape | DnnLandscape, path: str | os.PathLike[str]) -> None:
+    """Write a trained landscape to ``path`` atomically (never a half-written file)."""
+    from zenthermo import __version__
+
+    network = landscape.network
+    if landscape.method == "zenn":
+        architecture = {
+            "n_sources": network.n_sources,
+            "hidden": [int(w.shape[2]) for w in network.mlp.weights[:-1]],
+            "activation": network.mlp.activation,
+            "learn_multiplicities": isinstance(network.log_g, torch.nn.Parameter),
+            "entropy_fluctuation_gamma": network.entropy_fluctuation_gamma,
+        }
+    else:
+        architecture = {
+            "hidden": [int(w.shape[2]) for w in network.mlp.weights[:-1]],
+            "activation": network.mlp.activation,
+        }
+    payload = {
+        "schema": SCHEMA,
+        "zenthermo_version": __version__,
+        "method": landscape.method,
+        "mode": landscape.mode,
+        "architecture": architecture,
+        "state_dict": {k: v.detach().cpu().clone() for k, v in network.state_dict().items()},
+        "settings": _plain(landscape.settings),
+        "source_names": list(getattr(landscape, "source_names", ())),
+        "trained_on": list(getattr(landscape, "trained_on", ())),
+        "multiplicities": _plain(landscape.multiplicities),
+        "natoms": int(landscape.natoms),
+        "composition": _plain(landscape.composition),
+        "volume_domain": list(map(float, landscape.volume_domain)),
+        "temperature_domain": list(map(float, landscape.temperature_domain)),
+        "history": _plain(landscape.history),
+    }
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def is_model_file(path: str | os.PathLike[str]) -> bool:
+    """True if ``path`` is a file in torch's zip format (what :func:`save_model` writes).
+
+    Cheap: reads four bytes. zenthermo's other files (sources, summaries) are JSON text.
+    A truncated model file still answers True, so that :func:`load_model` reports it.
+    """
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4) == _ZIP_MAGIC
+    except OSError:
+        return False
+
+
+def load_model(path: str | os.PathLike[str]) -> ZennLandscape | DnnLandscape:
+    """Read a model file written by :func:`save_model` (on the CPU).
+
+    Raises
+    ------
+    InputError
+        Missing, truncated or not a zenthermo model file.
+    SchemaError
+        A model file of another schema version.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("model file not found", path=path)
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as error:
+        kind = "truncated or corrupt" if is_model_file(path) else "not a zenthermo model file"
+        raise InputError(f"cannot read the model file: {kind} ({error.__class__.__name__})",
+                         path=path, hint="re-create it with zenthermo fit") from None
+    except Exception as error:  # noqa: BLE001 - unpickling refused: not our content
+        raise InputError(f"not a zenthermo model file ({error.__class__.__name__})",
+                         path=path) from None
+    if not isinstance(payload, dict) or "schema" not in payload:
+        raise InputError("not a zenthermo model file (no schema)", path=path)
+    if payload["schema"] != SCHEMA:
+        raise SchemaError(f"model file schema {payload['schema']!r} is not {SCHEMA!r}",
+                          path=path, hint="re-create it with this version of zenthermo fit")
+    try:
+        return _build(payload)
+    except (KeyError, RuntimeError, TypeError, ValueError) as error:
+        raise InputError(f"inconsistent model file ({error.__class__.__name__}: {error})",
+                         path=path) from None
+
+
+def _build(payload: dict) -> ZennLandscape | DnnLandscape:
+    arch = payload["architecture"]
+    state = payload["state_dict"]
+    common = {
+        "natoms": payload["natoms"],
+        "volume_domain": tuple(payload["volume_domain"]),
+        "temperature_domain": tuple(payload["temperature_domain"]),
+        "composition": payload["composition"],
+        "mode": payload["mode"],
+        "settings": payload["settings"],
+        "history": payload["history"],
+    }
+    if payload["method"] == "zenn":
+        k = int(arch["n_sources"])
+        norm = Normalisation(0.0, 1.0, 1.0, torch.zeros(k, 7, dtype=DTYPE),
+                             torch.ones(k, dtype=DTYPE), torch.ones(k, dtype=DTYPE))
+        network = ZennNetwork(norm, torch.zeros(k, dtype=DTYPE), tuple(arch["hidden"]),
+                              arch["activation"], bool(arch["learn_multiplicities"]),
+                              arch["entropy_fluctuation_gamma"])
+        network.load_state_dict(state, strict=True)
+        return ZennLandscape(network, source_names=tuple(payload["source_names"]), **common)
+    if payload["method"] == "dnn":
+        norm = make_dnn_normalisation(0.0, 1.0, 1.0, torch.zeros(7, dtype=DTYPE), 1.0)
+        network = DnnNetwork(norm, tuple(arch["hidden"]), arch["activation"])
+        network.load_state_dict(state, strict=True)
+        return DnnLandscape(network, trained_on=tuple(payload.get("trained_on", ())), **common)
+    raise ValueError(f"unknown method {payload['method']!r}")

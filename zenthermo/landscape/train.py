@@ -1,0 +1,450 @@
+"""Training ZENN and the plain-DNN baseline: settings, fitters, Adam + L-BFGS with early stopping.
+
+Usage (scikit-learn style: the constructor holds settings, ``fit`` learns, learned state
+ends in ``_``)::
+
+    fitter = ZennFitter(TrainingSettings(seed=1)).fit(source_set)   # per-source mode
+    landscape = fitter.landscape_                                    # a ZennLandscape
+    fitter = ZennFitter(settings).fit(system_training_data(table))   # system mode
+
+Optimisation is full batch: Adam with an exponentially decaying learning rate, then an
+L-BFGS polish (strong Wolfe line search). The loss on the validation rows (held-out volumes
+and temperatures) is checked every ``evaluate_every`` steps and the best-validation
+weights are kept. Training is deterministic for a given seed: the same data and settings
+give bit-identical parameters (same device and thread count).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+import torch
+
+from zenthermo.errors import ConfigurationError, FitError
+from zenthermo.landscape.dnn import DNN_HIDDEN, DnnLandscape, DnnNetwork, make_dnn_normalisation
+from zenthermo.landscape.losses import (
+    Rows,
+    data_terms,
+    padded_source_rows,
+    physics_terms,
+    target_scales,
+    weighted_sum,
+)
+from zenthermo.landscape.train_data import (
+    TrainingData,
+    system_training_data,
+    training_data_from_sources,
+)
+from zenthermo.landscape.zenn import (
+    DTYPE,
+    TRAINING_FIELDS,
+    Normalisation,
+    ZennLandscape,
+    ZennNetwork,
+    baseline_basis,
+)
+from zenthermo.progress import SILENT
+from zenthermo.units import KB_EV_PER_K
+
+__all__ = ["DnnFitter", "TrainingSettings", "ZennFitter", "system_training_data",
+           "training_data_from_sources"]
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Everything that decides a training run (all plain values; saved in the model file).
+
+    Attributes
+    ----------
+    hidden : tuple of int
+        Hidden widths of each ZENN energy and entropy network.
+    dnn_hidden : tuple of int
+        Hidden widths of the DNN baseline (the paper's 4 x 48).
+    activation : str
+        ``tanh`` (default), ``silu`` or ``softplus``: smooth to third order.
+    adam_epochs, learning_rate, final_learning_rate
+        Adam steps and the exponentially decaying learning rate from start to end.
+    lbfgs_iterations : int
+        L-BFGS iterations of the polish (0 to skip).
+    evaluate_every : int
+        Steps between validation checks (Adam; L-BFGS checks every ``evaluate_every // 4``).
+    patience : int
+        Validation checks without improvement before Adam stops early.
+    validation_fraction : float
+        Fraction of distinct volumes and temperatures held out (0: select on training loss).
+    n_temperatures : int
+        Temperature points per source where it has no phonon grid (per-source mode).
+    max_temperature : float
+        Highest training temperature, K (per-source mode; Debye sources are unbounded).
+    collocation_points : (int, int)
+        Volume x temperature grid for the physics regularisers.
+    weight_F, weight_P, weight_B, weight_S : float
+        Weights of the F, F_V (pressure), F_VV (bulk modulus) and F_T (entropy) terms.
+    weight_sources, weight_combined : float
+        Multipliers of the per-source and of the system-level (combined) data terms.
+    weight_convexity, weight_heat_capacity : float
+        Physics regularisers (F_k convex in V, C_V,k >= 0).
+    n_latent_sources : int
+        K in system mode.
+    entropy_fluctuation_gamma : float or None
+        The paper's optional entropy-fluctuation term (None: off).
+    seed : int
+    device : str
+        ``cpu`` or ``cuda``.
+    """
+
+    hidden: tuple[int, ...] = (32, 32)
+    dnn_hidden: tuple[int, ...] = DNN_HIDDEN
+    activation: str = "tanh"
+    adam_epochs: int = 2500
+    learning_rate: float = 5e-3
+    final_learning_rate: float = 2e-4
+    lbfgs_iterations: int = 600
+    evaluate_every: int = 40
+    patience: int = 25
+    validation_fraction: float = 0.15
+    n_temperatures: int = 13
+    max_temperature: float = 1000.0
+    collocation_points: tuple[int, int] = (24, 12)
+    weight_F: float = 1.0
+    weight_P: float = 1.0
+    weight_B: float = 0.5
+    weight_S: float = 1.0
+    weight_sources: float = 1.0
+    weight_combined: float = 1.0
+    weight_convexity: float = 0.1
+    weight_heat_capacity: float = 0.1
+    n_latent_sources: int = 2
+    entropy_fluctuation_gamma: float | None = None
+    seed: int = 0
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if self.device not in ("cpu", "cuda"):
+            raise ConfigurationError(f"device must be 'cpu' or 'cuda', not {self.device!r}")
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise ConfigurationError("device 'cuda' was asked for but torch sees no CUDA GPU",
+                                     hint="use --device cpu")
+        if not 0 <= self.validation_fraction < 0.5:
+            raise ConfigurationError("validation_fraction must be in [0, 0.5)")
+        if self.adam_epochs < 0 or self.lbfgs_iterations < 0:
+            raise ConfigurationError("adam_epochs and lbfgs_iterations must be >= 0")
+
+    def to_dict(self) -> dict:
+        """Plain values (tuples become lists) for the model file."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> TrainingSettings:
+        known = {f.name for f in fields(cls)}
+        clean = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()
+                 if k in known}
+        clean["device"] = "cpu"
+        return cls(**clean)
+
+    def data_weights(self, prefix: str, multiplier: float) -> dict[str, float]:
+        return {f"{prefix}F": multiplier * self.weight_F,
+                f"{prefix}F_V": multiplier * self.weight_P,
+                f"{prefix}F_VV": multiplier * self.weight_B,
+                f"{prefix}F_T": multiplier * self.weight_S}
+
+
+def _fit_baseline(V: np.ndarray, T: np.ndarray, F: np.ndarray, norm_args) -> np.ndarray:
+    """Least-squares coefficients (7,) of the baseline basis for F(V, T)."""
+    v_mid, v_half, t_max = norm_args
+    v = torch.as_tensor((V - v_mid) / v_half, dtype=DTYPE)
+    t = torch.as_tensor(2 * T / t_max - 1, dtype=DTYPE)
+    basis = baseline_basis(v, t).f.T.numpy()  # (N, 7)
+    coeffs, *_ = np.linalg.lstsq(basis, F, rcond=None)
+    return coeffs
+
+
+def _domain_normalisation(data: TrainingData) -> tuple[float, float, float]:
+    (v0, v1), (_, t1) = data.volume_domain, data.temperature_domain
+    return 0.5 * (v0 + v1), max(0.5 * (v1 - v0), 1e-6), max(t1, 1.0)
+
+
+def _residual_scale(basis_coeffs: np.ndarray, V, T, F, norm_args) -> float:
+    v_mid, v_half, t_max = norm_args
+    v = torch.as_tensor((V - v_mid) / v_half, dtype=DTYPE)
+    t = torch.as_tensor(2 * T / t_max - 1, dtype=DTYPE)
+    fit = basis_coeffs @ baseline_basis(v, t).f.numpy()
+    return max(float(np.std(F - fit)), 1e-3)
+
+
+class _Fitter:
+    """Shared optimisation loop; subclasses build the network and the loss."""
+
+    method = ""
+
+    def __init__(self, settings: TrainingSettings | None = None) -> None:
+        self.settings = settings or TrainingSettings()
+
+    # -- data ---------------------------------------------------------------------------
+    def _as_training_data(self, data) -> TrainingData:
+        if isinstance(data, TrainingData):
+            return data
+        s = self.settings
+        return training_data_from_sources(data, n_temperatures=s.n_temperatures,
+                                          max_temperature=s.max_temperature,
+                                          validation_fraction=s.validation_fraction,
+                                          seed=s.seed)
+
+    def fit(self, data, progress=None):
+        """Learn from a SourceSet (per-source mode) or a :class:`TrainingData`; returns self."""
+        progress = progress or SILENT
+        data = self._as_training_data(data)
+        s = self.settings
+        deterministic = torch.are_deterministic_algorithms_enabled()
+        torch.use_deterministic_algorithms(True)
+        started = time.perf_counter()
+        try:
+            torch.manual_seed(s.seed)
+            network, loss_fn, val_fn = self._build(data)
+            history = _optimise(network, loss_fn, val_fn, s, progress, self.method)
+        finally:
+            torch.use_deterministic_algorithms(deterministic)
+        history["wall_time_s"] = time.perf_counter() - started
+        history["n_training_rows"] = int((~data.per_source.validation).sum()
+                                         + (~data.combined.validation).sum())
+        history["n_validation_rows"] = int(data.per_source.validation.sum()
+                                           + data.combined.validation.sum())
+        self.data_ = data
+        self.history_ = history
+        self.network_ = network
+        self.landscape_ = self._landscape(network, data, history)
+        return self
+
+    def _build(self, data: TrainingData):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _landscape(self, network, data: TrainingData, history: dict):  # pragma: no cover
+        raise NotImplementedError
+
+    def _collocation(self, data: TrainingData) -> tuple[torch.Tensor, torch.Tensor]:
+        nv, nt = self.settings.collocation_points
+        (v0, v1), (t0, t1) = data.volume_domain, data.temperature_domain
+        Vg, Tg = np.meshgrid(np.linspace(v0, v1, nv), np.linspace(t0, t1, nt), indexing="ij")
+        dev = self.settings.device
+        return (torch.as_tensor(Vg.ravel(), dtype=DTYPE, device=dev),
+                torch.as_tensor(Tg.ravel(), dtype=DTYPE, device=dev))
+
+
+class ZennFitter(_Fitter):
+    """Fits a :class:`~zenthermo.landscape.zenn.ZennLandscape` (per-source or system mode)."""
+
+    method = "zenn"
+
+    def _build(self, data: TrainingData):
+        s = self.settings
+        dev = s.device
+        norm_args = _domain_normalisation(data)
+        K = len(data.source_names)
+        train_ps = ~data.per_source.validation
+        train_c = ~data.combined.validation
+        baselines, scales, entropy_scales = [], [], []
+        if data.mode == "per-source":
+            ps = data.per_source
+            for k in range(K):
+                rows = train_ps & (ps.source == k)
+                if not rows.any():
+                    rows = ps.source == k
+                coeffs = _fit_baseline(ps.V[rows], ps.T[rows], ps.F[rows], norm_args)
+                baselines.append(coeffs)
+                scales.append(_residual_scale(coeffs, ps.V[rows], ps.T[rows], ps.F[rows],
+                                              norm_args))
+                f_t = ps.F_T[rows][np.isfinite(ps.F_T[rows])]
+                entropy_scales.append(float(np.max(np.abs(f_t))) if f_t.size
+                                      else 3 * data.natoms * KB_EV_PER_K)
+        else:
+            c = data.combined
+            coeffs = _fit_baseline(c.V[train_c], c.T[train_c], c.F[train_c], norm_args)
+            scale = _residual_scale(coeffs, c.V[train_c], c.T[train_c], c.F[train_c], norm_args)
+            # Latent sources start from the same baseline tilted apart in v (+-scale), so that
+            # they are not interchangeable and can specialise on different volume ranges.
+            for tilt in np.linspace(-1.0, 1.0, K) if K > 1 else [0.0]:
+                tilted = coeffs.copy()
+                tilted[1] += tilt * scale
+                baselines.append(tilted)
+                scales.append(scale)
+                entropy_scales.append(3 * data.natoms * KB_EV_PER_K)
+        norm = Normalisation(*norm_args, torch.as_tensor(np.array(baselines), dtype=DTYPE),
+                             torch.as_tensor(scales, dtype=DTYPE),
+                             torch.as_tensor(entropy_scales, dtype=DTYPE))
+        network = ZennNetwork(
+            norm, torch.as_tensor(np.log(data.multiplicities), dtype=DTYPE), s.hidden,
+            s.activation, learn_multiplicities=data.learn_multiplicities,
+            entropy_fluctuation_gamma=s.entropy_fluctuation_gamma).to(dev)
+        loss_scales = target_scales([data.per_source, data.combined], float(np.mean(scales)))
+        weights = {**s.data_weights("source ", s.weight_sources),
+                   **s.data_weights("system ", s.weight_combined),
+                   "convexity": s.weight_convexity, "heat_capacity": s.weight_heat_capacity}
+        col_V, col_T = self._collocation(data)
+        t_max = norm_args[2]
+
+        def make_loss(ps_mask, c_mask, with_physics):
+            ps_rows = padded_source_rows(data.per_source, ps_mask, K, dev)
+            c_rows = Rows.from_table(data.combined, c_mask, dev)
+            n_ps, n_c = ps_rows.V.shape[1], len(c_rows)
+            shared_V = torch.cat([c_rows.V] + ([col_V] if with_physics else []))
+            shared_T = torch.cat([c_rows.T] + ([col_T] if with_physics else []))
+            V_all = torch.cat([ps_rows.V, shared_V.expand(K, -1)], dim=1)
+            T_all = torch.cat([ps_rows.T, shared_T.expand(K, -1)], dim=1)
+
+            def loss():
+                free_k, _, entropy_k = network.sources(V_all, T_all, TRAINING_FIELDS)
+                terms = {}
+                if n_ps:
+                    own = free_k.map(lambda x: x[:, :n_ps])
+                    terms.update(data_terms(own, ps_rows, loss_scales, "source "))
+                if n_c:
+                    window = slice(n_ps, n_ps + n_c)
+                    total, _ = network.combine(free_k.map(lambda x: x[:, window]),
+                                               entropy_k.map(lambda x: x[:, window]),
+                                               c_rows.T)
+                    terms.update(data_terms(total, c_rows, loss_scales, "system "))
+                if with_physics:
+                    terms.update(physics_terms(free_k.map(lambda x: x[:, n_ps + n_c:]),
+                                               loss_scales, t_max))
+                return weighted_sum(terms, weights), terms
+
+            return loss if (n_ps or n_c) else None
+
+        loss_fn = make_loss(~data.per_source.validation, ~data.combined.validation, True)
+        val_fn = make_loss(data.per_source.validation, data.combined.validation, False)
+        if loss_fn is None:
+            raise FitError("no training rows left after the validation split",
+                           hint="lower validation_fraction")
+        return network, loss_fn, val_fn
+
+    def _landscape(self, network, data: TrainingData, history: dict) -> ZennLandscape:
+        return ZennLandscape(network, data.natoms, data.source_names, data.volume_domain,
+                             data.temperature_domain, data.composition, data.mode,
+                             self.settings.to_dict(), history, self.settings.device)
+
+
+class DnnFitter(_Fitter):
+    """Fits the plain-DNN baseline on the system-level targets of the data."""
+
+    method = "dnn"
+
+    def _build(self, data: TrainingData):
+        s = self.settings
+        dev = s.device
+        norm_args = _domain_normalisation(data)
+        c = data.combined
+        if len(c) == 0:
+            raise FitError("the DNN needs system-level targets, and the sources share no "
+                           "(V, T) point where all of them are defined")
+        train = ~c.validation
+        coeffs = _fit_baseline(c.V[train], c.T[train], c.F[train], norm_args)
+        scale = _residual_scale(coeffs, c.V[train], c.T[train], c.F[train], norm_args)
+        norm = make_dnn_normalisation(*norm_args, torch.as_tensor(coeffs, dtype=DTYPE), scale)
+        network = DnnNetwork(norm, s.dnn_hidden, s.activation).to(dev)
+        loss_scales = target_scales([c], scale)
+        weights = s.data_weights("system ", 1.0)
+
+        def make_loss(mask):
+            rows = Rows.from_table(c, mask, dev)
+            if len(rows) == 0:
+                return None
+
+            def loss():
+                jet = network(rows.V, rows.T, TRAINING_FIELDS)
+                terms = data_terms(jet, rows, loss_scales, "system ")
+                return weighted_sum(terms, weights), terms
+
+            return loss
+
+        return network, make_loss(train), make_loss(c.validation)
+
+    def _landscape(self, network, data: TrainingData, history: dict) -> DnnLandscape:
+        return DnnLandscape(network, data.natoms, data.volume_domain, data.temperature_domain,
+                            data.composition, data.mode, self.settings.to_dict(), history,
+                            self.settings.device, trained_on=data.source_names)
+
+
+def _optimise(network, loss_fn, val_fn, s: TrainingSettings, progress, method: str) -> dict:
+    """Adam then L-BFGS, keeping the weights with the best validation loss."""
+    criterion = val_fn or loss_fn
+
+    def score() -> float:
+        with torch.no_grad():
+            value = float(criterion()[0])
+        return value if math.isfinite(value) else math.inf
+
+    best = {"score": score(), "state": copy.deepcopy(network.state_dict()), "stage": "init",
+            "step": 0}
+
+    def consider(stage: str, step: int) -> bool:
+        value = score()
+        if value < best["score"]:
+            best.update(score=value, state=copy.deepcopy(network.state_dict()), stage=stage,
+                        step=step)
+            return True
+        return False
+
+    params = [p for p in network.parameters() if p.requires_grad]
+    history: dict = {"adam_steps": 0, "lbfgs_iterations": 0}
+    name = method.upper()
+    if s.adam_epochs:
+        optimiser = torch.optim.Adam(params, lr=s.learning_rate)
+        decay = (s.final_learning_rate / s.learning_rate) ** (1.0 / max(s.adam_epochs, 1))
+        scheduler = torch.optim.lr_scheduler.ExponentialLR(optimiser, gamma=decay)
+        stale = 0
+        with progress.stage(f"{name}: Adam", total=s.adam_epochs) as advance:
+            for step in range(1, s.adam_epochs + 1):
+                optimiser.zero_grad(set_to_none=True)
+                loss, _ = loss_fn()
+                loss.backward()
+                optimiser.step()
+                scheduler.step()
+                history["adam_steps"] = step
+                advance()
+                if step % s.evaluate_every == 0 or step == s.adam_epochs:
+                    stale = 0 if consider("adam", step) else stale + 1
+                    if stale >= s.patience:
+                        break
+        network.load_state_dict(best["state"])
+    if s.lbfgs_iterations:
+        chunk = max(s.evaluate_every // 4, 5)
+        optimiser = torch.optim.LBFGS(params, lr=1.0, max_iter=chunk, history_size=50,
+                                      tolerance_grad=1e-12, tolerance_change=1e-14,
+                                      line_search_fn="strong_wolfe")
+
+        def closure():
+            optimiser.zero_grad(set_to_none=True)
+            loss, _ = loss_fn()
+            loss.backward()
+            return loss
+
+        done, last, flat = 0, math.inf, 0
+        with progress.stage(f"{name}: L-BFGS", total=s.lbfgs_iterations) as advance:
+            while done < s.lbfgs_iterations:
+                before = optimiser.state[params[0]].get("n_iter", 0)
+                loss = float(optimiser.step(closure).detach())
+                ran = max(optimiser.state[params[0]].get("n_iter", 0) - before, 1)
+                done += ran
+                advance(ran)
+                consider("lbfgs", done)
+                # L-BFGS returns early when it cannot improve; stop after two such chunks.
+                flat = flat + 1 if not loss < last * (1 - 1e-9) else 0
+                last = min(last, loss)
+                if flat >= 2 or not math.isfinite(loss):
+                    break
+        history["lbfgs_iterations"] = done
+        network.load_state_dict(best["state"])
+    with torch.no_grad():
+        train_loss, train_terms = loss_fn()
+        history["final_train_loss"] = float(train_loss)
+        history["final_train_terms"] = {k: float(v) for k, v in train_terms.items()}
+        if val_fn is not None:
+            val_loss, _ = val_fn()
+            history["best_validation_loss"] = float(val_loss)
+    history["best_stage"] = best["stage"]
+    history["best_step"] = int(best["step"])
+    return history

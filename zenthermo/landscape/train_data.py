@@ -1,0 +1,307 @@
+"""Training data for ZENN and the DNN baseline: per-source ragged tables and system tables.
+
+Sources may differ in volumes, temperature grids and kinds of data: every source's rows
+are kept in one concatenated table with a source index (no common grid is needed), and
+targets that a source does not have are NaN (masked out of the loss).
+
+Two modes:
+
+``per-source``
+    Each source k contributes F_k(V_i, T_j) at its own DFT volumes V_i on its own
+    temperature grid T_j (the phonon grid where the source has phonopy data, else a coarse
+    uniform grid over its temperature domain; T = 0 rows are the static anchors:
+    E_k(V_i) plus zero-point energy), with the Sobolev targets F_V = -P, F_VV = B/V and
+    F_T = -S from the source free energy's exact derivatives. The system-level (combined)
+    targets are the zentropy sum of the sources' targets at every (V, T) point where all
+    sources are defined.
+``system``
+    Only a system-level table of total F(V,T) (see
+    :mod:`zenthermo.io.free_energy_table`); the sources are latent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from zenthermo.errors import InputError
+
+TARGET_FIELDS = ("F", "F_V", "F_VV", "F_T")
+
+
+@dataclass(frozen=True, eq=False)
+class TargetTable:
+    """Rows of (V, T) with targets; NaN marks a target the row does not have.
+
+    Attributes
+    ----------
+    V, T : ndarray, shape (n,)
+        A^3 per cell, K.
+    F, F_V, F_VV, F_T : ndarray, shape (n,)
+        eV, eV/A^3, eV/A^6, eV/K per cell.
+    source : ndarray of int, shape (n,)
+        Source index of each row (-1 for system-level rows).
+    validation : ndarray of bool, shape (n,)
+        Rows held out for early stopping.
+    """
+
+    V: np.ndarray
+    T: np.ndarray
+    F: np.ndarray
+    F_V: np.ndarray
+    F_VV: np.ndarray
+    F_T: np.ndarray
+    source: np.ndarray
+    validation: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.V.size)
+
+    def subset(self, mask: np.ndarray) -> TargetTable:
+        return TargetTable(*(getattr(self, name)[mask] for name in (
+            "V", "T", "F", "F_V", "F_VV", "F_T", "source", "validation")))
+
+    @staticmethod
+    def empty() -> TargetTable:
+        e = np.zeros(0)
+        return TargetTable(e, e, e, e, e, e, np.zeros(0, dtype=np.int64), np.zeros(0, bool))
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingData:
+    """Everything a fitter needs.
+
+    Attributes
+    ----------
+    mode : str
+        ``"per-source"`` or ``"system"``.
+    source_names : tuple of str
+        Source names (``latent_1``... in system mode).
+    multiplicities : ndarray, shape (K,)
+        g_k (the initial values in system mode, where they are learned).
+    per_source : TargetTable
+        Per-source rows (empty in system mode).
+    combined : TargetTable
+        System-level rows.
+    natoms : int
+    composition : mapping
+    volume_domain, temperature_domain : (float, float)
+    origin : str
+        What the data came from (for the model file's record).
+    """
+
+    mode: str
+    source_names: tuple[str, ...]
+    multiplicities: np.ndarray
+    per_source: TargetTable
+    combined: TargetTable
+    natoms: int
+    composition: Mapping[str, int] = field(default_factory=dict)
+    volume_domain: tuple[float, float] = (0.0, 0.0)
+    temperature_domain: tuple[float, float] = (0.0, 0.0)
+    origin: str = ""
+
+    @property
+    def learn_multiplicities(self) -> bool:
+        return self.mode == "system"
+
+
+def zentropy_targets(derivs: Sequence, multiplicities: np.ndarray, V: np.ndarray,
+                     T: np.ndarray) -> dict[str, np.ndarray]:
+    """The zentropy sum of per-source free energies and its F_V, F_VV, F_T (numpy)."""
+    from zenthermo.landscape.zenn import Jet, zentropy_sum
+
+    def stack(name: str) -> torch.Tensor:
+        return torch.as_tensor(np.stack([getattr(d, name) for d in derivs]), dtype=torch.float64)
+
+    jet = Jet(stack("F"), stack("F_V"), stack("F_T"), stack("F_VV"), stack("F_TT"),
+              stack("F_VT"), stack("F_VVV"))
+    log_g = torch.as_tensor(np.log(multiplicities), dtype=torch.float64)
+    total, _ = zentropy_sum(jet, log_g, torch.as_tensor(T, dtype=torch.float64))
+    return {"F": total.f.numpy(), "F_V": total.v.numpy(), "F_VV": total.vv.numpy(),
+            "F_T": total.t.numpy()}
+
+
+def _held_out(values: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """Interior values (never the two ends) chosen for validation."""
+    unique = np.unique(values)
+    interior = unique[1:-1]
+    n_hold = min(int(round(fraction * unique.size)), interior.size)
+    if n_hold <= 0:
+        return np.zeros(0)
+    return np.sort(rng.choice(interior, size=n_hold, replace=False))
+
+
+def validation_rows(V: np.ndarray, T: np.ndarray, held_v: np.ndarray,
+                    held_t: np.ndarray) -> np.ndarray:
+    """Rows whose volume or temperature is held out."""
+    return np.isin(V, held_v) | np.isin(T, held_t)
+
+
+def per_source_training_data(
+    free_energies: Sequence,
+    volumes: Sequence[np.ndarray],
+    temperatures: Sequence[np.ndarray],
+    *,
+    natoms: int,
+    composition: Mapping[str, int] | None = None,
+    validation_fraction: float = 0.15,
+    seed: int = 0,
+    origin: str = "",
+) -> TrainingData:
+    """Per-source tables from source free energies sampled at each source's own points.
+
+    Parameters
+    ----------
+    free_energies : sequence of SourceFreeEnergy-like objects
+        Each with ``name``, ``multiplicity`` and ``derivatives(V, T)``.
+    volumes, temperatures : sequences of 1-D arrays, one per source
+        The source's DFT volumes (A^3) and its temperature grid (K).
+    natoms, composition
+        Of the cell.
+    validation_fraction : float
+        Fraction of the distinct volumes and of the distinct temperatures held out (interior
+        ones only) for early stopping.
+    seed : int
+        Seeds the choice of held-out volumes and temperatures.
+    """
+    if not free_energies:
+        raise InputError("no sources to train on")
+    rng = np.random.default_rng(seed)
+    blocks = []
+    for k, (fe, vols, temps) in enumerate(zip(free_energies, volumes, temperatures,
+                                              strict=True)):
+        vols = np.unique(np.asarray(vols, dtype=np.float64))
+        temps = np.unique(np.asarray(temps, dtype=np.float64))
+        if vols.size < 2:
+            raise InputError(f"source {fe.name!r} has {vols.size} volume(s); ZENN needs at "
+                             "least two per source (better five or more)",
+                             hint="add volumes to this source or leave it out")
+        Vg, Tg = (a.reshape(-1) for a in np.meshgrid(vols, temps, indexing="ij"))
+        d = fe.derivatives(Vg, Tg)
+        blocks.append((Vg, Tg, d.F, d.F_V, d.F_VV, d.F_T, np.full(Vg.size, k)))
+    cols = [np.concatenate([b[i] for b in blocks]) for i in range(7)]
+    held_v = _held_out(cols[0], validation_fraction, rng)
+    held_t = _held_out(cols[1], validation_fraction, rng)
+    per_source = TargetTable(*cols, validation_rows(cols[0], cols[1], held_v, held_t))
+
+    # System-level targets: every distinct (V, T) of any source where all sources are defined.
+    points = np.unique(np.stack([cols[0], cols[1]], axis=1), axis=0)
+    inside = np.ones(len(points), dtype=bool)
+    for fe in free_energies:
+        (v0, v1), (t0, t1) = fe.volume_domain, fe.temperature_domain
+        inside &= (points[:, 0] >= v0 - 1e-9) & (points[:, 0] <= v1 + 1e-9)
+        inside &= (points[:, 1] >= t0 - 1e-9) & (points[:, 1] <= t1 + 1e-9)
+    points = points[inside]
+    g = np.array([float(fe.multiplicity) for fe in free_energies])
+    if points.size:
+        Vc, Tc = points[:, 0], points[:, 1]
+        targets = zentropy_targets([fe.derivatives(Vc, Tc) for fe in free_energies], g, Vc, Tc)
+        combined = TargetTable(Vc, Tc, targets["F"], targets["F_V"], targets["F_VV"],
+                               targets["F_T"], np.full(Vc.size, -1),
+                               validation_rows(Vc, Tc, held_v, held_t))
+    else:
+        combined = TargetTable.empty()
+    return TrainingData(
+        mode="per-source",
+        source_names=tuple(fe.name for fe in free_energies),
+        multiplicities=g,
+        per_source=per_source,
+        combined=combined,
+        natoms=int(natoms),
+        composition=dict(composition or {}),
+        volume_domain=(float(cols[0].min()), float(cols[0].max())),
+        temperature_domain=(float(cols[1].min()), float(cols[1].max())),
+        origin=origin,
+    )
+
+
+def source_temperature_grid(source, free_energy, n_temperatures: int,
+                            max_temperature: float) -> np.ndarray:
+    """The temperatures (K) a source is sampled at, up to ``max_temperature``.
+
+    Its phonon grid (thinned to about ``n_temperatures`` points, ends kept) where it has
+    one, else a uniform grid of ``n_temperatures`` points over its free energy's
+    temperature domain (unbounded for Debye, hence the cap).
+    """
+    t0, t1 = free_energy.temperature_domain
+    t1 = min(float(t1), float(max_temperature))
+    if source.has_vibrations:
+        grid = np.unique(np.concatenate([p.vibrations.temperatures for p in source.points]))
+        grid = grid[(grid >= t0) & (grid <= t1)]
+        if grid.size > n_temperatures:
+            pick = np.unique(np.round(np.linspace(0, grid.size - 1, n_temperatures)).astype(int))
+            grid = grid[pick]
+        if grid.size:
+            return grid
+    return np.linspace(t0, t1, n_temperatures)
+
+
+def training_data_from_sources(source_set, *, eos: str = "bm4", vibrations: str = "auto",
+                               n_temperatures: int = 13, max_temperature: float = 1000.0,
+                               validation_fraction: float = 0.15, seed: int = 0,
+                               **physics_options) -> TrainingData:
+    """Per-source training data for a :class:`~zenthermo.sources.SourceSet`.
+
+    Builds each source's free energy with
+    :func:`zenthermo.physics.free_energy.build_source_free_energies` and samples it at the
+    source's DFT volumes on its own temperature grid (:func:`source_temperature_grid`).
+    ``eos``, ``vibrations`` and ``physics_options`` go to ``build_source_free_energies``.
+    """
+    from zenthermo.physics.free_energy import build_source_free_energies
+
+    for source in source_set:
+        if len(source.points) < 2:
+            raise InputError(
+                f"source {source.name!r} has {len(source.points)} volume point(s); "
+                "ZENN needs at least two volumes per source",
+                path=source_set.root or None, hint="add volumes or leave the source out")
+    free_energies = build_source_free_energies(source_set, eos=eos, vibrations=vibrations,
+                                               **physics_options)
+    by_name = {fe.name: fe for fe in free_energies}
+    ordered = [by_name[s.name] for s in source_set if s.name in by_name]
+    sources = [s for s in source_set if s.name in by_name]
+    return per_source_training_data(
+        ordered,
+        [s.volumes for s in sources],
+        [source_temperature_grid(s, fe, n_temperatures, max_temperature)
+         for s, fe in zip(sources, ordered, strict=True)],
+        natoms=source_set.natoms,
+        composition=dict(source_set.composition),
+        validation_fraction=validation_fraction,
+        seed=seed,
+        origin=str(source_set.root),
+    )
+
+
+def system_training_data(table, n_sources: int = 2, *, validation_fraction: float = 0.15,
+                         seed: int = 0, natoms: int = 1,
+                         composition: Mapping[str, int] | None = None) -> TrainingData:
+    """System-mode data from a :class:`~zenthermo.io.free_energy_table.FreeEnergyTable`.
+
+    K = ``n_sources`` latent sources with learned multiplicities (all start at g = 1).
+    """
+    if n_sources < 1:
+        raise InputError(f"the number of latent sources must be at least 1, not {n_sources}")
+    rng = np.random.default_rng(seed)
+    V, T = np.asarray(table.V_A3, float), np.asarray(table.T_K, float)
+    nan = np.full(V.size, np.nan)
+    held_v = _held_out(V, validation_fraction, rng)
+    held_t = _held_out(T, validation_fraction, rng)
+    combined = TargetTable(V, T, np.asarray(table.F_eV, float), nan, nan, nan,
+                           np.full(V.size, -1), validation_rows(V, T, held_v, held_t))
+    return TrainingData(
+        mode="system",
+        source_names=tuple(f"latent_{k + 1}" for k in range(n_sources)),
+        multiplicities=np.ones(n_sources),
+        per_source=TargetTable.empty(),
+        combined=combined,
+        natoms=int(natoms),
+        composition=dict(composition or {}),
+        volume_domain=(float(V.min()), float(V.max())),
+        temperature_domain=(float(T.min()), float(T.max())),
+        origin=str(getattr(table, "path", "")),
+    )
