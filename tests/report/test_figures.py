@@ -95,7 +95,7 @@ def test_eos_figure_from_real_fits(tmp_path):
 
     files = figures_eos.plot_eos_fits([Fe("fm", 158.0, -100.0), Fe("afm", 150.0, -99.8)], 12,
                                       tmp_path)
-    _check_files(files, "E − E₀,min (meV/atom)", "FM (BM4 fit)", "AFM (BM4 fit)",
+    _check_files(files, "E − E₀,min (meV/atom)", "FM, BM4", "AFM, BM4",
                  "per 12-atom cell")
 
 

@@ -32,7 +32,12 @@ def plot_eos_fits(free_energies: Sequence[Any], natoms: int,
 
     Energies are shown in meV per atom relative to the lowest fitted E0 (or lowest point).
     """
-    fits = [(getattr(f, "label", "") or f.name, f.eos_fit) for f in free_energies]
+    from zenthermo.report.figures_isobars import configuration_label
+
+    fits = [(configuration_label(getattr(f, "label", "") or f.name,
+                                 getattr(f, "magnetic_order", None),
+                                 getattr(f, "multiplicity", None)), f.eos_fit)
+            for f in free_energies]
     e0_values = [fit.e0_eV for _, fit in fits if np.isfinite(fit.e0_eV)]
     reference = min(e0_values) if e0_values else min(float(np.min(fit.energies)) for _, fit in fits)
     scale = 1e3 / natoms
@@ -44,7 +49,7 @@ def plot_eos_fits(free_energies: Sequence[Any], natoms: int,
             grid = np.linspace(v_lo - pad, v_hi + pad, 300)
             energy = fit.energy_derivatives(grid)[0]
             ax.plot(grid, (energy - reference) * scale, color=style.color(k),
-                    linestyle=style.linestyle(k), label=f"{label} ({fit.kind.upper()} fit)")
+                    linestyle=style.linestyle(k), label=f"{label}, {fit.kind.upper()}")
             ax.plot(fit.volumes, (np.asarray(fit.energies) - reference) * scale, linestyle="none",
                     marker=style.marker(k), color=style.color(k), markerfacecolor="white",
                     markeredgewidth=1.3)

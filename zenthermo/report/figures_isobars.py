@@ -20,6 +20,15 @@ from zenthermo.units import EV_IN_J_PER_MOL, KB_EV_PER_K
 _REFERENCE_MARKERS = ("o", "s", "^", "D", "v")
 
 
+def configuration_label(label: str, magnetic_order: str | None = None,
+                        multiplicity: float | None = None) -> str:
+    """``"config_0 (FM, g = 2)"``: a configuration's legend label with what is known."""
+    extra = [x for x in (magnetic_order if magnetic_order not in (None, "unknown") else None,
+                         f"g = {multiplicity:g}" if multiplicity is not None
+                         and np.isfinite(multiplicity) else None) if x]
+    return f"{label} ({', '.join(extra)})" if extra else label
+
+
 def _pressure_label(P_GPa: float) -> str:
     return f"P = {P_GPa:g} GPa"
 
@@ -62,7 +71,9 @@ def plot_probabilities(analysis: Analysis, out_dir: str | os.PathLike[str],
     isobars = [i for i in analysis.isobars if i.probabilities]
     if not isobars:
         return None
-    labels = labels or {c.name: (c.label or c.name) for c in analysis.configurations}
+    labels = labels or {c.name: configuration_label(c.label or c.name, c.magnetic_order,
+                                                    c.multiplicity)
+                        for c in analysis.configurations}
     ncols = min(len(isobars), 3)
     nrows = int(np.ceil(len(isobars) / ncols))
     with style.figure_style():

@@ -1,0 +1,170 @@
+"""The main job: what `zenthermo run` writes, that its numbers are `zenthermo analyze`'s, and
+that a failed or interrupted run leaves no report that looks complete."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from zenthermo.cli import main
+from zenthermo.errors import ConfigurationError, InputError
+from zenthermo.pipeline import RunConfig, choose_methods, order_phonopy_inputs, run_pipeline
+
+FAST = {"pressures_GPa": (0.0, 2.0), "tstep_K": 10.0, "methods": ("exact",)}
+
+
+@pytest.fixture(scope="module")
+def fe3pt_sources(fe3pt_vasp_dir, tmp_path_factory):
+    import zenthermo
+
+    path = tmp_path_factory.mktemp("fe3pt") / "sources.json"
+    zenthermo.ingest(fe3pt_vasp_dir).save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def fe3pt_run(fe3pt_sources, fe3pt_experiment_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "out"
+    reference = fe3pt_experiment_dir / "sumiyama_fe3pt_lcte.csv"
+    config = RunConfig(inputs=(str(fe3pt_sources),), output_dir=str(out),
+                       references=(str(reference),), **FAST)
+    return run_pipeline(config)
+
+
+def test_run_writes_report_summary_tables_and_figures(fe3pt_run):
+    out = fe3pt_run.output_dir
+    assert (out / "report.html").is_file()
+    assert (out / "exact" / "summary.json").is_file()
+    assert (out / "exact" / "isobar_P0GPa.csv").is_file()
+    assert (out / "sources.json").is_file()
+    names = {f.name for f in fe3pt_run.figures}
+    assert {"eos_fits", "lcte", "volume", "probabilities", "bulk_modulus_heat_capacity",
+            "isotherms", "landscape_map"} <= names
+    for files in fe3pt_run.figures:
+        assert files.png.is_file() and files.svg.is_file()
+        assert files.png.parent == out / "figures"
+    assert not list(out.parent.glob(".*part")), "temporary folders were left behind"
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "measured: sumiyama_fe3pt_lcte" in (out / "figures" / "lcte.svg").read_text()
+    assert "config_0" in html and "Data quality" in html
+
+
+def test_fe3pt_shows_nte_at_zero_pressure(fe3pt_run):
+    isobar = fe3pt_run.analyses["exact"].isobar(0.0)
+    assert isobar.nte_windows, "Fe3Pt (Invar) must show negative thermal expansion"
+    window = isobar.nte_windows[0]
+    assert 150.0 < window.T_start_K < window.T_end_K < 600.0
+
+
+def test_exact_summary_equals_zenthermo_analyze(fe3pt_sources, fe3pt_run, tmp_path):
+    out = tmp_path / "analyze"
+    status = main(["analyze", str(fe3pt_sources), "-o", str(out), "--pressures", "0,2",
+                   "--tstep", "10", "--quiet"])
+    assert status == 0
+    ours = json.loads((fe3pt_run.output_dir / "exact" / "summary.json").read_text())
+    theirs = json.loads((out / "summary.json").read_text())
+    assert ours == theirs
+    for table in ("isobar_P0GPa.csv", "isobar_P2GPa.csv", "configurations.csv"):
+        assert (fe3pt_run.output_dir / "exact" / table).read_text() == (out / table).read_text()
+
+
+def _failing(*args, **kwargs):
+    raise RuntimeError("a stage failed")
+
+
+def test_failing_stage_leaves_no_output_dir(fe3pt_sources, tmp_path, monkeypatch):
+    import zenthermo.report.figures as figures
+
+    monkeypatch.setattr(figures, "draw_report_figures", _failing)
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="a stage failed"):
+        run_pipeline(RunConfig(inputs=(str(fe3pt_sources),), output_dir=str(out), **FAST))
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [], "a temporary folder was left behind"
+
+
+def test_interrupted_run_keeps_the_existing_output(fe3pt_sources, tmp_path, monkeypatch):
+    import zenthermo.report.html as html
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").write_text("the previous report", encoding="utf-8")
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(html, "write_report", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        run_pipeline(RunConfig(inputs=(str(fe3pt_sources),), output_dir=str(out), **FAST))
+    assert (out / "report.html").read_text(encoding="utf-8") == "the previous report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_cli_run_and_its_errors(fe3pt_sources, tmp_path, capsys):
+    out = tmp_path / "cli"
+    status = main(["run", str(fe3pt_sources), "-o", str(out), "--methods", "exact",
+                   "--pressures", "0", "--tstep", "20", "--no-phase-diagram", "--quiet"])
+    assert status == 0 and (out / "report.html").is_file()
+    status = main(["run", str(fe3pt_sources), "-o", str(tmp_path / "bad"), "--methods",
+                   "exact", "--reference", str(tmp_path / "missing.csv"), "--quiet"])
+    assert status == 2
+    assert "missing.csv" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+
+
+def test_phonopy_yaml_files_are_put_in_numeric_order():
+    shell_order = ["e-v.dat"] + [f"d/thermal_properties.yaml-{s}"
+                                 for s in ("-1", "-2", "-3", "0", "1", "2")]
+    assert order_phonopy_inputs(shell_order) == ["e-v.dat"] + [
+        f"d/thermal_properties.yaml-{s}" for s in ("-3", "-2", "-1", "0", "1", "2")]
+    assert order_phonopy_inputs(["b", "a"]) == ["b", "a"]
+
+
+def test_method_choice(fe3pt_sources):
+    import zenthermo
+
+    ss = zenthermo.load_sources(fe3pt_sources)
+    assert choose_methods(RunConfig(), ss)[0] == ("exact", "zenn")
+    assert choose_methods(RunConfig(methods=("zenn",)), ss)[0] == ("zenn",)
+    with pytest.raises(ConfigurationError):
+        RunConfig(methods=("dnn",))
+    with pytest.raises(ConfigurationError, match="together"):
+        RunConfig(tdb="x.tdb")
+
+
+def test_missing_input_is_named(tmp_path):
+    with pytest.raises(InputError, match="nowhere"):
+        run_pipeline(RunConfig(inputs=(str(tmp_path / "nowhere"),),
+                               output_dir=str(tmp_path / "o")))
+
+
+@pytest.mark.slow
+def test_silicon_phonopy_inputs_in_shell_order(si_qha_dir, tmp_path):
+    """phonopy-qha files in the shell's glob order: one configuration, NTE at low T."""
+    yaml_files = sorted(str(p) for p in si_qha_dir.glob("thermal_properties.yaml-*"))
+    out = tmp_path / "si"
+    result = run_pipeline(RunConfig(inputs=(str(si_qha_dir / "e-v.dat"), *yaml_files),
+                                    output_dir=str(out), methods=("exact",), tstep_K=5.0,
+                                    pressures_GPa=(0.0,)))
+    analysis = result.analyses["exact"]
+    assert len(analysis.configurations) == 1
+    assert analysis.phase_diagram.critical_point is None
+    window = analysis.isobar(0.0).nte_windows[0]
+    assert window.T_start_K < 30.0 < window.T_end_K < 200.0
+    assert (out / "report.html").is_file()
+    assert "phase_diagram_tp" not in {f.name for f in result.figures}
+
+
+@pytest.mark.slow
+def test_zenn_method_writes_its_own_summary_and_model(fe3pt_sources, tmp_path):
+    out = tmp_path / "zenn"
+    result = run_pipeline(RunConfig(
+        inputs=(str(fe3pt_sources),), output_dir=str(out), pressures_GPa=(0.0,), tstep_K=20.0,
+        phase_diagram=False, zenn_settings={"adam_epochs": 60, "lbfgs_iterations": 10}))
+    assert set(result.analyses) == {"exact", "zenn"}
+    assert (out / "zenn" / "summary.json").is_file()
+    assert (out / "zenn" / "model.pt").is_file()
+    assert "zenn_vs_exact" in {f.name for f in result.figures}
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Agreement of the methods" in html

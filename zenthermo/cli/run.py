@@ -1,0 +1,149 @@
+"""``zenthermo run``: the main job, from inputs to ``OUT_DIR/report.html``.
+
+    zenthermo run                                   # the embedded Fe3Pt default
+    zenthermo run results/ -o out --pressures 0,2,4 --reference lcte.csv
+    zenthermo run e-v.dat thermal_properties.yaml-*  # phonopy-qha inputs
+    zenthermo run workflows/fe3pt.toml              # a declarative workflow
+
+Options given on the command line override the workflow's values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from zenthermo.progress import Progress
+
+EOS_CHOICES = ("bm4", "bm3", "bm5", "vinet", "murnaghan")
+VIBRATION_CHOICES = ("auto", "debye", "phonopy", "none")
+
+
+def _methods(text: str) -> tuple[str, ...]:
+    from zenthermo.pipeline import METHODS
+
+    values = tuple(part.strip() for part in text.split(",") if part.strip())
+    bad = [v for v in values if v not in METHODS]
+    if bad or not values:
+        raise argparse.ArgumentTypeError(
+            f"methods must be a comma-separated subset of {','.join(METHODS)}, got {text!r}")
+    return values
+
+
+def _components(text: str) -> tuple[str, ...]:
+    return tuple(part.strip().upper() for part in text.split(",") if part.strip())
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    from zenthermo.cli.analyze import parse_pressures
+
+    parser = subparsers.add_parser(
+        "run", parents=[common],
+        help="the main job: landscapes, analysis, figures and the HTML report",
+        description="Ingest (or load) the inputs, build per-source free energies, the exact "
+        "zentropy and ZENN landscapes, analyse them at a set of pressures, and write "
+        "OUT_DIR/report.html, OUT_DIR/<method>/summary.json, CSV tables and figures. "
+        "With no PATH, runs the embedded Fe3Pt data.")
+    parser._negative_number_matcher = re.compile(r"^-\.?\d[\d.,eE+-]*$")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="results tree, phonopy-qha files, a sources file or a workflow "
+                        ".toml (default: the embedded Fe3Pt data)")
+    parser.add_argument("-o", "--output", default=None, metavar="OUT_DIR",
+                        help="output folder, replaced as a whole (default zenthermo-out)")
+    parser.add_argument("--manifest", default=None, help="a zenthermo.toml for ingestion")
+    parser.add_argument("--pressures", type=parse_pressures, default=None,
+                        help="comma-separated pressures, GPa (default 0,2,4)")
+    parser.add_argument("--tmin", type=float, default=None, help="lowest temperature, K (0)")
+    parser.add_argument("--tmax", type=float, default=None,
+                        help="highest temperature, K (1000, clipped to the data's domain)")
+    parser.add_argument("--tstep", type=float, default=None, help="temperature step, K (1)")
+    parser.add_argument("--methods", type=_methods, default=None,
+                        help="exact,zenn (default: both where the sources allow)")
+    parser.add_argument("--eos", choices=EOS_CHOICES, default=None,
+                        help="equation of state for static energies (bm4)")
+    parser.add_argument("--vibrations", choices=VIBRATION_CHOICES, default=None,
+                        help="phonopy where every point has phonons, else Debye (auto)")
+    parser.add_argument("--debye-scaling", type=float, default=None,
+                        help="Debye-Grueneisen scaling s (0.617)")
+    parser.add_argument("--debye-x", type=float, default=None,
+                        help="Debye-Grueneisen x in gamma = (1+B')/2 - x (2/3)")
+    parser.add_argument("--no-phase-diagram", action="store_true",
+                        help="skip the critical point and phase lines")
+    parser.add_argument("--reference", action="append", default=None, metavar="CSV",
+                        help="measured LCTE or volume to overlay (repeatable)")
+    parser.add_argument("--tdb", default=None, help="CALPHAD database to compare with")
+    parser.add_argument("--phase", default=None, help="CALPHAD phase name")
+    parser.add_argument("--components", type=_components, default=None,
+                        help="CALPHAD components, e.g. SI or AL,VA")
+    parser.add_argument("--seed", type=int, default=None, help="ZENN training seed (0)")
+    parser.add_argument("--zenn-epochs", type=int, default=None,
+                        help="Adam steps of the ZENN fit (default 1500)")
+    parser.set_defaults(handler=run)
+
+
+def config_from_args(args: argparse.Namespace):
+    """The :class:`~zenthermo.pipeline.RunConfig` for parsed arguments (workflow + overrides)."""
+    from zenthermo.io.workflow import workflow_config
+    from zenthermo.pipeline import RunConfig
+
+    overrides: dict[str, Any] = {
+        "output_dir": args.output, "manifest": args.manifest,
+        "pressures_GPa": tuple(args.pressures) if args.pressures else None,
+        "tmin_K": args.tmin, "tmax_K": args.tmax, "tstep_K": args.tstep,
+        "methods": args.methods, "eos": args.eos, "vibrations": args.vibrations,
+        "debye_scaling": args.debye_scaling, "debye_x": args.debye_x,
+        "phase_diagram": False if args.no_phase_diagram else None,
+        "references": tuple(args.reference) if args.reference else None,
+        "tdb": args.tdb, "phase": args.phase, "components": args.components,
+        "seed": args.seed,
+    }
+    paths = list(args.paths)
+    if len(paths) == 1 and Path(paths[0]).suffix.lower() == ".toml" \
+            and Path(paths[0]).name != "zenthermo.toml":
+        config = workflow_config(paths[0], **overrides)
+    else:
+        given = {k: v for k, v in overrides.items() if v is not None}
+        config = RunConfig(inputs=tuple(paths), **given)
+    if args.zenn_epochs is not None:
+        from dataclasses import replace
+
+        config = replace(config, zenn_settings={**config.zenn_settings,
+                                                "adam_epochs": args.zenn_epochs})
+    return config
+
+
+def run(args: argparse.Namespace, progress: Progress) -> int:
+    from zenthermo.pipeline import run_pipeline
+
+    config = config_from_args(args)
+    result = run_pipeline(config, progress)
+    if not args.quiet:
+        print(terminal_summary(result))
+    return 0
+
+
+def terminal_summary(result: Any) -> str:
+    """A few lines: per method the NTE windows at each pressure and the critical point."""
+    lines = []
+    for method, analysis in result.analyses.items():
+        cp = analysis.phase_diagram.critical_point
+        critical = ("no critical point" if cp is None else
+                    f"critical point {cp.T_K:.0f} K, {cp.P_GPa:.2f} GPa, {cp.V_A3:.2f} A^3")
+        lines.append(f"{method}: {critical}")
+        for isobar in analysis.isobars:
+            windows = ", ".join(f"{w.T_start_K:.0f}-{w.T_end_K:.0f} K" for w in
+                                isobar.nte_windows) or "none"
+            lines.append(f"  {isobar.P_GPa:g} GPa: NTE {windows}")
+    stages = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings_s.items())
+    lines.append(f"time: {stages}")
+    lines.append(f"wrote {result.report}")
+    return "\n".join(lines)
+
+
+__all__ = ["config_from_args", "register", "run", "terminal_summary"]
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use: zenthermo run")
