@@ -4,6 +4,7 @@ that a failed or interrupted run leaves no report that looks complete."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +169,77 @@ def test_zenn_method_writes_its_own_summary_and_model(fe3pt_sources, tmp_path):
     assert "zenn_vs_exact" in {f.name for f in result.figures}
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Agreement of the methods" in html
+
+
+# -- workflows --------------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_fe3pt_workflow_reads_into_a_config():
+    from zenthermo.io.workflow import workflow_config
+
+    config = workflow_config(REPO / "workflows" / "fe3pt.toml")
+    assert config.inputs == (str(REPO / "workflows" / ".." / "data" / "fe3pt" / "sources.json"),)
+    assert config.pressures_GPa == (0.0, 2.0, 4.0)
+    assert config.methods == ("exact", "zenn")
+    assert config.eos == "bm4" and config.debye_scaling == 0.617
+    # command-line values override the file's
+    assert workflow_config(REPO / "workflows" / "fe3pt.toml", tstep_K=5.0).tstep_K == 5.0
+
+
+def test_si_workflow_expands_the_glob_in_phonopy_order(si_qha_dir):
+    from zenthermo.io.workflow import workflow_config
+
+    config = workflow_config(REPO / "workflows" / "si-qha.toml")
+    names = [Path(p).name for p in config.inputs]
+    assert names[0] == "e-v.dat"
+    assert names[1:] == [f"thermal_properties.yaml-{i}" for i in
+                         ("-5", "-4", "-3", "-2", "-1", "0", "1", "2", "3", "4", "5")]
+    assert config.tdb.endswith("COST507.tdb") and config.components == ("SI",)
+
+
+def test_workflow_paths_fall_back_to_the_working_directory(tmp_path, monkeypatch):
+    from zenthermo.io.workflow import read_workflow
+
+    (tmp_path / "data.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "flows").mkdir()
+    flow = tmp_path / "flows" / "w.toml"
+    flow.write_text('[inputs]\npaths = ["data.json"]\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert read_workflow(flow)["inputs"] == ("data.json",)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[inputs]\npath = ['x']\n", "unknown key 'path' in \\[inputs\\]"),
+        ("[input]\npaths = ['x']\n", "unknown table \\[input\\]"),
+        ("[analysis]\ntstep_K = 'one'\n", "wrong type"),
+        ("[analysis]\nphase_diagram = 1\n", "wrong type"),
+        ("[zenn]\nepochs = 3\n", "unknown key"),
+        ("[inputs]\npaths = ['nowhere/*.dat']\n", "matches nothing"),
+        ("[analysis\n", "not valid TOML"),
+    ],
+)
+def test_bad_workflows_name_the_file(tmp_path, text, message):
+    from zenthermo.io.workflow import read_workflow
+
+    flow = tmp_path / "bad.toml"
+    flow.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=message) as error:
+        read_workflow(flow)
+    assert "bad.toml" in str(error.value)
+
+
+def test_cli_accepts_a_workflow(fe3pt_sources, tmp_path):
+    flow = tmp_path / "w.toml"
+    flow.write_text(
+        f'[inputs]\npaths = ["{fe3pt_sources}"]\n[analysis]\npressures_GPa = [0]\n'
+        'tstep_K = 25\nphase_diagram = false\n[methods]\nrun = ["exact"]\n'
+        '[output]\ndir = "ignored-by-o"\ntitle = "Workflow <run>"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(flow), "-o", str(out), "--quiet"]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Workflow &lt;run&gt;" in html
+    assert not (Path.cwd() / "ignored-by-o").exists()

@@ -98,7 +98,7 @@ def plot_isotherms(landscape: Landscape, isobar: Isobar, out_dir: str | os.PathL
         ax.set_xlabel(f"Volume V (Å³ {style.per_cell_label(landscape.natoms)})")
         ax.set_ylabel(f"{symbol} − {symbol.split(' ')[0]}(V_eq) (meV/atom)")
         top = np.nanmax([ax.get_ylim()[1], 1.0])
-        ax.set_ylim(-0.05 * min(top, 60.0), min(top, 60.0))
+        ax.set_ylim(-0.05 * min(top, 20.0), min(top, 20.0))
         ax.legend(loc="upper center", ncols=3, title="isotherms; dots: equilibrium volume")
         ax.set_title(f"Isotherms at P = {isobar.P_GPa:g} GPa ({landscape.method})")
         return style.save_figure(

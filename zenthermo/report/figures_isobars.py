@@ -204,9 +204,9 @@ def plot_bulk_modulus_and_heat_capacity(analysis: Analysis,
         ax_c.axhline(dulong_petit, color="#555555", linewidth=0.9, linestyle="--",
                      label="3R (Dulong-Petit)")
         ax_b.set_xlabel("Temperature T (K)")
-        ax_b.set_ylabel("Isothermal bulk modulus B_T (GPa)")
+        ax_b.set_ylabel("Isothermal bulk modulus\nB_T (GPa)")
         ax_c.set_xlabel("Temperature T (K)")
-        ax_c.set_ylabel("Heat capacity C_P (J mol⁻¹ K⁻¹, per mole of atoms)")
+        ax_c.set_ylabel("Heat capacity C_P\n(J K⁻¹ mol⁻¹, per mole of atoms)")
         _robust_ylim(ax_b, [i.B_GPa for i in analysis.isobars], floor=0.0)
         _robust_ylim(ax_c, [i.Cp_eV_per_K * per_mole_atoms for i in analysis.isobars] +
                      [np.array([dulong_petit])], floor=0.0)

@@ -45,8 +45,14 @@ def plot_phase_diagram_tp(analysis: Analysis,
         if cp is not None:
             ax.plot([cp.P_GPa], [cp.T_K], **_CRITICAL,
                     label=f"critical point: {cp.T_K:.0f} K, {cp.P_GPa:.2f} GPa")
+        labelled = False
         for isobar in analysis.isobars:
             ax.axvline(isobar.P_GPa, color="#999999", linewidth=0.7, linestyle=":")
+            for window in isobar.nte_windows:
+                ax.plot([isobar.P_GPa, isobar.P_GPa], [window.T_start_K, window.T_end_K],
+                        color=style.PALETTE[5], linewidth=7, alpha=0.55, solid_capstyle="butt",
+                        label=None if labelled else "NTE window on an analysed isobar")
+                labelled = True
         ax.set_xlabel("Pressure P (GPa)")
         ax.set_ylabel("Temperature T (K)")
         ax.set_ylim(bottom=0.0)
@@ -56,7 +62,7 @@ def plot_phase_diagram_tp(analysis: Analysis,
             figure, out_dir, "phase_diagram_tp", "T-P phase diagram",
             "First-order transition line (equal P and G at two volumes) ending at the critical "
             "point (F_VV = F_VVV = 0); dashed: spinodals, the limits of metastability. "
-            "Dotted verticals: the isobars analysed.")
+            "Dotted verticals: the isobars analysed; bars on them: their NTE windows.")
 
 
 def plot_phase_diagram_tv(analysis: Analysis,

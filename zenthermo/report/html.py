@@ -117,11 +117,13 @@ def _nte_lines(analysis: Analysis) -> list[str]:
     lines = []
     for isobar in analysis.isobars:
         for w in isobar.nte_windows:
-            start = f"≤ {w.T_start_K:.0f}" if w.open_start else f"{w.T_start_K:.0f}"
-            end = f"≥ {w.T_end_K:.0f}" if w.open_end else f"{w.T_end_K:.0f}"
+            notes = [text for flag, text in ((w.open_start, "negative from the lowest T "
+                                              "analysed"), (w.open_end, "still negative at the "
+                                              "highest T analysed")) if flag]
             lines.append(
-                f"{isobar.P_GPa:g} GPa: {start} – {end} K, lowest LCTE "
-                f"{w.alpha_min_per_K / 3 * 1e6:.2f}×10⁻⁶ K⁻¹ at {w.T_alpha_min_K:.0f} K")
+                f"{isobar.P_GPa:g} GPa: {w.T_start_K:.0f} – {w.T_end_K:.0f} K, lowest LCTE "
+                f"{w.alpha_min_per_K / 3 * 1e6:.2f}×10⁻⁶ K⁻¹ at {w.T_alpha_min_K:.0f} K"
+                + (f" ({'; '.join(notes)})" if notes else ""))
     return lines
 
 
@@ -157,10 +159,11 @@ def _summary(content: ReportContent) -> str:
             ("method", "against", "grid points", "RMS ΔF (meV/atom)", "max |ΔF|",
              "RMS ΔP (GPa)", "max |ΔP|", "RMS ΔB_T (GPa)", "max |ΔB_T|"), rows, left=2))
     methods = ", ".join(content.analyses)
+    first = _first(content)
+    T_all = np.concatenate([i.T_K for i in first.isobars])
     return (f"<section id='summary'><h2>Summary</h2><p>Methods: <b>{_e(methods)}</b>. "
-            f"Pressures: {_e(', '.join(f'{i.P_GPa:g}' for i in _first(content).isobars))} GPa; "
-            f"temperatures {_e(_num(_first(content).temperature_domain[0], '.0f'))}–"
-            f"{_e(_num(_first(content).temperature_domain[1], '.0f'))} K.</p>"
+            f"Pressures: {_e(', '.join(f'{i.P_GPa:g}' for i in first.isobars))} GPa; "
+            f"temperatures {T_all.min():.0f}–{T_all.max():.0f} K.</p>"
             f"<div class='cards'>{''.join(cards)}</div>{agreement}</section>")
 
 
