@@ -48,9 +48,12 @@ def _plot_masked(ax, x, y, extrapolated, **kwargs):
 
 
 def _shade_nte(ax, isobar: Isobar, index: int) -> None:
+    """NTE windows as a band in the isobar's colour: one band per pressure, stacked at the
+    bottom of the axes (so that windows of several pressures never hide each other)."""
+    low = 0.012 + 0.04 * index
     for window in isobar.nte_windows:
-        ax.axvspan(window.T_start_K, window.T_end_K, **{**style.NTE_SHADE,
-                                                        "color": style.color(index)})
+        ax.axvspan(window.T_start_K, window.T_end_K, ymin=low, ymax=low + 0.032,
+                   color=style.color(index), alpha=0.55, linewidth=0)
 
 
 def _nte_legend_note(analysis: Analysis) -> str:
@@ -131,8 +134,9 @@ def plot_volume(analysis: Analysis, out_dir: str | os.PathLike[str],
         ax.set_title(f"Equilibrium volume ({analysis.method})")
         return style.save_figure(
             figure, out_dir, "volume", "Equilibrium volume V(T)",
-            "Volume at the global minimum of G = F + PV. Shaded: NTE windows; dotted: the "
-            "minimum sits at the edge of the data (extrapolated).")
+            "Volume at the global minimum of G = F + PV. Bands at the bottom: NTE windows, one "
+            "per pressure in its colour; dotted: the minimum sits at the edge of the data "
+            "(extrapolated).")
 
 
 def _finish_legend(ax, analysis: Analysis) -> None:
@@ -141,8 +145,8 @@ def _finish_legend(ax, analysis: Analysis) -> None:
     from matplotlib.patches import Patch
 
     if any(isobar.nte_windows for isobar in analysis.isobars):
-        handles.append(Patch(**{**style.NTE_SHADE, "color": "#777777"}))
-        labels.append("NTE window (α < 0)")
+        handles.append(Patch(color="#777777", alpha=0.55, linewidth=0))
+        labels.append("NTE window (α < 0), band per pressure")
     if _any_extrapolated(analysis):
         handles.append(Line2D([], [], color="#555555", linestyle=":", linewidth=1.2))
         labels.append("at domain edge (extrapolated)")
@@ -171,8 +175,9 @@ def plot_lcte(analysis: Analysis, out_dir: str | os.PathLike[str],
         ax.set_title(f"Linear thermal expansion ({analysis.method})")
         return style.save_figure(
             figure, out_dir, "lcte", "Linear thermal expansion LCTE(T)",
-            "LCTE = α/3 with α = -F_VT/(V F_VV) at equilibrium. Shaded: NTE windows (α < 0); "
-            "open symbols: measured data where given.")
+            "LCTE = α/3 with α = -F_VT/(V F_VV) at equilibrium. Bands at the bottom: NTE "
+            "windows (α < 0), one per pressure in its colour; open symbols: measured data "
+            "where given.")
 
 
 def _clip_to_finite(ax, analysis: Analysis, references: Sequence[ReferenceCurve]) -> None:
