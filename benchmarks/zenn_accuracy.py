@@ -24,7 +24,11 @@ import torch
 import zenthermo.physics  # noqa: F401  (import order: physics before landscape)
 from zenthermo.units import EV_PER_A3_IN_GPA
 
-HELD_OUT = (1, 4, 7, 10)  # indices (ascending volume) of the held-out DFT volumes
+HELD_OUT = (1, 4, 7, 10)
+#: Below T_c the zentropy F_VV has sharp negative dips (-beta Var F_V, up to thousands of GPa
+#: at low T) whose position moves with sub-meV shifts of the source energies; the grid RMSE
+#: of B_T is also reported above this temperature, and along the 0 GPa isobar.
+SMOOTH_ABOVE_K = 200.0  # indices (ascending volume) of the held-out DFT volumes
 
 
 def fe3pt_sources():
@@ -59,8 +63,12 @@ def landscape_errors(learned, exact, V_eval, T_eval, natoms, pressures=(0.0,),
         "P_rmse_GPa": float(np.sqrt(np.mean((a.F_V - b.F_V) ** 2)) * EV_PER_A3_IN_GPA),
         "B_rmse_GPa": float(np.sqrt(np.mean((V * (a.F_VV - b.F_VV)) ** 2)) * EV_PER_A3_IN_GPA),
     }
+    smooth = T >= SMOOTH_ABOVE_K
+    row["B_rmse_smooth_GPa"] = float(np.sqrt(np.mean((V * (a.F_VV - b.F_VV))[smooth] ** 2))
+                                     * EV_PER_A3_IN_GPA)
     isobar_T = np.arange(10.0, 1000.0, 5.0) if isobar_T is None else isobar_T
     ia, ib = (compute_isobar(x, pressures[0], isobar_T) for x in (learned, exact))
+    row["B_isobar_rmse_GPa"] = float(np.sqrt(np.mean((ia.B_GPa - ib.B_GPa) ** 2)))
     row["alpha_maxerr_1e-6_per_K"] = float(np.max(np.abs(ia.alpha_per_K - ib.alpha_per_K))
                                            * 1e6)
     wa, wb = nte_windows(ia.T_K, ia.alpha_per_K), nte_windows(ib.T_K, ib.alpha_per_K)

@@ -101,8 +101,12 @@ def test_zero_temperature_is_the_lowest_source_and_finite():
     for field in total:
         assert torch.isfinite(field).all()
     lowest = free.f.min(dim=0).values
-    # up to k_B T_floor ln g of the lowest source (< 1e-8 eV)
-    assert torch.allclose(total.f, lowest, atol=KB_EV_PER_K * zenn.T_FLOOR_K * 2.0)
+    assert torch.equal(total.f, lowest)
+    # the entropy at T -> 0+ is the configurational k_B ln g of the lowest source
+    ground = free.f.argmin(dim=0)
+    g = torch.tensor([1.0, 3.0, 6.0], dtype=DTYPE)[ground]
+    own = free.t[ground, torch.arange(50)]
+    assert torch.allclose(total.t, own - KB_EV_PER_K * torch.log(g), atol=1e-12)
     assert torch.allclose(torch.exp(log_p).sum(0), torch.ones(50, dtype=DTYPE))
 
 

@@ -42,6 +42,7 @@ from zenthermo.landscape.train_data import (
 from zenthermo.landscape.zenn import (
     DTYPE,
     TRAINING_FIELDS,
+    Jet,
     Normalisation,
     ZennLandscape,
     ZennNetwork,
@@ -176,6 +177,37 @@ def _residual_scale(basis_coeffs: np.ndarray, V, T, F, norm_args) -> float:
     return max(float(np.std(F - fit)), 1e-3)
 
 
+def _absorb_initial_misfit(network, data: TrainingData, norm_args) -> None:
+    """Shift the baselines so that the untrained network fits F in the least-squares sense.
+
+    The randomly initialised networks (and the initial entropy term -T S_k) add an O(1)
+    function to each F_k; refitting the baseline coefficients to what is left makes the
+    starting misfit the residual of the smooth baseline alone.
+    """
+    norm = network.norm
+    with torch.no_grad():
+        if isinstance(network, ZennNetwork) and data.mode == "per-source":
+            ps = data.per_source
+            for k in range(network.n_sources):
+                rows = (ps.source == k) & ~ps.validation
+                rows = rows if rows.any() else ps.source == k
+                V = torch.as_tensor(ps.V[rows], dtype=DTYPE, device=norm.v_mid.device)
+                T = torch.as_tensor(ps.T[rows], dtype=DTYPE, device=norm.v_mid.device)
+                predicted = network.sources(V, T)[0].f[k].cpu().numpy()
+                delta = _fit_baseline(ps.V[rows], ps.T[rows], ps.F[rows] - predicted,
+                                      norm_args)
+                norm.baseline[k] += torch.as_tensor(delta, dtype=DTYPE)
+        else:
+            c = data.combined
+            rows = ~c.validation
+            V = torch.as_tensor(c.V[rows], dtype=DTYPE, device=norm.v_mid.device)
+            T = torch.as_tensor(c.T[rows], dtype=DTYPE, device=norm.v_mid.device)
+            out = network(V, T)
+            predicted = (out if isinstance(out, Jet) else out[0]).f.cpu().numpy()
+            delta = _fit_baseline(c.V[rows], c.T[rows], c.F[rows] - predicted, norm_args)
+            norm.baseline += torch.as_tensor(delta, dtype=DTYPE)[None, :]
+
+
 class _Fitter:
     """Shared optimisation loop; subclasses build the network and the loss."""
 
@@ -199,15 +231,19 @@ class _Fitter:
         progress = progress or SILENT
         data = self._as_training_data(data)
         s = self.settings
+        # CPU kernels are deterministic already (and switching the flag imports torch's
+        # compiler stack, seconds); on CUDA ask for deterministic kernels.
         deterministic = torch.are_deterministic_algorithms_enabled()
-        torch.use_deterministic_algorithms(True)
+        if s.device == "cuda":
+            torch.use_deterministic_algorithms(True, warn_only=True)
         started = time.perf_counter()
         try:
             torch.manual_seed(s.seed)
             network, loss_fn, val_fn = self._build(data)
             history = _optimise(network, loss_fn, val_fn, s, progress, self.method)
         finally:
-            torch.use_deterministic_algorithms(deterministic)
+            if s.device == "cuda":
+                torch.use_deterministic_algorithms(deterministic)
         history["wall_time_s"] = time.perf_counter() - started
         history["n_training_rows"] = int((~data.per_source.validation).sum()
                                          + (~data.combined.validation).sum())
@@ -279,6 +315,7 @@ class ZennFitter(_Fitter):
             norm, torch.as_tensor(np.log(data.multiplicities), dtype=DTYPE), s.hidden,
             s.activation, learn_multiplicities=data.learn_multiplicities,
             entropy_fluctuation_gamma=s.entropy_fluctuation_gamma).to(dev)
+        _absorb_initial_misfit(network, data, norm_args)
         loss_scales = target_scales([data.per_source, data.combined], float(np.mean(scales)))
         weights = {**s.data_weights("source ", s.weight_sources),
                    **s.data_weights("system ", s.weight_combined),
@@ -345,6 +382,7 @@ class DnnFitter(_Fitter):
         scale = _residual_scale(coeffs, c.V[train], c.T[train], c.F[train], norm_args)
         norm = make_dnn_normalisation(*norm_args, torch.as_tensor(coeffs, dtype=DTYPE), scale)
         network = DnnNetwork(norm, s.dnn_hidden, s.activation).to(dev)
+        _absorb_initial_misfit(network, data, norm_args)
         loss_scales = target_scales([c], scale)
         weights = s.data_weights("system ", 1.0)
 

@@ -12,8 +12,8 @@ Two modes:
     uniform grid over its temperature domain; T = 0 rows are the static anchors:
     E_k(V_i) plus zero-point energy), with the Sobolev targets F_V = -P, F_VV = B/V and
     F_T = -S from the source free energy's exact derivatives. The system-level (combined)
-    targets are the zentropy sum of the sources' targets at every (V, T) point where all
-    sources are defined.
+    targets are the zentropy sum of the sources' free energies at every (V, T) point of any
+    source that lies inside every source's sampled volume and temperature ranges.
 ``system``
     Only a system-level table of total F(V,T) (see
     :mod:`zenthermo.io.free_energy_table`); the sources are latent.
@@ -188,11 +188,14 @@ def per_source_training_data(
     held_t = _held_out(cols[1], validation_fraction, rng)
     per_source = TargetTable(*cols, validation_rows(cols[0], cols[1], held_v, held_t))
 
-    # System-level targets: every distinct (V, T) of any source where all sources are defined.
+    # System-level targets: every distinct (V, T) of any source that lies inside every
+    # source's own sampled ranges (so no source is extrapolated to make a target).
     points = np.unique(np.stack([cols[0], cols[1]], axis=1), axis=0)
     inside = np.ones(len(points), dtype=bool)
-    for fe in free_energies:
-        (v0, v1), (t0, t1) = fe.volume_domain, fe.temperature_domain
+    for k in range(len(free_energies)):
+        own = cols[6] == k
+        v0, v1 = cols[0][own].min(), cols[0][own].max()
+        t0, t1 = cols[1][own].min(), cols[1][own].max()
         inside &= (points[:, 0] >= v0 - 1e-9) & (points[:, 0] <= v1 + 1e-9)
         inside &= (points[:, 1] >= t0 - 1e-9) & (points[:, 1] <= t1 + 1e-9)
     points = points[inside]

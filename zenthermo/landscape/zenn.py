@@ -22,7 +22,8 @@ The zentropy combination uses the closed forms (p_k = softmax, beta = 1/k_B T)::
     F_TT  = <F_k,TT> - beta Var(q_k),   F_VT = <F_k,VT> - beta Cov(q_k, F_k,V)
 
 evaluated with log-softmax, so nothing overflows; T is floored at :data:`T_FLOOR_K` inside
-the sum (F(V,0) = min_k F_k up to k_B T_floor ln g, about 1e-8 eV).
+the sum (F(V,0) = min_k F_k exactly; derivatives at T = 0 are the limits T -> 0+, so
+F_T(V,0) = -k_B ln g of the lowest source).
 
 Input normalisation: v = (V - V_mid)/V_half and t = 2T/T_max - 1, both in [-1, 1] on the
 training domain. Output normalisation: E_k = polynomial baseline_k(v, t) + scale_k * net_k,
@@ -294,7 +295,10 @@ def zentropy_sum(F_k: Jet, log_g: Tensor, T: Tensor) -> tuple[Jet, Tensor]:
             F_TT = mean(F_k.tt) - beta * mean(dq * dq)
         if F_k.vt is not None:
             F_VT = mean(F_k.vt) - beta * mean(dq * da)
-    return Jet(-kT * log_z, F_V, F_T, F_VV, F_TT, F_VT, F_VVV), log_p
+    # At T = 0 exactly, F = min_k F_k (= <F_k> with the one-hot p), without the k_B T_floor
+    # ln g_k offset of the floored sum; derivatives are the limits T -> 0+.
+    F = torch.where(T > 0, -kT * log_z, mean(F_k.f))
+    return Jet(F, F_V, F_T, F_VV, F_TT, F_VT, F_VVV), log_p
 
 
 class ZennNetwork(nn.Module):

@@ -1,0 +1,161 @@
+"""Training data (ragged per-source tables) and the fitters: determinism, learning, devices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from synthetic import mean_field_sources, three_source_set
+
+from zenthermo.errors import ConfigurationError, InputError
+from zenthermo.landscape.dnn import DnnLandscape
+from zenthermo.landscape.train import DnnFitter, TrainingSettings, ZennFitter
+from zenthermo.landscape.train_data import per_source_training_data
+from zenthermo.landscape.zenn import ZennLandscape
+
+TINY = TrainingSettings(hidden=(6, 6), dnn_hidden=(6, 6), adam_epochs=20, lbfgs_iterations=5,
+                        evaluate_every=10, collocation_points=(6, 4))
+
+
+def ragged_data(validation_fraction=0.2):
+    """Three sources with different volumes and temperature grids."""
+    sources = three_source_set()
+    volumes = [np.linspace(140, 165, 6), np.linspace(138, 164, 5), np.array([141, 150, 160.0])]
+    temps = [np.linspace(0, 1500, 7), np.array([0.0, 300, 900, 1500]), np.array([0.0, 750])]
+    data = per_source_training_data(sources, volumes, temps, natoms=12,
+                                    validation_fraction=validation_fraction, seed=3)
+    return sources, volumes, temps, data
+
+
+def test_per_source_tables_keep_each_sources_own_points():
+    sources, volumes, temps, data = ragged_data()
+    ps = data.per_source
+    for k in range(3):
+        rows = ps.source == k
+        assert rows.sum() == volumes[k].size * temps[k].size
+        np.testing.assert_array_equal(np.unique(ps.V[rows]), volumes[k])
+        expected = sources[k].derivatives(ps.V[rows], ps.T[rows])
+        np.testing.assert_array_equal(ps.F[rows], expected.F)
+        np.testing.assert_array_equal(ps.F_VV[rows], expected.F_VV)
+        np.testing.assert_array_equal(ps.F_T[rows], expected.F_T)
+    assert data.volume_domain == (138.0, 165.0)
+    assert data.temperature_domain == (0.0, 1500.0)
+
+
+def test_combined_targets_are_the_zentropy_sum_where_every_source_is_defined():
+    from zenthermo.landscape.exact import ExactZentropy
+
+    sources, _, _, data = ragged_data()
+    c = data.combined
+    assert len(c) > 0
+    exact = ExactZentropy(sources).derivatives(c.V, c.T)
+    np.testing.assert_allclose(c.F, exact.F, rtol=1e-12)
+    np.testing.assert_allclose(c.F_VV, exact.F_VV, rtol=1e-9, atol=1e-12)
+    # every combined point is one of some source's own points, inside every source's
+    # sampled ranges (the third source spans 141-160 A^3 and 0-750 K): no extrapolation
+    points = set(zip(data.per_source.V, data.per_source.T, strict=True))
+    assert all(p in points for p in zip(c.V, c.T, strict=True))
+    assert c.V.min() >= 141 and c.V.max() <= 160 and c.T.max() <= 750
+
+
+def test_validation_holds_out_interior_volumes_and_temperatures_only():
+    _, _, _, data = ragged_data(validation_fraction=0.2)
+    ps = data.per_source
+    assert ps.validation.any() and (~ps.validation).any()
+    assert not ps.validation[(ps.V == ps.V.min()) & (ps.T == ps.T.min())].any()
+    assert not ps.validation[(ps.V == ps.V.max()) & (ps.T == ps.T.max())].any()
+    _, _, _, none = ragged_data(validation_fraction=0.0)
+    assert not none.per_source.validation.any()
+
+
+def test_a_source_with_one_volume_is_refused():
+    sources = three_source_set()[:2]
+    with pytest.raises(InputError, match="1 volume"):
+        per_source_training_data(sources, [np.array([150.0]), np.linspace(140, 160, 5)],
+                                 [np.array([0.0, 500])] * 2, natoms=12)
+
+
+def params(fitter):
+    return [p.detach().clone() for p in fitter.network_.parameters()]
+
+
+def test_same_seed_gives_bit_identical_parameters_and_another_seed_does_not():
+    *_, data = ragged_data()
+    a = ZennFitter(TINY).fit(data)
+    b = ZennFitter(TINY).fit(data)
+    c = ZennFitter(TrainingSettings(**{**TINY.__dict__, "seed": 1, "adam_epochs": 3,
+                                       "lbfgs_iterations": 0})).fit(data)
+    assert all(torch.equal(x, y) for x, y in zip(params(a), params(b), strict=True))
+    assert not all(torch.equal(x, y) for x, y in zip(params(a), params(c), strict=True))
+    assert isinstance(a.landscape_, ZennLandscape)
+    assert a.landscape_.source_names == ("fm", "afm", "fim")
+    np.testing.assert_allclose(a.landscape_.multiplicities, [1.0, 3.0, 6.0])
+
+
+def test_training_lowers_the_loss():
+    *_, data = ragged_data(validation_fraction=0.0)
+    untrained = ZennFitter(TrainingSettings(**{**TINY.__dict__, "adam_epochs": 0,
+                                               "lbfgs_iterations": 0})).fit(data)
+    trained = ZennFitter(TINY).fit(data)
+    assert trained.history_["final_train_loss"] < 0.7 * untrained.history_["final_train_loss"]
+    assert trained.history_["adam_steps"] == 20
+
+
+def test_the_kept_weights_are_the_best_on_validation():
+    *_, data = ragged_data(validation_fraction=0.2)
+    untrained = ZennFitter(TrainingSettings(**{**TINY.__dict__, "adam_epochs": 0,
+                                               "lbfgs_iterations": 0})).fit(data)
+    trained = ZennFitter(TINY).fit(data)
+    assert trained.history_["best_validation_loss"] <= untrained.history_["best_validation_loss"]
+
+
+@pytest.mark.slow
+def test_zenn_learns_a_two_source_landscape_and_its_transition():
+    """Two parabolas with a mean-field critical point near 2900 K: a short fit gets F right."""
+    (low, high), answer = mean_field_sources(k=0.01, v1=140, v2=150,
+                                             temperature_domain=(0.0, 4000.0))
+    volumes = [np.linspace(125, 165, 9)] * 2
+    temps = [np.linspace(0, 4000, 9)] * 2
+    data = per_source_training_data((low, high), volumes, temps, natoms=4,
+                                    validation_fraction=0.0)
+    settings = TrainingSettings(hidden=(12, 12), adam_epochs=300, lbfgs_iterations=150,
+                                collocation_points=(8, 6), validation_fraction=0.0)
+    landscape = ZennFitter(settings).fit(data).landscape_
+    from zenthermo.landscape.exact import ExactZentropy
+
+    V, T = np.meshgrid(np.linspace(130, 160, 13), np.linspace(500, 4000, 8), indexing="ij")
+    got, ref = landscape.derivatives(V, T), ExactZentropy((low, high)).derivatives(V, T)
+    assert np.sqrt(np.mean((got.F - ref.F) ** 2)) < 5e-3  # eV per cell
+    assert np.sqrt(np.mean((got.F_V - ref.F_V) ** 2)) < 2e-3  # eV/A^3 (0.3 GPa)
+
+
+def test_dnn_fits_the_combined_targets_and_has_no_sources():
+    *_, data = ragged_data(validation_fraction=0.0)
+    fitter = DnnFitter(TINY).fit(data)
+    landscape = fitter.landscape_
+    assert isinstance(landscape, DnnLandscape) and landscape.method == "dnn"
+    assert landscape.source_names == () and landscape.multiplicities.size == 0
+    with pytest.raises(NotImplementedError):
+        landscape.probabilities(150.0, 300.0)
+    untrained = DnnFitter(TrainingSettings(**{**TINY.__dict__, "adam_epochs": 0,
+                                              "lbfgs_iterations": 0})).fit(data)
+    assert fitter.history_["final_train_loss"] < untrained.history_["final_train_loss"]
+
+
+def test_settings_round_trip_and_checks():
+    s = TrainingSettings(hidden=(4, 5), seed=7)
+    assert TrainingSettings.from_dict(s.to_dict()) == s
+    with pytest.raises(ConfigurationError):
+        TrainingSettings(validation_fraction=0.7)
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigurationError, match="CUDA"):
+            TrainingSettings(device="cuda")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")
+def test_cuda_training_gives_a_landscape_that_evaluates_in_float64():
+    *_, data = ragged_data()
+    settings = TrainingSettings(**{**TINY.__dict__, "device": "cuda"})
+    landscape = ZennFitter(settings).fit(data).landscape_
+    d = landscape.derivatives(np.array([145.0, 150.0]), np.array([300.0, 600.0]))
+    assert d.F.dtype == np.float64 and np.isfinite(d.F_VVV).all()
