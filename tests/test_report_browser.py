@@ -105,3 +105,22 @@ def test_report_renders_in_chromium(tmp_path):
     assert int(match.group(4)) == 0, "the page logged errors"
     assert match.group(5).strip() == "Browser check"
     assert console_errors(stderr) == []
+
+
+def test_pipeline_report_renders_in_chromium(tmp_path):
+    """The report of a real (short) run on the embedded Fe3Pt data, as a user opens it."""
+    if find_chromium() is None:
+        pytest.skip("no chromium found (/usr/bin/chromium); install Debian's chromium to run "
+                    "the browser test")
+    from zenthermo.pipeline import RunConfig, run_pipeline
+
+    result = run_pipeline(RunConfig(output_dir=str(tmp_path / "out"), methods=("exact",),
+                                    pressures_GPa=(0.0, 4.0), tstep_K=10.0))
+    dom, stderr = render_in_browser(result.report, tmp_path)
+    match = re.search(r"images=(\d+) svgs=(\d+) broken=(\d+) errors=(\d+) h1=([^<\n]*)", dom)
+    assert match, f"the probe did not run; DOM tail: {dom[-500:]}"
+    assert int(match.group(1)) == len(result.figures) >= 8
+    assert int(match.group(3)) == 0 and int(match.group(4)) == 0
+    assert "Fe9Pt3" in match.group(5)
+    assert "Critical point:" in dom and "NTE windows:" in dom
+    assert console_errors(stderr) == []
