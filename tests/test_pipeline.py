@@ -154,7 +154,9 @@ def test_silicon_phonopy_inputs_in_shell_order(si_qha_dir, tmp_path):
     window = analysis.isobar(0.0).nte_windows[0]
     assert window.T_start_K < 30.0 < window.T_end_K < 200.0
     assert (out / "report.html").is_file()
-    assert "phase_diagram_tp" not in {f.name for f in result.figures}
+    drawn = {f.name for f in result.figures}
+    assert "phase_diagram_tp" not in drawn and "probabilities" not in drawn
+    assert {"lcte", "volume", "eos_fits", "bulk_modulus_heat_capacity"} <= drawn
 
 
 @pytest.mark.slow

@@ -69,9 +69,10 @@ def plot_probabilities(analysis: Analysis, out_dir: str | os.PathLike[str],
                        labels: dict[str, str] | None = None) -> style.FigureFiles | None:
     """Configuration probabilities p_k(T) at equilibrium, one panel per pressure.
 
-    Returns None when the analysis has no per-configuration probabilities.
+    Returns None when the analysis has no per-configuration probabilities, or only one
+    configuration (whose probability is 1 everywhere).
     """
-    isobars = [i for i in analysis.isobars if i.probabilities]
+    isobars = [i for i in analysis.isobars if len(i.probabilities) > 1]
     if not isobars:
         return None
     labels = labels or {c.name: configuration_label(c.label or c.name, c.magnetic_order,
