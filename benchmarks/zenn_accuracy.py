@@ -97,10 +97,8 @@ def run_fe3pt(settings=None, methods=("zenn", "dnn")):
     n = len(full[0].points)
     keep = [i for i in range(n) if i not in HELD_OUT]
     train_set = subset_volumes(full, keep)
-    data = training_data_from_sources(train_set, n_temperatures=settings.n_temperatures,
-                                      max_temperature=settings.max_temperature,
-                                      validation_fraction=settings.validation_fraction,
-                                      seed=settings.seed)
+    # The physics model the targets come from is built from the 8 training volumes only.
+    data = training_data_from_sources(train_set, **settings.data_options())
     V_eval = full[0].volumes[list(HELD_OUT)]
     T_eval = np.arange(0.0, settings.max_temperature + 1, 25.0)
     results = {}

@@ -105,9 +105,7 @@ def run_fit(args: argparse.Namespace, progress: Progress) -> int:
             raise ConfigurationError("--target is for --mode system")
         source_set = zenthermo.load_sources(args.sources)
         data = training_data_from_sources(
-            source_set, eos=args.eos, vibrations=args.vibrations,
-            n_temperatures=settings.n_temperatures, max_temperature=settings.max_temperature,
-            validation_fraction=settings.validation_fraction, seed=settings.seed)
+            source_set, eos=args.eos, vibrations=args.vibrations, **settings.data_options())
     fitter = (ZennFitter if args.method == "zenn" else DnnFitter)(settings)
     fitter.fit(data, progress=progress)
     save_model(fitter.landscape_, Path(args.output))

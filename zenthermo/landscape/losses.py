@@ -93,6 +93,18 @@ def target_scales(tables: list[TargetTable], f_scale: float) -> dict[str, float]
     return scales
 
 
+def residual_scales(f_scale: float, v_half: float, t_max: float) -> dict[str, float]:
+    """Scales of F and its derivatives from the F residual scale in normalised coordinates.
+
+    With v = (V - V_mid)/V_half and t = 2T/T_max - 1, a residual of size ``f_scale`` that
+    varies by O(1) over the domain has F_V ~ f_scale/V_half, F_VV ~ f_scale/V_half^2 and
+    F_T ~ 2 f_scale/T_max. Dividing by these (rather than by the RMS of the full targets,
+    most of which the baseline already carries) weighs the Sobolev terms like the F term.
+    """
+    return {"F": float(f_scale), "F_V": float(f_scale / v_half),
+            "F_VV": float(f_scale / v_half ** 2), "F_T": float(2 * f_scale / t_max)}
+
+
 def _masked_mse(prediction: Tensor, rows: Rows, name: str, scale: float) -> Tensor:
     mask = rows.masks[name]
     count = mask.sum()

@@ -31,6 +31,7 @@ from zenthermo.landscape.losses import (
     data_terms,
     padded_source_rows,
     physics_terms,
+    residual_scales,
     target_scales,
     weighted_sum,
 )
@@ -79,6 +80,9 @@ class TrainingSettings:
         Fraction of distinct volumes and temperatures held out (0: select on training loss).
     n_temperatures : int
         Temperature points per source where it has no phonon grid (per-source mode).
+    n_volumes : int
+        Volumes per source (per-source mode): a dense grid over the source's DFT volume
+        range on which its physics model is distilled (0: only the DFT volumes).
     max_temperature : float
         Highest training temperature, K (per-source mode; Debye sources are unbounded).
     collocation_points : (int, int)
@@ -91,6 +95,11 @@ class TrainingSettings:
         Physics regularisers (F_k convex in V, C_V,k >= 0).
     n_latent_sources : int
         K in system mode.
+    sobolev_scaling : str
+        How the per-source F_V, F_VV, F_T residuals are scaled: ``residual`` (by the F
+        residual scale over the normalised volume and temperature half-widths, see
+        :func:`~zenthermo.landscape.losses.residual_scales`) or ``rms`` (by the RMS of the
+        targets). System-level terms always use ``rms``.
     entropy_fluctuation_gamma : float or None
         The paper's optional entropy-fluctuation term (None: off).
     seed : int
@@ -98,17 +107,18 @@ class TrainingSettings:
         ``cpu`` or ``cuda``.
     """
 
-    hidden: tuple[int, ...] = (32, 32)
+    hidden: tuple[int, ...] = (16, 16)
     dnn_hidden: tuple[int, ...] = DNN_HIDDEN
     activation: str = "tanh"
-    adam_epochs: int = 2500
-    learning_rate: float = 5e-3
+    adam_epochs: int = 300
+    learning_rate: float = 1e-2
     final_learning_rate: float = 2e-4
-    lbfgs_iterations: int = 600
+    lbfgs_iterations: int = 1500
     evaluate_every: int = 40
     patience: int = 25
     validation_fraction: float = 0.15
-    n_temperatures: int = 13
+    n_temperatures: int = 17
+    n_volumes: int = 13
     max_temperature: float = 1000.0
     collocation_points: tuple[int, int] = (24, 12)
     weight_F: float = 1.0
@@ -120,6 +130,7 @@ class TrainingSettings:
     weight_convexity: float = 0.1
     weight_heat_capacity: float = 0.1
     n_latent_sources: int = 2
+    sobolev_scaling: str = "rms"
     entropy_fluctuation_gamma: float | None = None
     seed: int = 0
     device: str = "cpu"
@@ -146,6 +157,12 @@ class TrainingSettings:
                  if k in known}
         clean["device"] = "cpu"
         return cls(**clean)
+
+    def data_options(self) -> dict:
+        """Keyword arguments of :func:`training_data_from_sources` that these settings fix."""
+        return {"n_temperatures": self.n_temperatures, "n_volumes": self.n_volumes,
+                "max_temperature": self.max_temperature,
+                "validation_fraction": self.validation_fraction, "seed": self.seed}
 
     def data_weights(self, prefix: str, multiplier: float) -> dict[str, float]:
         return {f"{prefix}F": multiplier * self.weight_F,
@@ -221,10 +238,7 @@ class _Fitter:
         if isinstance(data, TrainingData):
             return data
         s = self.settings
-        return training_data_from_sources(data, n_temperatures=s.n_temperatures,
-                                          max_temperature=s.max_temperature,
-                                          validation_fraction=s.validation_fraction,
-                                          seed=s.seed)
+        return training_data_from_sources(data, **s.data_options())
 
     def fit(self, data, progress=None):
         """Learn from a SourceSet (per-source mode) or a :class:`TrainingData`; returns self."""
@@ -317,6 +331,8 @@ class ZennFitter(_Fitter):
             entropy_fluctuation_gamma=s.entropy_fluctuation_gamma).to(dev)
         _absorb_initial_misfit(network, data, norm_args)
         loss_scales = target_scales([data.per_source, data.combined], float(np.mean(scales)))
+        source_scales = (residual_scales(float(np.mean(scales)), norm_args[1], norm_args[2])
+                         if s.sobolev_scaling == "residual" else loss_scales)
         weights = {**s.data_weights("source ", s.weight_sources),
                    **s.data_weights("system ", s.weight_combined),
                    "convexity": s.weight_convexity, "heat_capacity": s.weight_heat_capacity}
@@ -337,7 +353,7 @@ class ZennFitter(_Fitter):
                 terms = {}
                 if n_ps:
                     own = free_k.map(lambda x: x[:, :n_ps])
-                    terms.update(data_terms(own, ps_rows, loss_scales, "source "))
+                    terms.update(data_terms(own, ps_rows, source_scales, "source "))
                 if n_c:
                     window = slice(n_ps, n_ps + n_c)
                     total, _ = network.combine(free_k.map(lambda x: x[:, window]),

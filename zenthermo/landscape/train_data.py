@@ -227,8 +227,9 @@ def source_temperature_grid(source, free_energy, n_temperatures: int,
     """The temperatures (K) a source is sampled at, up to ``max_temperature``.
 
     Its phonon grid (thinned to about ``n_temperatures`` points, ends kept) where it has
-    one, else a uniform grid of ``n_temperatures`` points over its free energy's
-    temperature domain (unbounded for Debye, hence the cap).
+    one, else ``n_temperatures`` points over its free energy's temperature domain (unbounded
+    for Debye, hence the cap), spaced as ``t0 + (t1 - t0) u^1.5`` with ``u`` uniform on
+    [0, 1]: denser at low T, where the entropy and the configurational balance change fastest.
     """
     t0, t1 = free_energy.temperature_domain
     t1 = min(float(t1), float(max_temperature))
@@ -240,18 +241,37 @@ def source_temperature_grid(source, free_energy, n_temperatures: int,
             grid = grid[pick]
         if grid.size:
             return grid
-    return np.linspace(t0, t1, n_temperatures)
+    return t0 + (t1 - t0) * np.linspace(0.0, 1.0, n_temperatures) ** 1.5
+
+
+def source_volume_grid(source, n_volumes: int) -> np.ndarray:
+    """The volumes (A^3) a source is sampled at.
+
+    ``n_volumes`` = 0: the source's own DFT volumes. Otherwise ``n_volumes`` evenly spaced
+    volumes from the smallest to the largest DFT volume of the source (its own DFT volumes
+    are added): ZENN then distils the smooth per-source physics model (EOS + vibrations) on
+    a dense grid instead of its values at a handful of DFT points, which pins the
+    free-energy differences between sources (and so T_c and the NTE window) far better.
+    """
+    volumes = np.unique(np.asarray(source.volumes, dtype=np.float64))
+    if n_volumes <= 0 or volumes.size < 2:
+        return volumes
+    return np.unique(np.concatenate([np.linspace(volumes[0], volumes[-1], int(n_volumes)),
+                                     volumes]))
 
 
 def training_data_from_sources(source_set, *, eos: str = "bm4", vibrations: str = "auto",
                                n_temperatures: int = 13, max_temperature: float = 1000.0,
-                               validation_fraction: float = 0.15, seed: int = 0,
+                               n_volumes: int = 0, validation_fraction: float = 0.15, seed: int = 0,
                                **physics_options) -> TrainingData:
     """Per-source training data for a :class:`~zenthermo.sources.SourceSet`.
 
     Builds each source's free energy with
     :func:`zenthermo.physics.free_energy.build_source_free_energies` and samples it at the
-    source's DFT volumes on its own temperature grid (:func:`source_temperature_grid`).
+    source's volumes (its DFT volumes, or a dense grid over their range when ``n_volumes`` >
+    0: :func:`source_volume_grid`) on its own temperature grid
+    (:func:`source_temperature_grid`). The targets are the physics model's values and exact
+    derivatives, never the raw DFT energies (which scatter ~meV about the EOS).
     ``eos``, ``vibrations`` and ``physics_options`` go to ``build_source_free_energies``.
     """
     from zenthermo.physics.free_energy import build_source_free_energies
@@ -269,7 +289,7 @@ def training_data_from_sources(source_set, *, eos: str = "bm4", vibrations: str 
     sources = [s for s in source_set if s.name in by_name]
     return per_source_training_data(
         ordered,
-        [s.volumes for s in sources],
+        [source_volume_grid(s, n_volumes) for s in sources],
         [source_temperature_grid(s, fe, n_temperatures, max_temperature)
          for s, fe in zip(sources, ordered, strict=True)],
         natoms=source_set.natoms,
