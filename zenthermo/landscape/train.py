@@ -107,7 +107,7 @@ class TrainingSettings:
         ``cpu`` or ``cuda``.
     """
 
-    hidden: tuple[int, ...] = (16, 16)
+    hidden: tuple[int, ...] = (24, 24)
     dnn_hidden: tuple[int, ...] = DNN_HIDDEN
     activation: str = "tanh"
     adam_epochs: int = 300

@@ -256,8 +256,10 @@ def source_volume_grid(source, n_volumes: int) -> np.ndarray:
     volumes = np.unique(np.asarray(source.volumes, dtype=np.float64))
     if n_volumes <= 0 or volumes.size < 2:
         return volumes
-    return np.unique(np.concatenate([np.linspace(volumes[0], volumes[-1], int(n_volumes)),
-                                     volumes]))
+    # Rounded to 1e-9 A^3 so that sources whose DFT ranges agree to round-off share their
+    # grid points (and so their system-level target points).
+    grid = np.round(np.linspace(volumes[0], volumes[-1], int(n_volumes)), 9)
+    return np.unique(np.concatenate([grid, np.round(volumes, 9)]))
 
 
 def training_data_from_sources(source_set, *, eos: str = "bm4", vibrations: str = "auto",
