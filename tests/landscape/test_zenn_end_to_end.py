@@ -72,6 +72,7 @@ def test_system_mode_recovers_the_critical_point_from_total_free_energy():
     table = FreeEnergyTable(V.ravel(), T.ravel(), exact.derivatives(V, T).F.ravel())
     data = system_training_data(table, 2, validation_fraction=0.0, natoms=4)
     settings = TrainingSettings(hidden=(16, 16), adam_epochs=1500, lbfgs_iterations=400,
+                                learning_rate=5e-3,
                                 validation_fraction=0.0)
     landscape = ZennFitter(settings).fit(data).landscape_
     cp = find_critical_point(landscape)
