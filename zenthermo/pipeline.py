@@ -35,10 +35,6 @@ DEFAULT_PRESSURES_GPA = (0.0, 2.0, 4.0)
 #: Default upper temperature, K, as ``zenthermo analyze`` (clipped to the domain).
 DEFAULT_TMAX_K = 1000.0
 METHODS = ("exact", "zenn")
-#: ZENN training settings of the main job (short: the default run stays under two minutes).
-PIPELINE_ZENN_SETTINGS: Mapping[str, Any] = {"adam_epochs": 1500, "lbfgs_iterations": 300}
-#: Temperatures per source in the ZENN training table.
-ZENN_TRAINING_TEMPERATURES = 13
 #: Most temperatures on a ZENN isobar (a network costs far more per point than the exact sum;
 #: its temperature step is widened to stay under this).
 ZENN_MAX_TEMPERATURES = 201
@@ -62,7 +58,7 @@ class RunConfig:
     tstep_K : float
     methods : tuple of str or None
         Subset of :data:`METHODS`; None: every method the sources allow.
-    eos, vibrations, debye_scaling, debye_x
+    eos, vibrations, debye_scaling, debye_x, debye_volume
         Physics options of the per-source free energies.
     phase_diagram : bool
         Compute the critical point, spinodal and coexistence line.
@@ -90,6 +86,7 @@ class RunConfig:
     vibrations: str = "auto"
     debye_scaling: float = 0.617
     debye_x: float = 2.0 / 3.0
+    debye_volume: str = "cell"
     phase_diagram: bool = True
     references: tuple[str, ...] = ()
     tdb: str | None = None
@@ -115,7 +112,8 @@ class RunConfig:
 
     def physics_options(self) -> dict[str, Any]:
         return {"eos": self.eos, "vibrations": self.vibrations,
-                "debye_scaling": self.debye_scaling, "debye_x": self.debye_x}
+                "debye_scaling": self.debye_scaling, "debye_x": self.debye_x,
+                "debye_volume": self.debye_volume}
 
 
 @dataclass(frozen=True, eq=False)
@@ -243,29 +241,21 @@ def _network_grid(config: RunConfig, landscape: Any) -> np.ndarray:
 
 # -- stages ----------------------------------------------------------------------------------
 
-def fit_zenn(source_set: SourceSet, free_energies: Sequence[Any], config: RunConfig,
-             temperatures: np.ndarray, progress: Progress | None = None) -> Any:
-    """Train ZENN in per-source mode on the sources' F_k at their DFT volumes.
+def fit_zenn(source_set: SourceSet, config: RunConfig, temperatures: np.ndarray,
+             progress: Progress | None = None) -> Any:
+    """Train ZENN in per-source mode with the fitter's default settings.
 
-    Each source is sampled on :data:`ZENN_TRAINING_TEMPERATURES` temperatures spanning the
-    analysis range (inside its own domain).
+    Each source's physics model (the same recipe as the exact path) is distilled on a dense
+    volume grid over its data and on temperatures up to the top of the analysis range
+    (:func:`zenthermo.landscape.train_data.training_data_from_sources`).
     """
     from zenthermo.landscape.train import TrainingSettings, ZennFitter
-    from zenthermo.landscape.train_data import per_source_training_data
+    from zenthermo.landscape.train_data import training_data_from_sources
 
-    settings = TrainingSettings(**{**PIPELINE_ZENN_SETTINGS, **dict(config.zenn_settings),
-                                   "seed": config.seed})
-    t_low, t_high = float(temperatures[0]), float(temperatures[-1])
-    grids = []
-    for fe in free_energies:
-        low, high = fe.temperature_domain
-        grids.append(np.linspace(max(t_low, low), min(t_high, high),
-                                 ZENN_TRAINING_TEMPERATURES))
-    data = per_source_training_data(
-        free_energies, [s.volumes for s in source_set], grids, natoms=source_set.natoms,
-        composition=dict(source_set.composition),
-        validation_fraction=settings.validation_fraction, seed=config.seed,
-        origin=str(source_set.root))
+    settings = TrainingSettings(**{**dict(config.zenn_settings), "seed": config.seed,
+                                   "max_temperature": float(temperatures[-1])})
+    data = training_data_from_sources(source_set, **config.physics_options(),
+                                      **settings.data_options())
     return ZennFitter(settings).fit(data, progress=progress).landscape_
 
 
@@ -302,7 +292,7 @@ def run_pipeline(config: RunConfig, progress: Progress | None = None) -> RunResu
         landscapes["exact"] = exact
     if "zenn" in methods:
         with clock("ZENN fit"):
-            landscapes["zenn"] = fit_zenn(source_set, free_energies, config, temperatures,
+            landscapes["zenn"] = fit_zenn(source_set, config, temperatures,
                                           progress)
     analyses: dict[str, Any] = {}
     configurations = tuple(fe.configuration_summary() for fe in free_energies)
@@ -409,7 +399,8 @@ def _settings_table(config: RunConfig, source_set: SourceSet) -> dict[str, str]:
                             f"step {config.tstep_K:g}",
         "equation of state": config.eos,
         "vibrations": config.vibrations,
-        "Debye s, x": f"{config.debye_scaling:g}, {config.debye_x:.4g}",
+        "Debye s, x, volume": f"{config.debye_scaling:g}, {config.debye_x:.4g}, "
+                              f"{config.debye_volume}",
         "ZENN seed": str(config.seed),
         "atoms per cell": str(source_set.natoms),
         "zenthermo": __version__,

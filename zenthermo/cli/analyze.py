@@ -2,6 +2,7 @@
 
     zenthermo analyze SOURCES_FILE -o OUT_DIR [--pressures 0,2,4] [--tmin 0 --tmax 1000
         --tstep 1] [--eos bm4] [--vibrations auto] [--debye-scaling 0.617] [--debye-x 0.6667]
+        [--debye-volume cell|atom]
     zenthermo analyze MODEL_FILE -o OUT_DIR ...      # a trained ZENN/DNN model
 
 Writes ``OUT_DIR/summary.json`` and the CSV tables; the whole OUT_DIR is replaced
@@ -13,34 +14,21 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
+from zenthermo.cli._options import (
+    add_physics_options,
+    allow_negative_values,
+    parse_pressures,
+    physics_options,
+)
 from zenthermo.errors import ConfigurationError, InputError
 from zenthermo.progress import Progress
 
 #: Default upper temperature, K (clipped to the landscape's temperature domain).
 DEFAULT_TMAX_K = 1000.0
-EOS_CHOICES = ("bm4", "bm3", "bm5", "vinet", "murnaghan")
-VIBRATION_CHOICES = ("auto", "debye", "phonopy", "none")
-
-
-def parse_pressures(text: str) -> list[float]:
-    """``"-2,0,2.5"`` -> [-2.0, 0.0, 2.5] (GPa); for argparse ``type=``."""
-    try:
-        values = [float(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"pressures must be comma-separated numbers in GPa, got {text!r}") from None
-    if not values:
-        raise argparse.ArgumentTypeError("no pressure given")
-    if any(v != v or v in (float("inf"), float("-inf")) for v in values):
-        raise argparse.ArgumentTypeError(f"pressures must be finite, got {text!r}")
-    return values
-
-
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "analyze",
@@ -50,8 +38,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "isobars at the given pressures, NTE windows, critical point and phase lines. "
         "Writes OUT_DIR/summary.json and CSV tables.",
     )
-    # let "--pressures -2,0,2" through as a value, not as an unknown option
-    parser._negative_number_matcher = re.compile(r"^-\.?\d[\d.,eE+-]*$")
+    allow_negative_values(parser)
     parser.add_argument("input", metavar="SOURCES_FILE",
                         help="SourceSet file (zenthermo ingest) or trained model file")
     parser.add_argument("-o", "--output", required=True, metavar="OUT_DIR",
@@ -68,15 +55,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                         help=f"highest temperature, K (default {DEFAULT_TMAX_K:g}, clipped to "
                         "the domain; a model's whole domain)")
     parser.add_argument("--tstep", type=float, default=1.0, help="temperature step, K (1)")
-    parser.add_argument("--eos", choices=EOS_CHOICES, default="bm4",
-                        help="equation of state for static energies (bm4)")
-    parser.add_argument("--vibrations", choices=VIBRATION_CHOICES, default="auto",
-                        help="vibrational free energy: phonopy where every point has "
-                        "phonons, else Debye (auto)")
-    parser.add_argument("--debye-scaling", type=float, default=0.617,
-                        help="Debye-Grueneisen scaling s (0.617)")
-    parser.add_argument("--debye-x", type=float, default=2.0 / 3.0,
-                        help="Debye-Grueneisen x in gamma = (1+B')/2 - x (2/3)")
+    add_physics_options(parser)
     parser.add_argument("--no-phase-diagram", action="store_true",
                         help="skip the critical point and phase lines")
     parser.set_defaults(handler=run)
@@ -115,9 +94,7 @@ def load_landscape(path: Path, args: argparse.Namespace) -> tuple[Any, bool]:
                 "(zenthermo.landscape.model_file is not installed)", path=path,
                 hint=error.hint) from None
         raise
-    landscape = ExactZentropy.from_sources(
-        source_set, eos=args.eos, vibrations=args.vibrations,
-        debye_scaling=args.debye_scaling, debye_x=args.debye_x)
+    landscape = ExactZentropy.from_sources(source_set, **physics_options(args))
     return landscape, False
 
 

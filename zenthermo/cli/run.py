@@ -11,15 +11,17 @@ Options given on the command line override the workflow's values.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
+from zenthermo.cli._options import (
+    add_physics_options,
+    allow_negative_values,
+    parse_pressures,
+    physics_options,
+)
 from zenthermo.progress import Progress
-
-EOS_CHOICES = ("bm4", "bm3", "bm5", "vinet", "murnaghan")
-VIBRATION_CHOICES = ("auto", "debye", "phonopy", "none")
 
 
 def _methods(text: str) -> tuple[str, ...]:
@@ -38,8 +40,6 @@ def _components(text: str) -> tuple[str, ...]:
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    from zenthermo.cli.analyze import parse_pressures
-
     parser = subparsers.add_parser(
         "run", parents=[common],
         help="the main job: landscapes, analysis, figures and the HTML report",
@@ -47,7 +47,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "zentropy and ZENN landscapes, analyse them at a set of pressures, and write "
         "OUT_DIR/report.html, OUT_DIR/<method>/summary.json, CSV tables and figures. "
         "With no PATH, runs the embedded Fe3Pt data.")
-    parser._negative_number_matcher = re.compile(r"^-\.?\d[\d.,eE+-]*$")
+    allow_negative_values(parser)
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="results tree, phonopy-qha files, a sources file or a workflow "
                         ".toml (default: the embedded Fe3Pt data)")
@@ -62,14 +62,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--tstep", type=float, default=None, help="temperature step, K (1)")
     parser.add_argument("--methods", type=_methods, default=None,
                         help="exact,zenn (default: both where the sources allow)")
-    parser.add_argument("--eos", choices=EOS_CHOICES, default=None,
-                        help="equation of state for static energies (bm4)")
-    parser.add_argument("--vibrations", choices=VIBRATION_CHOICES, default=None,
-                        help="phonopy where every point has phonons, else Debye (auto)")
-    parser.add_argument("--debye-scaling", type=float, default=None,
-                        help="Debye-Grueneisen scaling s (0.617)")
-    parser.add_argument("--debye-x", type=float, default=None,
-                        help="Debye-Grueneisen x in gamma = (1+B')/2 - x (2/3)")
+    add_physics_options(parser, with_defaults=False)
     parser.add_argument("--no-phase-diagram", action="store_true",
                         help="skip the critical point and phase lines")
     parser.add_argument("--reference", action="append", default=None, metavar="CSV",
@@ -80,7 +73,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                         help="CALPHAD components, e.g. SI or AL,VA")
     parser.add_argument("--seed", type=int, default=None, help="ZENN training seed (0)")
     parser.add_argument("--zenn-epochs", type=int, default=None,
-                        help="Adam steps of the ZENN fit (default 1500)")
+                        help="Adam steps of the ZENN fit (default: TrainingSettings)")
     parser.set_defaults(handler=run)
 
 
@@ -93,8 +86,7 @@ def config_from_args(args: argparse.Namespace):
         "output_dir": args.output, "manifest": args.manifest,
         "pressures_GPa": tuple(args.pressures) if args.pressures else None,
         "tmin_K": args.tmin, "tmax_K": args.tmax, "tstep_K": args.tstep,
-        "methods": args.methods, "eos": args.eos, "vibrations": args.vibrations,
-        "debye_scaling": args.debye_scaling, "debye_x": args.debye_x,
+        "methods": args.methods, **physics_options(args),
         "phase_diagram": False if args.no_phase_diagram else None,
         "references": tuple(args.reference) if args.reference else None,
         "tdb": args.tdb, "phase": args.phase, "components": args.components,
