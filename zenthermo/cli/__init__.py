@@ -42,13 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:  # a command not yet installed in this build
-            if error.name != module_name:
-                raise
-            continue
-        module.register(subparsers, common)
+        importlib.import_module(module_name).register(subparsers, common)
     return parser
 
 
