@@ -17,11 +17,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from zenthermo.cli._options import add_physics_options, physics_options
 from zenthermo.errors import ConfigurationError
 from zenthermo.progress import Progress
-
-EOS_CHOICES = ("bm4", "bm3", "bm5", "vinet", "murnaghan")
-VIBRATION_CHOICES = ("auto", "debye", "phonopy", "none")
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -47,11 +45,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                         help="system mode: atoms per cell of the table (1)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    parser.add_argument("--eos", choices=EOS_CHOICES, default="bm4",
-                        help="equation of state for static energies (bm4)")
-    parser.add_argument("--vibrations", choices=VIBRATION_CHOICES, default="auto",
-                        help="vibrational free energy: phonopy where every point has "
-                        "phonons, else Debye (auto)")
+    add_physics_options(parser)
     parser.add_argument("--tmax", type=float, default=None,
                         help="per-source mode: highest training temperature, K (1000)")
     parser.add_argument("--epochs", type=int, default=None, help="Adam steps")
@@ -105,7 +99,7 @@ def run_fit(args: argparse.Namespace, progress: Progress) -> int:
             raise ConfigurationError("--target is for --mode system")
         source_set = zenthermo.load_sources(args.sources)
         data = training_data_from_sources(
-            source_set, eos=args.eos, vibrations=args.vibrations, **settings.data_options())
+            source_set, **physics_options(args), **settings.data_options())
     fitter = (ZennFitter if args.method == "zenn" else DnnFitter)(settings)
     fitter.fit(data, progress=progress)
     save_model(fitter.landscape_, Path(args.output))
