@@ -56,7 +56,8 @@ def test_system_mode_model_keeps_learned_multiplicities(tmp_path):
     F = 0.01 * (V - 150.0) ** 2 - 1e-4 * T
     table = FreeEnergyTable(V.ravel(), T.ravel(), F.ravel())
     data = system_training_data(table, 2, validation_fraction=0.0, natoms=4)
-    landscape = ZennFitter(TINY).fit(data).landscape_
+    settings = TrainingSettings(**{**TINY.__dict__, "adam_epochs": 60, "evaluate_every": 10})
+    landscape = ZennFitter(settings).fit(data).landscape_
     assert landscape.mode == "system"
     assert landscape.source_names == ("latent_1", "latent_2")
     assert not np.allclose(landscape.multiplicities, 1.0)  # learned

@@ -19,7 +19,6 @@ from zenthermo.landscape.zenn import (
     BatchedMLP,
     Jet,
     Normalisation,
-    baseline_basis,
     evaluate_jets,
     jets_to_derivatives,
 )
@@ -48,12 +47,9 @@ class DnnNetwork(nn.Module):
 
     def forward(self, V: Tensor, T: Tensor, need: frozenset = ALL_FIELDS) -> Jet:
         norm = self.norm
-        v, t = norm.inputs(V, T)
-        raw = self.mlp(v, t, need)
-        base = baseline_basis(v, t)
-        jet = Jet(*(None if r is None else (norm.baseline @ b)[0] + norm.scale[0] * r[0, :, 0]
-                    for b, r in zip(base, raw, strict=True)))
-        return norm.to_physical(jet)
+        inputs = norm.features(V, T)
+        raw = self.mlp(inputs, need).map(lambda x: norm.scale[0] * x[0, :, 0])
+        return norm.baseline_jet(*inputs[:2]).map(lambda x: x[0]).plus(raw).restrict(need)
 
 
 class DnnLandscape:

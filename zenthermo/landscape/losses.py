@@ -21,7 +21,7 @@ from zenthermo.landscape.train_data import TARGET_FIELDS, TargetTable
 from zenthermo.landscape.zenn import DTYPE, Jet
 
 #: Jet field holding each target.
-_JET_FIELD = {"F": "f", "F_V": "v", "F_VV": "vv", "F_T": "t"}
+_JET_FIELD = {"F": "f", "F_V": "v", "F_VV": "vv", "F_T": "t", "F_VT": "vt"}
 
 
 @dataclass
@@ -85,7 +85,7 @@ def padded_source_rows(table: TargetTable, mask: np.ndarray, n_sources: int,
 def target_scales(tables: list[TargetTable], f_scale: float) -> dict[str, float]:
     """Characteristic scale of each target: ``f_scale`` for F, RMS of the targets otherwise."""
     scales = {"F": float(f_scale)}
-    for name in ("F_V", "F_VV", "F_T"):
+    for name in ("F_V", "F_VV", "F_T", "F_VT"):
         values = np.concatenate([np.asarray(getattr(t, name)) for t in tables] or [np.zeros(0)])
         values = values[np.isfinite(values)]
         rms = float(np.sqrt(np.mean(values ** 2))) if values.size else 0.0
@@ -102,10 +102,11 @@ def residual_scales(f_scale: float, v_half: float, t_max: float) -> dict[str, fl
     most of which the baseline already carries) weighs the Sobolev terms like the F term.
     """
     return {"F": float(f_scale), "F_V": float(f_scale / v_half),
-            "F_VV": float(f_scale / v_half ** 2), "F_T": float(2 * f_scale / t_max)}
+            "F_VV": float(f_scale / v_half ** 2), "F_T": float(2 * f_scale / t_max),
+            "F_VT": float(2 * f_scale / (v_half * t_max))}
 
 
-def _masked_mse(prediction: Tensor, rows: Rows, name: str, scale: float) -> Tensor:
+def _masked_mse(prediction: Tensor, rows: Rows, name: str, scale: float | Tensor) -> Tensor:
     mask = rows.masks[name]
     count = mask.sum()
     if int(count) == 0:
@@ -114,11 +115,26 @@ def _masked_mse(prediction: Tensor, rows: Rows, name: str, scale: float) -> Tens
     return (residual * residual * mask).sum() / count
 
 
-def data_terms(jet: Jet, rows: Rows, scales: dict[str, float], prefix: str) -> dict[str, Tensor]:
-    """Mean squared scaled residuals of F, F_V, F_VV, F_T against ``rows``."""
-    return {f"{prefix}{name}": _masked_mse(getattr(jet, _JET_FIELD[name]), rows, name,
-                                           scales[name])
-            for name in TARGET_FIELDS}
+def data_terms(jet: Jet, rows: Rows, scales: dict[str, float], prefix: str,
+               alpha_floor: float = 0.0) -> dict[str, Tensor]:
+    """Mean squared scaled residuals of F, F_V, F_VV, F_T, F_VT against ``rows``.
+
+    A field the jet does not carry (None: not asked for) gives no term. With
+    ``alpha_floor`` > 0 the F_VT residual of each row is divided by |target| +
+    ``alpha_floor`` x its scale instead: a relative error, so that the small F_VT of the
+    low-temperature rows (thermal expansion -> 0 as T^3) is learned with its sign rather
+    than drowned by the large values at high T.
+    """
+    terms = {}
+    for name in TARGET_FIELDS:
+        prediction = getattr(jet, _JET_FIELD[name])
+        if prediction is None:
+            continue
+        scale = scales[name]
+        if name == "F_VT" and alpha_floor > 0:
+            scale = rows.targets[name].abs() + alpha_floor * scale
+        terms[f"{prefix}{name}"] = _masked_mse(prediction, rows, name, scale)
+    return terms
 
 
 def physics_terms(free_k: Jet, scales: dict[str, float], t_max: float) -> dict[str, Tensor]:

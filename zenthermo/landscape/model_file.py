@@ -1,4 +1,4 @@
-"""The trained-model file: one ``torch.save`` of plain data (schema ``zenthermo.model/1``).
+"""The trained-model file: one ``torch.save`` of plain data (schema ``zenthermo.model/2``).
 
 It holds the weights and normalisation (the network's state dict), the architecture, the
 training settings, source names and multiplicities (learned ones in system mode), natoms,
@@ -21,7 +21,7 @@ from zenthermo.io.atomic import atomic_path
 from zenthermo.landscape.dnn import DnnLandscape, DnnNetwork, make_dnn_normalisation
 from zenthermo.landscape.zenn import DTYPE, Normalisation, ZennLandscape, ZennNetwork
 
-SCHEMA = "zenthermo.model/1"
+SCHEMA = "zenthermo.model/2"
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -140,8 +140,10 @@ def _build(payload: dict) -> ZennLandscape | DnnLandscape:
     }
     if payload["method"] == "zenn":
         k = int(arch["n_sources"])
+        # t_low decides the number of network inputs, so it is read before building.
         norm = Normalisation(0.0, 1.0, 1.0, torch.zeros(k, 7, dtype=DTYPE),
-                             torch.ones(k, dtype=DTYPE), torch.ones(k, dtype=DTYPE))
+                             torch.ones(k, dtype=DTYPE), torch.ones(k, dtype=DTYPE), 0.0,
+                             float(state.get("norm.t_low", 0.0)))
         network = ZennNetwork(norm, torch.zeros(k, dtype=DTYPE), tuple(arch["hidden"]),
                               arch["activation"], bool(arch["learn_multiplicities"]),
                               arch["entropy_fluctuation_gamma"])

@@ -87,8 +87,12 @@ class TrainingSettings:
         Highest training temperature, K (per-source mode; Debye sources are unbounded).
     collocation_points : (int, int)
         Volume x temperature grid for the physics regularisers.
-    weight_F, weight_P, weight_B, weight_S : float
-        Weights of the F, F_V (pressure), F_VV (bulk modulus) and F_T (entropy) terms.
+    weight_F, weight_P, weight_B, weight_S, weight_alpha : float
+        Weights of the F, F_V (pressure), F_VV (bulk modulus), F_T (entropy) and F_VT
+        (dP/dT, which sets the thermal expansion) terms.
+    alpha_floor : float
+        F_VT residuals are relative errors, divided by |target| + ``alpha_floor`` x the
+        F_VT scale (see :func:`~zenthermo.landscape.losses.data_terms`); 0: absolute.
     weight_sources, weight_combined : float
         Multipliers of the per-source and of the system-level (combined) data terms.
     weight_convexity, weight_heat_capacity : float
@@ -102,6 +106,16 @@ class TrainingSettings:
         targets). System-level terms always use ``rms``.
     entropy_fluctuation_gamma : float or None
         The paper's optional entropy-fluctuation term (None: off).
+    low_temperature_knee : float
+        ZENN's temperature input is flat at T = 0 below this fraction of the top training
+        temperature (see :func:`~zenthermo.landscape.zenn.temperature_feature`): each F_k
+        then follows the Debye T^4 law there and alpha -> 0 with the data's sign. Used only
+        for per-source data that obey the third law (F_k,T = 0 at T = 0); otherwise, and
+        for 0, the input is linear in T (the DNN baseline always has a linear input).
+    low_temperature_input : float
+        T_1 of ZENN's second temperature input u(T) (see
+        :func:`~zenthermo.landscape.zenn.low_temperature_feature`) as a fraction of the top
+        training temperature; 0: no second input.
     seed : int
     device : str
         ``cpu`` or ``cuda``.
@@ -117,21 +131,25 @@ class TrainingSettings:
     evaluate_every: int = 40
     patience: int = 25
     validation_fraction: float = 0.15
-    n_temperatures: int = 17
+    n_temperatures: int = 21
     n_volumes: int = 13
     max_temperature: float = 1000.0
     collocation_points: tuple[int, int] = (24, 12)
     weight_F: float = 1.0
     weight_P: float = 1.0
-    weight_B: float = 0.5
+    weight_B: float = 1.5
     weight_S: float = 1.0
+    weight_alpha: float = 0.5
+    alpha_floor: float = 0.05
     weight_sources: float = 1.0
-    weight_combined: float = 1.0
+    weight_combined: float = 3.0
     weight_convexity: float = 0.1
     weight_heat_capacity: float = 0.1
     n_latent_sources: int = 2
     sobolev_scaling: str = "rms"
     entropy_fluctuation_gamma: float | None = None
+    low_temperature_knee: float = 0.04
+    low_temperature_input: float = 0.1
     seed: int = 0
     device: str = "cpu"
 
@@ -168,29 +186,57 @@ class TrainingSettings:
         return {f"{prefix}F": multiplier * self.weight_F,
                 f"{prefix}F_V": multiplier * self.weight_P,
                 f"{prefix}F_VV": multiplier * self.weight_B,
-                f"{prefix}F_T": multiplier * self.weight_S}
+                f"{prefix}F_T": multiplier * self.weight_S,
+                f"{prefix}F_VT": multiplier * self.weight_alpha}
+
+    def training_fields(self) -> frozenset:
+        """Jet fields the loss needs (F_VT only when its term has a weight)."""
+        return TRAINING_FIELDS | ({"vt"} if self.weight_alpha else set())
+
+
+def _basis_matrix(V: np.ndarray, T: np.ndarray, norm_args) -> np.ndarray:
+    """The baseline basis at (V, T), shape (N, 7), for ``norm_args`` (v_mid, v_half, t_max,
+    t_knee) of :class:`~zenthermo.landscape.zenn.Normalisation`."""
+    v_mid, v_half, t_max, t_knee = norm_args
+    norm = Normalisation(v_mid, v_half, t_max, torch.zeros(1, 7, dtype=DTYPE),
+                         torch.ones(1, dtype=DTYPE), torch.ones(1, dtype=DTYPE), t_knee)
+    v, t = norm.features(torch.as_tensor(V, dtype=DTYPE), torch.as_tensor(T, dtype=DTYPE))
+    return baseline_basis(v, t).f.T.numpy()
 
 
 def _fit_baseline(V: np.ndarray, T: np.ndarray, F: np.ndarray, norm_args) -> np.ndarray:
     """Least-squares coefficients (7,) of the baseline basis for F(V, T)."""
-    v_mid, v_half, t_max = norm_args
-    v = torch.as_tensor((V - v_mid) / v_half, dtype=DTYPE)
-    t = torch.as_tensor(2 * T / t_max - 1, dtype=DTYPE)
-    basis = baseline_basis(v, t).f.T.numpy()  # (N, 7)
-    coeffs, *_ = np.linalg.lstsq(basis, F, rcond=None)
+    coeffs, *_ = np.linalg.lstsq(_basis_matrix(V, T, norm_args), F, rcond=None)
     return coeffs
 
 
-def _domain_normalisation(data: TrainingData) -> tuple[float, float, float]:
+def _domain_normalisation(data: TrainingData, knee_fraction: float = 0.0,
+                          ) -> tuple[float, float, float, float]:
+    """(v_mid, v_half, t_max, t_knee) of the data's domain (A^3, A^3, K, K)."""
     (v0, v1), (_, t1) = data.volume_domain, data.temperature_domain
-    return 0.5 * (v0 + v1), max(0.5 * (v1 - v0), 1e-6), max(t1, 1.0)
+    t_max = max(t1, 1.0)
+    return 0.5 * (v0 + v1), max(0.5 * (v1 - v0), 1e-6), t_max, knee_fraction * t_max
+
+
+def _obeys_third_law(data: TrainingData) -> bool:
+    """Whether per-source data have S_k = -F_k,T = 0 at T = 0 (the Nernst theorem).
+
+    True for phonon and Debye free energies; False in system mode (the total F carries
+    -k_B T ln sum g_k) and for sources with a residual entropy at T = 0, for which the
+    flat low-T input of ZENN would be wrong.
+    """
+    ps = data.per_source
+    if data.mode != "per-source" or len(ps) == 0:
+        return False
+    zero = (ps.T == 0) & np.isfinite(ps.F_T)
+    slopes = ps.F_T[np.isfinite(ps.F_T)]
+    if not zero.any() or not slopes.size:
+        return False
+    return bool(np.max(np.abs(ps.F_T[zero])) <= 1e-6 * np.max(np.abs(slopes)))
 
 
 def _residual_scale(basis_coeffs: np.ndarray, V, T, F, norm_args) -> float:
-    v_mid, v_half, t_max = norm_args
-    v = torch.as_tensor((V - v_mid) / v_half, dtype=DTYPE)
-    t = torch.as_tensor(2 * T / t_max - 1, dtype=DTYPE)
-    fit = basis_coeffs @ baseline_basis(v, t).f.numpy()
+    fit = _basis_matrix(V, T, norm_args) @ basis_coeffs
     return max(float(np.std(F - fit)), 1e-3)
 
 
@@ -292,7 +338,8 @@ class ZennFitter(_Fitter):
     def _build(self, data: TrainingData):
         s = self.settings
         dev = s.device
-        norm_args = _domain_normalisation(data)
+        knee = s.low_temperature_knee if _obeys_third_law(data) else 0.0
+        norm_args = _domain_normalisation(data, knee)
         K = len(data.source_names)
         train_ps = ~data.per_source.validation
         train_c = ~data.combined.validation
@@ -322,9 +369,10 @@ class ZennFitter(_Fitter):
                 baselines.append(tilted)
                 scales.append(scale)
                 entropy_scales.append(3 * data.natoms * KB_EV_PER_K)
-        norm = Normalisation(*norm_args, torch.as_tensor(np.array(baselines), dtype=DTYPE),
+        norm = Normalisation(*norm_args[:3], torch.as_tensor(np.array(baselines), dtype=DTYPE),
                              torch.as_tensor(scales, dtype=DTYPE),
-                             torch.as_tensor(entropy_scales, dtype=DTYPE))
+                             torch.as_tensor(entropy_scales, dtype=DTYPE), norm_args[3],
+                             s.low_temperature_input * norm_args[2])
         network = ZennNetwork(
             norm, torch.as_tensor(np.log(data.multiplicities), dtype=DTYPE), s.hidden,
             s.activation, learn_multiplicities=data.learn_multiplicities,
@@ -349,17 +397,19 @@ class ZennFitter(_Fitter):
             T_all = torch.cat([ps_rows.T, shared_T.expand(K, -1)], dim=1)
 
             def loss():
-                free_k, _, entropy_k = network.sources(V_all, T_all, TRAINING_FIELDS)
+                free_k, _, entropy_k = network.sources(V_all, T_all, s.training_fields())
                 terms = {}
                 if n_ps:
                     own = free_k.map(lambda x: x[:, :n_ps])
-                    terms.update(data_terms(own, ps_rows, source_scales, "source "))
+                    terms.update(data_terms(own, ps_rows, source_scales, "source ",
+                                            s.alpha_floor))
                 if n_c:
                     window = slice(n_ps, n_ps + n_c)
                     total, _ = network.combine(free_k.map(lambda x: x[:, window]),
                                                entropy_k.map(lambda x: x[:, window]),
                                                c_rows.T)
-                    terms.update(data_terms(total, c_rows, loss_scales, "system "))
+                    terms.update(data_terms(total, c_rows, loss_scales, "system ",
+                                            s.alpha_floor))
                 if with_physics:
                     terms.update(physics_terms(free_k.map(lambda x: x[:, n_ps + n_c:]),
                                                loss_scales, t_max))
@@ -396,7 +446,8 @@ class DnnFitter(_Fitter):
         train = ~c.validation
         coeffs = _fit_baseline(c.V[train], c.T[train], c.F[train], norm_args)
         scale = _residual_scale(coeffs, c.V[train], c.T[train], c.F[train], norm_args)
-        norm = make_dnn_normalisation(*norm_args, torch.as_tensor(coeffs, dtype=DTYPE), scale)
+        norm = make_dnn_normalisation(*norm_args[:3], torch.as_tensor(coeffs, dtype=DTYPE),
+                                      scale)
         network = DnnNetwork(norm, s.dnn_hidden, s.activation).to(dev)
         _absorb_initial_misfit(network, data, norm_args)
         loss_scales = target_scales([c], scale)
@@ -408,8 +459,8 @@ class DnnFitter(_Fitter):
                 return None
 
             def loss():
-                jet = network(rows.V, rows.T, TRAINING_FIELDS)
-                terms = data_terms(jet, rows, loss_scales, "system ")
+                jet = network(rows.V, rows.T, s.training_fields())
+                terms = data_terms(jet, rows, loss_scales, "system ", s.alpha_floor)
                 return weighted_sum(terms, weights), terms
 
             return loss

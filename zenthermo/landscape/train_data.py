@@ -10,8 +10,9 @@ Two modes:
     Each source k contributes F_k(V_i, T_j) at its own DFT volumes V_i on its own
     temperature grid T_j (the phonon grid where the source has phonopy data, else a coarse
     uniform grid over its temperature domain; T = 0 rows are the static anchors:
-    E_k(V_i) plus zero-point energy), with the Sobolev targets F_V = -P, F_VV = B/V and
-    F_T = -S from the source free energy's exact derivatives. The system-level (combined)
+    E_k(V_i) plus zero-point energy), with the Sobolev targets F_V = -P, F_VV = B/V,
+    F_T = -S and F_VT = -dS/dV (which sets the thermal expansion) from the source free
+    energy's exact derivatives. The system-level (combined)
     targets are the zentropy sum of the sources' free energies at every (V, T) point of any
     source that lies inside every source's sampled volume and temperature ranges.
 ``system``
@@ -29,7 +30,7 @@ import torch
 
 from zenthermo.errors import InputError
 
-TARGET_FIELDS = ("F", "F_V", "F_VV", "F_T")
+TARGET_FIELDS = ("F", "F_V", "F_VV", "F_T", "F_VT")
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,8 +41,8 @@ class TargetTable:
     ----------
     V, T : ndarray, shape (n,)
         A^3 per cell, K.
-    F, F_V, F_VV, F_T : ndarray, shape (n,)
-        eV, eV/A^3, eV/A^6, eV/K per cell.
+    F, F_V, F_VV, F_T, F_VT : ndarray, shape (n,)
+        eV, eV/A^3, eV/A^6, eV/K, eV/(A^3 K) per cell.
     source : ndarray of int, shape (n,)
         Source index of each row (-1 for system-level rows).
     validation : ndarray of bool, shape (n,)
@@ -54,6 +55,7 @@ class TargetTable:
     F_V: np.ndarray
     F_VV: np.ndarray
     F_T: np.ndarray
+    F_VT: np.ndarray
     source: np.ndarray
     validation: np.ndarray
 
@@ -62,12 +64,13 @@ class TargetTable:
 
     def subset(self, mask: np.ndarray) -> TargetTable:
         return TargetTable(*(getattr(self, name)[mask] for name in (
-            "V", "T", "F", "F_V", "F_VV", "F_T", "source", "validation")))
+            "V", "T", "F", "F_V", "F_VV", "F_T", "F_VT", "source", "validation")))
 
     @staticmethod
     def empty() -> TargetTable:
         e = np.zeros(0)
-        return TargetTable(e, e, e, e, e, e, np.zeros(0, dtype=np.int64), np.zeros(0, bool))
+        return TargetTable(e, e, e, e, e, e, e, np.zeros(0, dtype=np.int64),
+                           np.zeros(0, bool))
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,7 +114,7 @@ class TrainingData:
 
 def zentropy_targets(derivs: Sequence, multiplicities: np.ndarray, V: np.ndarray,
                      T: np.ndarray) -> dict[str, np.ndarray]:
-    """The zentropy sum of per-source free energies and its F_V, F_VV, F_T (numpy)."""
+    """The zentropy sum of per-source free energies and its F_V, F_VV, F_T, F_VT (numpy)."""
     from zenthermo.landscape.zenn import Jet, zentropy_sum
 
     def stack(name: str) -> torch.Tensor:
@@ -122,7 +125,7 @@ def zentropy_targets(derivs: Sequence, multiplicities: np.ndarray, V: np.ndarray
     log_g = torch.as_tensor(np.log(multiplicities), dtype=torch.float64)
     total, _ = zentropy_sum(jet, log_g, torch.as_tensor(T, dtype=torch.float64))
     return {"F": total.f.numpy(), "F_V": total.v.numpy(), "F_VV": total.vv.numpy(),
-            "F_T": total.t.numpy()}
+            "F_T": total.t.numpy(), "F_VT": total.vt.numpy()}
 
 
 def _held_out(values: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
@@ -182,8 +185,8 @@ def per_source_training_data(
                              hint="add volumes to this source or leave it out")
         Vg, Tg = (a.reshape(-1) for a in np.meshgrid(vols, temps, indexing="ij"))
         d = fe.derivatives(Vg, Tg)
-        blocks.append((Vg, Tg, d.F, d.F_V, d.F_VV, d.F_T, np.full(Vg.size, k)))
-    cols = [np.concatenate([b[i] for b in blocks]) for i in range(7)]
+        blocks.append((Vg, Tg, d.F, d.F_V, d.F_VV, d.F_T, d.F_VT, np.full(Vg.size, k)))
+    cols = [np.concatenate([b[i] for b in blocks]) for i in range(8)]
     held_v = _held_out(cols[0], validation_fraction, rng)
     held_t = _held_out(cols[1], validation_fraction, rng)
     per_source = TargetTable(*cols, validation_rows(cols[0], cols[1], held_v, held_t))
@@ -193,7 +196,7 @@ def per_source_training_data(
     points = np.unique(np.stack([cols[0], cols[1]], axis=1), axis=0)
     inside = np.ones(len(points), dtype=bool)
     for k in range(len(free_energies)):
-        own = cols[6] == k
+        own = cols[7] == k
         v0, v1 = cols[0][own].min(), cols[0][own].max()
         t0, t1 = cols[1][own].min(), cols[1][own].max()
         inside &= (points[:, 0] >= v0 - 1e-9) & (points[:, 0] <= v1 + 1e-9)
@@ -204,7 +207,7 @@ def per_source_training_data(
         Vc, Tc = points[:, 0], points[:, 1]
         targets = zentropy_targets([fe.derivatives(Vc, Tc) for fe in free_energies], g, Vc, Tc)
         combined = TargetTable(Vc, Tc, targets["F"], targets["F_V"], targets["F_VV"],
-                               targets["F_T"], np.full(Vc.size, -1),
+                               targets["F_T"], targets["F_VT"], np.full(Vc.size, -1),
                                validation_rows(Vc, Tc, held_v, held_t))
     else:
         combined = TargetTable.empty()
@@ -241,7 +244,7 @@ def source_temperature_grid(source, free_energy, n_temperatures: int,
             grid = grid[pick]
         if grid.size:
             return grid
-    return t0 + (t1 - t0) * np.linspace(0.0, 1.0, n_temperatures) ** 1.5
+    return t0 + (t1 - t0) * np.linspace(0.0, 1.0, n_temperatures) ** 2
 
 
 def source_volume_grid(source, n_volumes: int) -> np.ndarray:
@@ -316,7 +319,7 @@ def system_training_data(table, n_sources: int = 2, *, validation_fraction: floa
     nan = np.full(V.size, np.nan)
     held_v = _held_out(V, validation_fraction, rng)
     held_t = _held_out(T, validation_fraction, rng)
-    combined = TargetTable(V, T, np.asarray(table.F_eV, float), nan, nan, nan,
+    combined = TargetTable(V, T, np.asarray(table.F_eV, float), nan, nan, nan, nan,
                            np.full(V.size, -1), validation_rows(V, T, held_v, held_t))
     return TrainingData(
         mode="system",

@@ -53,6 +53,10 @@ DTYPE = torch.float64
 #: Temperature floor (K) inside the zentropy sum, so that T = 0 needs no special case.
 T_FLOOR_K = 1e-4
 ACTIVATIONS = ("tanh", "silu", "softplus")
+#: Initial scale of the output layer relative to Glorot: the networks start close to the
+#: fitted polynomial baseline, so that training does not first have to undo an O(1)
+#: random function (with full Glorot some seeds stalled at a 100x higher loss).
+OUTPUT_GAIN = 0.1
 #: Baseline basis in normalised (v, t): 1, v, v^2, v^3, t, t^2, v t.
 N_BASIS = 7
 
@@ -171,7 +175,7 @@ def activate(jet: Jet, kind: str, need: frozenset = ALL_FIELDS) -> Jet:
 
 
 class BatchedMLP(nn.Module):
-    """M independent MLPs R^2 -> R^n_out evaluated together on jets.
+    """M independent MLPs R^n_in -> R^n_out evaluated together on jets.
 
     Parameters
     ----------
@@ -180,35 +184,50 @@ class BatchedMLP(nn.Module):
         Hidden layer widths.
     n_out : int
     activation : str
+    n_in : int
+        Number of input features (jets in V and T, see :meth:`forward`).
     """
 
     def __init__(self, n_models: int, hidden: tuple[int, ...], n_out: int = 1,
-                 activation: str = "tanh") -> None:
+                 activation: str = "tanh", n_in: int = 2) -> None:
         super().__init__()
         if activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r}; choose one of {ACTIVATIONS}")
         self.activation = activation
-        sizes = (2, *hidden, n_out)
+        sizes = (n_in, *hidden, n_out)
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
-        for n_in, n_o in zip(sizes[:-1], sizes[1:], strict=True):
-            std = math.sqrt(2.0 / (n_in + n_o))  # Glorot normal
-            self.weights.append(nn.Parameter(torch.randn(n_models, n_in, n_o, dtype=DTYPE) * std))
+        for layer, (n_i, n_o) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+            std = math.sqrt(2.0 / (n_i + n_o))  # Glorot normal
+            if layer == len(hidden):
+                std *= OUTPUT_GAIN
+            self.weights.append(nn.Parameter(torch.randn(n_models, n_i, n_o, dtype=DTYPE) * std))
             self.biases.append(nn.Parameter(torch.zeros(n_models, 1, n_o, dtype=DTYPE)))
 
-    def forward(self, v: Tensor, t: Tensor, need: frozenset = ALL_FIELDS) -> Jet:
-        """Jets of all M outputs at the points (v, t).
+    def forward(self, inputs: tuple[Jet, ...], need: frozenset = ALL_FIELDS) -> Jet:
+        """Jets of all M outputs at the input features.
 
-        ``v`` and ``t`` have shape (N,) (the same points for every model) or (M, N) (each
-        model its own points); the fields have shape (M, N, n_out).
+        ``inputs`` are n_in jets in the physical variables (V, T), e.g. v(V) with its d/dV
+        and t(T) with d/dT and d2/dT2 (see :meth:`Normalisation.features`), so the outputs'
+        fields are physical partial derivatives. Input fields have shape (N,) (the same
+        points for every model), (M, N) (each model its own points) or () (a constant);
+        the output fields have shape (M, N, n_out).
         """
         w0, b0 = self.weights[0], self.biases[0]
         m = w0.shape[0]
-        v3 = v[None, :, None] if v.dim() == 1 else v[:, :, None]
-        t3 = t[None, :, None] if t.dim() == 1 else t[:, :, None]
-        h = v3 * w0[:, :1, :] + t3 * w0[:, 1:2, :] + b0
-        jet = Jet(h, w0[:, :1, :] if "v" in need else None,
-                  w0[:, 1:2, :] if "t" in need else None, None, None, None, None)
+
+        def lift(x: Tensor) -> Tensor:
+            if x.dim() == 0:
+                return x
+            return x[None, :, None] if x.dim() == 1 else x[:, :, None]
+
+        jet = None
+        for i, feature in enumerate(inputs):  # the first layer is linear in the inputs
+            w = w0[:, i:i + 1, :]
+            term = feature.restrict(need | {"f"}).map(lambda x, w=w: lift(x) * w)
+            jet = term if jet is None else jet.plus(term)
+        h = jet.f + b0
+        jet = Jet(h, *jet[1:]).map(lambda x: x.expand_as(h))
         for w, b in zip(self.weights[1:], self.biases[1:], strict=True):
             a = activate(jet, self.activation, need)
             present = [i for i, x in enumerate(a) if x is not None]
@@ -222,44 +241,110 @@ class BatchedMLP(nn.Module):
         return jet
 
 
-def baseline_basis(v: Tensor, t: Tensor) -> Jet:
-    """Jets of the baseline basis (1, v, v^2, v^3, t, t^2, v t); fields of shape (7, *v.shape)."""
-    one, zero = torch.ones_like(v), torch.zeros_like(v)
-    return Jet(
-        torch.stack([one, v, v * v, v ** 3, t, t * t, v * t]),
-        torch.stack([zero, one, 2 * v, 3 * v * v, zero, zero, t]),
-        torch.stack([zero, zero, zero, zero, one, 2 * t, v]),
-        torch.stack([zero, zero, 2 * one, 6 * v, zero, zero, zero]),
-        torch.stack([zero, zero, zero, zero, zero, 2 * one, zero]),
-        torch.stack([zero, zero, zero, zero, zero, zero, one]),
-        torch.stack([zero, zero, zero, 6 * one, zero, zero, zero]),
-    )
+def baseline_basis(v: Jet, t: Jet) -> Jet:
+    """Jets of the baseline basis (1, v, v^2, v^3, t, t^2, v t) in the input features.
+
+    ``v`` and ``t`` are feature jets (:meth:`Normalisation.features`); the fields have
+    shape (7, *v.f.shape) and are physical derivatives (None where zero for every term).
+    """
+    one = constant_jet(torch.ones_like(v.f))
+    v2 = v.times(v)
+    terms = [one, v, v2, v2.times(v), t, t.times(t), v.times(t)]
+    fields = []
+    for i in range(7):
+        parts = [term[i] for term in terms]
+        if all(x is None for x in parts):
+            fields.append(None)
+        else:
+            fields.append(torch.stack([torch.zeros_like(v.f) if x is None
+                                       else x.expand_as(v.f) for x in parts]))
+    return Jet(*fields)
+
+
+def _knee(T: Tensor, t_knee: Tensor) -> Jet:
+    """s(T) = (T^4 + T_0^4)^(1/4) - T_0 and its dT, d2T derivatives (s = T for T_0 = 0)."""
+    if float(t_knee) <= 0:
+        return Jet(T, None, torch.ones_like(T), None, None, None, None)
+    t0_4 = t_knee ** 4
+    r = T ** 4 + t0_4
+    return Jet(r ** 0.25 - t_knee, None, T ** 3 * r ** -0.75, None,
+               3 * T * T * t0_4 * r ** -1.75, None, None)
+
+
+def temperature_feature(T: Tensor, t_max: Tensor, t_knee: Tensor) -> Jet:
+    """The network's temperature input t(T) in [-1, 1] and its dT, d2T derivatives.
+
+    ``t_knee`` = 0: t = 2T/T_max - 1 (linear). ``t_knee`` = T_0 > 0:
+    t = 2 s(T)/s(T_max) - 1 with s(T) = (T^4 + T_0^4)^(1/4) - T_0, which is
+    T^4/(4 T_0^3) well below T_0 and T - T_0 well above it. Every function of t is then
+    flat to third order at T = 0: F_k - F_k(V, 0) = O(T^4) and F_k,VT = O(T^3), the Debye
+    law, so the learned entropy obeys the Nernst theorem (S_V -> 0, alpha -> 0) instead of
+    keeping whatever slope a generic fit leaves at T = 0.
+    """
+    s = _knee(T, t_knee)
+    s_max = _knee(t_max.reshape(1), t_knee).f[0]
+    return s.map(lambda x: x * (2 / s_max)).plus(constant_jet(-torch.ones_like(T)))
+
+
+def low_temperature_feature(T: Tensor, t_low: Tensor, t_knee: Tensor) -> Jet:
+    """A second temperature input u(T) = (s - T_1)/(s + T_1) in [-1, 1), T_1 = ``t_low``.
+
+    s(T) as in :func:`temperature_feature`. It spreads 0 - ~3 T_1 (where Debye-like
+    vibrational functions and the configurational balance change fastest) over most of
+    the input range, which the linear feature compresses into a few per cent of it.
+    """
+    s = _knee(T, t_knee)
+    d = s.f + t_low
+    dt = None if s.t is None else 2 * t_low * s.t / d ** 2
+    dtt = -4 * t_low * s.t ** 2 / d ** 3
+    if s.tt is not None:
+        dtt = dtt + 2 * t_low * s.tt / d ** 2
+    return Jet((s.f - t_low) / d, None, dt, None, dtt, None, None)
 
 
 class Normalisation(nn.Module):
-    """Affine input maps v = (V - v_mid)/v_half, t = 2T/t_max - 1 and per-output scales.
+    """Input features v(V), t(T) (and u(T)) on the training domain, and output scales.
 
-    Buffers (saved with the model): ``v_mid, v_half, t_max`` (scalars), ``baseline``
-    (n_out, 7) coefficients of :func:`baseline_basis`, ``scale`` (n_out,) of the residual
-    network output, ``entropy_scale`` (n_out,) for ZENN's entropy networks.
+    v = (V - v_mid)/v_half in [-1, 1]; t(T) is :func:`temperature_feature` (linear for
+    ``t_knee`` = 0, flat at T = 0 otherwise); where ``t_low`` > 0 the networks also get the
+    low-temperature input u(T) of :func:`low_temperature_feature`. Buffers (saved with the
+    model): ``v_mid, v_half, t_max, t_knee, t_low`` (scalars, A^3 and K), ``baseline``
+    (n_out, 7) coefficients of :func:`baseline_basis` in (v, t), ``scale`` (n_out,) of the
+    residual network output, ``entropy_scale`` (n_out,) for ZENN's entropy networks (eV/K).
     """
 
     def __init__(self, v_mid: float, v_half: float, t_max: float, baseline: Tensor,
-                 scale: Tensor, entropy_scale: Tensor) -> None:
+                 scale: Tensor, entropy_scale: Tensor, t_knee: float = 0.0,
+                 t_low: float = 0.0) -> None:
         super().__init__()
         self.register_buffer("v_mid", torch.tensor(float(v_mid), dtype=DTYPE))
         self.register_buffer("v_half", torch.tensor(float(v_half), dtype=DTYPE))
         self.register_buffer("t_max", torch.tensor(float(t_max), dtype=DTYPE))
+        self.register_buffer("t_knee", torch.tensor(float(t_knee), dtype=DTYPE))
+        self.register_buffer("t_low", torch.tensor(float(t_low), dtype=DTYPE))
         self.register_buffer("baseline", baseline.to(DTYPE).clone())
         self.register_buffer("scale", scale.to(DTYPE).clone())
         self.register_buffer("entropy_scale", entropy_scale.to(DTYPE).clone())
 
-    def inputs(self, V: Tensor, T: Tensor) -> tuple[Tensor, Tensor]:
-        return (V - self.v_mid) / self.v_half, 2 * T / self.t_max - 1
+    @property
+    def n_inputs(self) -> int:
+        """Number of network inputs: v, t, and u when ``t_low`` > 0."""
+        return 3 if float(self.t_low) > 0 else 2
 
-    def to_physical(self, jet: Jet) -> Jet:
-        """Jet in (v, t) -> jet in (V, T)."""
-        return jet.scaled(1 / self.v_half, 2 / self.t_max)
+    def features(self, V: Tensor, T: Tensor) -> tuple[Jet, ...]:
+        """Jets of the network inputs: v(V) (value, d/dV), t(T) and, where ``t_low`` > 0,
+        u(T) (value, d/dT, d2/dT2): physical derivatives."""
+        v = Jet((V - self.v_mid) / self.v_half, 1 / self.v_half, None, None, None, None, None)
+        t = temperature_feature(T, self.t_max, self.t_knee)
+        if self.n_inputs == 2:
+            return v, t
+        return v, t, low_temperature_feature(T, self.t_low, self.t_knee)
+
+    def baseline_jet(self, v: Jet, t: Jet) -> Jet:
+        """The polynomial baseline of every output, fields (n_out, *v.f.shape)."""
+        coeffs = self.baseline.T[:, :, None]  # (7, n_out, 1)
+        return baseline_basis(v, t).map(
+            lambda b: (coeffs * (b[:, None] if b.dim() == 2 else b)).sum(0))
 
 
 def zentropy_sum(F_k: Jet, log_g: Tensor, T: Tensor) -> tuple[Jet, Tensor]:
@@ -323,7 +408,8 @@ class ZennNetwork(nn.Module):
         super().__init__()
         self.n_sources = int(log_multiplicities.shape[0])
         self.norm = normalisation
-        self.mlp = BatchedMLP(2 * self.n_sources, tuple(hidden), 1, activation)
+        self.mlp = BatchedMLP(2 * self.n_sources, tuple(hidden), 1, activation,
+                              normalisation.n_inputs)
         log_g = log_multiplicities.to(DTYPE).clone()
         if learn_multiplicities:
             self.log_g = nn.Parameter(log_g)
@@ -342,23 +428,20 @@ class ZennNetwork(nn.Module):
         k = self.n_sources
         if V.dim() == 1:
             V, T = V.expand(k, -1), T.expand(k, -1)
-        v, t = norm.inputs(V, T)
-        raw = self.mlp(torch.cat([v, v]), torch.cat([t, t]), need).map(lambda x: x[..., 0])
+        inputs = norm.features(V, T)
+        v, t = inputs[:2]
+        doubled = tuple(x.map(lambda y: torch.cat([y, y]) if y.dim() else y) for x in inputs)
+        raw = self.mlp(doubled, need).map(lambda x: x[..., 0])
         e_net = raw.map(lambda x: x[:k])
         s_net = raw.map(lambda x: x[k:])
-        base = baseline_basis(v, t)  # fields (7, K, N)
-        coeffs = norm.baseline.T[:, :, None]
-        energy = Jet(*(None if e is None else (coeffs * b).sum(0) + norm.scale[:, None] * e
-                       for b, e in zip(base, e_net, strict=True))).restrict(need)
-        # S_k = s_scale (T/T_max) softplus(net); T/T_max = (t + 1)/2 in normalised t.
-        t_frac = Jet((t + 1) / 2, None, torch.full_like(t, 0.5), None, None, None, None)
+        energy = norm.baseline_jet(v, t).plus(e_net.map(lambda x: norm.scale[:, None] * x))
+        # S_k = s_scale (t + 1)/2 softplus(net): >= 0, and 0 at T = 0 (t = -1).
+        t_frac = t.map(lambda x: x / 2).plus(constant_jet(torch.full_like(t.f, 0.5)))
         entropy = activate(s_net, "softplus", need).times(t_frac).map(
             lambda x: norm.entropy_scale[:, None] * x)
-        energy = norm.to_physical(energy)
-        entropy = norm.to_physical(entropy)
         T_jet = Jet(T, None, torch.ones_like(T), None, None, None, None)
         free = energy.minus(entropy.times(T_jet)).restrict(need)
-        return free, energy, entropy
+        return free, energy.restrict(need), entropy.restrict(need)
 
     def forward(self, V: Tensor, T: Tensor,
                 need: frozenset = ALL_FIELDS) -> tuple[Jet, Jet, Tensor]:
