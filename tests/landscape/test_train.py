@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from synthetic import mean_field_sources, three_source_set
+from synthetic import PolynomialSource, mean_field_sources, three_source_set
 
 from zenthermo.errors import ConfigurationError, InputError
 from zenthermo.landscape.dnn import DnnLandscape
@@ -159,3 +159,48 @@ def test_cuda_training_gives_a_landscape_that_evaluates_in_float64():
     landscape = ZennFitter(settings).fit(data).landscape_
     d = landscape.derivatives(np.array([145.0, 150.0]), np.array([300.0, 600.0]))
     assert d.F.dtype == np.float64 and np.isfinite(d.F_VVV).all()
+
+
+def third_law_sources() -> tuple[PolynomialSource, ...]:
+    """Two sources with F = E(V) - c(V) T^2: S = 0 at T = 0 for every volume."""
+    def coeffs(e0, k, c2, dc2):
+        c = np.zeros((3, 3))
+        c[0, 0], c[2, 0], c[0, 2], c[1, 2] = e0, 0.5 * k, -c2, -dc2
+        return c
+
+    return (PolynomialSource("a", coeffs(-100.0, 0.012, 2e-7, 1e-9), 150.0, 2.0),
+            PolynomialSource("b", coeffs(-99.97, 0.010, 3e-7, 2e-9), 154.0, 6.0))
+
+
+def test_the_flat_low_temperature_input_is_used_only_where_the_data_obey_the_third_law():
+    grid = dict(natoms=12, validation_fraction=0.0)
+    lawful = per_source_training_data(third_law_sources(), [np.linspace(140, 164, 5)] * 2,
+                                      [np.linspace(0, 1000, 5)] * 2, **grid)
+    *_, residual = ragged_data(validation_fraction=0.0)  # F_T(V, 0) != 0
+    short = TrainingSettings(**{**TINY.__dict__, "adam_epochs": 0, "lbfgs_iterations": 0})
+    assert float(ZennFitter(short).fit(lawful).network_.norm.t_knee) == pytest.approx(
+        short.low_temperature_knee * 1000.0)
+    assert float(ZennFitter(short).fit(residual).network_.norm.t_knee) == 0.0
+    # the DNN baseline keeps the plain linear (V, T) inputs
+    dnn = DnnFitter(short).fit(lawful).network_.norm
+    assert float(dnn.t_knee) == 0.0 and dnn.n_inputs == 2
+
+
+def test_thermal_expansion_targets_are_fitted_as_relative_errors():
+    from zenthermo.landscape.losses import Rows, data_terms
+    from zenthermo.landscape.train_data import TargetTable
+    from zenthermo.landscape.zenn import Jet
+
+    n = 3
+    table = TargetTable(np.full(n, 150.0), np.array([10.0, 100, 500]), *np.zeros((3, n)),
+                        np.zeros(n), np.array([-1e-9, -1e-6, -1e-5]), np.full(n, -1),
+                        np.zeros(n, bool))
+    rows = Rows.from_table(table, np.ones(n, bool), "cpu")
+    off_by_ten_percent = torch.as_tensor(1.1 * table.F_VT)
+    jet = Jet(*(torch.zeros(n),) * 5, off_by_ten_percent, None)
+    scales = dict.fromkeys(("F", "F_V", "F_VV", "F_T", "F_VT"), 1e-5)
+    relative = data_terms(jet, rows, scales, "", alpha_floor=1e-6)["F_VT"]
+    absolute = data_terms(jet, rows, scales, "")["F_VT"]
+    # relative: each row contributes ~(0.1)^2; absolute: only the largest row counts
+    assert float(relative) == pytest.approx((0.1 ** 2) * 3 / 3, rel=0.05)
+    assert float(absolute) == pytest.approx((0.1 ** 2) / 3, rel=0.02)

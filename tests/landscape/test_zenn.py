@@ -19,10 +19,12 @@ from zenthermo.landscape.zenn import (
 from zenthermo.units import KB_EV_PER_K
 
 
-def make_network(activation="tanh", gamma=None, k=3, seed=0) -> ZennNetwork:
+def make_network(activation="tanh", gamma=None, k=3, seed=0, t_knee=0.0,
+                 t_low=0.0) -> ZennNetwork:
     torch.manual_seed(seed)
     norm = Normalisation(150.0, 15.0, 1500.0, torch.randn(k, 7, dtype=DTYPE) * 0.1,
-                         torch.full((k,), 0.05, dtype=DTYPE), torch.full((k,), 1e-3, dtype=DTYPE))
+                         torch.full((k,), 0.05, dtype=DTYPE), torch.full((k,), 1e-3, dtype=DTYPE),
+                         t_knee, t_low)
     g = torch.log(torch.tensor([1.0, 3.0, 6.0][:k], dtype=DTYPE))
     return ZennNetwork(norm, g, (12, 12), activation, entropy_fluctuation_gamma=gamma)
 
@@ -41,10 +43,11 @@ def autograd_derivatives(F_fn, V, T):
             "vvv": grad(F_VV, V)}
 
 
-@pytest.mark.parametrize("activation,gamma", [("tanh", None), ("silu", None),
-                                              ("softplus", None), ("tanh", 3.0)])
-def test_forward_mode_derivatives_equal_autograd(activation, gamma):
-    network = make_network(activation, gamma)
+@pytest.mark.parametrize("activation,gamma,t_knee,t_low", [
+    ("tanh", None, 0.0, 0.0), ("silu", None, 0.0, 0.0), ("softplus", None, 0.0, 0.0),
+    ("tanh", 3.0, 0.0, 0.0), ("tanh", None, 60.0, 150.0), ("silu", 3.0, 0.0, 150.0)])
+def test_forward_mode_derivatives_equal_autograd(activation, gamma, t_knee, t_low):
+    network = make_network(activation, gamma, t_knee=t_knee, t_low=t_low)
     V = torch.linspace(136.0, 164.0, 9, dtype=DTYPE)
     T = torch.linspace(20.0, 1450.0, 9, dtype=DTYPE)
     jet, _, _ = network(V, T)
@@ -55,8 +58,9 @@ def test_forward_mode_derivatives_equal_autograd(activation, gamma):
         assert torch.allclose(got, expected.detach(), rtol=0, atol=1e-9 * scale), field
 
 
-def test_per_source_jets_equal_autograd():
-    network = make_network()
+@pytest.mark.parametrize("t_knee,t_low", [(0.0, 0.0), (60.0, 150.0)])
+def test_per_source_jets_equal_autograd(t_knee, t_low):
+    network = make_network(t_knee=t_knee, t_low=t_low)
     V = torch.linspace(136.0, 164.0, 5, dtype=DTYPE)
     T = torch.linspace(0.0, 1500.0, 5, dtype=DTYPE)
     free, _, _ = network.sources(V, T)
@@ -156,3 +160,39 @@ def test_entropy_fluctuation_raises_the_free_energy():
     V = torch.linspace(140, 160, 5, dtype=DTYPE)
     T = torch.full((5,), 800.0, dtype=DTYPE)
     assert (damped(V, T)[0].f > plain(V, T)[0].f).all()
+
+
+@pytest.mark.parametrize("t_knee", [0.0, 40.0])
+def test_temperature_inputs_map_the_domain_monotonically(t_knee):
+    T = torch.linspace(0.0, 1000.0, 2001, dtype=DTYPE)
+    t = zenn.temperature_feature(T, torch.tensor(1000.0, dtype=DTYPE),
+                                 torch.tensor(t_knee, dtype=DTYPE))
+    u = zenn.low_temperature_feature(T, torch.tensor(100.0, dtype=DTYPE),
+                                     torch.tensor(t_knee, dtype=DTYPE))
+    assert float(t.f[0]) == pytest.approx(-1.0) and float(t.f[-1]) == pytest.approx(1.0)
+    assert float(u.f[0]) == pytest.approx(-1.0) and float(u.f[-1]) < 1.0
+    for feature in (t, u):
+        assert (torch.diff(feature.f) > 0).all()
+    # u spreads the low temperatures: 0-300 K is over half of its range
+    assert float(u.f[600]) > 0.0
+
+
+def test_flat_temperature_input_gives_every_source_the_third_law():
+    """With a knee, S_k = 0, F_k,T = 0 and F_k,VT = 0 at T = 0, and F_k,VT ~ T^3 below it."""
+    network = make_network(t_knee=60.0, t_low=150.0)
+    V = torch.full((4,), 152.0, dtype=DTYPE)
+    T = torch.tensor([0.0, 1.0, 2.0, 4.0], dtype=DTYPE)
+    free, _, entropy = network.sources(V, T)
+    assert torch.equal(entropy.f[:, 0], torch.zeros(3, dtype=DTYPE))
+    assert torch.equal(free.t[:, 0], torch.zeros(3, dtype=DTYPE))
+    assert torch.equal(free.vt[:, 0], torch.zeros(3, dtype=DTYPE))
+    ratios = free.vt[:, 2:] / free.vt[:, 1:3]  # doubling T multiplies F_VT by ~2^3
+    np.testing.assert_allclose(ratios.detach().numpy(), 8.0, rtol=0.01)
+
+
+def test_linear_temperature_input_leaves_a_slope_at_zero():
+    """Without the knee (residual entropy allowed) F_k,T at T = 0 is a free parameter."""
+    network = make_network()
+    free, _, _ = network.sources(torch.full((1,), 152.0, dtype=DTYPE),
+                                 torch.zeros(1, dtype=DTYPE))
+    assert (free.t.abs() > 0).all()
