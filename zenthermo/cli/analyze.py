@@ -120,6 +120,10 @@ def run(args: argparse.Namespace, progress: Progress) -> int:
     from zenthermo.thermo.analysis import analyze
 
     landscape, from_model = load_landscape(Path(args.input), args)
+    if getattr(landscape, "history", {}).get("system_target") == "density":
+        _warn("this model was trained on a volume density: its F is known only up to a "
+              "constant per temperature, so V(T), alpha, B_T, the transition and the "
+              "critical point are meaningful, absolute F, G, S and C_P are not")
     temperatures = choose_temperatures(args, landscape, from_model)
     analysis = analyze(landscape, args.pressures, temperatures,
                        phase_diagram=not args.no_phase_diagram, progress=progress)

@@ -2,13 +2,18 @@
 
     zenthermo fit SOURCES_FILE -o MODEL.pt --method zenn|dnn [--seed N] [--device cpu|cuda]
         [--eos bm4 --vibrations auto] [--tmax 1000] [--epochs N --lbfgs N]
-    zenthermo fit --mode system --target F_TABLE.csv -o MODEL.pt --method zenn|dnn
+    zenthermo fit --mode system --target TABLE.csv -o MODEL.pt --method zenn|dnn
         [--sources K] [--natoms N]
 
 Per-source mode learns each configuration's F_k from its own data (static energies and
-vibrational free energies on its own volumes and temperatures). System mode learns from a
-table of total F(V,T) (columns V_A3,T_K,F_eV) with K latent sources whose multiplicities
-are learned. Analyse the result with ``zenthermo analyze MODEL.pt -o OUT_DIR``.
+vibrational free energies on its own volumes and temperatures). System mode learns from
+system-level data only, with K latent sources whose multiplicities are learned: either a
+table of total F(V,T) (columns V_A3,T_K,F_eV) or a Boltzmann density over V per
+temperature (columns V_A3,T_K,density; any normalisation, renormalised per temperature),
+fitted by Jensen-Shannon divergence. The kind is told from the header. A density fixes F
+only up to a constant per temperature: its model gives V(T), alpha, B_T, the transition
+and the critical point, not absolute F, G, S or C_P (the model file records
+``system_target``). Analyse the result with ``zenthermo analyze MODEL.pt -o OUT_DIR``.
 """
 
 from __future__ import annotations
@@ -27,8 +32,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "fit", parents=[common],
         help="train ZENN or the DNN baseline and write a model file",
         description="Train a ZENN (zentropy-enhanced neural network) or the plain-DNN "
-        "baseline on a SourceSet file (per-source mode) or on a table of total F(V,T) "
-        "(system mode), and write the trained model file.")
+        "baseline on a SourceSet file (per-source mode) or on a system-level table of total "
+        "F(V,T) or of a Boltzmann density over V per temperature (system mode), and write "
+        "the trained model file.")
     parser.add_argument("sources", nargs="?", metavar="SOURCES_FILE",
                         help="SourceSet file (zenthermo ingest); per-source mode")
     parser.add_argument("-o", "--output", required=True, metavar="MODEL.pt",
@@ -37,8 +43,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                         help="zenn (default) or the plain-DNN baseline")
     parser.add_argument("--mode", choices=("per-source", "system"), default="per-source",
                         help="per-source (a SourceSet file) or system (--target table)")
-    parser.add_argument("--target", metavar="F_TABLE.csv",
-                        help="system mode: CSV table with columns V_A3,T_K,F_eV")
+    parser.add_argument("--target", metavar="TABLE.csv",
+                        help="system mode: CSV table of total F (columns V_A3,T_K,F_eV) or "
+                        "of a volume density per temperature (V_A3,T_K,density; fitted by "
+                        "Jensen-Shannon divergence, F then known up to a constant per T), "
+                        "told apart by the header")
     parser.add_argument("--sources", dest="n_sources", type=int, default=2, metavar="K",
                         help="system mode: number of latent sources (2)")
     parser.add_argument("--natoms", type=int, default=1,
@@ -67,34 +76,42 @@ def _settings(args: argparse.Namespace):
     return TrainingSettings(**options)
 
 
+def _system_data(target: str, settings, natoms: int):
+    """System-mode TrainingData from a total-F or a density table (told by its header)."""
+    from zenthermo.io.density_table import DensityTable, read_system_target
+    from zenthermo.landscape.train_data import (
+        system_density_training_data,
+        system_training_data,
+    )
+
+    table = read_system_target(target)
+    make = (system_density_training_data if isinstance(table, DensityTable)
+            else system_training_data)
+    return make(table, settings.n_latent_sources,
+                validation_fraction=settings.validation_fraction, seed=settings.seed,
+                natoms=natoms)
+
+
 def run_fit(args: argparse.Namespace, progress: Progress) -> int:
     import zenthermo
     from zenthermo.landscape.model_file import save_model
     from zenthermo.landscape.train import DnnFitter, ZennFitter
-    from zenthermo.landscape.train_data import (
-        system_training_data,
-        training_data_from_sources,
-    )
+    from zenthermo.landscape.train_data import training_data_from_sources
 
     if args.n_sources < 1:
         raise ConfigurationError(f"--sources must be at least 1, not {args.n_sources}")
     settings = _settings(args)
     if args.mode == "system":
         if not args.target:
-            raise ConfigurationError("--mode system needs --target F_TABLE.csv")
+            raise ConfigurationError("--mode system needs --target TABLE.csv")
         if args.sources:
             raise ConfigurationError("--mode system takes no SOURCES_FILE",
                                      hint="give the table with --target")
-        from zenthermo.io.free_energy_table import read_free_energy_table
-
-        table = read_free_energy_table(args.target)
-        data = system_training_data(table, settings.n_latent_sources,
-                                    validation_fraction=settings.validation_fraction,
-                                    seed=settings.seed, natoms=args.natoms)
+        data = _system_data(args.target, settings, args.natoms)
     else:
         if not args.sources:
             raise ConfigurationError("per-source mode needs a SOURCES_FILE",
-                                     hint="or use --mode system --target F_TABLE.csv")
+                                     hint="or use --mode system --target TABLE.csv")
         if args.target:
             raise ConfigurationError("--target is for --mode system")
         source_set = zenthermo.load_sources(args.sources)
@@ -105,7 +122,8 @@ def run_fit(args: argparse.Namespace, progress: Progress) -> int:
     save_model(fitter.landscape_, Path(args.output))
     history = fitter.history_
     if not args.quiet:
-        print(f"{args.method} ({data.mode}, {len(data.source_names)} sources) -> "
+        target = f", {data.system_target} target" if data.mode == "system" else ""
+        print(f"{args.method} ({data.mode}{target}, {len(data.source_names)} sources) -> "
               f"{args.output}: training loss {history['final_train_loss']:.3g}, "
               f"validation loss {history.get('best_validation_loss', float('nan')):.3g}, "
               f"{history['wall_time_s']:.1f} s")

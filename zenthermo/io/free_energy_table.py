@@ -5,11 +5,15 @@ The file is CSV with a header and the columns ``V_A3`` (volume, A^3 per cell), `
 lines starting with ``#`` are comments. The points need not form a full grid, but there
 must be at least three distinct volumes, two distinct temperatures and
 :data:`MIN_POINTS` points in all.
+
+:func:`read_csv_columns` and :func:`check_points` are shared with the density-table
+reader (:mod:`zenthermo.io.density_table`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +50,74 @@ class FreeEnergyTable:
         return int(self.V_A3.size)
 
 
+def data_lines(path: Path, n_rows: int) -> np.ndarray:
+    """The 1-based file line of each of the ``n_rows`` data rows, shape (n_rows,).
+
+    Comment (``#``) and blank lines are skipped as the CSV reader skips them; if the count
+    does not match, the lines are assumed to follow the header directly.
+    """
+    text = path.read_text(errors="replace").splitlines()
+    lines = [i for i, line in enumerate(text, 1) if line.split("#", 1)[0].strip()]
+    if len(lines) == n_rows + 1:
+        return np.asarray(lines[1:], dtype=np.int64)
+    return np.arange(2, n_rows + 2)
+
+
+def line_list(lines: np.ndarray, rows: np.ndarray) -> str:
+    """The file lines of the data rows ``rows`` (indices) as text, at most five."""
+    return ", ".join(str(int(lines[i])) for i in rows[:5])
+
+
+def read_csv_columns(path: Path, required: Sequence[str],
+                     what: str) -> dict[str, np.ndarray]:
+    """The ``required`` columns of a CSV table as finite float64 arrays of shape (n,).
+
+    ``what`` names the kind of table in the messages (e.g. ``"free-energy table"``). The
+    result also holds ``"line"``: the file line of each row (int, shape (n,)).
+
+    Raises
+    ------
+    InputError
+        The file is missing or not CSV, a required column is missing, or a value is not a
+        finite number (the message gives the file lines).
+    """
+    import pandas as pd
+
+    if not path.is_file():
+        raise InputError(f"{what} not found", path=path)
+    try:
+        frame = pd.read_csv(path, comment="#", skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise InputError(f"not a readable CSV table ({error.__class__.__name__})", path=path,
+                         hint=f"expected a header with columns {', '.join(required)}"
+                         ) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)}", path=path,
+                         hint=f"the table needs the columns {', '.join(required)}")
+    columns = {"line": data_lines(path, len(frame))}
+    for name in required:
+        values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            raise InputError(f"column {name} has {bad.size} missing, NaN or non-numeric "
+                             f"value(s) (line(s) {line_list(columns['line'], bad)})",
+                             path=path)
+        columns[name] = values
+    return columns
+
+
+def check_points(V: np.ndarray, T: np.ndarray, path: Path) -> None:
+    """Refuse non-positive volumes, negative temperatures and repeated (V, T) points."""
+    if (V <= 0).any():
+        raise InputError("volumes (V_A3) must be positive", path=path)
+    if (T < 0).any():
+        raise InputError("temperatures (T_K) must not be negative", path=path)
+    if len(np.unique(np.stack([V, T], axis=1), axis=0)) < V.size:
+        raise InputError("a (V_A3, T_K) point appears more than once", path=path)
+
+
 def read_free_energy_table(path: str | os.PathLike[str]) -> FreeEnergyTable:
     """Read and check a ``V_A3,T_K,F_eV`` table.
 
@@ -56,38 +128,10 @@ def read_free_energy_table(path: str | os.PathLike[str]) -> FreeEnergyTable:
         finite number, a volume is not positive or a temperature negative, a (V, T) point
         is repeated, or there are too few points.
     """
-    import pandas as pd
-
     path = Path(path)
-    if not path.is_file():
-        raise InputError("free-energy table not found", path=path)
-    try:
-        frame = pd.read_csv(path, comment="#", skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise InputError(f"not a readable CSV table ({error.__class__.__name__})", path=path,
-                         hint=f"expected a header with columns {', '.join(REQUIRED_COLUMNS)}"
-                         ) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    if missing:
-        raise InputError(f"missing column(s) {', '.join(missing)}", path=path,
-                         hint=f"the table needs the columns {', '.join(REQUIRED_COLUMNS)}")
-    columns = {}
-    for name in REQUIRED_COLUMNS:
-        values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
-        bad = np.flatnonzero(~np.isfinite(values))
-        if bad.size:
-            lines = ", ".join(str(i + 2) for i in bad[:5])  # +2: header line, 1-based
-            raise InputError(f"column {name} has {bad.size} missing, NaN or non-numeric "
-                             f"value(s) (data line(s) {lines})", path=path)
-        columns[name] = values
+    columns = read_csv_columns(path, REQUIRED_COLUMNS, "free-energy table")
     V, T, F = columns["V_A3"], columns["T_K"], columns["F_eV"]
-    if (V <= 0).any():
-        raise InputError("volumes (V_A3) must be positive", path=path)
-    if (T < 0).any():
-        raise InputError("temperatures (T_K) must not be negative", path=path)
-    if len(np.unique(np.stack([V, T], axis=1), axis=0)) < V.size:
-        raise InputError("a (V_A3, T_K) point appears more than once", path=path)
+    check_points(V, T, path)
     n_v, n_t = np.unique(V).size, np.unique(T).size
     if V.size < MIN_POINTS or n_v < 3 or n_t < 2:
         raise InputError(

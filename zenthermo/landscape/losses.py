@@ -4,6 +4,12 @@ Every residual is divided by a characteristic scale of its quantity (so the term
 and their weights comparable): F by the network's output scale, F_V, F_VV and F_T by the
 root mean square of their targets. Targets that are NaN are masked out.
 
+A system density target (a distribution p(V|T) over the volumes of each temperature, see
+:func:`~zenthermo.landscape.train_data.system_density_training_data`) is fitted by the
+Jensen-Shannon divergence between p and the model's Boltzmann density
+q(V|T) = exp(-F(V,T)/k_B T) / sum_V' exp(-F(V',T)/k_B T), averaged over temperatures
+(:func:`density_term`). It is blind to a constant per temperature in F.
+
 Regularisers on a collocation grid over the training domain (ZENN only): each source's
 F_k convex in V (penalise F_k,VV < 0) and C_V,k >= 0 (penalise F_k,TT > 0). S_k -> 0 at
 T = 0 holds by construction of the entropy network (see :mod:`zenthermo.landscape.zenn`).
@@ -11,6 +17,7 @@ T = 0 holds by construction of the entropy network (see :mod:`zenthermo.landscap
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,20 +26,72 @@ from torch import Tensor
 
 from zenthermo.landscape.train_data import TARGET_FIELDS, TargetTable
 from zenthermo.landscape.zenn import DTYPE, Jet
+from zenthermo.units import KB_EV_PER_K
 
 #: Jet field holding each target.
 _JET_FIELD = {"F": "f", "F_V": "v", "F_VV": "vv", "F_T": "t", "F_VT": "vt"}
+#: Stand-in for ln 0: exp of it is exactly 0 in float64, so 0 ln 0 terms vanish without NaN.
+LOG_ZERO = -1e4
+
+
+@dataclass
+class DensityGroups:
+    """The density-target rows of a :class:`Rows`, one temperature per row of a padded block.
+
+    Attributes
+    ----------
+    index : Tensor of long, shape (n_T, n_max)
+        Positions in the :class:`Rows` of each temperature's volumes (padding repeats a
+        valid position).
+    valid : Tensor of bool, shape (n_T, n_max)
+        False on padding.
+    log_p : Tensor, shape (n_T, n_max)
+        ln p(V|T) of the target, normalised over each temperature's volumes
+        (:data:`LOG_ZERO` for p = 0 and on padding).
+    """
+
+    index: Tensor
+    valid: Tensor
+    log_p: Tensor
+
+    @staticmethod
+    def from_table(table: TargetTable, mask: np.ndarray, device: str) -> DensityGroups | None:
+        """Groups of the rows in ``mask`` that have a density; None if none has."""
+        density = np.asarray(table.density)[mask]
+        known = np.flatnonzero(np.isfinite(density))
+        if known.size == 0:
+            return None
+        _, group = np.unique(np.asarray(table.T)[mask][known], return_inverse=True)
+        order = np.argsort(group, kind="stable")
+        known, group = known[order], group[order]
+        counts = np.bincount(group)
+        column = np.arange(known.size) - (np.cumsum(counts) - counts)[group]
+        index = np.repeat(known[np.cumsum(counts) - counts][:, None], counts.max(), axis=1)
+        index[group, column] = known
+        valid = np.zeros(index.shape, dtype=bool)
+        valid[group, column] = True
+        p = np.zeros(index.shape)
+        p[group, column] = density[known] / np.bincount(group, weights=density[known])[group]
+        with np.errstate(divide="ignore"):
+            log_p = np.where(p > 0, np.log(p), LOG_ZERO)
+        return DensityGroups(torch.as_tensor(index, device=device),
+                             torch.as_tensor(valid, device=device),
+                             torch.as_tensor(log_p, dtype=DTYPE, device=device))
 
 
 @dataclass
 class Rows:
-    """One table's rows as tensors: points, source index, targets and masks."""
+    """One table's rows as tensors: points, source index, targets and masks.
+
+    ``density`` groups the rows with a density target (None: no such rows).
+    """
 
     V: Tensor
     T: Tensor
     source: Tensor
     targets: dict[str, Tensor]
     masks: dict[str, Tensor]
+    density: DensityGroups | None = None
 
     def __len__(self) -> int:
         return int(self.V.numel())
@@ -50,7 +109,8 @@ class Rows:
                                             device=device)
             masks[name] = torch.as_tensor(known, device=device)
         source = torch.as_tensor(table.source[mask], dtype=torch.long, device=device)
-        return Rows(tensor(table.V), tensor(table.T), source, targets, masks)
+        return Rows(tensor(table.V), tensor(table.T), source, targets, masks,
+                    DensityGroups.from_table(table, mask, device))
 
 
 def padded_source_rows(table: TargetTable, mask: np.ndarray, n_sources: int,
@@ -123,9 +183,12 @@ def data_terms(jet: Jet, rows: Rows, scales: dict[str, float], prefix: str,
     ``alpha_floor`` > 0 the F_VT residual of each row is divided by |target| +
     ``alpha_floor`` x its scale instead: a relative error, so that the small F_VT of the
     low-temperature rows (thermal expansion -> 0 as T^3) is learned with its sign rather
-    than drowned by the large values at high T.
+    than drowned by the large values at high T. Rows with a density target add the term
+    ``density``: :func:`density_term` of the jet's F.
     """
     terms = {}
+    if rows.density is not None:
+        terms[f"{prefix}density"] = density_term(jet.f, rows.T, rows.density)
     for name in TARGET_FIELDS:
         prediction = getattr(jet, _JET_FIELD[name])
         if prediction is None:
@@ -135,6 +198,64 @@ def data_terms(jet: Jet, rows: Rows, scales: dict[str, float], prefix: str,
             scale = rows.targets[name].abs() + alpha_floor * scale
         terms[f"{prefix}{name}"] = _masked_mse(prediction, rows, name, scale)
     return terms
+
+
+def jensen_shannon(log_p: Tensor, log_q: Tensor) -> Tensor:
+    """Jensen-Shannon divergence of discrete distributions along the last axis, in nats.
+
+    JSD(p, q) = KL(p || m)/2 + KL(q || m)/2 with m = (p + q)/2: 0 for p = q, symmetric, at
+    most ln 2 (disjoint supports). 0 ln 0 = 0: a zero probability may be given as -inf or
+    any log below -745 (where exp underflows to 0); no NaN reaches the gradient.
+
+    Parameters
+    ----------
+    log_p, log_q : Tensor, shape (..., n)
+        Log-probabilities, each normalised along the last axis.
+
+    Returns
+    -------
+    Tensor, shape (...)
+    """
+    log_p, log_q = log_p.clamp_min(LOG_ZERO), log_q.clamp_min(LOG_ZERO)
+    log_m = torch.logaddexp(log_p, log_q) - math.log(2.0)
+    pointwise = torch.exp(log_p) * (log_p - log_m) + torch.exp(log_q) * (log_q - log_m)
+    return 0.5 * pointwise.sum(dim=-1)
+
+
+def boltzmann_log_density(F: Tensor, T: Tensor, valid: Tensor) -> Tensor:
+    """ln q(V|T) = -F/k_B T - ln sum_V exp(-F/k_B T) along the last axis (-inf off ``valid``).
+
+    Parameters
+    ----------
+    F : Tensor, shape (n_T, n_V)
+        Free energy, eV per cell, at each temperature's volumes.
+    T : Tensor, shape (n_T, n_V) or (n_T, 1)
+        K, > 0.
+    valid : Tensor of bool, shape (n_T, n_V)
+        The volumes that belong to the distribution.
+    """
+    z = torch.where(valid, -F / (KB_EV_PER_K * T), -torch.inf)
+    return torch.log_softmax(z, dim=-1)
+
+
+def density_term(F: Tensor, T: Tensor, groups: DensityGroups) -> Tensor:
+    """Mean over temperatures of JSD(p, q), q the model's Boltzmann density over volume.
+
+    q(V_i|T) = exp(-F(V_i,T)/k_B T) normalised over the volumes of its temperature: a
+    discrete distribution on the given points (P = 0). Blind to a constant per temperature
+    in F.
+
+    Parameters
+    ----------
+    F : Tensor, shape (n_rows,)
+        Model free energy at the rows, eV per cell.
+    T : Tensor, shape (n_rows,)
+        Temperatures of the rows, K (> 0 where there is a density).
+    groups : DensityGroups
+        The density rows among them and their target.
+    """
+    log_q = boltzmann_log_density(F[groups.index], T[groups.index], groups.valid)
+    return jensen_shannon(groups.log_p, log_q).mean()
 
 
 def physics_terms(free_k: Jet, scales: dict[str, float], t_max: float) -> dict[str, Tensor]:

@@ -90,6 +90,9 @@ class TrainingSettings:
     weight_F, weight_P, weight_B, weight_S, weight_alpha : float
         Weights of the F, F_V (pressure), F_VV (bulk modulus), F_T (entropy) and F_VT
         (dP/dT, which sets the thermal expansion) terms.
+    weight_density : float
+        Weight of the Jensen-Shannon term of a system density target (see
+        :func:`~zenthermo.landscape.losses.density_term`).
     alpha_floor : float
         F_VT residuals are relative errors, divided by |target| + ``alpha_floor`` x the
         F_VT scale (see :func:`~zenthermo.landscape.losses.data_terms`); 0: absolute.
@@ -140,6 +143,7 @@ class TrainingSettings:
     weight_B: float = 1.5
     weight_S: float = 1.0
     weight_alpha: float = 0.5
+    weight_density: float = 1.0
     alpha_floor: float = 0.05
     weight_sources: float = 1.0
     weight_combined: float = 3.0
@@ -187,7 +191,8 @@ class TrainingSettings:
                 f"{prefix}F_V": multiplier * self.weight_P,
                 f"{prefix}F_VV": multiplier * self.weight_B,
                 f"{prefix}F_T": multiplier * self.weight_S,
-                f"{prefix}F_VT": multiplier * self.weight_alpha}
+                f"{prefix}F_VT": multiplier * self.weight_alpha,
+                f"{prefix}density": multiplier * self.weight_density}
 
     def training_fields(self) -> frozenset:
         """Jet fields the loss needs (F_VT only when its term has a weight)."""
@@ -267,7 +272,8 @@ def _absorb_initial_misfit(network, data: TrainingData, norm_args) -> None:
             T = torch.as_tensor(c.T[rows], dtype=DTYPE, device=norm.v_mid.device)
             out = network(V, T)
             predicted = (out if isinstance(out, Jet) else out[0]).f.cpu().numpy()
-            delta = _fit_baseline(c.V[rows], c.T[rows], c.F[rows] - predicted, norm_args)
+            delta = _fit_baseline(c.V[rows], c.T[rows], c.F_reference[rows] - predicted,
+                                  norm_args)
             norm.baseline += torch.as_tensor(delta, dtype=DTYPE)[None, :]
 
 
@@ -309,6 +315,9 @@ class _Fitter:
                                          + (~data.combined.validation).sum())
         history["n_validation_rows"] = int(data.per_source.validation.sum()
                                            + data.combined.validation.sum())
+        if data.mode == "system":
+            # "density": F is known up to a constant per temperature (not absolute F, S, C_P)
+            history["system_target"] = data.system_target
         self.data_ = data
         self.history_ = history
         self.network_ = network
@@ -359,8 +368,9 @@ class ZennFitter(_Fitter):
                                       else 3 * data.natoms * KB_EV_PER_K)
         else:
             c = data.combined
-            coeffs = _fit_baseline(c.V[train_c], c.T[train_c], c.F[train_c], norm_args)
-            scale = _residual_scale(coeffs, c.V[train_c], c.T[train_c], c.F[train_c], norm_args)
+            F_ref = c.F_reference  # F, or from a density target -k_B T ln p
+            coeffs = _fit_baseline(c.V[train_c], c.T[train_c], F_ref[train_c], norm_args)
+            scale = _residual_scale(coeffs, c.V[train_c], c.T[train_c], F_ref[train_c], norm_args)
             # Latent sources start from the same baseline tilted apart in v (+-scale), so that
             # they are not interchangeable and can specialise on different volume ranges.
             for tilt in np.linspace(-1.0, 1.0, K) if K > 1 else [0.0]:
@@ -444,8 +454,9 @@ class DnnFitter(_Fitter):
             raise FitError("the DNN needs system-level targets, and the sources share no "
                            "(V, T) point where all of them are defined")
         train = ~c.validation
-        coeffs = _fit_baseline(c.V[train], c.T[train], c.F[train], norm_args)
-        scale = _residual_scale(coeffs, c.V[train], c.T[train], c.F[train], norm_args)
+        F_ref = c.F_reference  # F, or from a density target -k_B T ln p
+        coeffs = _fit_baseline(c.V[train], c.T[train], F_ref[train], norm_args)
+        scale = _residual_scale(coeffs, c.V[train], c.T[train], F_ref[train], norm_args)
         norm = make_dnn_normalisation(*norm_args[:3], torch.as_tensor(coeffs, dtype=DTYPE),
                                       scale)
         network = DnnNetwork(norm, s.dnn_hidden, s.activation).to(dev)

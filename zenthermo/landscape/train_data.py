@@ -16,8 +16,13 @@ Two modes:
     targets are the zentropy sum of the sources' free energies at every (V, T) point of any
     source that lies inside every source's sampled volume and temperature ranges.
 ``system``
-    Only a system-level table of total F(V,T) (see
-    :mod:`zenthermo.io.free_energy_table`); the sources are latent.
+    Only system-level data, the sources are latent: a table of total F(V,T) (see
+    :mod:`zenthermo.io.free_energy_table`, :func:`system_training_data`) or a Boltzmann
+    density over V per temperature (see :mod:`zenthermo.io.density_table`,
+    :func:`system_density_training_data`), fitted by Jensen-Shannon divergence. A density
+    fixes F only up to a constant per temperature: a model trained on one gives V(T),
+    alpha, B_T, the transition and the critical point (everything from F_V, F_VV, F_VT and
+    from differences at one temperature), not absolute F, G, S or C_P.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import numpy as np
 import torch
 
 from zenthermo.errors import InputError
+from zenthermo.units import KB_EV_PER_K
 
 TARGET_FIELDS = ("F", "F_V", "F_VV", "F_T", "F_VT")
 
@@ -47,6 +53,9 @@ class TargetTable:
         Source index of each row (-1 for system-level rows).
     validation : ndarray of bool, shape (n,)
         Rows held out for early stopping.
+    density : ndarray, shape (n,)
+        Target p(V|T) of a system density table (one discrete distribution over the rows
+        of each temperature); NaN where absent (None: absent everywhere).
     """
 
     V: np.ndarray
@@ -58,19 +67,39 @@ class TargetTable:
     F_VT: np.ndarray
     source: np.ndarray
     validation: np.ndarray
+    density: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.density is None:
+            object.__setattr__(self, "density", np.full(np.shape(self.V), np.nan))
 
     def __len__(self) -> int:
         return int(self.V.size)
 
     def subset(self, mask: np.ndarray) -> TargetTable:
         return TargetTable(*(getattr(self, name)[mask] for name in (
-            "V", "T", "F", "F_V", "F_VV", "F_T", "F_VT", "source", "validation")))
+            "V", "T", "F", "F_V", "F_VV", "F_T", "F_VT", "source", "validation", "density")))
 
     @staticmethod
     def empty() -> TargetTable:
         e = np.zeros(0)
         return TargetTable(e, e, e, e, e, e, e, np.zeros(0, dtype=np.int64),
-                           np.zeros(0, bool))
+                           np.zeros(0, bool), e)
+
+    @property
+    def F_reference(self) -> np.ndarray:
+        """F (eV) where known, else the free energy a density implies, shape (n,).
+
+        From a density, -k_B T ln p(V|T): right up to a constant per temperature (which the
+        baseline's T terms take up), so for the initial baseline fit only. A zero density
+        takes the value of the smallest positive density at its temperature; rows with
+        neither F nor a density are NaN.
+        """
+        known = np.isfinite(self.F)
+        with_density = ~known & np.isfinite(self.density)
+        if not with_density.any():
+            return self.F
+        return np.where(with_density, _implied_free_energy(self.T, self.density), self.F)
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,6 +123,10 @@ class TrainingData:
     volume_domain, temperature_domain : (float, float)
     origin : str
         What the data came from (for the model file's record).
+    system_target : str
+        System mode: ``"F"`` (a table of total F) or ``"density"`` (a volume density per
+        temperature, which fixes F only up to a constant per temperature); ``""`` in
+        per-source mode.
     """
 
     mode: str
@@ -106,10 +139,24 @@ class TrainingData:
     volume_domain: tuple[float, float] = (0.0, 0.0)
     temperature_domain: tuple[float, float] = (0.0, 0.0)
     origin: str = ""
+    system_target: str = ""
 
     @property
     def learn_multiplicities(self) -> bool:
         return self.mode == "system"
+
+
+def _implied_free_energy(T: np.ndarray, density: np.ndarray) -> np.ndarray:
+    """-k_B T ln p (eV), zeros floored at the smallest positive p of their temperature.
+
+    NaN where the density is NaN (or zero at every volume of its temperature).
+    """
+    temps, group = np.unique(T, return_inverse=True)
+    positive = np.isfinite(density) & (density > 0)
+    floor = np.full(temps.size, np.nan)
+    np.fmin.at(floor, group[positive], density[positive])
+    p = np.where(positive, density, np.where(np.isfinite(density), floor[group], np.nan))
+    return -KB_EV_PER_K * T * np.log(p)
 
 
 def zentropy_targets(derivs: Sequence, multiplicities: np.ndarray, V: np.ndarray,
@@ -305,22 +352,11 @@ def training_data_from_sources(source_set, *, eos: str = "bm4", vibrations: str 
     )
 
 
-def system_training_data(table, n_sources: int = 2, *, validation_fraction: float = 0.15,
-                         seed: int = 0, natoms: int = 1,
-                         composition: Mapping[str, int] | None = None) -> TrainingData:
-    """System-mode data from a :class:`~zenthermo.io.free_energy_table.FreeEnergyTable`.
-
-    K = ``n_sources`` latent sources with learned multiplicities (all start at g = 1).
-    """
-    if n_sources < 1:
-        raise InputError(f"the number of latent sources must be at least 1, not {n_sources}")
-    rng = np.random.default_rng(seed)
-    V, T = np.asarray(table.V_A3, float), np.asarray(table.T_K, float)
-    nan = np.full(V.size, np.nan)
-    held_v = _held_out(V, validation_fraction, rng)
-    held_t = _held_out(T, validation_fraction, rng)
-    combined = TargetTable(V, T, np.asarray(table.F_eV, float), nan, nan, nan, nan,
-                           np.full(V.size, -1), validation_rows(V, T, held_v, held_t))
+def _system_data(combined: TargetTable, n_sources: int, natoms: int,
+                 composition: Mapping[str, int] | None, origin: str,
+                 system_target: str) -> TrainingData:
+    """System-mode TrainingData around ``combined``: K latent sources, all g = 1."""
+    V, T = combined.V, combined.T
     return TrainingData(
         mode="system",
         source_names=tuple(f"latent_{k + 1}" for k in range(n_sources)),
@@ -331,5 +367,63 @@ def system_training_data(table, n_sources: int = 2, *, validation_fraction: floa
         composition=dict(composition or {}),
         volume_domain=(float(V.min()), float(V.max())),
         temperature_domain=(float(T.min()), float(T.max())),
-        origin=str(getattr(table, "path", "")),
+        origin=origin,
+        system_target=system_target,
     )
+
+
+def _check_n_sources(n_sources: int) -> None:
+    if n_sources < 1:
+        raise InputError(f"the number of latent sources must be at least 1, not {n_sources}")
+
+
+def system_training_data(table, n_sources: int = 2, *, validation_fraction: float = 0.15,
+                         seed: int = 0, natoms: int = 1,
+                         composition: Mapping[str, int] | None = None) -> TrainingData:
+    """System-mode data from a :class:`~zenthermo.io.free_energy_table.FreeEnergyTable`.
+
+    K = ``n_sources`` latent sources with learned multiplicities (all start at g = 1).
+    """
+    _check_n_sources(n_sources)
+    rng = np.random.default_rng(seed)
+    V, T = np.asarray(table.V_A3, float), np.asarray(table.T_K, float)
+    nan = np.full(V.size, np.nan)
+    held_v = _held_out(V, validation_fraction, rng)
+    held_t = _held_out(T, validation_fraction, rng)
+    combined = TargetTable(V, T, np.asarray(table.F_eV, float), nan, nan, nan, nan,
+                           np.full(V.size, -1), validation_rows(V, T, held_v, held_t))
+    return _system_data(combined, n_sources, natoms, composition,
+                        str(getattr(table, "path", "")), "F")
+
+
+def system_density_training_data(table, n_sources: int = 2, *,
+                                 validation_fraction: float = 0.15, seed: int = 0,
+                                 natoms: int = 1,
+                                 composition: Mapping[str, int] | None = None) -> TrainingData:
+    """System-mode data from a :class:`~zenthermo.io.density_table.DensityTable`.
+
+    The rows carry the target density p(V|T) (any normalisation per temperature: the loss
+    renormalises; F and its derivatives are NaN); the fitters
+    match the model's Boltzmann density exp(-F(V,T)/k_B T), normalised over each
+    temperature's volumes, to it by Jensen-Shannon divergence
+    (:func:`~zenthermo.landscape.losses.density_term`). K = ``n_sources`` latent sources
+    with learned multiplicities (all start at g = 1). Whole temperatures (interior ones,
+    a ``validation_fraction`` of them) are held out for validation, since a density is a
+    distribution over all volumes of one temperature.
+
+    F is fixed only up to a constant per temperature, so the model's V(T), alpha, B_T,
+    transition and critical point are meaningful, its absolute F, G, S and C_P are not
+    (the data record ``system_target = "density"``).
+    """
+    _check_n_sources(n_sources)
+    V, T = np.asarray(table.V_A3, float), np.asarray(table.T_K, float)
+    density = np.asarray(table.density, float)
+    if (T <= 0).any() or not np.isfinite(density).all() or (density < 0).any():
+        raise InputError("a density target needs T > 0 and finite densities >= 0",
+                         path=getattr(table, "path", None) or None)
+    nan = np.full(V.size, np.nan)
+    held_t = _held_out(T, validation_fraction, np.random.default_rng(seed))
+    combined = TargetTable(V, T, nan, nan, nan, nan, nan, np.full(V.size, -1),
+                           np.isin(T, held_t), density)
+    return _system_data(combined, n_sources, natoms, composition,
+                        str(getattr(table, "path", "")), "density")
