@@ -204,3 +204,22 @@ def test_thermal_expansion_targets_are_fitted_as_relative_errors():
     # relative: each row contributes ~(0.1)^2; absolute: only the largest row counts
     assert float(relative) == pytest.approx((0.1 ** 2) * 3 / 3, rel=0.05)
     assert float(absolute) == pytest.approx((0.1 ** 2) / 3, rel=0.02)
+
+
+def test_a_phonon_grid_is_thinned_densest_at_low_temperature_and_never_interpolated():
+    from types import SimpleNamespace
+
+    from zenthermo.landscape.train_data import source_temperature_grid
+
+    grid = np.arange(0.0, 2001.0, 10.0)
+    point = SimpleNamespace(vibrations=SimpleNamespace(temperatures=grid))
+    source = SimpleNamespace(has_vibrations=True, points=(point, point))
+    free_energy = SimpleNamespace(temperature_domain=(0.0, 2000.0))
+    picked = source_temperature_grid(source, free_energy, 21, 1000.0)
+    assert set(picked) <= set(grid) and picked[0] == 0.0 and picked[-1] == 1000.0
+    assert (picked < 120).sum() >= 5  # the low-T NTE of Si lies there
+    assert np.all(np.diff(picked) > 0) and np.diff(picked)[-1] >= 90
+    debye = SimpleNamespace(has_vibrations=False)
+    spread = source_temperature_grid(debye, SimpleNamespace(temperature_domain=(0.0, np.inf)),
+                                     21, 1000.0)
+    np.testing.assert_allclose(spread, 1000.0 * np.linspace(0, 1, 21) ** 2)

@@ -276,22 +276,24 @@ def source_temperature_grid(source, free_energy, n_temperatures: int,
                             max_temperature: float) -> np.ndarray:
     """The temperatures (K) a source is sampled at, up to ``max_temperature``.
 
-    Its phonon grid (thinned to about ``n_temperatures`` points, ends kept) where it has
-    one, else ``n_temperatures`` points over its free energy's temperature domain (unbounded
-    for Debye, hence the cap), spaced as ``t0 + (t1 - t0) u^1.5`` with ``u`` uniform on
-    [0, 1]: denser at low T, where the entropy and the configurational balance change fastest.
+    ``n_temperatures`` points spaced as ``t0 + (t1 - t0) u^2`` with ``u`` uniform on [0, 1]
+    over the source's temperature domain (unbounded for Debye, hence the cap): denser at
+    low T, where the entropy and the configurational balance change fastest and where the
+    small thermal expansion needs the most support. A source with a phonon grid is sampled
+    at the grid temperatures nearest to those points (ends kept), never between them.
     """
     t0, t1 = free_energy.temperature_domain
     t1 = min(float(t1), float(max_temperature))
+    wanted = t0 + (t1 - t0) * np.linspace(0.0, 1.0, n_temperatures) ** 2
     if source.has_vibrations:
         grid = np.unique(np.concatenate([p.vibrations.temperatures for p in source.points]))
         grid = grid[(grid >= t0) & (grid <= t1)]
         if grid.size > n_temperatures:
-            pick = np.unique(np.round(np.linspace(0, grid.size - 1, n_temperatures)).astype(int))
-            grid = grid[pick]
+            nearest = np.abs(grid[None, :] - wanted[:, None]).argmin(axis=1)
+            grid = grid[np.unique(np.concatenate([[0, grid.size - 1], nearest]))]
         if grid.size:
             return grid
-    return t0 + (t1 - t0) * np.linspace(0.0, 1.0, n_temperatures) ** 2
+    return wanted
 
 
 def source_volume_grid(source, n_volumes: int) -> np.ndarray:
