@@ -19,10 +19,8 @@ from zenthermo.landscape.zenn import (
     BatchedMLP,
     Jet,
     Normalisation,
-    evaluate_jets,
-    jets_to_derivatives,
+    TrainedLandscape,
 )
-from zenthermo.physics.derivatives import FreeEnergyDerivatives
 
 #: The paper's baseline architecture.
 DNN_HIDDEN = (48, 48, 48, 48)
@@ -52,10 +50,12 @@ class DnnNetwork(nn.Module):
         return norm.baseline_jet(*inputs[:2]).map(lambda x: x[0]).plus(raw).restrict(need)
 
 
-class DnnLandscape:
+class DnnLandscape(TrainedLandscape):
     """A trained plain DNN as a :class:`~zenthermo.landscape.base.Landscape` (``"dnn"``).
 
-    It has no sources: ``source_names`` is empty, ``multiplicities`` is an empty array and
+    Parameters are those of :class:`~zenthermo.landscape.zenn.TrainedLandscape`, plus
+    ``trained_on``: the names of the sources whose combined F it learned. It has no sources
+    itself: ``source_names`` is empty, ``multiplicities`` is an empty array and
     :meth:`probabilities` raises NotImplementedError.
     """
 
@@ -67,34 +67,16 @@ class DnnLandscape:
                  mode: str = "per-source", settings: dict | None = None,
                  history: dict | None = None, device: str = "cpu",
                  trained_on: tuple[str, ...] = ()) -> None:
-        self.network = network.to(device).eval()
-        self.natoms = int(natoms)
-        self.composition = dict(composition or {})
-        self.mode = mode
-        self.settings = dict(settings or {})
-        self.history = dict(history or {})
-        self.device = device
+        super().__init__(network, natoms, volume_domain, temperature_domain, composition,
+                         mode, settings, history, device)
         self.trained_on = tuple(trained_on)
-        self._volume_domain = (float(volume_domain[0]), float(volume_domain[1]))
-        self._temperature_domain = (float(temperature_domain[0]), float(temperature_domain[1]))
 
     @property
     def multiplicities(self) -> np.ndarray:
         return np.zeros(0, dtype=np.float64)
 
-    @property
-    def volume_domain(self) -> tuple[float, float]:
-        return self._volume_domain
-
-    @property
-    def temperature_domain(self) -> tuple[float, float]:
-        return self._temperature_domain
-
-    def derivatives(self, V, T) -> FreeEnergyDerivatives:
-        """F and its exact partial derivatives at (V, T) (numpy in, float64 numpy out)."""
-        shape, outputs = evaluate_jets(lambda v, t: (self.network(v, t), None), V, T,
-                                       self.device)
-        return jets_to_derivatives(shape, outputs)
+    def total_jet(self, V: Tensor, T: Tensor) -> Jet:
+        return self.network(V, T)
 
     def probabilities(self, V, T) -> np.ndarray:
         raise NotImplementedError(

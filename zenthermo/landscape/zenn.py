@@ -497,35 +497,34 @@ def jets_to_derivatives(shape: tuple[int, ...], outputs) -> FreeEnergyDerivative
     return FreeEnergyDerivatives(F=f, F_V=fv, F_VV=fvv, F_VVV=fvvv, F_T=ft, F_TT=ftt, F_VT=fvt)
 
 
-class ZennLandscape:
-    """A trained ZENN as a :class:`~zenthermo.landscape.base.Landscape` (method ``"zenn"``).
+class TrainedLandscape:
+    """What the ZENN and DNN landscapes share: a trained network evaluated in chunks, the
+    record of its training, and the training domain (the Landscape protocol's attributes).
 
     Parameters
     ----------
-    network : ZennNetwork
+    network : torch.nn.Module
     natoms : int
-    source_names : tuple of str
     volume_domain, temperature_domain : (float, float)
         The training data's domain, A^3 per cell and K.
     composition : mapping of element -> count
     mode : str
-        ``"per-source"`` or ``"system"`` (latent sources, learned multiplicities).
+        ``"per-source"`` or ``"system"``.
     settings : dict
         The :class:`~zenthermo.landscape.train.TrainingSettings` used, as plain values.
     history : dict
         Training summary (losses, iterations, wall time).
+    device : str
     """
 
-    method = "zenn"
+    method = ""
 
-    def __init__(self, network: ZennNetwork, natoms: int, source_names: tuple[str, ...],
-                 volume_domain: tuple[float, float], temperature_domain: tuple[float, float],
-                 composition: dict | None = None, mode: str = "per-source",
-                 settings: dict | None = None, history: dict | None = None,
-                 device: str = "cpu") -> None:
+    def __init__(self, network: nn.Module, natoms: int, volume_domain: tuple[float, float],
+                 temperature_domain: tuple[float, float], composition: dict | None = None,
+                 mode: str = "per-source", settings: dict | None = None,
+                 history: dict | None = None, device: str = "cpu") -> None:
         self.network = network.to(device).eval()
         self.natoms = int(natoms)
-        self.source_names = tuple(source_names)
         self.composition = dict(composition or {})
         self.mode = mode
         self.settings = dict(settings or {})
@@ -535,11 +534,6 @@ class ZennLandscape:
         self._temperature_domain = (float(temperature_domain[0]), float(temperature_domain[1]))
 
     @property
-    def multiplicities(self):
-        """g_k, shape (K,) (learned ones for a system-mode model)."""
-        return torch.exp(self.network.log_g.detach()).cpu().numpy().astype("float64")
-
-    @property
     def volume_domain(self) -> tuple[float, float]:
         return self._volume_domain
 
@@ -547,11 +541,43 @@ class ZennLandscape:
     def temperature_domain(self) -> tuple[float, float]:
         return self._temperature_domain
 
+    def total_jet(self, V: Tensor, T: Tensor) -> Jet:  # pragma: no cover - abstract
+        """The jet of F at points V, T of shape (N,)."""
+        raise NotImplementedError
+
     def derivatives(self, V, T) -> FreeEnergyDerivatives:
         """F and its exact partial derivatives at (V, T) (numpy in, float64 numpy out)."""
-        shape, outputs = evaluate_jets(lambda v, t: (self.network(v, t)[0], None), V, T,
+        shape, outputs = evaluate_jets(lambda v, t: (self.total_jet(v, t), None), V, T,
                                        self.device)
         return jets_to_derivatives(shape, outputs)
+
+
+class ZennLandscape(TrainedLandscape):
+    """A trained ZENN as a :class:`~zenthermo.landscape.base.Landscape` (method ``"zenn"``).
+
+    Parameters are those of :class:`TrainedLandscape` with the network a
+    :class:`ZennNetwork`, plus ``source_names`` (tuple of str); ``mode`` ``"system"`` means
+    latent sources with learned multiplicities.
+    """
+
+    method = "zenn"
+
+    def __init__(self, network: ZennNetwork, natoms: int, source_names: tuple[str, ...],
+                 volume_domain: tuple[float, float], temperature_domain: tuple[float, float],
+                 composition: dict | None = None, mode: str = "per-source",
+                 settings: dict | None = None, history: dict | None = None,
+                 device: str = "cpu") -> None:
+        super().__init__(network, natoms, volume_domain, temperature_domain, composition,
+                         mode, settings, history, device)
+        self.source_names = tuple(source_names)
+
+    @property
+    def multiplicities(self):
+        """g_k, shape (K,) (learned ones for a system-mode model)."""
+        return torch.exp(self.network.log_g.detach()).cpu().numpy().astype("float64")
+
+    def total_jet(self, V: Tensor, T: Tensor) -> Jet:
+        return self.network(V, T)[0]
 
     def source_derivatives(self, V, T) -> list[FreeEnergyDerivatives]:
         """The learned per-source F_k and derivatives, one entry per source."""
