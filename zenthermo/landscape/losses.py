@@ -1,8 +1,9 @@
 """Loss terms for ZENN and the DNN: data fits with Sobolev terms, and physics regularisers.
 
 Every residual is divided by a characteristic scale of its quantity (so the terms are O(1)
-and their weights comparable): F by the network's output scale, F_V, F_VV and F_T by the
-root mean square of their targets. Targets that are NaN are masked out.
+and their weights comparable): F by the network's output scale, F_V, F_VV, F_T and F_VT
+by the root mean square of their targets (F_VT optionally as a relative error, see
+:func:`data_terms`). Targets that are NaN are masked out.
 
 A system density target (a distribution p(V|T) over the volumes of each temperature, see
 :func:`~zenthermo.landscape.train_data.system_density_training_data`) is fitted by the

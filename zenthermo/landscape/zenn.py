@@ -25,12 +25,15 @@ evaluated with log-softmax, so nothing overflows; T is floored at :data:`T_FLOOR
 the sum (F(V,0) = min_k F_k exactly; derivatives at T = 0 are the limits T -> 0+, so
 F_T(V,0) = -k_B ln g of the lowest source).
 
-Input normalisation: v = (V - V_mid)/V_half and t = 2T/T_max - 1, both in [-1, 1] on the
-training domain. Output normalisation: E_k = polynomial baseline_k(v, t) + scale_k * net_k,
-where the baseline (cubic in v, quadratic in t) is a least-squares fit to the training
-targets, so the networks learn an O(1) residual. The intrinsic entropy is
-S_k = s_scale_k * (T/T_max) * softplus(net), which is >= 0 and vanishes at T = 0 exactly
-(so the S_k -> 0 constraint holds by construction).
+Inputs: v = (V - V_mid)/V_half in [-1, 1], a temperature feature t(T) in [-1, 1] (linear,
+or flat to third order at T = 0 for sources that obey the third law: see
+:func:`temperature_feature`) and, optionally, a low-temperature feature u(T)
+(:func:`low_temperature_feature`). The inputs enter as jets in the physical variables, so
+every derivative that comes out is d/dV, d/dT directly. Output normalisation:
+E_k = polynomial baseline_k(v, t) + scale_k * net_k, where the baseline (cubic in v,
+quadratic in t) is a least-squares fit to the training targets, so the networks learn an
+O(1) residual. The intrinsic entropy is S_k = s_scale_k * (t + 1)/2 * softplus(net), which
+is >= 0 and vanishes at T = 0 exactly (so the S_k -> 0 constraint holds by construction).
 
 Optional entropy fluctuation (the paper's extension, ``entropy_fluctuation_gamma``): the
 weights become g_k exp(-F_k/k_B T - (S_k/(gamma k_B))^2), i.e. each F_k in the sum is
@@ -101,11 +104,6 @@ class Jet(NamedTuple):
     tt: Tensor | None
     vt: Tensor | None
     vvv: Tensor | None
-
-    def scaled(self, sv: float | Tensor, st: float | Tensor) -> Jet:
-        """The jet in new variables where d/dv -> sv d/dv and d/dt -> st d/dt (linear maps)."""
-        return Jet(self.f, _mul(self.v, sv), _mul(self.t, st), _mul(self.vv, sv * sv),
-                   _mul(self.tt, st * st), _mul(self.vt, sv * st), _mul(self.vvv, sv ** 3))
 
     def plus(self, other: Jet) -> Jet:
         return Jet(*(_add(a, b) for a, b in zip(self, other, strict=True)))
