@@ -32,6 +32,7 @@ from zenthermo.io.free_energy_table import (
     check_points,
     line_list,
     read_csv_columns,
+    read_csv_frame,
     read_free_energy_table,
 )
 
@@ -133,18 +134,9 @@ def system_target_kind(path: str | os.PathLike[str]) -> str:
         The file is missing or unreadable, or its header has both an ``F_eV`` and a
         ``density`` column, or neither.
     """
-    import pandas as pd
-
     path = Path(path)
-    if not path.is_file():
-        raise InputError("system target table not found", path=path)
-    try:
-        header = pd.read_csv(path, comment="#", skipinitialspace=True, nrows=0).columns
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise InputError(f"not a readable CSV table ({error.__class__.__name__})", path=path,
-                         hint="expected a header with columns V_A3,T_K,F_eV or "
-                         "V_A3,T_K,density") from None
-    names = {str(c).strip() for c in header}
+    names = set(read_csv_frame(path, "system target table",
+                               "V_A3,T_K,F_eV or V_A3,T_K,density", nrows=0).columns)
     has_f, has_density = "F_eV" in names, "density" in names
     if has_f and has_density:
         raise InputError("the table has both an F_eV and a density column: it must be one "

@@ -68,6 +68,30 @@ def line_list(lines: np.ndarray, rows: np.ndarray) -> str:
     return ", ".join(str(int(lines[i])) for i in rows[:5])
 
 
+def read_csv_frame(path: Path, what: str, expected: str, nrows: int | None = None):
+    """The CSV table in ``path`` as a pandas DataFrame, column names stripped.
+
+    ``what`` names the kind of table and ``expected`` its columns in the messages;
+    ``nrows`` = 0 reads the header only.
+
+    Raises
+    ------
+    InputError
+        The file is missing or is not readable as CSV.
+    """
+    import pandas as pd
+
+    if not path.is_file():
+        raise InputError(f"{what} not found", path=path)
+    try:
+        frame = pd.read_csv(path, comment="#", skipinitialspace=True, nrows=nrows)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise InputError(f"not a readable CSV table ({error.__class__.__name__})", path=path,
+                         hint=f"expected a header with columns {expected}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
 def read_csv_columns(path: Path, required: Sequence[str],
                      what: str) -> dict[str, np.ndarray]:
     """The ``required`` columns of a CSV table as finite float64 arrays of shape (n,).
@@ -83,15 +107,7 @@ def read_csv_columns(path: Path, required: Sequence[str],
     """
     import pandas as pd
 
-    if not path.is_file():
-        raise InputError(f"{what} not found", path=path)
-    try:
-        frame = pd.read_csv(path, comment="#", skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise InputError(f"not a readable CSV table ({error.__class__.__name__})", path=path,
-                         hint=f"expected a header with columns {', '.join(required)}"
-                         ) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = read_csv_frame(path, what, ", ".join(required))
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}", path=path,
