@@ -148,3 +148,13 @@ def test_plain_copy_only_copies_when_a_library_would_be_misled(tmp_path):
         assert path.name == "vasprun.xml" and path.read_bytes() == TEXT
         copy = path
     assert not copy.exists() and misnamed.exists()
+
+
+def test_csv_readers_read_compressed_files_by_content(tmp_path, fe3pt_experiment_dir):
+    from zenthermo.io.experiment import read_reference_csv
+
+    original = fe3pt_experiment_dir / "sumiyama_fe3pt_lcte.csv"
+    packed = tmp_path / "sumiyama_fe3pt_lcte.csv"  # bzip2 inside, a plain name outside
+    packed.write_bytes(bz2.compress(b"\xef\xbb\xbf" + original.read_bytes()))  # with a BOM
+    a, b = read_reference_csv(original), read_reference_csv(packed)
+    assert (a.T_K == b.T_K).all() and (a.values == b.values).all()

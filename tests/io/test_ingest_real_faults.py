@@ -97,7 +97,6 @@ def test_an_outcar_only_volume_ingests_with_its_true_moments(copy, reference):
                        moment_atol=5e-3)
 
 
-@pytest.mark.slow
 def test_the_whole_tree_without_any_incar_is_the_same_set(copy, reference):
     tree = copy("config_0", "config_22", "config_28")
     for volume in tree.glob("config_*/vol_*"):

@@ -134,3 +134,40 @@ def test_a_potcar_beside_a_vasp4_contcar_names_its_elements(volume):
     reading = _read(folder)
     assert reading.species == expected.species and reading.notes == ()
     assert any(r.path.endswith("POTCAR.3static") for r in reading.provenance)
+
+
+def _ase_vasprun() -> Path:
+    ase_file = pytest.importorskip("ase").__file__
+    vasprun = Path(ase_file).parent / "test" / "testdata" / "vasp" / "vasprun_pstress.xml"
+    if not vasprun.exists():
+        pytest.skip(f"{vasprun} (a real vasprun.xml shipped with ase) is not installed")
+    return vasprun
+
+
+@pytest.mark.parametrize(("name", "packer"), [("vasprun.xml.gz", "none"), ("vasprun.xml", "gzip"),
+                                              ("vasprun.xml.bz2", "xz"),
+                                              ("vasprun.xml.Z", "compress")])
+def test_vasprun_is_handed_to_pymatgen_decompressed_whatever_its_name(tmp_path, name, packer):
+    import re
+
+    vasprun = _ase_vasprun()
+    folder = tmp_path / "c" / "v1"
+    folder.mkdir(parents=True)
+    packed = PACKERS[packer](vasprun.read_bytes())
+    (folder / name).write_bytes(packed)
+    reading = read_volume(volume_folder(folder), tmp_path)
+    e0 = re.findall(r'name="e_0_energy">\s*(\S+)', vasprun.read_text())[-1]
+    assert reading.energy == pytest.approx(float(e0), abs=1e-8)
+    assert reading.settings["encut"] == 400.0 and reading.settings["ispin"] == 1
+    [record] = reading.provenance
+    assert record.path == f"c/v1/{name}" and record.sha256 == hashlib.sha256(packed).hexdigest()
+
+
+def test_a_truncated_vasprun_is_an_error_naming_it(tmp_path):
+    folder = tmp_path / "c" / "v1"
+    folder.mkdir(parents=True)
+    path = folder / "vasprun.xml.gz"
+    path.write_bytes(gzip.compress(_ase_vasprun().read_bytes())[:2000])
+    with pytest.raises(InputError, match="damaged or truncated") as error:
+        read_volume(volume_folder(folder), tmp_path)
+    assert error.value.path == str(path)

@@ -135,8 +135,9 @@ def _convergence(steps: int | None, ionic_steps: int | None,
     notes = []
     electronic = steps is None or steps < nelm
     if not electronic:
+        default = "" if "NELM" in tags.tags else " (VASP's default: no file states NELM)"
         notes.append(
-            f"electronic loop not converged: {steps} steps reached NELM = {nelm} "
+            f"electronic loop not converged: {steps} steps reached NELM = {nelm}{default} "
             f"(EDIFF = {tags.get('EDIFF', 1e-4)})"
         )
     nsw = int(tags.get("NSW", 0))

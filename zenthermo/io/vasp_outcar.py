@@ -45,6 +45,8 @@ _PARAMETER_PATTERNS = {
     "LHFCALC": r"[TF]",
 }
 _LDAU_MARKERS = ("LDA+U is selected", "LDAUTYPE", "LDAUU")
+#: INCAR-echo tags that are read (the others are not handed to pymatgen's parser).
+_ECHO_TAGS = frozenset({*_PARAMETER_PATTERNS, "MAGMOM", "LDAU", "HFSCREEN"})
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,8 @@ def _parameters(header: str) -> dict[str, Any]:
 
 
 def _incar_echo(header: str) -> str:
-    """The INCAR lines VASP 6 echoes after `` INCAR:`` at the top (empty if none)."""
+    """The INCAR lines VASP 6 echoes after `` INCAR:`` at the top, for the tags read
+    (empty if there is no echo)."""
     start = header.find("\n INCAR:\n")
     if start < 0:
         return ""
@@ -245,7 +248,8 @@ def _incar_echo(header: str) -> str:
     for line in header[start + 9:start + 20000].splitlines():
         if not line.strip():
             break
-        if re.match(r"^\s+[A-Za-z][A-Za-z0-9_]*\s*=", line):
+        tag = re.match(r"^\s+([A-Za-z][A-Za-z0-9_]*)\s*=", line)
+        if tag is not None and tag.group(1).upper() in _ECHO_TAGS:
             lines.append(line.strip())
     return "\n".join(lines)
 

@@ -208,12 +208,14 @@ def functional(tags: ResolvedTags, potcar_functional: str | None) -> str:
     return potcar_functional or "unknown"
 
 
-def kpoints_setting(path: Path, text: str) -> tuple[list[int] | str, str]:
-    """(mesh or description, style) of a KPOINTS file (pymatgen's ``Kpoints``)."""
+def kpoints_setting(path: Path, text: str,
+                    notes: list[str] | None = None) -> tuple[list[int] | str, str]:
+    """(mesh or description, style) of a KPOINTS file (pymatgen's ``Kpoints``); pymatgen's
+    warnings go to ``notes``."""
     from pymatgen.io.vasp.inputs import Kpoints
 
     try:
-        with captured([], path.name, "pymatgen"):
+        with captured([] if notes is None else notes, path.name, "pymatgen"):
             kpoints = Kpoints.from_str(text)
     except Exception as error:  # noqa: BLE001 - pymatgen raises many kinds on bad files
         raise InputError(f"cannot parse KPOINTS ({type(error).__name__}: {error})",
@@ -254,7 +256,7 @@ def _kpoints(folder, recorder, outcar, run_kpoints):
     file_mesh = file_style = None
     if kpath is not None:
         try:
-            file_mesh, file_style = kpoints_setting(kpath, recorder.text(kpath))
+            file_mesh, file_style = kpoints_setting(kpath, recorder.text(kpath), recorder.notes)
         except InputError as error:  # an input file: the output files still tell the mesh
             recorder.notes.append(f"{kpath.name}: {error.reason}; k-mesh taken from the "
                                   "output files")
