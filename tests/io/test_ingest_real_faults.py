@@ -228,6 +228,15 @@ def test_swapped_species_without_outcar_are_caught_against_the_configuration(cop
     assert f"lists the sites as Pt3 Fe9 but {origin} has Fe9 Pt3" in exclusion.reason
 
 
+def test_a_configuration_poscar_that_no_volume_follows_is_set_aside_not_obeyed(copy):
+    tree = copy("config_22")
+    swap_species(tree / "config_22" / "POSCAR")
+    source = zenthermo.ingest(tree)["config_22"]
+    assert source.excluded == () and len(source.points) == 12
+    assert ("config_22/POSCAR: other atoms or order than most volumes (Pt3 Fe9 against "
+            "Fe9 Pt3); not used") in source.warnings
+
+
 def test_an_energy_outlier_is_excluded_naming_the_point(copy, reference):
     tree = copy("config_0")
     oszicar = the_file(tree / "config_0" / "vol_6", "OSZICAR")

@@ -49,7 +49,12 @@ from zenthermo.io.vasp_settings import (
     resolve,
     settings_dict,
 )
-from zenthermo.io.vasp_structure import element_groups, outcar_structure, parse_poscar
+from zenthermo.io.vasp_structure import (
+    element_groups,
+    outcar_structure,
+    parse_poscar,
+    potcar_elements,
+)
 
 __all__ = ["DEFAULT_NELM", "VolumeReading", "expand_magmom", "read_structure_file",
            "read_volume", "relative_path"]
@@ -114,8 +119,8 @@ def _read_oszicar(path: Path, recorder: Recorder):
                 captured(recorder.notes, path.name, "pymatgen"):
             oszicar = Oszicar(str(plain))
     except Exception as error:  # noqa: BLE001 - pymatgen raises many kinds on a bad OSZICAR
-        raise _UnreadableOszicarError(f"cannot parse OSZICAR ({type(error).__name__}: {error})",
-                                 path) from error
+        reason = f"cannot parse OSZICAR ({type(error).__name__}: {error})"
+        raise _UnreadableOszicarError(reason, path) from error
     if not oszicar.ionic_steps or "E0" not in oszicar.ionic_steps[-1]:
         raise InputError("has no completed ionic step (no 'E0=' line): run did not finish", path)
     return oszicar
@@ -179,8 +184,6 @@ def _species_hint(outcar: OutcarSummary | None, folder: VolumeFolder,
     potcar = folder.files.get("POTCAR")
     if potcar is None:
         return None
-    from zenthermo.io.vasp_structure import potcar_elements
-
     try:
         return potcar_elements(recorder.text(potcar)) or None
     except InputError as error:

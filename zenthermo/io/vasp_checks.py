@@ -146,20 +146,20 @@ def check_settings(configurations: list[Configuration], sources: list[Source],
     return messages
 
 
-def _majority_order(configuration: Configuration) -> tuple[str, ...] | None:
-    orders = Counter(r.species for _, r in configuration.readings)
-    return orders.most_common(1)[0][0] if orders else None
-
-
 def reference_order(configuration: Configuration) -> tuple[tuple[str, ...] | None, str, list[str]]:
-    """Species of every site of the configuration's ideal cell, where that is stated.
+    """Species of every site of the configuration's cell, against which volumes are checked.
 
     The manifest's ``structure``, else a POSCAR in the configuration folder, else the most
-    common order among the volumes. Returns (order, what it comes from, warnings).
+    common order among the volumes. A POSCAR that fewer volumes follow than some other
+    order is not the cell of these volumes: it is set aside with a warning. Returns
+    (order, what it comes from, warnings).
     """
     warnings: list[str] = []
-    majority = _majority_order(configuration)
-    hint = element_groups(majority)[0] if majority else None
+    orders = Counter(r.species for _, r in configuration.readings)
+    if not orders:
+        return None, "", warnings
+    majority, most = orders.most_common(1)[0]
+    hint = element_groups(majority)[0]
     override = configuration.entry.structure if configuration.entry else None
     for path in (override, layout.find_file(configuration.folder, "POSCAR")):
         if path is None:
@@ -169,8 +169,17 @@ def reference_order(configuration: Configuration) -> tuple[tuple[str, ...] | Non
         except InputError as error:
             warnings.append(f"{relative(path, configuration.root)}: {error.reason}; not used")
             continue
-        return tuple(site.specie.symbol for site in structure), record.path, warnings
+        order = tuple(site.specie.symbol for site in structure)
+        if orders[order] >= most:
+            return order, record.path, warnings
+        warnings.append(f"{record.path}: other atoms or order than most volumes "
+                        f"({_formula_of(order)} against {_formula_of(majority)}); not used")
     return majority, "most of the volumes", warnings
+
+
+def _formula_of(order: tuple[str, ...]) -> str:
+    names, counts = element_groups(order)
+    return " ".join(f"{n}{c}" for n, c in zip(names, counts, strict=True))
 
 
 def exclude_other_site_order(configuration: Configuration) -> None:
@@ -181,20 +190,16 @@ def exclude_other_site_order(configuration: Configuration) -> None:
     configuration.warnings += warnings
     if order is None:
         return
-    names, counts = element_groups(order)
-    expected = " ".join(f"{n}{c}" for n, c in zip(names, counts, strict=True))
     kept = []
     for folder, reading in configuration.readings:
         if reading.species == order:
             kept.append((folder, reading))
             continue
         path = relative(reading.structure_file or folder.path, configuration.root)
-        got_names, got_counts = element_groups(reading.species)
-        got = " ".join(f"{n}{c}" for n, c in zip(got_names, got_counts, strict=True))
         configuration.excluded.append(Exclusion(
             f"{configuration.name}/{reading.label}", path,
-            f"lists the sites as {got} but {origin} has {expected}: species swapped or "
-            "reordered, or another cell",
+            f"lists the sites as {_formula_of(reading.species)} but {origin} has "
+            f"{_formula_of(order)}: species swapped or reordered, or another cell",
             reading.volume,
         ))
     configuration.readings = kept
