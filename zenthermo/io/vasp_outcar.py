@@ -45,6 +45,9 @@ _PARAMETER_PATTERNS = {
     "LHFCALC": r"[TF]",
 }
 _LDAU_MARKERS = ("LDA+U is selected", "LDAUTYPE", "LDAUU")
+#: Length of the parameter echo that starts at "Startparameter for this run" (VASP 5 and 6
+#: print ~12 000 characters).
+_PARAMETER_BLOCK_CHARS = 20000
 #: INCAR-echo tags that are read (the others are not handed to pymatgen's parser).
 _ECHO_TAGS = frozenset({*_PARAMETER_PATTERNS, "MAGMOM", "LDAU", "HFSCREEN"})
 
@@ -227,12 +230,15 @@ def _parameters(header: str) -> dict[str, Any]:
     block_start = header.find("Startparameter for this run")
     if block_start < 0:
         return stated
-    block = header[block_start:]
+    block = header[block_start:block_start + _PARAMETER_BLOCK_CHARS]
     for tag, pattern in _PARAMETER_PATTERNS.items():
+        if tag not in block:  # a plain search first: the regex is slow on a miss
+            continue
         match = re.search(rf"^\s*{tag}\s*=\s*({pattern})", block, flags=re.MULTILINE)
         if match is not None:
             stated[tag] = match.group(1)
-    stated["LDAU"] = any(marker in header for marker in _LDAU_MARKERS) or bool(
+    rest = header[block_start:]  # LDA+U prints its tables near the block (plain search)
+    stated["LDAU"] = any(marker in rest for marker in _LDAU_MARKERS) or bool(
         stated.get("LDAU") is True
     )
     return stated

@@ -92,12 +92,14 @@ class VolumeReading:
 
 def relative_path(path: Path, root: Path) -> str:
     """``path`` relative to ``root`` (POSIX form), or as given when it is outside it."""
-    for candidate, base in ((path, root), (path.resolve(), root.resolve())):
-        try:
-            return candidate.relative_to(base).as_posix()
-        except ValueError:
-            continue
-    return path.as_posix()
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        pass
+    try:  # resolved only when needed: resolve() costs a system call per path component
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 class Recorder:
