@@ -149,3 +149,45 @@ def test_moment_crossing_the_threshold_is_not_a_spin_flip():
     result = analyze_patterns(finals, [None] * 3, species, perms, 0.2)
     assert format_pattern(result.reference) == "+-+"
     assert result.flips == {} and list(result.crossings) == [2]
+
+
+def test_symmetry_comes_from_spglibs_public_api_with_the_same_operations():
+    # The permutations equal those made from spglib.get_symmetry called directly (public
+    # API), so nothing depends on pymatgen's private _get_symmetry.
+    import spglib
+
+    from zenthermo.magnetism import site_permutations
+
+    cell = fe3pt_l12_1x1x3()
+    numbers = [site.specie.Z for site in cell]
+    direct = spglib.get_symmetry((cell.lattice.matrix, cell.frac_coords, numbers), symprec=0.01)
+    expected = site_permutations(cell.frac_coords, [s.specie.symbol for s in cell],
+                                 direct["rotations"], direct["translations"], cell.lattice.matrix)
+    ours = structure_permutations(cell, 0.01)
+    assert ours.shape == (48, 12)
+    assert {tuple(p) for p in ours} == {tuple(p) for p in expected}
+
+
+def test_no_private_attribute_of_another_library_is_used():
+    """``SomeLibraryObject(...)._private`` or ``library_module._private`` in the readers and
+    here: such calls break silently when the library changes."""
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "zenthermo"
+    offenders = []
+    for path in [package / "magnetism.py", *sorted((package / "io").glob("*.py"))]:
+        tree = ast.parse(path.read_text())
+        foreign = {alias.asname or alias.name.split(".")[0]
+                   for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)
+                   and not (getattr(node, "module", None) or "").startswith("zenthermo")
+                   and not (isinstance(node, ast.ImportFrom) and node.level)
+                   for alias in node.names}
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                    and not node.attr.startswith("__")):
+                continue
+            base = node.value
+            if isinstance(base, ast.Call) or (isinstance(base, ast.Name) and base.id in foreign):
+                offenders.append(f"{path.name}:{node.lineno}: .{node.attr}")
+    assert offenders == []

@@ -159,8 +159,9 @@ def structure_permutations(structure, symprec: float = DEFAULT_SYMPREC) -> np.nd
     """Site permutations of all space-group operations of a pymatgen ``Structure``.
 
     Moments and other site properties are ignored: the group is that of the non-magnetic
-    cell as given (spglib via pymatgen's ``SpacegroupAnalyzer``), pure translations of a
-    smaller primitive cell included.
+    cell as given (spglib via the public ``SpacegroupAnalyzer.get_symmetry_operations`` of
+    pymatgen, in fractional coordinates), pure translations of a smaller primitive cell
+    included.
 
     Returns
     -------
@@ -170,7 +171,11 @@ def structure_permutations(structure, symprec: float = DEFAULT_SYMPREC) -> np.nd
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
     bare = Structure(structure.lattice, structure.species, structure.frac_coords)
-    rotations, translations = SpacegroupAnalyzer(bare, symprec=symprec)._get_symmetry()
+    operations = SpacegroupAnalyzer(bare, symprec=symprec).get_symmetry_operations(
+        cartesian=False
+    )
+    rotations = np.array([np.rint(op.rotation_matrix) for op in operations], dtype=np.int64)
+    translations = np.array([op.translation_vector for op in operations], dtype=np.float64)
     return site_permutations(
         bare.frac_coords,
         [site.specie.symbol for site in bare],

@@ -107,6 +107,23 @@ def test_compressed_files_read_the_same(si_qha_dir: Path, tmp_path: Path, suffix
     assert b.provenance[0].sha256 == hashlib.sha256(packed.read_bytes()).hexdigest()
 
 
+@pytest.mark.parametrize(("name", "compress"),
+                         [("thermal_properties.yaml-2.gz", lambda data: data),
+                          ("thermal_properties.yaml-2", gzip.compress),
+                          ("thermal_properties.yaml-2.xz", bz2.compress)])
+def test_compression_is_told_by_content_not_by_name(si_qha_dir: Path, tmp_path: Path, name,
+                                                    compress):
+    plain = si_qha_dir / "thermal_properties.yaml-2"
+    packed = tmp_path / name
+    packed.write_bytes(compress(plain.read_bytes()))
+    a, b = read_thermal_properties(plain), read_thermal_properties(packed)
+    np.testing.assert_array_equal(a.free_energy, b.free_energy)
+    ev = tmp_path / "e-v.dat"
+    ev.write_bytes(gzip.compress((si_qha_dir / "e-v.dat").read_bytes()))  # gzip, plain name
+    np.testing.assert_array_equal(read_energy_volume(ev)[1],
+                                  read_energy_volume(si_qha_dir / "e-v.dat")[1])
+
+
 @pytest.mark.parametrize("marker", ["  entropy:", "- temperature:      1000.0000000",
                                     "heat_capacity: J/K", "thermal_properties:\n- temp"])
 def test_truncated_yaml_names_the_file(si_qha_dir: Path, tmp_path: Path, marker: str) -> None:

@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 
 from zenthermo.errors import InputError
+from zenthermo.io.compressed import read_bytes, read_text
 from zenthermo.io.layout import (
     find_configuration_folders,
     phonopy_qha_inputs,
     split_name,
     volume_folder,
 )
-from zenthermo.io.vasp_outcar import parse_outcar, read_bytes, read_text
+from zenthermo.io.vasp_outcar import parse_outcar
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ column                             meaning                                      
 ``volume_A3_per_cell``             volume of the cell, A^3 (needs ``natoms``)   A^3/atom
 ================================  ===========================================  ==========
 
-Lines starting with ``#`` are comments. Every error names the file.
+Lines starting with ``#`` are comments. The file may be compressed (recognised by content,
+see :mod:`zenthermo.io.compressed`). Every error names the file.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from zenthermo.errors import InputError
+from zenthermo.io.compressed import read_text
 
 TEMPERATURE_COLUMNS = ("temperature_k", "t_k", "temperature")
 
@@ -88,11 +90,9 @@ def read_reference_csv(
     """
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("reference file not found", file) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read reference file ({error})", file) from None
+        text = read_text(file)[0].lstrip("\ufeff")  # any compression; a UTF-8 BOM dropped
+    except InputError as error:
+        raise InputError(f"reference file: {error.reason}", file, error.hint) from None
     lines = [line for line in text.splitlines()
              if line.strip() and not line.lstrip().startswith("#")]
     if not lines:

@@ -12,6 +12,7 @@ reader (:mod:`zenthermo.io.density_table`).
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from zenthermo.errors import InputError
+from zenthermo.io.compressed import read_text
 
 REQUIRED_COLUMNS = ("V_A3", "T_K", "F_eV")
 MIN_POINTS = 10
@@ -56,7 +58,7 @@ def data_lines(path: Path, n_rows: int) -> np.ndarray:
     Comment (``#``) and blank lines are skipped as the CSV reader skips them; if the count
     does not match, the lines are assumed to follow the header directly.
     """
-    text = path.read_text(errors="replace").splitlines()
+    text = read_text(path)[0].splitlines()
     lines = [i for i, line in enumerate(text, 1) if line.split("#", 1)[0].strip()]
     if len(lines) == n_rows + 1:
         return np.asarray(lines[1:], dtype=np.int64)
@@ -83,8 +85,9 @@ def read_csv_frame(path: Path, what: str, expected: str, nrows: int | None = Non
 
     if not path.is_file():
         raise InputError(f"{what} not found", path=path)
+    text = read_text(path)[0]  # any compression, recognised by content
     try:
-        frame = pd.read_csv(path, comment="#", skipinitialspace=True, nrows=nrows)
+        frame = pd.read_csv(io.StringIO(text), comment="#", skipinitialspace=True, nrows=nrows)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise InputError(f"not a readable CSV table ({error.__class__.__name__})", path=path,
                          hint=f"expected a header with columns {expected}") from None

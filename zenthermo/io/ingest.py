@@ -15,14 +15,20 @@ problems that leave no usable data set raise :class:`~zenthermo.errors.InputErro
 * unreadable, truncated or foreign files, an electronic (NELM reached) or ionic loop not
   converged, phonons with imaginary modes, volumes excluded by the manifest: the volume is
   excluded;
-* a volume with another number of atoms or composition than the rest of the set: excluded,
-  naming its structure file;
+* a volume with another number of atoms or composition than the rest of the set, or whose
+  structure lists the sites with other species or in another order than the configuration's
+  POSCAR (or its OUTCAR): excluded, naming its structure file;
+* an energy far off the smooth E(V) of the other volumes (a typo, another calculation's
+  energy; see :mod:`zenthermo.io.energy_outliers`): excluded, naming its energy file;
 * a volume whose final spin pattern is not symmetry-equivalent to the configuration's
   pattern (a spin flip, see :mod:`zenthermo.magnetism`): excluded unless
   ``keep_spin_flips``;
 * fewer than ``min_volumes`` (5) kept volumes in a source: error naming its folder;
-* different ENCUT, functional or k-mesh among kept volumes: error naming two files that
-  differ, unless ``allow_mixed_settings`` (then a warning).
+* different ENCUT, functional or k-mesh among kept volumes, different ISPIN within a
+  configuration, or files of one run that disagree on them (an INCAR edited after the run):
+  error naming two files that differ, unless ``allow_mixed_settings`` (then a warning).
+* notes made while reading (a damaged INCAR/KPOINTS/CONTCAR/OSZICAR replaced by what the
+  OUTCAR states, overflowed fields, library warnings) become warnings of the source.
 
 The configuration's spin pattern: the signs of the stage's INCAR MAGMOM on the sites that
 end up magnetic (majority over volumes, compared up to symmetry), else the majority of the
@@ -47,7 +53,9 @@ from zenthermo.io.vasp import VolumeReading, read_volume
 from zenthermo.io.vasp_checks import (
     Configuration,
     check_settings,
+    exclude_energy_outliers,
     exclude_foreign_compositions,
+    exclude_other_site_order,
     reference_moments,
     relative,
     symmetry_permutations,
@@ -61,8 +69,6 @@ from zenthermo.progress import SILENT
 from zenthermo.sources import Exclusion, Source, SourceSet, VolumePoint
 
 DEFAULT_MIN_VOLUMES = 5
-_SETTING_FILES = {"encut": "INCAR", "functional": "INCAR", "kpoints": "KPOINTS",
-                  "kpoints_style": "KPOINTS"}
 
 
 def ingest(
@@ -128,6 +134,8 @@ def ingest(
             _read_configuration(configuration, advance)
     set_warnings: list[str] = []
     exclude_foreign_compositions(configurations)
+    for configuration in configurations:
+        exclude_other_site_order(configuration)
     sources = []
     symmetry_structures: dict[str, str] = {}
     with progress.stage("spin patterns and multiplicities", total=len(configurations)) as advance:
@@ -233,20 +241,21 @@ def _read_configuration(configuration: Configuration, advance) -> None:
                           f"excluded by the manifest: {exclude[sub.name]}")
             )
             continue
-        folder = layout.volume_folder(sub)
-        if folder is None:
-            configuration.excluded.append(
-                Exclusion(item, relative(sub, root),
-                          "no VASP output (OSZICAR, OUTCAR or vasprun.xml)")
-            )
-            continue
         try:
+            folder = layout.volume_folder(sub)
+            if folder is None:
+                configuration.excluded.append(
+                    Exclusion(item, relative(sub, root),
+                              "no VASP output (OSZICAR, OUTCAR or vasprun.xml)")
+                )
+                continue
             reading = read_volume(folder, root)
         except InputError as error:
             configuration.excluded.append(
                 Exclusion(item, relative(error.path, root), error.reason)
             )
             continue
+        configuration.warnings += [f"{sub.name}: {note}" for note in reading.notes]
         if not (reading.electronic_converged and reading.ionic_converged):
             configuration.excluded.append(
                 Exclusion(item, relative(folder.files.get("OSZICAR", sub), root),
@@ -327,6 +336,7 @@ def _build_source(configuration: Configuration, threshold: float, symprec: float
                 continue
             configuration.warnings.append(f"kept despite spin flip: {reading.label}: {flip}")
         points.append(_volume_point(reading, grid))
+    points = exclude_energy_outliers(configuration, points, readings)
     if len(points) < min_volumes:
         reasons = "; ".join(f"{e.item.split('/')[-1]}: {e.path}: {e.reason}"
                             for e in configuration.excluded[:3])

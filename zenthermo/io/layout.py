@@ -1,7 +1,8 @@
 """Where the files are: VASP result trees, run stages and compressed names.
 
 Understood layouts of one volume folder (names may end in ``.gz``, ``.bz2``, ``.xz``,
-``.lzma`` or ``.Z``):
+``.lzma`` or ``.Z``; the files are decompressed by content, see
+:mod:`zenthermo.io.compressed`):
 
 * plain: ``OUTCAR``, ``OSZICAR``, ``CONTCAR``, ``INCAR``, ``KPOINTS``, ``vasprun.xml``;
 * DFTTK-style stages as suffixes: ``OSZICAR.3static``, ``CONTCAR.1relax``, ...;
@@ -24,6 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zenthermo.errors import InputError
+from zenthermo.io.compressed import COMPRESSION_SUFFIXES
+
 #: File kinds recognised in a volume folder (longest names first for prefix matching).
 KINDS = (
     "thermal_properties.yaml",
@@ -33,11 +37,11 @@ KINDS = (
     "KPOINTS",
     "OUTCAR",
     "POSCAR",
+    "POTCAR",
     "INCAR",
 )
 #: Kinds that carry a total energy; a stage without one of these is not a calculation.
 ENERGY_KINDS = ("vasprun.xml", "OSZICAR", "OUTCAR")
-COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz", ".lzma", ".z")
 #: Stage tags that are backups of inputs, never results.
 IGNORED_STAGES = frozenset({"orig", "bak", "old", "backup"})
 
@@ -109,9 +113,18 @@ def natural_sorted(paths: Iterable[Path]) -> list[Path]:
     return sorted(paths, key=lambda p: _natural_key(p.name))
 
 
+def _entries(folder: Path) -> list[Path]:
+    """The entries of ``folder``; an unreadable folder is an InputError naming it."""
+    try:
+        return list(folder.iterdir())
+    except OSError as error:
+        raise InputError(f"cannot list the folder ({error.strerror or error})", folder,
+                         hint="check its permissions") from error
+
+
 def _stages(folder: Path) -> dict[str, dict[str, Path]]:
     stages: dict[str, dict[str, Path]] = {}
-    for entry in folder.iterdir():
+    for entry in _entries(folder):
         if not entry.is_file():
             continue
         parsed = split_name(entry.name)
@@ -135,12 +148,18 @@ def has_results(folder: Path) -> bool:
             for files in _stages(folder).values()
             for kind in files
         )
-    except OSError:
+    except InputError:
         return False
 
 
 def volume_folder(folder: Path) -> VolumeFolder | None:
-    """The final static stage of a volume folder, or None if it holds no VASP results."""
+    """The final static stage of a volume folder, or None if it holds no VASP results.
+
+    Raises
+    ------
+    InputError
+        When the folder cannot be listed (permission denied).
+    """
     stages = _stages(folder)
     phonons = None
     for files in stages.values():
@@ -154,8 +173,9 @@ def volume_folder(folder: Path) -> VolumeFolder | None:
 
 
 def subfolders(folder: Path) -> list[Path]:
-    """Visible sub-folders of ``folder``, naturally sorted."""
-    return natural_sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    """Visible sub-folders of ``folder``, naturally sorted (InputError if unreadable)."""
+    return natural_sorted(p for p in _entries(folder)
+                          if p.is_dir() and not p.name.startswith("."))
 
 
 def is_configuration_folder(folder: Path) -> bool:
@@ -197,8 +217,8 @@ def phonopy_qha_inputs(paths: list[Path]) -> tuple[Path, list[Path]] | None:
     """
     if len(paths) == 1 and paths[0].is_dir():
         folder = paths[0]
-        ev = [p for p in folder.iterdir() if p.is_file() and _is_ev_name(p.name)]
-        yamls = [p for p in folder.iterdir() if p.is_file() and _is_thermal_name(p.name)]
+        ev = [p for p in _entries(folder) if p.is_file() and _is_ev_name(p.name)]
+        yamls = [p for p in _entries(folder) if p.is_file() and _is_thermal_name(p.name)]
         if len(ev) == 1 and yamls and not subfolders(folder) and not has_results(folder):
             return ev[0], sorted(yamls, key=_trailing_integer)
         return None

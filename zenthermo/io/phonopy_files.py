@@ -14,13 +14,8 @@ same rule).
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import hashlib
-import lzma
 import math
 import os
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +25,7 @@ import numpy as np
 import yaml
 
 from zenthermo.errors import InputError
+from zenthermo.io.compressed import file_record, read_text
 from zenthermo.sources import FileRecord, SourceSet, VibrationalGrid
 from zenthermo.units import J_PER_K_MOL_IN_EV_PER_K, KJ_PER_MOL_IN_EV
 
@@ -47,8 +43,6 @@ TEMPERATURE_MATCH_ATOL = 1e-6
 
 _ENERGY_UNITS = {"kJ/mol": KJ_PER_MOL_IN_EV, "J/mol": KJ_PER_MOL_IN_EV / 1e3, "eV": 1.0}
 _ENTROPY_UNITS = {"J/K/mol": J_PER_K_MOL_IN_EV_PER_K, "eV/K": 1.0, "meV/K": 1e-3}
-#: File suffixes read as compressed streams, with the function that opens them.
-COMPRESSION_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
 
 
 @dataclass(frozen=True)
@@ -67,37 +61,6 @@ class ThermalPropertiesFile:
     grid: VibrationalGrid
     natom: int | None
     volume: float | None
-
-
-def file_record(path: str | os.PathLike[str], recorded_as: str | None = None) -> FileRecord:
-    """Path and SHA-256 of the bytes of ``path`` as stored on disk (compressed if it is)."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
-    except OSError as error:
-        raise InputError(f"cannot read the file: {error.strerror}", path) from error
-    return FileRecord(path=recorded_as if recorded_as is not None else str(path),
-                      sha256=digest.hexdigest())
-
-
-def _read_text(path: Path) -> str:
-    if not path.is_file():
-        reason = "is a folder, not a file" if path.is_dir() else "file not found"
-        raise InputError(reason, path)
-    opener = COMPRESSION_OPENERS.get(path.suffix.lower())
-    try:
-        if opener is None:
-            return path.read_text(encoding="utf-8")
-        with opener(path, "rt", encoding="utf-8") as stream:
-            return stream.read()
-    except (OSError, EOFError, zlib.error, lzma.LZMAError) as error:
-        raise InputError(
-            f"cannot decompress or read the file ({error}); it is damaged or truncated", path
-        ) from error
-    except UnicodeDecodeError as error:
-        raise InputError("not a text file", path) from error
 
 
 # ----------------------------------------------------------------------------- thermal properties
@@ -129,7 +92,8 @@ def load_thermal_properties(path: str | os.PathLike[str],
     Parameters
     ----------
     path
-        phonopy's ``-t`` output; ``.gz``, ``.bz2``, ``.xz`` compressed files are read too.
+        phonopy's ``-t`` output; gzip, bzip2, xz/lzma and ``.Z`` compressed files are read
+        too (recognised by content).
     recorded_as
         Path to store in the provenance record (default: ``path`` as given).
 
@@ -140,7 +104,7 @@ def load_thermal_properties(path: str | os.PathLike[str],
         temperatures that are not strictly ascending.
     """
     file_path = Path(path)
-    text = _read_text(file_path)
+    text, digest = read_text(file_path)
     try:
         data = yaml.load(text, Loader=_YamlLoader)
     except yaml.YAMLError as error:
@@ -203,7 +167,8 @@ def load_thermal_properties(path: str | os.PathLike[str],
         heat_capacity=table[:, 3] * cv_factor,
         num_modes=num_modes,
         num_integrated_modes=num_integrated,
-        provenance=(file_record(file_path, recorded_as),),
+        provenance=(FileRecord(recorded_as if recorded_as is not None else str(file_path),
+                               digest),),
     )
     return ThermalPropertiesFile(grid=grid, natom=natom,
                                  volume=None if volume is None else float(volume))
@@ -215,7 +180,7 @@ def read_thermal_properties(path: str | os.PathLike[str]) -> VibrationalGrid:
     Parameters
     ----------
     path
-        The file (``.gz``, ``.bz2``, ``.xz`` compressed files are read too).
+        The file (compressed files are read too, see :mod:`zenthermo.io.compressed`).
 
     Returns
     -------
@@ -249,7 +214,7 @@ def read_energy_volume(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.nda
     file_path = Path(path)
     rows: list[tuple[float, float]] = []
     first_line_of: dict[float, int] = {}
-    for number, line in enumerate(_read_text(file_path).splitlines(), start=1):
+    for number, line in enumerate(read_text(file_path)[0].splitlines(), start=1):
         fields = line.split("#", 1)[0].split()
         if not fields:
             continue

@@ -10,6 +10,7 @@ rather than letting phonopy look for ``FORCE_SETS`` in the working folder.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,14 +19,11 @@ import numpy as np
 import yaml
 
 from zenthermo.errors import InputError
-from zenthermo.io.phonopy_files import (
-    COMPRESSION_OPENERS,
-    _read_text,
-    _YamlLoader,
-    file_record,
-)
+from zenthermo.io.compressed import decode_text, read_content
+from zenthermo.io.library_warnings import captured
+from zenthermo.io.phonopy_files import _YamlLoader
 from zenthermo.progress import SILENT, Progress
-from zenthermo.sources import VibrationalGrid
+from zenthermo.sources import FileRecord, VibrationalGrid
 from zenthermo.units import J_PER_K_MOL_IN_EV_PER_K, KJ_PER_MOL_IN_EV
 
 
@@ -46,6 +44,7 @@ def compute_thermal_properties(
     t_step: float = 10.0,
     gamma_center: bool = True,
     progress: Progress | None = None,
+    notes: list[str] | None = None,
 ) -> VibrationalGrid:
     """Thermal properties per unit cell from a ``phonopy.yaml`` with forces.
 
@@ -53,7 +52,7 @@ def compute_thermal_properties(
     ----------
     phonopy_yaml
         phonopy's yaml with the structure and the displacement dataset with forces (or the
-        force constants); ``.gz``/``.bz2``/``.xz`` compressed files are read too.
+        force constants); compressed files are read too (recognised by content).
     mesh
         Sampling mesh: three integers, or a length (A) from which phonopy makes one
         (``MESH`` / ``-mesh`` in phonopy).
@@ -65,6 +64,8 @@ def compute_thermal_properties(
         allows for).
     progress
         Progress reporter (default silent).
+    notes
+        Receives phonopy's warnings about the file, as ``name: phonopy: message``.
 
     Returns
     -------
@@ -82,8 +83,10 @@ def compute_thermal_properties(
 
     path = Path(phonopy_yaml)
     progress = SILENT if progress is None else progress
+    notes = [] if notes is None else notes
+    content = read_content(path)
     try:
-        data = yaml.load(_read_text(path), Loader=_YamlLoader)
+        data = yaml.load(decode_text(content.data, path), Loader=_YamlLoader)
     except yaml.YAMLError as error:
         raise InputError(f"malformed or truncated YAML ({' '.join(str(error).split())})",
                          path) from error
@@ -97,12 +100,11 @@ def compute_thermal_properties(
         raise InputError(f"bad temperature grid {t_min}..{t_max} step {t_step}", path)
     with progress.stage(f"phonopy mesh for {path.name}"):
         try:
-            opener = COMPRESSION_OPENERS.get(path.suffix.lower(), open)
-            with opener(path, "rb") as stream:
-                ph = phonopy.load(stream, produce_fc=True, log_level=0,
+            with captured(notes, path.name, "phonopy"):
+                ph = phonopy.load(io.BytesIO(content.data), produce_fc=True, log_level=0,
                                   is_nac="born_effective_charge" in data)
-            ph.run_mesh(mesh, is_gamma_center=gamma_center, with_eigenvectors=False)
-            ph.run_thermal_properties(t_min=t_min, t_max=t_max, t_step=t_step)
+                ph.run_mesh(mesh, is_gamma_center=gamma_center, with_eigenvectors=False)
+                ph.run_thermal_properties(t_min=t_min, t_max=t_max, t_step=t_step)
         except (RuntimeError, ValueError, KeyError, TypeError) as error:
             raise InputError(f"phonopy could not compute the phonons ({error})", path) from error
     result = ph.get_thermal_properties_dict()
@@ -118,5 +120,5 @@ def compute_thermal_properties(
         * J_PER_K_MOL_IN_EV_PER_K * cells_per_unit_cell,
         num_modes=int(tp.number_of_modes),
         num_integrated_modes=int(tp.number_of_integrated_modes),
-        provenance=(file_record(path),),
+        provenance=(FileRecord(str(path), content.sha256),),
     )

@@ -17,16 +17,17 @@ from pathlib import Path
 import numpy as np
 
 from zenthermo.errors import InputError
+from zenthermo.io.compressed import file_record, read_text, strip_compression_suffix
+from zenthermo.io.energy_outliers import energy_outliers
 from zenthermo.io.phonopy_files import (
-    COMPRESSION_OPENERS,
     GAMMA_ACOUSTIC_MODES,
     TEMPERATURE_MATCH_ATOL,
     VOLUME_MATCH_RTOL,
     ThermalPropertiesFile,
-    file_record,
     load_thermal_properties,
     read_energy_volume,
 )
+from zenthermo.io.vasp_structure import parse_poscar, potcar_elements
 from zenthermo.progress import SILENT, Progress
 from zenthermo.sources import Exclusion, FileRecord, Source, SourceSet, VolumePoint
 
@@ -39,6 +40,8 @@ class _Structure:
     natoms: int
     volume: float
     record: FileRecord
+    notes: tuple[str, ...] = ()
+    extra: tuple[FileRecord, ...] = ()
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -49,18 +52,18 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _strip_compression(name: str) -> tuple[str, str]:
-    for ext in COMPRESSION_OPENERS:
-        if name.lower().endswith(ext):
-            return name[: -len(ext)], name[-len(ext):]
-    return name, ""
+    base = strip_compression_suffix(name)
+    return base, name[len(base):]
 
 
 def _find_file(folder: Path, name: str) -> Path | None:
-    for ext in ("", *COMPRESSION_OPENERS):
-        candidate = folder / f"{name}{ext}"
-        if candidate.is_file():
-            return candidate
-    return None
+    """``folder/name``, or the same name with a compression suffix (plain preferred)."""
+    try:
+        found = sorted(p for p in folder.iterdir()
+                       if strip_compression_suffix(p.name) == name and p.is_file())
+    except OSError:
+        return None
+    return min(found, key=lambda p: (p.name != name, p.name), default=None)
 
 
 def _paired_structure_files(yaml_paths: list[Path]) -> list[Path | None]:
@@ -89,22 +92,36 @@ def _reference_structure_file(folder: Path) -> Path | None:
 
 
 def _read_structure(path: Path, root: Path) -> _Structure:
-    import warnings
-
-    from pymatgen.io.vasp import Poscar
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            structure = Poscar.from_file(str(path), check_for_potcar=False).structure
-    except Exception as error:  # pymatgen raises many kinds on a bad POSCAR
-        raise InputError(f"cannot read the structure ({error})", path,
-                         "a POSCAR with element symbols (VASP 5 format) is needed") from error
+    """A POSCAR beside the phonopy files; a VASP 4 style one takes its elements from a
+    POTCAR beside it or from its comment line (never the dummy H, He, ... of pymatgen)."""
+    text, digest = read_text(path)
+    notes: list[str] = []
+    hint, extra = None, ()
+    potcar = _find_file(path.parent, "POTCAR")
+    if potcar is not None:
+        try:
+            potcar_text, potcar_digest = read_text(potcar)
+        except InputError as error:
+            notes.append(f"{potcar.name}: {error.reason}; not used")
+        else:
+            hint = potcar_elements(potcar_text) or None
+            extra = (FileRecord(_relative(potcar, root), potcar_digest),)
+    structure = parse_poscar(text, path, hint, notes)
     composition = {
         str(el): int(round(n)) for el, n in structure.composition.get_el_amt_dict().items()
     }
     return _Structure(composition, len(structure), float(structure.volume),
-                      file_record(path, _relative(path, root)))
+                      FileRecord(_relative(path, root), digest), tuple(notes), extra)
+
+
+def _structure_notes(structures: list[_Structure | None]) -> list[str]:
+    """Each distinct note once, with the files it concerns (11 POSCARs say the same)."""
+    files: dict[str, list[str]] = {}
+    for structure in structures:
+        for note in structure.notes if structure is not None else ():
+            name, _, message = note.partition(": ")
+            files.setdefault(message, []).append(name)
+    return [f"{', '.join(dict.fromkeys(names))}: {message}" for message, names in files.items()]
 
 
 def _point_labels(yaml_paths: list[Path]) -> list[str]:
@@ -279,12 +296,14 @@ def read_phonopy_qha(
             warnings.append(f"{label}: {reason}; kept because exclude_imaginary=False")
         provenance = [ev_record, *tp.grid.provenance]
         if structure is not None or reference is not None:
-            provenance.append((structure or reference).record)
+            provenance += [(structure or reference).record, *(structure or reference).extra]
         points.append(VolumePoint(
             label=label, volume=float(volumes[index]), energy=float(energies[index]),
             natoms=natoms, composition=dict(cell_composition), vibrations=tp.grid,
             provenance=tuple(provenance),
         ))
+    points = _without_energy_outliers(points, volumes, ev_record.path, excluded)
+    warnings += _structure_notes([*structures, reference])
     if not points:
         raise InputError("every volume has imaginary phonon modes: nothing left to use", ev,
                          "check the phonon calculations, or pass exclude_imaginary=False")
@@ -306,3 +325,19 @@ def read_phonopy_qha(
         "options": {"exclude_imaginary": exclude_imaginary, "magnetic_order": magnetic_order},
     }
     return SourceSet(sources=(source,), root=str(root), metadata=metadata)
+
+
+def _without_energy_outliers(points: list[VolumePoint], volumes: np.ndarray, ev_name: str,
+                             excluded: list[Exclusion]) -> list[VolumePoint]:
+    """Points less those whose e-v.dat energy is an outlier (excluded with the row named)."""
+    if not points:
+        return points
+    outliers = energy_outliers([p.volume for p in points], [p.energy for p in points],
+                               points[0].natoms)
+    for index, reason in outliers.items():
+        point = points[index]
+        row = int(np.flatnonzero(volumes == point.volume)[0]) + 1
+        excluded.append(Exclusion(point.label, f"{ev_name} row {row}",
+                                  f"{ev_name} row {row} (V = {point.volume:g} A^3): {reason}",
+                                  point.volume))
+    return [p for i, p in enumerate(points) if i not in outliers]

@@ -4,172 +4,60 @@ What is read, in order of preference:
 
 * energy (eV per cell, sigma -> 0): ``vasprun.xml`` final energy, else the ``E0`` of the last
   ionic step in ``OSZICAR``, else the last ``energy(sigma->0)`` of ``OUTCAR``;
-* structure (volume, atoms, composition): ``vasprun.xml`` final structure, else ``CONTCAR``;
+* structure (volume, atoms, composition): ``vasprun.xml`` final structure, else ``CONTCAR``,
+  else the final structure printed in ``OUTCAR`` (ase), else the stage's ``POSCAR``; a
+  VASP 4 style file takes its elements from the run's OUTCAR or POTCAR, or its comment line
+  (:mod:`zenthermo.io.vasp_structure`);
 * site moments: the last ``magnetization (x)`` table of ``OUTCAR`` (column ``tot``); total
-  moment: ``OSZICAR`` ``mag=``, else ``OUTCAR``;
-* convergence: ``vasprun.xml``'s own flags, else the number of electronic steps of the last
-  ionic step against ``NELM`` (INCAR, default 60) and the number of ionic steps against
-  ``NSW`` for relaxations;
-* settings: ``INCAR`` (ENCUT, ISPIN, LDAU, GGA/METAGGA, MAGMOM), ``KPOINTS`` (mesh), the
-  ``OUTCAR`` header (VASP version, POTCAR functional).
+  moment: ``OSZICAR`` ``mag=``, else ``OUTCAR``. Measured moments are kept unless the
+  files say the run was not spin-polarised;
+* settings (:mod:`zenthermo.io.vasp_settings`): what the output files state (OUTCAR
+  parameter block and INCAR echo, vasprun.xml parameters, OSZICAR's ``mag=`` column) wins;
+  INCAR and KPOINTS fill in the rest; disagreements between files of one run are kept as
+  conflicts for the set-level checks;
+* convergence: ``vasprun.xml``'s own flags, else the electronic steps of the last ionic step
+  (OSZICAR, else OUTCAR) against ``NELM``, and the ionic steps against ``NSW`` for
+  relaxations.
 
-Structured files are parsed with pymatgen (``Vasprun``, ``Oszicar``, ``Poscar``, ``Incar``,
-``Kpoints``). The large ``OUTCAR`` is only scanned for the few blocks needed (header, last
-magnetisation table, last energy, the end-of-run timing block), which is ~50x faster than
-pymatgen's full ``Outcar`` parse; the tests check both agree. Every failure raises
+Every file goes through :mod:`zenthermo.io.compressed` (compression by content, one
+hasher). Libraries that open files themselves get a decompressed copy. Warnings of pymatgen
+and ase become notes naming the file. Every failure raises
 :class:`~zenthermo.errors.InputError` naming the file.
 """
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from zenthermo.errors import InputError
+from zenthermo.io.compressed import FileContent, decode_text, plain_copy
 from zenthermo.io.layout import VolumeFolder
-from zenthermo.io.vasp_outcar import (
-    _POTCAR_FUNCTIONALS,
-    OutcarSummary,
-    parse_outcar,
-    read_bytes,
-    read_text,
+from zenthermo.io.library_warnings import captured
+from zenthermo.io.vasp_outcar import _POTCAR_FUNCTIONALS, OutcarSummary, parse_outcar
+from zenthermo.io.vasp_reading import Recorder, VolumeReading, relative_path
+from zenthermo.io.vasp_settings import (
+    DEFAULT_ISPIN,
+    DEFAULT_NELM,
+    ResolvedTags,
+    Statement,
+    expand_magmom,
+    normalise_tags,
+    read_incar_text,
+    resolve,
+    settings_dict,
 )
-from zenthermo.sources import FileRecord
+from zenthermo.io.vasp_structure import (
+    element_groups,
+    outcar_structure,
+    parse_poscar,
+    potcar_elements,
+)
 
-#: VASP defaults used when INCAR does not set them.
-DEFAULT_NELM = 60
-
-_GGA_NAMES = {"PE": "PBE", "PS": "PBEsol", "91": "PW91", "RP": "RPBE", "AM": "AM05",
-              "CA": "LDA", "B3": "B3LYP", "OR": "optPBE", "BO": "optB88", "MK": "optB86b"}
-
-
-@dataclass(frozen=True)
-class VolumeReading:
-    """Everything read from one volume folder, before cross-checks.
-
-    Attributes
-    ----------
-    label : str
-        Volume folder name.
-    volume : float
-        A^3 per cell.
-    energy : float
-        eV per cell (sigma -> 0).
-    species : tuple of str
-        Element of each site, in file order.
-    structure : pymatgen Structure
-        The final structure (no moments).
-    site_moments : ndarray, shape (natoms,) or None
-        mu_B.
-    total_moment : float or None
-    initial_moments : ndarray, shape (natoms,) or None
-        INCAR MAGMOM of the stage, expanded, mu_B.
-    electronic_converged, ionic_converged : bool
-    convergence_note : str
-        Why a loop is counted unconverged ("" if both converged).
-    settings : dict
-    provenance : tuple of FileRecord
-    files : dict
-        Kind -> path actually read.
-    """
-
-    label: str
-    volume: float
-    energy: float
-    species: tuple[str, ...]
-    structure: Any
-    site_moments: np.ndarray | None
-    total_moment: float | None
-    initial_moments: np.ndarray | None
-    electronic_converged: bool
-    ionic_converged: bool
-    convergence_note: str
-    settings: dict[str, Any]
-    provenance: tuple[FileRecord, ...]
-    files: dict[str, Path]
-
-    @property
-    def natoms(self) -> int:
-        return len(self.species)
-
-    @property
-    def composition(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for element in self.species:
-            counts[element] = counts.get(element, 0) + 1
-        return counts
-
-
-def _functional(incar: dict[str, Any], potcar_functional: str | None) -> str:
-    metagga = str(incar.get("METAGGA", "")).strip()
-    if metagga and metagga.upper() not in ("NONE", "--"):
-        name = metagga.upper()
-        return {"SCAN": "SCAN", "R2SCAN": "r2SCAN", "RSCAN": "rSCAN"}.get(name, name)
-    if incar.get("LHFCALC"):
-        return "HSE" if incar.get("HFSCREEN") else "hybrid"
-    gga = str(incar.get("GGA", "")).strip().upper()
-    if gga and gga != "--":
-        return _GGA_NAMES.get(gga, gga)
-    return potcar_functional or "unknown"
-
-
-def _kpoints_setting(path: Path, text: str) -> tuple[list[int] | str, str]:
-    from pymatgen.io.vasp.inputs import Kpoints
-
-    try:
-        kpoints = Kpoints.from_str(text)
-    except Exception as error:
-        raise InputError(f"cannot parse KPOINTS ({error})", path) from error
-    style = kpoints.style.name if hasattr(kpoints.style, "name") else str(kpoints.style)
-    if style in ("Gamma", "Monkhorst") and kpoints.kpts:
-        return [int(k) for k in kpoints.kpts[0]], style
-    if kpoints.num_kpts == 0 and kpoints.kpts:
-        return f"auto {kpoints.kpts[0][0]:g}", style
-    return f"{len(kpoints.kpts)} explicit k-points", style
-
-
-def expand_magmom(magmom: Any, natoms: int) -> np.ndarray | None:
-    """INCAR MAGMOM as one float per site (pymatgen already expands ``n*value``)."""
-    if magmom is None:
-        return None
-    values = np.asarray(magmom, dtype=np.float64).reshape(-1)
-    if values.size != natoms:  # non-collinear or inconsistent: not a collinear pattern
-        return None
-    return values
-
-
-def relative_path(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` (POSIX form), or as given when it is outside it."""
-    for candidate, base in ((path, root), (path.resolve(), root.resolve())):
-        try:
-            return candidate.relative_to(base).as_posix()
-        except ValueError:
-            continue
-    return path.as_posix()
-
-
-class _Recorder:
-    """Reads files once and remembers their provenance relative to the ingested root."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.records: list[FileRecord] = []
-
-    def relative(self, path: Path) -> str:
-        return relative_path(path, self.root)
-
-    def text(self, path: Path) -> str:
-        text, digest = read_text(path)
-        self.records.append(FileRecord(self.relative(path), digest))
-        return text
-
-    def hash_only(self, path: Path) -> None:
-        _, digest = read_bytes(path)
-        self.records.append(FileRecord(self.relative(path), digest))
+__all__ = ["DEFAULT_NELM", "VolumeReading", "expand_magmom", "read_structure_file",
+           "read_volume", "relative_path"]
 
 
 def read_volume(folder: VolumeFolder, root: Path) -> VolumeReading:
@@ -187,143 +75,180 @@ def read_volume(folder: VolumeFolder, root: Path) -> VolumeReading:
     InputError
         Naming the file that is missing, truncated or unreadable.
     """
-    files = folder.files
-    recorder = _Recorder(root)
-    if "vasprun.xml" in files:
+    recorder = Recorder(root)
+    if "vasprun.xml" in folder.files:
         return _read_with_vasprun(folder, recorder)
-    return _read_with_outcar_oszicar(folder, recorder)
+    return _read_text_outputs(folder, recorder)
 
 
-def _read_incar(path: Path | None, recorder: _Recorder) -> dict[str, Any]:
+def _read_incar(path: Path | None, recorder: Recorder) -> dict[str, Any] | None:
     if path is None:
-        return {}
-    from pymatgen.io.vasp.inputs import Incar
-
-    text = recorder.text(path)
+        return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return dict(Incar.from_str(text))
-    except Exception as error:
-        raise InputError(f"cannot parse INCAR ({error})", path) from error
+        text = recorder.text(path)
+    except InputError as error:  # an input file: the output files still tell the settings
+        recorder.notes.append(f"{path.name}: {error.reason}; settings taken from the output "
+                              "files")
+        return None
+    return read_incar_text(text, path, recorder.notes)
 
 
-def _read_structure(path: Path, recorder: _Recorder):
-    from pymatgen.io.vasp.inputs import Poscar
-
-    text = recorder.text(path)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            structure = Poscar.from_str(text).structure
-    except Exception as error:
-        reason = f"cannot parse structure ({type(error).__name__}: {error})"
-        raise InputError(reason, path) from error
-    return structure
+def _read_outcar(path: Path | None, recorder: Recorder):
+    if path is None:
+        return None, None
+    content = recorder.content(path)
+    summary = parse_outcar(decode_text(content.data, path), path)
+    recorder.notes += [f"{path.name}: {note}" for note in summary.notes]
+    return summary, content
 
 
-def _read_oszicar(path: Path, recorder: _Recorder):
+class _UnreadableOszicarError(InputError):
+    """An OSZICAR that cannot be read at all (empty, binary, damaged, unparsable)."""
+
+
+def _read_oszicar(path: Path, recorder: Recorder):
     from pymatgen.io.vasp.outputs import Oszicar
 
-    text = recorder.text(path)  # checks it is text, records the hash
-    if not text.strip():
-        raise InputError("is empty", path)
     try:
-        oszicar = Oszicar(str(path))
-    except Exception as error:
-        raise InputError(f"cannot parse OSZICAR ({type(error).__name__}: {error})", path) from error
+        content = recorder.content(path)
+        decode_text(content.data, path)  # refuses empty and binary files, naming them
+    except InputError as error:
+        raise _UnreadableOszicarError(error.reason, path) from None
+    try:
+        with plain_copy(path, content, name="OSZICAR") as plain, \
+                captured(recorder.notes, path.name, "pymatgen"):
+            oszicar = Oszicar(str(plain))
+    except Exception as error:  # noqa: BLE001 - pymatgen raises many kinds on a bad OSZICAR
+        reason = f"cannot parse OSZICAR ({type(error).__name__}: {error})"
+        raise _UnreadableOszicarError(reason, path) from error
     if not oszicar.ionic_steps or "E0" not in oszicar.ionic_steps[-1]:
         raise InputError("has no completed ionic step (no 'E0=' line): run did not finish", path)
     return oszicar
 
 
-def _common_settings(incar: dict[str, Any], folder: VolumeFolder, recorder: _Recorder,
-                     outcar: OutcarSummary | None) -> dict[str, Any]:
-    settings: dict[str, Any] = {
-        "encut": float(incar["ENCUT"]) if "ENCUT" in incar else None,
-        "functional": _functional(incar, outcar.potcar_functional if outcar else None),
-        "ispin": int(incar.get("ISPIN", 1)),
-        "ldau": bool(incar.get("LDAU", False)),
-        "vasp_version": outcar.vasp_version if outcar else None,
-        "stage": folder.stage,
-    }
-    kpath = folder.files.get("KPOINTS")
-    if kpath is not None:
-        mesh, style = _kpoints_setting(kpath, recorder.text(kpath))
-        settings["kpoints"] = mesh
-        settings["kpoints_style"] = style
-    else:
-        settings["kpoints"] = None
-    return settings
+def _outcar_statement(outcar: OutcarSummary | None, path: Path | None,
+                      notes: list[str]) -> list[Statement]:
+    if outcar is None or path is None:
+        return []
+    return [Statement(path, normalise_tags(outcar.parameters, path, notes))]
 
 
-def _convergence_from_oszicar(oszicar, incar: dict[str, Any]) -> tuple[bool, bool, str]:
-    nelm = int(incar.get("NELM", DEFAULT_NELM))
-    n_electronic = len(oszicar.electronic_steps[-1]) if oszicar.electronic_steps else 0
-    electronic = n_electronic < nelm
+def _convergence(steps: int | None, ionic_steps: int | None,
+                 tags: ResolvedTags) -> tuple[bool, bool, str]:
+    """Electronic and ionic convergence from step counts against NELM and NSW."""
+    nelm = int(tags.get("NELM", DEFAULT_NELM))
     notes = []
+    electronic = steps is None or steps < nelm
     if not electronic:
+        default = "" if "NELM" in tags.tags else " (VASP's default: no file states NELM)"
         notes.append(
-            f"electronic loop not converged: {n_electronic} steps reached NELM = {nelm} "
-            f"(EDIFF = {incar.get('EDIFF', 1e-4)})"
+            f"electronic loop not converged: {steps} steps reached NELM = {nelm}{default} "
+            f"(EDIFF = {tags.get('EDIFF', 1e-4)})"
         )
-    nsw = int(incar.get("NSW", 0))
-    ibrion = int(incar.get("IBRION", -1 if nsw in (0, 1) else 0))
+    nsw = int(tags.get("NSW", 0))
+    ibrion = int(tags.get("IBRION", -1 if nsw in (0, 1) else 0))
     ionic = True
-    if nsw > 1 and ibrion in (1, 2, 3) and len(oszicar.ionic_steps) >= nsw:
+    if nsw > 1 and ibrion in (1, 2, 3) and ionic_steps is not None and ionic_steps >= nsw:
         ionic = False
-        notes.append(f"ionic loop not converged: {len(oszicar.ionic_steps)} steps reached NSW")
+        notes.append(f"ionic loop not converged: {ionic_steps} steps reached NSW")
     return electronic, ionic, "; ".join(notes)
 
 
-def _read_with_outcar_oszicar(folder: VolumeFolder, recorder: _Recorder) -> VolumeReading:
+def _final_structure(folder: VolumeFolder, recorder: Recorder, outcar: OutcarSummary | None,
+                     outcar_content: FileContent | None, hint: list[str] | None):
+    files = folder.files
+    contcar = files.get("CONTCAR")
+    if contcar is not None:
+        try:
+            return parse_poscar(recorder.text(contcar), contcar, hint, recorder.notes), contcar
+        except InputError as error:
+            if outcar_content is None:
+                raise
+            recorder.notes.append(f"{contcar.name}: {error.reason}; final structure read "
+                                  f"from {files['OUTCAR'].name}")
+    if outcar_content is not None:
+        path = files["OUTCAR"]
+        return outcar_structure(path, outcar_content, recorder.notes), path
+    poscar = files.get("POSCAR")
+    if poscar is None:
+        raise InputError("no CONTCAR (or POSCAR, or OUTCAR) for the final structure",
+                         folder.path)
+    return parse_poscar(recorder.text(poscar), poscar, hint, recorder.notes), poscar
+
+
+def _species_hint(outcar: OutcarSummary | None, folder: VolumeFolder,
+                  recorder: Recorder) -> list[str] | None:
+    """Element of each species group of the run: its OUTCAR, else a POTCAR of the stage."""
+    if outcar is not None and outcar.species is not None:
+        return element_groups(outcar.species)[0]
+    potcar = folder.files.get("POTCAR")
+    if potcar is None:
+        return None
+    try:
+        return potcar_elements(recorder.text(potcar)) or None
+    except InputError as error:
+        recorder.notes.append(f"{potcar.name}: {error.reason}")
+        return None
+
+
+def _read_text_outputs(folder: VolumeFolder, recorder: Recorder) -> VolumeReading:
     files = folder.files
     incar = _read_incar(files.get("INCAR"), recorder)
-    outcar = None
-    if "OUTCAR" in files:
-        outcar = parse_outcar(recorder.text(files["OUTCAR"]), files["OUTCAR"])
-    oszicar = _read_oszicar(files["OSZICAR"], recorder) if "OSZICAR" in files else None
-    structure_path = files.get("CONTCAR") or files.get("POSCAR")
-    if structure_path is None:
-        raise InputError("no CONTCAR (or POSCAR) for the final structure", folder.path)
-    structure = _read_structure(structure_path, recorder)
+    outcar, outcar_content = _read_outcar(files.get("OUTCAR"), recorder)
+    oszicar = None
+    if "OSZICAR" in files:
+        try:
+            oszicar = _read_oszicar(files["OSZICAR"], recorder)
+        except _UnreadableOszicarError as error:  # the OUTCAR holds all it would give
+            if outcar is None or outcar.energy_sigma0 is None:
+                raise InputError(error.reason, error.path) from None
+            recorder.notes.append(f"{files['OSZICAR'].name}: {error.reason}; energy read "
+                                  f"from {files['OUTCAR'].name}")
+    statements = _outcar_statement(outcar, files.get("OUTCAR"), recorder.notes)
+    if oszicar is not None:  # OSZICAR prints mag= exactly when the run is spin-polarised
+        spin = 2 if "mag" in oszicar.ionic_steps[-1] else 1
+        statements.append(Statement(files["OSZICAR"], {"ISPIN": spin}))
+    if incar is not None:
+        statements.append(Statement(files["INCAR"], incar))
+    tags = resolve(statements)
+    hint = _species_hint(outcar, folder, recorder)
+    structure, structure_path = _final_structure(folder, recorder, outcar, outcar_content, hint)
     if oszicar is not None:
         energy = float(oszicar.ionic_steps[-1]["E0"])
+        energy_file = files["OSZICAR"]
         total_moment = oszicar.ionic_steps[-1].get("mag")
-        electronic, ionic, note = _convergence_from_oszicar(oszicar, incar)
+        steps = len(oszicar.electronic_steps[-1]) if oszicar.electronic_steps else 0
+        convergence = _convergence(steps, len(oszicar.ionic_steps), tags)
     elif outcar is not None and outcar.energy_sigma0 is not None:
-        energy = outcar.energy_sigma0
-        total_moment = None
-        electronic, ionic, note = True, True, ""
+        energy, energy_file, total_moment = outcar.energy_sigma0, files["OUTCAR"], None
+        convergence = _convergence(outcar.electronic_steps, outcar.ionic_steps, tags)
     else:
-        raise InputError("no OSZICAR and no final energy in OUTCAR", folder.path)
+        raise InputError("no OSZICAR and no readable final energy in the OUTCAR",
+                         files.get("OUTCAR", folder.path))
     if total_moment is None and outcar is not None:
         total_moment = outcar.total_moment
-    return _finish(folder, recorder, incar, outcar, structure, energy, total_moment,
-                   electronic, ionic, note)
+    return _finish(folder, recorder, tags, outcar, structure, structure_path, energy,
+                   energy_file, total_moment, convergence)
 
 
-def _read_with_vasprun(folder: VolumeFolder, recorder: _Recorder) -> VolumeReading:
+def _read_with_vasprun(folder: VolumeFolder, recorder: Recorder) -> VolumeReading:
     from pymatgen.io.vasp.outputs import Vasprun
 
     path = folder.files["vasprun.xml"]
-    recorder.hash_only(path)
+    content = recorder.content(path)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            run = Vasprun(str(path), parse_dos=False, parse_eigen=False,
+        with plain_copy(path, content, name="vasprun.xml") as plain, \
+                captured(recorder.notes, path.name, "pymatgen"):
+            run = Vasprun(str(plain), parse_dos=False, parse_eigen=False,
                           parse_projected_eigen=False, parse_potcar_file=False,
                           exception_on_bad_xml=True)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - pymatgen raises many kinds on bad XML
         reason = f"cannot parse vasprun.xml ({type(error).__name__}: {error})"
         raise InputError(reason, path) from error
-    incar = dict(run.parameters)
-    incar.update(run.incar)
-    if "ENCUT" not in incar and "ENMAX" in incar:
-        incar["ENCUT"] = incar["ENMAX"]
-    outcar = None
-    if "OUTCAR" in folder.files:
-        outcar = parse_outcar(recorder.text(folder.files["OUTCAR"]), folder.files["OUTCAR"])
+    outcar, _ = _read_outcar(folder.files.get("OUTCAR"), recorder)
+    statements = _outcar_statement(outcar, folder.files.get("OUTCAR"), recorder.notes)
+    statements.append(Statement(path, normalise_tags(run.parameters, path, recorder.notes)))
+    statements.append(Statement(path, normalise_tags(run.incar, path, recorder.notes)))
     notes = []
     if not run.converged_electronic:
         notes.append("electronic loop not converged (vasprun.xml: NELM reached)")
@@ -333,45 +258,44 @@ def _read_with_vasprun(folder: VolumeFolder, recorder: _Recorder) -> VolumeReadi
     if outcar is None and run.potcar_symbols:
         functional = _POTCAR_FUNCTIONALS.get(run.potcar_symbols[0].split()[0])
         outcar = OutcarSummary(None, functional, None, None, None, None)
-    reading = _finish(folder, recorder, incar, outcar, run.final_structure, float(run.final_energy),
-                      total_moment, bool(run.converged_electronic), bool(run.converged_ionic),
-                      "; ".join(notes))
-    settings = dict(reading.settings)
-    if settings.get("vasp_version") is None:
-        settings["vasp_version"] = run.vasp_version
-    if "KPOINTS" not in folder.files and run.kpoints is not None and run.kpoints.kpts:
+    kpoints = None
+    if run.kpoints is not None and run.kpoints.kpts:
         style = getattr(run.kpoints.style, "name", str(run.kpoints.style))
         if style in ("Gamma", "Monkhorst"):
-            settings["kpoints"] = [int(k) for k in run.kpoints.kpts[0]]
-            settings["kpoints_style"] = style
-    return _replace_settings(reading, settings)
+            kpoints = ([int(k) for k in run.kpoints.kpts[0]], style)
+    convergence = (bool(run.converged_electronic), bool(run.converged_ionic), "; ".join(notes))
+    return _finish(folder, recorder, resolve(statements), outcar, run.final_structure, path,
+                   float(run.final_energy), path, total_moment, convergence,
+                   vasp_version=run.vasp_version, run_kpoints=kpoints)
 
 
-def _replace_settings(reading: VolumeReading, settings: dict[str, Any]) -> VolumeReading:
-    from dataclasses import replace
-
-    return replace(reading, settings=settings)
-
-
-def _finish(folder, recorder, incar, outcar, structure, energy, total_moment,
-            electronic, ionic, note) -> VolumeReading:
+def _finish(folder, recorder, tags: ResolvedTags, outcar, structure, structure_path,
+            energy, energy_file, total_moment, convergence, vasp_version=None,
+            run_kpoints=None) -> VolumeReading:
     species = tuple(site.specie.symbol for site in structure)
     if not np.isfinite(energy):
-        raise InputError("final energy is not a finite number", folder.path)
+        raise InputError("final energy is not a finite number", energy_file)
     if outcar is not None and outcar.natoms is not None and outcar.natoms != len(species):
-        structure_file = folder.files.get("CONTCAR") or folder.files.get("vasprun.xml")
         raise InputError(
             f"has {len(species)} atoms but {folder.files['OUTCAR'].name} has {outcar.natoms} "
             "ions: files of different calculations",
-            structure_file,
+            structure_path,
+        )
+    if outcar is not None and outcar.species is not None and outcar.species != species:
+        raise InputError(
+            f"lists the sites as {_order(species)} but {folder.files['OUTCAR'].name} of the "
+            f"same run has {_order(outcar.species)}: species swapped, or files of different "
+            "calculations", structure_path,
         )
     moments = outcar.site_moments if outcar is not None else None
     if moments is not None and moments.size != len(species):
         moments = None
-    settings = _common_settings(incar, folder, recorder, outcar)
-    initial = expand_magmom(incar.get("MAGMOM"), len(species))
-    if settings["ispin"] == 1:  # not spin-polarised: non-magnetic by construction
+    settings, setting_files, conflicts = settings_dict(tags, folder, recorder, outcar,
+                                                       vasp_version, run_kpoints)
+    initial = expand_magmom(tags.get("MAGMOM"), len(species))
+    if tags.get("ISPIN", DEFAULT_ISPIN) == 1:  # stated by the files: not spin-polarised
         moments, total_moment, initial = np.zeros(len(species)), 0.0, None
+    electronic, ionic, note = convergence
     return VolumeReading(
         label=folder.name,
         volume=float(structure.volume),
@@ -387,11 +311,25 @@ def _finish(folder, recorder, incar, outcar, structure, energy, total_moment,
         settings=settings,
         provenance=tuple(recorder.records),
         files=dict(folder.files),
+        notes=tuple(recorder.notes) + tags.notes,
+        conflicts=tags.conflicts + conflicts,
+        setting_files=setting_files,
+        energy_file=energy_file,
+        structure_file=structure_path,
     )
 
 
-def read_structure_file(path: Path, root: Path):
-    """A POSCAR/CONTCAR (any compression) as a pymatgen Structure, with its FileRecord."""
-    recorder = _Recorder(root)
-    structure = _read_structure(path, recorder)
+def _order(species: tuple[str, ...]) -> str:
+    names, counts = element_groups(species)
+    return " ".join(f"{n}{c}" for n, c in zip(names, counts, strict=True))
+
+
+def read_structure_file(path: Path, root: Path, element_hint: list[str] | None = None):
+    """A POSCAR/CONTCAR (any compression) as a pymatgen Structure, with its FileRecord.
+
+    ``element_hint`` names the species groups when the file is VASP 4 style (see
+    :func:`zenthermo.io.vasp_structure.parse_poscar`).
+    """
+    recorder = Recorder(root)
+    structure = parse_poscar(recorder.text(path), path, element_hint, recorder.notes)
     return structure, recorder.records[0]

@@ -1,0 +1,170 @@
+"""Small, reusable makers of real-world faults on copies of the fixtures.
+
+Each maker changes files in a copy (made by :func:`link_tree`: symbolic links to the
+read-only fixtures, a link replaced by a real file when it is changed) and returns what it
+changed, so that a test can assert that the message names it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+FE3PT_CONFIGS = ("config_0", "config_22", "config_28")
+
+
+def link_tree(source: Path, target: Path, configs: Iterable[str] = FE3PT_CONFIGS) -> Path:
+    """A copy of ``source/<config>`` trees made of symbolic links (cheap), under ``target``."""
+    for config in configs:
+        for path in (source / config).rglob("*"):
+            if path.is_file():
+                destination = target / path.relative_to(source)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                os.symlink(path, destination)
+    return target
+
+
+def link_folder(source: Path, target: Path) -> Path:
+    """A copy of one folder's files (e.g. a single volume folder) made of symbolic links."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in source.iterdir():
+        if path.is_file():
+            os.symlink(path, target / path.name)
+    return target
+
+
+def replace(path: Path, data: bytes) -> Path:
+    """Write ``data`` as a real file in place of ``path`` (a link into the fixtures)."""
+    path.unlink()
+    path.write_bytes(data)
+    return path
+
+
+def plain_bytes(path: Path) -> bytes:
+    """The content of ``path``, decompressed when it is gzip (the fixtures' OUTCARs)."""
+    data = path.read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+def remove_kinds(folder: Path, *kinds: str) -> list[Path]:
+    """Delete every file of ``folder`` whose name starts with one of ``kinds``."""
+    removed = [p for p in folder.iterdir() if p.name.startswith(kinds)]
+    for path in removed:
+        path.unlink()
+    return removed
+
+
+def outcar_only(folder: Path) -> Path:
+    """Leave only the OUTCAR of a volume folder (no INCAR, OSZICAR, CONTCAR, KPOINTS)."""
+    remove_kinds(folder, "INCAR", "OSZICAR", "CONTCAR", "KPOINTS", "POSCAR")
+    return next(folder.glob("OUTCAR*"))
+
+
+def the_file(folder: Path, kind: str) -> Path:
+    """The (only) file of ``kind`` of the final stage in a Fe3Pt volume folder."""
+    return next(p for p in folder.iterdir() if p.name.startswith(f"{kind}.3static"))
+
+
+def overflow_last_moment_table(outcar: Path, site: int = 0) -> Path:
+    """Replace the ``tot`` of one site in the last ``magnetization (x)`` table by stars."""
+    text = plain_bytes(outcar).decode()
+    start = text.rfind(" magnetization (x)")
+    lines = text[start:].split("\n")
+    row = 4 + site
+    fields = lines[row].rsplit(None, 1)
+    lines[row] = fields[0] + " " + "*" * len(fields[1])
+    return replace(outcar, (text[:start] + "\n".join(lines)).encode())
+
+
+def overflow_last_positions(outcar: Path) -> Path:
+    """Overflow the x coordinate of the first ion in the last POSITION block."""
+    text = plain_bytes(outcar).decode()
+    start = text.rfind("POSITION")
+    head, tail = text[:start], text[start:]
+    lines = tail.split("\n")
+    lines[2] = re.sub(r"^\s*\S+", "  **********", lines[2])
+    return replace(outcar, (head + "\n".join(lines)).encode())
+
+
+def swap_species(structure_file: Path) -> Path:
+    """A CONTCAR/POSCAR whose species line and counts are swapped (Fe9 Pt3 -> Pt3 Fe9)
+    but whose positions keep their order: same composition, wrong sites."""
+    lines = structure_file.read_text().split("\n")
+    lines[5] = " ".join(reversed(lines[5].split()))
+    lines[6] = " ".join(reversed(lines[6].split()))
+    return replace(structure_file, "\n".join(lines).encode())
+
+
+def drop_species_line(structure_file: Path, comment: str | None = None) -> Path:
+    """A VASP 4 style POSCAR: no species line; optionally a new comment line."""
+    lines = structure_file.read_text().split("\n")
+    del lines[5]
+    if comment is not None:
+        lines[0] = comment
+    return replace(structure_file, "\n".join(lines).encode())
+
+
+def compress_lzw(data: bytes, max_width: int = 16, clear_when_full: bool = False) -> bytes:
+    """``data`` packed as Unix ``compress`` does (``.Z``, block mode), for the tests.
+
+    With ``clear_when_full`` the table is cleared (code 256) each time it fills, which
+    exercises the decoder's reset; ``gzip -d`` reads either form.
+    """
+    limit = 1 << max_width
+    out_bits: list[tuple[int, int, int]] = []  # (code, width, bit position)
+    position = group_start = 0
+    width = 9
+    max_code = (1 << width) - 1
+    decoder_size = 257  # table size the decoder will have when it reads the next code
+    first = True
+    table = {bytes([i]): i for i in range(256)}
+    next_code = 257
+
+    def emit(code: int) -> None:
+        nonlocal position, group_start, width, max_code, decoder_size, first
+        if decoder_size > max_code:
+            position = _padded(position, group_start, width)
+            group_start = position
+            width += 1
+            max_code = limit if width == max_width else (1 << width) - 1
+        out_bits.append((code, width, position))
+        position += width
+        if not first and decoder_size < limit:
+            decoder_size += 1
+        first = False
+
+    word = b""
+    for byte in data:
+        candidate = word + bytes([byte])
+        if candidate in table:
+            word = candidate
+            continue
+        emit(table[word])
+        if next_code < limit:
+            table[candidate] = next_code
+            next_code += 1
+        elif clear_when_full:
+            emit(256)
+            position = _padded(position, group_start, width)
+            group_start, width, decoder_size, first = position, 9, 257, True
+            max_code = (1 << width) - 1
+            table = {bytes([i]): i for i in range(256)}
+            next_code = 257
+        word = bytes([byte])
+    if word:
+        emit(table[word])
+    body = bytearray((position + 7) // 8 + 3)
+    for code, _, at in out_bits:
+        shifted = code << (at & 7)
+        for offset in range(3):
+            body[(at >> 3) + offset] |= (shifted >> (8 * offset)) & 0xFF
+    body = body[: (position + 7) // 8]
+    return b"\x1f\x9d" + bytes([0x80 | max_width]) + bytes(body)
+
+
+def _padded(position: int, group_start: int, width: int) -> int:
+    group = 8 * width
+    return group_start + -(-(position - group_start) // group) * group
