@@ -122,13 +122,12 @@ class ThreadLimits(WorkerPlugin):
 
 
 
-def local_cluster(workers: int | None = None, threads_per_task: int = 1,
-                  dashboard: bool = True):
+def local_cluster(workers: int | None = None, threads_per_task: int = 1):
     """A ``LocalCluster`` of ``workers`` processes (default :func:`default_workers`).
 
     One thread per worker; the numerical libraries of each worker are capped at
     ``threads_per_task`` threads (environment set before the process starts). The
-    dashboard, when asked for and bokeh is installed, listens on a free port.
+    scheduler's HTTP server (the dashboard, when bokeh is installed) listens on a free port.
     """
     from distributed import LocalCluster
 
@@ -137,7 +136,7 @@ def local_cluster(workers: int | None = None, threads_per_task: int = 1,
         raise ValueError(f"workers must be at least 1, got {workers}")
     return LocalCluster(
         n_workers=count, threads_per_worker=1, processes=True,
-        dashboard_address=":0" if dashboard and _has_bokeh() else None,
+        dashboard_address=":0",  # a free port (the HTTP server runs even without bokeh)
         silence_logs=logging.ERROR, env=thread_environment(threads_per_task))
 
 
@@ -159,7 +158,7 @@ def dashboard_link(client: Client) -> str | None:
 @contextmanager
 def client(scheduler: str | None = None, workers: int | None = None, *,
            cluster: ClusterSpec | None = None, threads_per_task: int = 1,
-           dashboard: bool = True) -> Iterator[Client]:
+           ) -> Iterator[Client]:
     """A Dask client for the block: an existing scheduler, a job-queue or a local cluster.
 
     Parameters
@@ -174,8 +173,6 @@ def client(scheduler: str | None = None, workers: int | None = None, *,
         Start a dask-jobqueue cluster (SLURM, PBS) and scale it to ``cluster.jobs`` jobs.
     threads_per_task : int
         Threads torch and BLAS may use inside one task.
-    dashboard : bool
-        Start the dashboard of a LocalCluster (when bokeh is installed).
     """
     from distributed import Client
 
@@ -191,7 +188,7 @@ def client(scheduler: str | None = None, workers: int | None = None, *,
             owned = start_cluster(cluster)
             threads_per_task = cluster.threads_per_task
         else:
-            owned = local_cluster(workers, threads_per_task, dashboard)
+            owned = local_cluster(workers, threads_per_task)
         dask_client = Client(owned)
     try:
         dask_client.register_plugin(ThreadLimits(threads_per_task), name=ThreadLimits.name)

@@ -158,3 +158,30 @@ def test_the_cluster_table_is_checked_when_the_file_is_read(tmp_path):
     cluster = read_batch_file(file).cluster
     assert (cluster.kind, cluster.jobs) == ("slurm", 3)
     assert cluster.options == {"cores": 8, "processes": 8, "memory": "16GB", "queue": "short"}
+
+
+WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
+
+
+def test_the_example_batch_files_read_without_errors(fixtures_dir):
+    example = read_batch_file(WORKFLOWS / "batch-example.toml")
+    assert [m.name for m in example.materials] == ["fe3pt-embedded", "fe3pt-vasp", "si-vinet",
+                                                   "al"]
+    assert [m.error for m in example.materials] == [None] * 4
+    assert example.materials[0].config.inputs == ()
+    assert example.materials[1].config.pressures_GPa == (0.0, 2.0, 4.0)
+    assert example.materials[2].config.tstep_K == 2.0
+    recipe = read_batch_file(WORKFLOWS / "slurm-batch.toml")
+    assert recipe.cluster.kind == "slurm" and recipe.cluster.jobs == 4
+    assert [m.error for m in recipe.materials] == [None]
+
+
+def test_an_output_folder_inside_an_input_tree_is_refused(tmp_path):
+    from zenthermo.batch import run_batch
+
+    tree = tmp_path / "tree"
+    (tree / "config_0").mkdir(parents=True)
+    entries = [{"name": "x", "inputs": {"paths": ["tree"]}}]
+    with pytest.raises(ZenthermoError, match="overlap"):  # before any cluster starts
+        run_batch(entries, tree / "out", base_dir=str(tmp_path))
+    assert not (tree / "out").exists()

@@ -60,3 +60,19 @@ def test_the_slurm_job_script_asks_for_what_the_table_says():
                  "source /opt/zenthermo/.venv/bin/activate", "export OMP_NUM_THREADS=1"):
         assert line in script
     assert "--nworkers 4" in script and "--nthreads 1" in script
+
+
+def test_the_slurm_recipe_builds_its_job_script(fixtures_dir):
+    pytest.importorskip("dask_jobqueue", reason="dask-jobqueue (zenthermo[hpc]) not installed")
+    from pathlib import Path
+
+    from zenthermo.batch import read_batch_file
+
+    recipe = Path(__file__).resolve().parents[2] / "workflows" / "slurm-batch.toml"
+    cluster = build_cluster(read_batch_file(recipe).cluster)
+    try:
+        script = cluster.job_script()
+    finally:
+        cluster.close()
+    assert "#SBATCH --cpus-per-task=16" in script and "--nworkers 16" in script
+    assert "source $HOME/zenthermo/.venv/bin/activate" in script
