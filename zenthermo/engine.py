@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from distributed import WorkerPlugin
 
+from zenthermo.errors import ConfigurationError
 from zenthermo.progress import SILENT, Progress
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -180,7 +181,12 @@ def client(scheduler: str | None = None, workers: int | None = None, *,
         raise ValueError("give either a scheduler address or workers/cluster, not both")
     owned = None
     if scheduler is not None:
-        dask_client = Client(scheduler)
+        try:
+            dask_client = Client(scheduler)
+        except OSError as error:
+            raise ConfigurationError(f"cannot reach the Dask scheduler at {scheduler} ({error})",
+                                     hint="start one (`dask scheduler`) or give no scheduler "
+                                          "for a local cluster") from None
     else:
         if cluster is not None:
             from zenthermo.hpc import start_cluster

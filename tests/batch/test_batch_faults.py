@@ -137,7 +137,8 @@ def scheduler(tmp_path):
 
 
 def test_batch_and_run_attach_to_a_separately_started_scheduler(scheduler, study,
-                                                                lone_arguments, tmp_path):
+                                                                lone_arguments, tmp_path,
+                                                                capsys):
     out = tmp_path / "out"
     code = main(["batch", str(study / "batch.toml"), "-o", str(out), "--scheduler",
                  scheduler, "--quiet"])
@@ -150,3 +151,7 @@ def test_batch_and_run_attach_to_a_separately_started_scheduler(scheduler, study
                  "--scheduler", scheduler]) == 0
     assert json.loads((lone / "exact" / "summary.json").read_text()) == \
         json.loads((out / "si" / "exact" / "summary.json").read_text())
+    # an input error raised on a worker reads as it would locally: one line, exit 2
+    assert main(["run", str(tmp_path / "nowhere"), "-o", str(tmp_path / "x"), "--quiet",
+                 "--scheduler", scheduler]) == 2
+    assert "input not found" in capsys.readouterr().err

@@ -17,21 +17,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from zenthermo.cli import EXIT_INTERRUPTED
 from zenthermo.cli._options import allow_negative_values, parse_pressures
 from zenthermo.progress import Progress
 
 EXIT_SOME_FAILED = 1
-EXIT_INTERRUPTED = 130
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def _at_least(lowest: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = lowest - 1
+        if value < lowest:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {lowest}, got {text!r}")
+        return value
+    return parse
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -50,13 +52,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="OUT_DIR",
                         help="output folder (one subfolder per material)")
     engine = parser.add_mutually_exclusive_group()
-    engine.add_argument("--workers", type=_positive, default=None, metavar="N",
+    engine.add_argument("--workers", type=_at_least(1), default=None, metavar="N",
                         help="worker processes of the local Dask cluster (one per core)")
     engine.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="address of a running Dask scheduler, e.g. tcp://host:8786")
     parser.add_argument("--force", action="store_true",
                         help="recompute materials that are up to date")
-    parser.add_argument("--retries", type=int, default=1,
+    parser.add_argument("--retries", type=_at_least(0), default=1,
                         help="Dask retries of a task that raised (default 1)")
     parser.add_argument("--methods", type=_methods, default=None,
                         help="exact,zenn for every material (default: the file's)")
