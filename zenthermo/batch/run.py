@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -37,7 +38,7 @@ from zenthermo.batch.table import batch_frame, write_batch_table
 from zenthermo.batch.task import MaterialOutcome, failed, run_material
 from zenthermo.errors import ConfigurationError, ZenthermoError
 from zenthermo.hpc import ClusterSpec
-from zenthermo.progress import Progress
+from zenthermo.progress import SILENT, Progress
 
 Entries = str | os.PathLike[str] | BatchFile | Sequence[Material | Mapping[str, Any]]
 
@@ -110,7 +111,9 @@ def execute_batch(entries: Entries, out_dir: str | os.PathLike[str], client: Any
             count = None if workers is None else min(int(workers), len(runnable))
             if scheduler is None and cluster is None and count is None:
                 count = min(engine.default_workers(), len(runnable))
-            with engine.client(scheduler, count, cluster=cluster) as owned:
+            with ExitStack() as stack:
+                with (progress or SILENT).stage("start the Dask cluster"):
+                    owned = stack.enter_context(engine.client(scheduler, count, cluster=cluster))
                 link = engine.dashboard_link(owned)
                 if announce is not None and link:
                     announce(f"Dask dashboard: {link}")
