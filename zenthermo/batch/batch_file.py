@@ -150,7 +150,8 @@ def _entry_materials(entry: dict[str, Any], index: int, defaults: Mapping[str, A
     tables = {k: v for k, v in entry.items() if k not in ENTRY_KEYS}
     base = file.parent
     if "glob" in entry:
-        if "name" in entry or "paths" in dict(entry.get("inputs") or {}):
+        inputs = entry.get("inputs")
+        if "name" in entry or (isinstance(inputs, dict) and "paths" in inputs):
             raise InputError(f"[[material]] #{index + 1}: a glob entry takes neither a name "
                              "nor inputs.paths (each match is one material)", file)
         pattern = entry["glob"]
@@ -164,9 +165,9 @@ def _entry_materials(entry: dict[str, Any], index: int, defaults: Mapping[str, A
         for match in matches:
             name = check_name(Path(match).stem if Path(match).is_file() else Path(match).name,
                               file)
-            inputs = {**dict(tables.get("inputs") or {}), "paths": [match]}
-            materials.append(material_from_tables(
-                name, merge_tables(defaults, {**tables, "inputs": inputs}), base, file))
+            own = tables.get("inputs") if isinstance(tables.get("inputs"), dict) else {}
+            materials.append(material_from_tables(name, merge_tables(
+                defaults, {**tables, "inputs": {**own, "paths": [match]}}), base, file))
         return materials
     if "name" not in entry:
         raise InputError(f"[[material]] #{index + 1} has no name", file)
