@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "zenthermo.cli.analyze",
     "zenthermo.cli.fit",
     "zenthermo.cli.calphad",
+    "zenthermo.cli.batch",
 )
 
 EXIT_INPUT_ERROR = 2

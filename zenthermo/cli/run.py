@@ -74,6 +74,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, help="ZENN training seed (0)")
     parser.add_argument("--zenn-epochs", type=int, default=None,
                         help="Adam steps of the ZENN fit (default: TrainingSettings)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run the job as a task on this Dask scheduler (tcp://host:8786)")
     parser.set_defaults(handler=run)
 
 
@@ -111,7 +113,12 @@ def run(args: argparse.Namespace, progress: Progress) -> int:
     from zenthermo.pipeline import run_pipeline
 
     config = config_from_args(args)
-    result = run_pipeline(config, progress)
+    if args.scheduler is not None:
+        from zenthermo.batch.single import run_on_scheduler
+
+        result = run_on_scheduler(config, args.scheduler, progress)
+    else:
+        result = run_pipeline(config, progress)
     if not args.quiet:
         print(terminal_summary(result))
     return 0
