@@ -1,12 +1,17 @@
 # Two entry points for a fresh clone (Python 3.11, pip and make are all it needs):
 #   make run    ingest nothing new: run the main job on the embedded Fe3Pt default -> zenthermo-out/
-#   make test   lint and run the whole test suite
+#   make test   lint and run the whole test suite (what CI runs)
+# For development:
+#   make check      ruff + the fast tests (-m "not slow"): the quick loop
+#   make typecheck  mypy on the package (configured in pyproject.toml)
+#   make docs       the API reference and the docs pages -> site/ (warnings are errors)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: run test lint install clean
+.PHONY: run test check lint typecheck docs install clean
 
 run: $(STAMP)
 	$(BIN)/zenthermo run -o zenthermo-out
@@ -14,6 +19,21 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check zenthermo tests benchmarks
 	$(BIN)/python -m pytest -q
+
+check: $(STAMP)
+	$(BIN)/ruff check zenthermo tests benchmarks
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check zenthermo tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# NO_MKDOCS_2_WARNING silences mkdocs-material's banner about its successor (not a warning
+# of this build; the build's own warnings fail it through --strict).
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 install: $(STAMP)
 
@@ -25,5 +45,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The docs tools only where docs are built (make run and make test do not need them).
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e '.[dev,docs]'
+	touch $(DOCS_STAMP)
+
 clean:
-	rm -rf $(VENV) zenthermo-out
+	rm -rf $(VENV) zenthermo-out site

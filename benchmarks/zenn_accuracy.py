@@ -33,9 +33,10 @@ SMOOTH_ABOVE_K = 200.0  # indices (ascending volume) of the held-out DFT volumes
 
 def fe3pt_sources():
     import zenthermo
+    from zenthermo.data import load_default_sources
 
     try:
-        return zenthermo.load_sources("data/fe3pt/sources.json")
+        return load_default_sources()
     except Exception:  # noqa: BLE001 - fall back to the raw fixture
         return zenthermo.ingest("/work/shared/fixtures/fe3pt-vasp")
 

@@ -182,7 +182,8 @@ def test_fe3pt_workflow_reads_into_a_config():
     from zenthermo.io.workflow import workflow_config
 
     config = workflow_config(REPO / "workflows" / "fe3pt.toml")
-    assert config.inputs == (str(REPO / "workflows" / ".." / "data" / "fe3pt" / "sources.json"),)
+    embedded = REPO / "workflows" / ".." / "zenthermo" / "data" / "fe3pt" / "sources.json"
+    assert config.inputs == (str(embedded),)
     assert config.pressures_GPa == (0.0, 2.0, 4.0)
     assert config.methods == ("exact", "zenn")
     assert config.eos == "bm4" and config.debye_scaling == 0.617

@@ -25,12 +25,14 @@ from typing import Any
 
 import numpy as np
 
+from zenthermo.data import default_sources_path, load_default_sources
 from zenthermo.errors import ConfigurationError, InputError
 from zenthermo.progress import SILENT, Progress
 from zenthermo.sources import SourceSet
 
-#: The embedded default input: Fe3Pt (three magnetic configurations), made by zenthermo ingest.
-DEFAULT_SOURCES = Path(__file__).resolve().parents[1] / "data" / "fe3pt" / "sources.json"
+#: The embedded default input: Fe3Pt (three magnetic configurations), made by zenthermo ingest;
+#: package data of :mod:`zenthermo.data`.
+DEFAULT_SOURCES = default_sources_path()
 DEFAULT_PRESSURES_GPA = (0.0, 2.0, 4.0)
 #: Default upper temperature, K, as ``zenthermo analyze`` (clipped to the domain).
 DEFAULT_TMAX_K = 1000.0
@@ -179,10 +181,7 @@ def load_inputs(inputs: Sequence[str], manifest: str | None = None,
 
     progress = SILENT if progress is None else progress
     if not inputs:
-        if not DEFAULT_SOURCES.exists():
-            raise InputError("the embedded default data are missing", DEFAULT_SOURCES,
-                             hint="run from a full checkout of zenthermo, or give input paths")
-        return load_sources(DEFAULT_SOURCES)
+        return load_default_sources()
     for path in inputs:
         if not Path(path).exists():
             raise InputError("input not found", path)

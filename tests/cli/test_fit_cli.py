@@ -11,16 +11,15 @@ import pytest
 
 import zenthermo
 from zenthermo.cli import main
+from zenthermo.data import default_sources_path
 from zenthermo.landscape.model_file import load_model
 
-FE3PT = Path(__file__).resolve().parents[2] / "data" / "fe3pt" / "sources.json"
+FE3PT = default_sources_path()  # the embedded Fe3Pt data (package data)
 QUICK = ["--epochs", "5", "--lbfgs", "0", "--quiet"]
 
 
 @pytest.fixture(scope="module")
 def fe3pt_file():
-    if not FE3PT.exists():
-        pytest.skip("data/fe3pt/sources.json is not there")
     return FE3PT
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import zenthermo
+from zenthermo.data import load_default_sources
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +117,7 @@ def test_round_trip_through_the_sources_file(fe3pt, tmp_path):
 
 
 def test_embedded_default_data_is_what_ingest_makes(fe3pt):
-    embedded = zenthermo.load_sources(Path(__file__).resolve().parents[2] / "data" / "fe3pt"
-                                      / "sources.json")
+    embedded = load_default_sources()
     assert embedded.root == "fe3pt-vasp"
     for mine, stored in zip(fe3pt, embedded, strict=True):
         assert stored.name == mine.name and stored.multiplicity == mine.multiplicity

@@ -3,8 +3,6 @@ the critical point of a known two-source landscape from a table of its total F o
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -19,18 +17,14 @@ from zenthermo.thermo.isobar import compute_isobar
 from zenthermo.thermo.nte import nte_windows
 from zenthermo.units import EV_PER_A3_IN_GPA
 
-FE3PT = Path(__file__).resolve().parents[2] / "data" / "fe3pt" / "sources.json"
-
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def fe3pt():
-    import zenthermo
+    from zenthermo.data import load_default_sources
 
-    if not FE3PT.exists():
-        pytest.skip("data/fe3pt/sources.json is not there")
-    return zenthermo.load_sources(FE3PT)
+    return load_default_sources()
 
 
 @pytest.fixture(scope="module")

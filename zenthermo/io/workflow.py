@@ -3,7 +3,7 @@
 A workflow maps onto :class:`zenthermo.pipeline.RunConfig`; every key is optional::
 
     [inputs]
-    paths = ["../data/fe3pt/sources.json"]   # files, folders or glob patterns
+    paths = ["fe3pt/sources.json"]      # files, folders or glob patterns
     manifest = "zenthermo.toml"
 
     [physics]

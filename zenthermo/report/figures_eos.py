@@ -30,6 +30,8 @@ def plot_eos_fits(free_energies: Sequence[Any], natoms: int,
     natoms
         Atoms per cell, for the per-atom energy axis.
 
+    Notes
+    -----
     Energies are shown in meV per atom relative to the lowest fitted E0 (or lowest point).
     """
     from zenthermo.report.figures_isobars import configuration_label
