@@ -47,14 +47,14 @@ TEMPERATURES_K = np.arange(0.0, 601.0, 2.0)
 QUANTITIES = ("T_c", "P_c", "NTE start", "NTE end")
 
 
-def run_dataset(job: tuple[float, int, int, int, str]) -> tuple[list[Check], int, int]:
-    """One data set: (noise eV, data-set index, base seed, members, method) -> checks,
-    failed members, members with a critical point."""
-    noise, index, seed, members, method = job
+def run_dataset(job: tuple[float, int, int, int, str, bool]) -> tuple[list[Check], int, int]:
+    """One data set: (noise eV, data-set index, base seed, members, method, draw the noise
+    level) -> checks, failed members, members with a critical point."""
+    noise, index, seed, members, method, draw = job
     rng = np.random.default_rng([seed, int(round(noise * 1e7)), index])
     data = FE3PT_LIKE.source_set(noise, rng)
     settings = UncertaintySettings(members=members, method=method, seed=seed + index,
-                                   phase_lines=False)
+                                   phase_lines=False, draw_noise_level=draw)
     central, result = analyze_with_uncertainty(data, PRESSURES_GPA, TEMPERATURES_K, settings)
     cp = result.critical_point
     with_cp = round(cp.present_fraction * result.successful_members) if cp else 0
@@ -106,6 +106,8 @@ def main() -> None:
     parser.add_argument("--method", default="both", choices=("bootstrap", "eos", "both"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--fixed-noise-level", action="store_true",
+                        help="bootstrap without drawing the noise level (draw_noise_level off)")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     levels = [float(x) * 1e-3 for x in args.noise_mev.split(",")]
@@ -114,7 +116,8 @@ def main() -> None:
     start = time.perf_counter()
     rows = []
     for noise in levels:
-        jobs = [(noise, d, args.seed, args.members, args.method) for d in range(args.datasets)]
+        jobs = [(noise, d, args.seed, args.members, args.method, not args.fixed_noise_level)
+                for d in range(args.datasets)]
         results = map_fn(run_dataset, jobs)
         rows.append(summarise(noise, results, args.members))
         print(rows[-1], f"{time.perf_counter() - start:.0f} s", flush=True)
@@ -127,8 +130,10 @@ def main() -> None:
     cp = TRUTH.phase_diagram.critical_point
     windows = "; ".join(f"{i.P_GPa:g} GPa: {w.T_start_K:.1f}-{w.T_end_K:.1f} K"
                         for i in TRUTH.isobars for w in i.nte_windows)
+    variant = "noise level fixed at its estimate" if args.fixed_noise_level else \
+        "noise level drawn per member"
     text = (
-        f"Method `{args.method}`, {args.members} members per data set, 95 % intervals "
+        f"Method `{args.method}` ({variant}), {args.members} members per data set, 95 % intervals "
         f"(2.5-97.5 percentiles), {args.datasets} data sets per noise level, seed "
         f"{args.seed}. Truth: T_c = {cp.T_K:.2f} K, P_c = {cp.P_GPa:.4f} GPa; NTE windows "
         f"{windows}. NTE ends pooled over the 0, 2 and 4 GPa isobars.\n\n"
@@ -139,7 +144,8 @@ def main() -> None:
     )
     print(text)
     if not args.no_write:
-        write_section(f"uncertainty_coverage_{args.method}", text, doc=DOC)
+        suffix = "_fixed_noise_level" if args.fixed_noise_level else ""
+        write_section(f"uncertainty_coverage_{args.method}{suffix}", text, doc=DOC)
 
 
 if __name__ == "__main__":

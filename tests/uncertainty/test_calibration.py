@@ -54,7 +54,7 @@ def test_a_short_coverage_run_checks_every_quantity():
         benchmark = importlib.import_module("benchmarks.uncertainty_coverage")
     finally:
         sys.path.remove(str(ROOT))
-    results = [benchmark.run_dataset((5e-4, d, 0, 6, "both")) for d in range(2)]
+    results = [benchmark.run_dataset((5e-4, d, 0, 6, "both", True)) for d in range(2)]
     for checks, failed, with_cp in results:
         assert failed == 0 and with_cp == 6
         quantities = [(c.quantity, c.P_GPa) for c in checks]

@@ -42,7 +42,8 @@ def test_asking_for_more_members_keeps_the_first_ones():
 
 
 def test_bootstrap_keeps_the_central_kind_and_resamples_every_source():
-    plan, members = _members(method="bootstrap", options={"eos": "bm4"})
+    plan, members = _members(method="bootstrap", options={"eos": "bm4"},
+                             draw_noise_level=False)
     for member in members:
         assert member.eos_kinds == ("bm4",) * 3
         for source, family in zip(member.source_set, plan.families, strict=True):
@@ -53,6 +54,19 @@ def test_bootstrap_keeps_the_central_kind_and_resamples_every_source():
                                  axis=1) < 1e-12)
             np.testing.assert_array_equal(source.volumes, NOISY[source.name].volumes)
     assert len({tuple(_energies(m)) for m in members}) == len(members)
+
+
+@pytest.mark.parametrize("draw, expected", [(False, 1.0), (True, 8.0 / 6.0)])
+def test_members_draw_the_noise_level_with_the_fits_degrees_of_freedom(draw, expected):
+    # 12 points, bm4 (4 parameters): nu = 8 and E[nu / chi^2(nu)] = nu / (nu - 2)
+    plan, members = _members(method="bootstrap", members=400, draw_noise_level=draw,
+                             options={"eos": "bm4"})
+    ratios = []
+    for k, family in enumerate(plan.families):
+        candidate = family.candidate("bm4")
+        drawn = np.array([m.source_set[k].energies - candidate.fitted_eV for m in members])
+        ratios.append(np.mean(drawn**2) / np.mean(candidate.residuals_eV**2))
+    assert np.mean(ratios) == pytest.approx(expected, rel=0.08)
 
 
 def test_eos_averaging_alone_keeps_the_data_and_draws_kinds_by_weight():
@@ -96,7 +110,7 @@ def _with_phonon_grids(data: SourceSet, noise_eV: float) -> SourceSet:
 
 def test_phonon_grids_are_resampled_row_by_row():
     data = _with_phonon_grids(NOISY, 2e-4)
-    plan, members = _members(method="bootstrap", data=data)
+    plan, members = _members(method="bootstrap", data=data, draw_noise_level=False)
     residuals = plan.phonons[0]
     assert residuals is not None and np.ptp(residuals.residual_F) > 0
     for member in members[:3]:

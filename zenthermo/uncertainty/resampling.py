@@ -16,6 +16,15 @@ Per source, depending on the method:
   :class:`~zenthermo.physics.phonons.PhononFreeEnergy` makes) are resampled too: whole
   rows (one volume's residual curve over all temperatures) for F, S and C_V together, so
   the resampled grids stay smooth and thermodynamically consistent in T.
+* With ``draw_noise_level`` (the default) the drawn residuals of a source are multiplied
+  by sqrt(nu / X), X ~ chi^2(nu), nu = n - p the residual degrees of freedom of the fit
+  (n points, p parameters; for phonon grids p = degree + 1). That is a draw of the noise
+  level sigma^2 from its distribution given the residuals, s^2 nu / chi^2(nu) (the
+  standard noninformative posterior of a least-squares fit), relative to the estimate
+  s^2. Without it, the residual bootstrap takes the noise level estimated from 8-12
+  points as exact, and its 95 % intervals behave like normal (z) rather than Student-t
+  intervals: measured on the calibration benchmark, they hold the truth about 90 % of the
+  time instead of 95 % (docs/uncertainty.md).
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from zenthermo.physics.debye import DEFAULT_SCALING, DEFAULT_X
+from zenthermo.physics.eos import EOS_KINDS
 from zenthermo.physics.phonons import PhononFreeEnergy
 from zenthermo.sources import Source, SourceSet, VolumePoint
 from zenthermo.uncertainty.eos_family import MAX_LEVERAGE, EosFamily, fit_family
@@ -49,6 +59,7 @@ class PhononResiduals:
     residual_F: np.ndarray
     residual_S: np.ndarray
     residual_C: np.ndarray
+    degrees_of_freedom: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,12 +157,15 @@ def _draw_one(
         grids = None
         if settings.resamples_data:
             n = energies.size
-            energies = candidate.fitted_eV + candidate.residuals_eV[rng.integers(0, n, n)]
+            scale = _noise_scale(rng, n - EOS_KINDS[candidate.kind], settings)
+            energies = candidate.fitted_eV + scale * candidate.residuals_eV[
+                rng.integers(0, n, n)]
             if phonons is not None:
+                scale = _noise_scale(rng, phonons.degrees_of_freedom, settings)
                 rows = rng.integers(0, n, n)
-                grids = (phonons.fitted_F + phonons.residual_F[rows],
-                         phonons.fitted_S + phonons.residual_S[rows],
-                         phonons.fitted_C + phonons.residual_C[rows])
+                grids = (phonons.fitted_F + scale * phonons.residual_F[rows],
+                         phonons.fitted_S + scale * phonons.residual_S[rows],
+                         phonons.fitted_C + scale * phonons.residual_C[rows])
         sources.append(_replace_data(source, energies, grids))
     options = plan.physics_options
     scaling = float(options.get("debye_scaling", DEFAULT_SCALING))
@@ -162,6 +176,14 @@ def _draw_one(
         x = settings.debye_x_spread.draw(x, rng)
     member_set = dataclasses.replace(plan.source_set, sources=tuple(sources))
     return MemberInputs(index, member_set, tuple(kinds), scaling, x)
+
+
+def _noise_scale(rng: np.random.Generator, dof: int, settings: UncertaintySettings) -> float:
+    """sqrt(nu / chi^2(nu)): the drawn noise level relative to the estimated one (1 when
+    the draw is off or there are no residual degrees of freedom)."""
+    if not settings.draw_noise_level or dof <= 0:
+        return 1.0
+    return float(np.sqrt(dof / rng.chisquare(dof)))
 
 
 def _replace_data(source: Source, energies: np.ndarray, grids) -> Source:
@@ -193,4 +215,4 @@ def _phonon_residuals(source: Source, degree: int) -> PhononResiduals:
     for values, fit in zip(data, fitted, strict=True):
         scaled = (values - fit) / np.sqrt(1.0 - h)
         residuals.append(scaled - scaled.mean(axis=0))
-    return PhononResiduals(*fitted, *residuals)
+    return PhononResiduals(*fitted, *residuals, degrees_of_freedom=V.size - model.degree - 1)

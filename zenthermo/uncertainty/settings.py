@@ -87,6 +87,11 @@ class UncertaintySettings:
     phase_lines : bool
         Members compute the spinodal and coexistence line (for the coexistence interval);
         False finds only their critical point (faster).
+    draw_noise_level : bool
+        In the residual bootstrap, each member also draws each source's noise level from
+        its scaled-inverse-chi^2 distribution with n - p degrees of freedom (see
+        :mod:`zenthermo.uncertainty.resampling`), so that the intervals carry the
+        uncertainty of a noise level estimated from 8-12 points (default True).
     """
 
     members: int = 100
@@ -98,6 +103,7 @@ class UncertaintySettings:
     debye_x_spread: Spread | None = None
     member_tstep_K: float = DEFAULT_MEMBER_TSTEP_K
     phase_lines: bool = True
+    draw_noise_level: bool = True
 
     def __post_init__(self) -> None:
         if isinstance(self.members, bool) or not isinstance(self.members, (int, np.integer)):
