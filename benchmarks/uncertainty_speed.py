@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._report import markdown_table, write_section  # noqa: E402
 from zenthermo import load_sources  # noqa: E402
 from zenthermo.landscape.exact import ExactZentropy  # noqa: E402
-from zenthermo.pipeline import DEFAULT_SOURCES  # noqa: E402
 from zenthermo.thermo.analysis import analyze  # noqa: E402
 from zenthermo.thermo.phase_diagram import compute_phase_diagram  # noqa: E402
 from zenthermo.uncertainty import (  # noqa: E402
@@ -39,6 +38,7 @@ from zenthermo.uncertainty.members import build_landscape  # noqa: E402
 from zenthermo.uncertainty.resampling import draw_members, plan_resampling  # noqa: E402
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "uncertainty.md"
+FE3PT_SOURCES = Path(__file__).resolve().parents[1] / "data" / "fe3pt" / "sources.json"
 PRESSURES_GPA = (0.0, 2.0, 4.0)
 TEMPERATURES_K = np.arange(0.0, 1001.0, 1.0)
 
@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     load_before = os.getloadavg()
-    source_set = load_sources(DEFAULT_SOURCES)
+    source_set = load_sources(FE3PT_SOURCES)
     settings = UncertaintySettings(members=args.members, method=args.method)
 
     start = time.perf_counter()

@@ -83,6 +83,15 @@ def test_noise_free_data_give_zero_width_bootstrap_intervals():
     assert np.max(np.ptp(isobar.nte_windows[0].T_end_K)) < 1e-6
 
 
+def test_sources_with_phonon_grids_are_resampled_and_analysed(phonon_source_set):
+    central, result = analyze_with_uncertainty(
+        phonon_source_set, [0.0], T, UncertaintySettings(members=4, method="bootstrap",
+                                                         phase_lines=False))
+    assert central.temperature_domain == (0.0, 500.0)
+    assert result.failed_members == 0
+    assert np.all(np.ptp(result.isobars[0].V_A3[:, 1:], axis=0) > 0)
+
+
 def test_failed_members_are_counted_with_their_reason_and_left_out():
     # s drawn from 0.617 +- 1 is sometimes negative: those members have no Debye model
     _, result = run(debye_scaling_spread=Spread("uniform", 1.0))

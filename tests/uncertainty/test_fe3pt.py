@@ -9,15 +9,18 @@ plain analysis uses a kind the data disfavour.
 """
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import zenthermo
-from zenthermo.pipeline import DEFAULT_SOURCES
 from zenthermo.uncertainty import UncertaintySettings, analyze_with_uncertainty, local_process_map
 
 pytestmark = pytest.mark.slow
+
+#: The embedded Fe3Pt data (three configurations, 12 volumes each).
+FE3PT_SOURCES = Path(__file__).resolve().parents[2] / "data" / "fe3pt" / "sources.json"
 
 PRESSURES = (0.0, 2.0, 4.0)
 T = np.arange(0.0, 1001.0, 1.0)
@@ -25,7 +28,7 @@ T = np.arange(0.0, 1001.0, 1.0)
 
 @pytest.fixture(scope="module")
 def fe3pt():
-    return zenthermo.load_sources(DEFAULT_SOURCES)
+    return zenthermo.load_sources(FE3PT_SOURCES)
 
 
 def thinned(source_set, drop=(1, 4, 7, 10)):

@@ -1,12 +1,8 @@
 """Members' inputs: seeded, resampled together across sources, kinds drawn by weight."""
 
-import dataclasses
-
 import numpy as np
 import pytest
 
-from zenthermo.physics.debye import DebyeGrueneisen
-from zenthermo.sources import SourceSet, VibrationalGrid
 from zenthermo.uncertainty import Spread, UncertaintySettings
 from zenthermo.uncertainty.calibration import FE3PT_LIKE
 from zenthermo.uncertainty.resampling import draw_members, plan_resampling
@@ -92,24 +88,8 @@ def test_debye_parameters_vary_only_with_a_spread():
     assert np.all(np.abs(xs - 2.0 / 3.0) <= 0.1) and xs.std() > 0.02
 
 
-def _with_phonon_grids(data: SourceSet, noise_eV: float) -> SourceSet:
-    """Debye-model phonon grids (F, S, C_V on 0..500 K) with a per-volume offset of F."""
-    rng = np.random.default_rng(11)
-    T = np.linspace(0.0, 500.0, 26)
-    sources = []
-    for source in data:
-        model = DebyeGrueneisen.from_parameters(12, 154.0, 170.0, 4.2, 80.0)
-        points = []
-        for point in source.points:
-            d = model.derivatives(point.volume, T)
-            grid = VibrationalGrid(T, d.F + rng.normal(0.0, noise_eV), -d.F_T, -T * d.F_TT)
-            points.append(dataclasses.replace(point, vibrations=grid))
-        sources.append(dataclasses.replace(source, points=tuple(points)))
-    return dataclasses.replace(data, sources=tuple(sources))
-
-
-def test_phonon_grids_are_resampled_row_by_row():
-    data = _with_phonon_grids(NOISY, 2e-4)
+def test_phonon_grids_are_resampled_row_by_row(phonon_source_set):
+    data = phonon_source_set
     plan, members = _members(method="bootstrap", data=data, draw_noise_level=False)
     residuals = plan.phonons[0]
     assert residuals is not None and np.ptp(residuals.residual_F) > 0
