@@ -1,0 +1,93 @@
+"""Error bars on the embedded Fe3Pt data (slow: tens of full landscapes each).
+
+The plain analysis uses BM4. The residual bootstrap gives intervals on what the data's
+scatter allows for that model; they hold the plain values, and the critical temperature's
+interval narrows when the data are denser (12 volumes per source against 8). Model
+averaging over the EOS family follows the Akaike weights, which on these data favour BM5
+for every source: its intervals hold the plain values of a BM5 analysis and say so when the
+plain analysis uses a kind the data disfavour.
+"""
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import zenthermo
+from zenthermo.uncertainty import UncertaintySettings, analyze_with_uncertainty, local_process_map
+
+pytestmark = pytest.mark.slow
+
+#: The embedded Fe3Pt data (three configurations, 12 volumes each).
+FE3PT_SOURCES = Path(__file__).resolve().parents[2] / "data" / "fe3pt" / "sources.json"
+
+PRESSURES = (0.0, 2.0, 4.0)
+T = np.arange(0.0, 1001.0, 1.0)
+
+
+@pytest.fixture(scope="module")
+def fe3pt():
+    return zenthermo.load_sources(FE3PT_SOURCES)
+
+
+def thinned(source_set, drop=(1, 4, 7, 10)):
+    """The set with 4 of the 12 volumes of every source removed (the range is kept)."""
+    return dataclasses.replace(source_set, sources=tuple(
+        dataclasses.replace(s, points=tuple(p for i, p in enumerate(s.points) if i not in drop))
+        for s in source_set))
+
+
+def run(source_set, method, phase_lines=True, eos="bm4", pressures=PRESSURES, members=40):
+    settings = UncertaintySettings(members=members, method=method, seed=0,
+                                   phase_lines=phase_lines)
+    return analyze_with_uncertainty(source_set, pressures, T, settings,
+                                    physics_options={"eos": eos}, map_fn=local_process_map(2))
+
+
+def assert_plain_values_inside(central, result, array_fraction):
+    cp, band = central.phase_diagram.critical_point, result.critical_point
+    for name in ("T_K", "P_GPa", "V_A3"):
+        low, _, high = getattr(band, name)
+        assert low <= getattr(cp, name) <= high, name
+    for plain, bands in zip(central.isobars, result.isobars, strict=True):
+        index = np.searchsorted(plain.T_K, bands.T_K)
+        for name in ("V_A3", "alpha_per_K", "B_GPa", "Cp_eV_per_K"):
+            values, (low, _, high) = getattr(plain, name)[index], getattr(bands, name)
+            inside = (low <= values) & (values <= high)
+            assert inside.mean() >= array_fraction, (plain.P_GPa, name, inside.mean())
+        for window, interval in zip(plain.nte_windows, bands.nte_windows, strict=True):
+            assert interval.present_fraction == 1.0
+            assert interval.T_start_K[0] <= window.T_start_K <= interval.T_start_K[2]
+            assert interval.T_end_K[0] <= window.T_end_K <= interval.T_end_K[2]
+
+
+def test_bootstrap_intervals_hold_the_plain_values(fe3pt):
+    central, result = run(fe3pt, "bootstrap")
+    assert result.failed_members == 0 and result.warnings == ()
+    assert_plain_values_inside(central, result, array_fraction=0.98)
+    coexistence = result.coexistence
+    inside = (coexistence.P_GPa[0] <= central.phase_diagram.coexistence.P_GPa) & (
+        central.phase_diagram.coexistence.P_GPa <= coexistence.P_GPa[2])
+    assert inside[coexistence.present_fraction > 0.5].mean() >= 0.95
+
+
+def test_model_averaging_holds_the_plain_values_of_the_favoured_kind(fe3pt):
+    central, result = run(fe3pt, "both", eos="bm5")
+    assert all(weights["bm5"] > 0.9 for weights in result.eos_weights.values())
+    assert result.warnings == ()
+    assert_plain_values_inside(central, result, array_fraction=0.95)
+
+
+def test_model_averaging_says_when_the_plain_kind_is_disfavoured(fe3pt):
+    central, result = run(fe3pt, "both", phase_lines=False, pressures=(0.0,), members=10)
+    assert len(result.warnings) == 3 and all("favour bm5" in w for w in result.warnings)
+    # the members follow BM5, whose critical temperature lies above the BM4 one
+    assert result.critical_point.T_K[0] > central.phase_diagram.critical_point.T_K
+
+
+def test_the_critical_temperature_interval_narrows_with_denser_data(fe3pt):
+    _, dense = run(fe3pt, "bootstrap", phase_lines=False, pressures=(0.0,))
+    _, sparse = run(thinned(fe3pt), "bootstrap", phase_lines=False, pressures=(0.0,))
+    width = {name: np.ptp(r.critical_point.T_K) for name, r in (("12", dense), ("8", sparse))}
+    assert width["12"] < 0.9 * width["8"]
