@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -93,8 +94,11 @@ def read_vasprun_dos(path: str | os.PathLike[str], recorded_as: str | None = Non
         plain = Path(folder) / "vasprun.xml"
         plain.write_bytes(data)
         try:
-            run = Vasprun(plain, parse_dos=True, parse_eigen=False, parse_projected_eigen=False,
-                          parse_potcar_file=False, exception_on_bad_xml=True)
+            with warnings.catch_warnings():  # io never prints; bad XML raises below
+                warnings.simplefilter("ignore")
+                run = Vasprun(plain, parse_dos=True, parse_eigen=False,
+                              parse_projected_eigen=False, parse_potcar_file=False,
+                              exception_on_bad_xml=True)
         except Exception as error:  # pymatgen raises many kinds on bad XML
             raise InputError(f"pymatgen cannot read it as a vasprun.xml ({error})",
                              file_path) from error

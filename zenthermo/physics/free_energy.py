@@ -164,16 +164,14 @@ class SourceFreeEnergy:
         """One line naming the models of this source, e.g. for ``inspect`` and the report."""
         parts = [f"static {self.eos_fit.kind}"]
         if self.vibrations == "phonopy":
-            lo, hi = self.phonon_volume_range or (float("nan"),) * 2
-            parts.append(f"phonons ({self.phonon_data}, {lo:.4g}-{hi:.4g} A^3, "
-                         f"{self.phonon_interpolation})")
+            parts.append(f"phonons ({self.phonon_data}, "
+                         f"{_fit_text(self.vibrational_model, self.phonon_volume_range)})")
         elif self.vibrations == "debye":
             parts.append("Debye-Grueneisen")
         if self.electronic != "none":
-            lo, hi = self.electronic_volume_range or (float("nan"),) * 2
             what = "DOS" if self.electronic == "dos" else "F_el grids"
-            parts.append(f"electronic ({what}, {lo:.4g}-{hi:.4g} A^3, "
-                         f"{getattr(self.electronic_model, 'form', '')})")
+            parts.append(f"electronic ({what}, "
+                         f"{_fit_text(self.electronic_model, self.electronic_volume_range)})")
         return " + ".join(parts)
 
     def _check(self, V: np.ndarray, T: np.ndarray) -> None:
@@ -216,6 +214,14 @@ class SourceFreeEnergy:
             B0_prime=value(fit.b0_prime),
             label=self.label,
         )
+
+
+def _fit_text(model, span: tuple[float, float] | None) -> str:
+    """"60-74 A^3, poly4, LOO 0.28 meV": volumes, form and leave-one-out error of F."""
+    lo, hi = span or (float("nan"), float("nan"))
+    loo = float(getattr(model, "loo_rms_eV", float("nan")))
+    error = f", LOO {loo * 1e3:.2g} meV" if np.isfinite(loo) else ""
+    return f"{lo:.4g}-{hi:.4g} A^3, {getattr(model, 'form', '')}{error}"
 
 
 def build_source_free_energies(
