@@ -36,6 +36,8 @@ MAX_DEGREE = 6
 VARIABLES = ("poly", "strain")
 #: A form within this factor of the best score counts as good as the best.
 SCORE_MARGIN = 1.05
+#: Scores below this (errors a billionth of the spread) are round-off: the form is exact.
+EXACT_SCORE = 1e-9
 _FORM = re.compile(r"^(poly|strain)([1-9])$")
 
 
@@ -171,7 +173,7 @@ def choose_form(volumes, quantities, interpolation: str = "auto",
         chosen = scored[0] if interpolation != "auto" else _fallback(scored, V.size)
     else:
         best = min(s[1] for s in usable)
-        good = [s for s in usable if s[1] <= best * SCORE_MARGIN + 1e-300]
+        good = [s for s in usable if s[1] <= max(best * SCORE_MARGIN, EXACT_SCORE)]
         chosen = min(good, key=lambda s: (parse_form(s[0])[1], s[1]))
     return FormChoice(chosen[0], tuple((s[0], s[1]) for s in scored), chosen[2])
 
