@@ -42,3 +42,19 @@ def fe3pt_experiment_dir() -> Path:
 @pytest.fixture(scope="session")
 def cost507_tdb() -> Path:
     return _fixture_path("calphad/COST507.tdb")
+
+
+@pytest.fixture(scope="session")
+def ase_vasp_data() -> Path:
+    """Real VASP vasprun.xml files that ASE ships with its tests (NaCl, diamond C; LGPL)."""
+    import ase
+
+    path = Path(ase.__file__).parent / "test" / "testdata" / "vasp"
+    if not (path / "vasprun_dfpt.xml").exists():
+        pytest.skip(f"ASE's VASP test data are not installed ({path})")
+    return path
+
+
+@pytest.fixture(scope="session")
+def al_dfttk_dir() -> Path:
+    return _fixture_path("al-dfttk/config_Al")

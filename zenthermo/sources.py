@@ -76,6 +76,17 @@ class VibrationalGrid:
     num_modes, num_integrated_modes : int or None
         As phonopy reports them; fewer integrated modes than modes means imaginary modes.
     provenance : tuple of FileRecord
+    origin : str
+        What the grid was computed from: ``"thermal_properties"`` (phonopy ``-t``),
+        ``"phonon_dos"`` (a phonon density of states: phonopy ``total_dos.dat``, YPHON
+        ``vdos``), ``"force_constants"`` (phonopy's API on forces or force constants), or
+        ``""`` when not recorded.
+    volume : float or None
+        Cell volume of the phonon calculation, A^3 per cell, where it differs from (or is
+        known better than) the volume of the point that carries the grid; None: the point's.
+    imaginary_fraction : float or None
+        Fraction of the modes of a phonon DOS at zero or imaginary (negative) frequencies,
+        left out of the integration; None where not known.
     """
 
     temperatures: np.ndarray
@@ -85,6 +96,9 @@ class VibrationalGrid:
     num_modes: int | None = None
     num_integrated_modes: int | None = None
     provenance: tuple[FileRecord, ...] = ()
+    origin: str = ""
+    volume: float | None = None
+    imaginary_fraction: float | None = None
 
     @property
     def imaginary_modes(self) -> int | None:
@@ -95,6 +109,76 @@ class VibrationalGrid:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, VibrationalGrid) and _fields_equal(self, other)
+
+
+@dataclass(frozen=True, eq=False)
+class ElectronicDos:
+    """Total electronic density of states of one volume point: the input of F_el(T).
+
+    Attributes
+    ----------
+    energies : ndarray, shape (n,)
+        E - E_F in eV, strictly ascending (the Fermi level of the DFT run at 0).
+    dos : ndarray, shape (n,)
+        States per eV per cell, both spin channels summed; read as piecewise linear in E.
+    volume : float or None
+        Cell volume of the DOS calculation, A^3; None: the volume of the point.
+    provenance : tuple of FileRecord
+    """
+
+    energies: np.ndarray
+    dos: np.ndarray
+    volume: float | None = None
+    provenance: tuple[FileRecord, ...] = ()
+
+    @property
+    def electron_count(self) -> float:
+        """Electrons per cell at T = 0: the piecewise-linear DOS integrated up to E_F (= 0)."""
+        E = np.asarray(self.energies, dtype=np.float64)
+        n = np.asarray(self.dos, dtype=np.float64)
+        below = int(np.searchsorted(E, 0.0, side="right"))  # E[:below] <= 0
+        if below == 0:
+            return 0.0
+        count = float(np.sum(0.5 * (n[1:below] + n[: below - 1]) * np.diff(E[:below])))
+        if below < E.size and E[below - 1] < 0.0:
+            n_zero = n[below - 1] + (n[below] - n[below - 1]) * (
+                -E[below - 1] / (E[below] - E[below - 1]))
+            count += 0.5 * (n[below - 1] + n_zero) * (-E[below - 1])
+        return count
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ElectronicDos) and _fields_equal(self, other)
+
+
+@dataclass(frozen=True, eq=False)
+class ElectronicFreeEnergyGrid:
+    """Thermal electronic free energy of one volume point on a temperature grid.
+
+    What phonopy-qha's ``--efe`` file (``fe-v.dat``) gives per volume, with the static
+    energy taken off: F_el(T) - F_el(0).
+
+    Attributes
+    ----------
+    temperatures : ndarray, shape (nT,)
+        K, strictly ascending, starting at 0 K.
+    free_energy : ndarray, shape (nT,)
+        F_el(T) - F_el(0), eV per cell (0 at 0 K).
+    volume : float or None
+        Cell volume, A^3; None: the volume of the point.
+    provenance : tuple of FileRecord
+    """
+
+    temperatures: np.ndarray
+    free_energy: np.ndarray
+    volume: float | None = None
+    provenance: tuple[FileRecord, ...] = ()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ElectronicFreeEnergyGrid) and _fields_equal(self, other)
+
+
+#: What a volume point may carry for its thermal electronic free energy.
+ElectronicData = ElectronicDos | ElectronicFreeEnergyGrid
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,6 +207,8 @@ class VolumePoint:
     vibrations : VibrationalGrid or None
     provenance : tuple of FileRecord
         Every file read to build this point.
+    electronic : ElectronicDos, ElectronicFreeEnergyGrid or None
+        The data of the thermal electronic free energy at this volume, if any.
     """
 
     label: str
@@ -137,6 +223,7 @@ class VolumePoint:
     settings: Mapping[str, Any] = field(default_factory=dict)
     vibrations: VibrationalGrid | None = None
     provenance: tuple[FileRecord, ...] = ()
+    electronic: ElectronicData | None = None
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, VolumePoint) and _fields_equal(self, other)
@@ -202,6 +289,16 @@ class Source:
     def has_vibrations(self) -> bool:
         """True when every kept point carries a phonon grid."""
         return bool(self.points) and all(p.vibrations is not None for p in self.points)
+
+    @property
+    def phonon_volume_count(self) -> int:
+        """Number of kept points that carry a phonon grid."""
+        return sum(p.vibrations is not None for p in self.points)
+
+    @property
+    def electronic_volume_count(self) -> int:
+        """Number of kept points that carry electronic data (a DOS or an F_el grid)."""
+        return sum(p.electronic is not None for p in self.points)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Source) and _fields_equal(self, other)

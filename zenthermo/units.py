@@ -12,6 +12,8 @@ from scipy import constants as _c
 KB_EV_PER_K: float = _c.k / _c.e
 #: Reduced Planck constant in eV s.
 HBAR_EV_S: float = _c.hbar / _c.e
+#: Energy h nu of a vibration of 1 THz, in eV.
+THZ_IN_EV: float = _c.h * 1e12 / _c.e
 #: Atomic mass unit in kg.
 AMU_KG: float = _c.atomic_mass
 #: Avogadro constant in 1/mol.

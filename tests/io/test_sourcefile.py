@@ -364,3 +364,82 @@ def test_overwriting_keeps_old_file_when_save_fails(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         save_sources(SourceSet(sources=(Source("s", 1.0, 1, {"X": 1}, (point,)),)), path)
     assert path.read_bytes() == before
+
+
+# --- electronic data and the provenance of phonon grids -----------------------------------
+
+
+def _with_new_data() -> SourceSet:
+    from zenthermo.sources import ElectronicDos, ElectronicFreeEnergyGrid
+
+    energies = np.linspace(-10.0, 5.0, 3001)
+    dos = np.abs(np.sin(energies)) / 3.0 + 1e-300
+    grid = VibrationalGrid(
+        temperatures=np.array([0.0, 10.0, 20.0]), free_energy=np.array([0.1, 0.0999, 0.09]),
+        entropy=np.array([0.0, 1e-6, 5e-6]), heat_capacity=np.array([0.0, 2e-6, 8e-6]),
+        num_modes=12, provenance=(FileRecord("YPHON_results/vdos_0", SHA),
+                                  FileRecord("YPHON_results/volph_0", SHA)),
+        origin="phonon_dos", volume=74.00000000000001, imaginary_fraction=1e-3 / 3.0,
+    )
+    points = (
+        VolumePoint(label="vol_0", volume=74.0, energy=-14.787067, natoms=4,
+                    composition={"Al": 4}, vibrations=grid,
+                    electronic=ElectronicDos(energies, dos, None,
+                                             (FileRecord("elec_0/total_dos.dat", SHA),))),
+        VolumePoint(label="vol_1", volume=72.0, energy=-14.863567, natoms=4,
+                    composition={"Al": 4},
+                    electronic=ElectronicFreeEnergyGrid(
+                        np.array([0.0, 10.0, 20.0]), np.array([0.0, -1e-5, -4.1e-5]), 72.5)),
+    )
+    source = Source(name="Al", multiplicity=1, natoms=4, composition={"Al": 4}, points=points)
+    return SourceSet(sources=(source,))
+
+
+def test_electronic_data_and_grid_provenance_round_trip(tmp_path: Path) -> None:
+    original = _with_new_data()
+    path = tmp_path / "sources.json.gz"
+    save_sources(original, path)
+    loaded = load_sources(path)
+    assert loaded == original
+    point = loaded[0].points[1]  # points are in ascending volume: vol_1 (72), vol_0 (74)
+    assert point.label == "vol_0" and point.electronic.energies.size == 3001
+    assert point.vibrations.origin == "phonon_dos"
+    assert point.vibrations.imaginary_fraction == 1e-3 / 3.0
+    assert loaded[0].points[0].electronic.volume == 72.5
+
+
+def test_sets_without_the_new_data_are_written_as_before(tmp_path: Path) -> None:
+    """No new key appears unless it holds something: older readers still read such files."""
+    save_sources(rich_source_set(), tmp_path / "plain.json")
+    text = (tmp_path / "plain.json").read_text()
+    for key in ('"electronic"', '"origin"', '"imaginary_fraction"'):
+        assert key not in text
+    document = json.loads(text)
+    grids = [p["vibrations"] for s in document["sources"] for p in s["points"]
+             if p["vibrations"]]
+    assert grids and all("volume" not in g for g in grids)
+
+
+@pytest.mark.parametrize(("how", "match"), [
+    ("kind", "'kind' must be 'dos' or 'free_energy'"),
+    ("length", "'dos' must have one value per entry of 'energies'"),
+    ("order", "'energies' must be finite and strictly ascending"),
+    ("extra", "unknown key"),
+])
+def test_damaged_electronic_data_is_named(tmp_path: Path, how: str, match: str) -> None:
+    path = tmp_path / "sources.json"
+    save_sources(_with_new_data(), path)
+    document = json.loads(path.read_text())
+    electronic = document["sources"][0]["points"][1]["electronic"]
+    if how == "kind":
+        electronic["kind"] = "bands"
+    elif how == "length":
+        electronic["dos"] = electronic["dos"][:-1]
+    elif how == "order":
+        electronic["energies"][5] = electronic["energies"][4]
+    else:
+        electronic["fermi"] = 0.0
+    path.write_text(json.dumps(document))
+    with pytest.raises(InputError, match=match) as error:
+        load_sources(path)
+    assert "source 'Al'" in str(error.value) and "vol_0" in str(error.value)

@@ -133,46 +133,95 @@ def _equilibrium(free_energy, T: float) -> tuple[float, float, float]:
     return V, float(V * d.F_VV * EV_PER_A3_IN_GPA), float(-d.F_VT / (V * d.F_VV))
 
 
-def test_single_source_qha_reproduces_phonopy_qha_on_si(si_qha_dir):
+def _phonopy_qha_reference(source):
     import warnings
 
     from phonopy.api_qha import PhonopyQHA
 
-    source_set = _si_source_set(si_qha_dir)
-    (si,) = build_source_free_energies(source_set, eos="vinet", vibrations="auto")
-    assert si.vibrations == "phonopy" and si.temperature_domain == (0.0, 2100.0)
-
-    source = source_set[0]
     grids = [p.vibrations for p in source.points]
-    temperatures = grids[0].temperatures
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         qha = PhonopyQHA(
-            source.volumes, source.energies, eos="vinet", temperatures=temperatures,
+            source.volumes, source.energies, eos="vinet", temperatures=grids[0].temperatures,
             free_energy=np.array([g.free_energy for g in grids]).T / KJ_PER_MOL_IN_EV,
             cv=np.array([g.heat_capacity for g in grids]).T / J_PER_K_MOL_IN_EV_PER_K,
             entropy=np.array([g.entropy for g in grids]).T / J_PER_K_MOL_IN_EV_PER_K,
             t_max=1000, verbose=False,
         )
-        ref_volume = np.asarray(qha.volume_temperature)
-        ref_bulk = np.asarray(qha.bulk_modulus_temperature)
-        ref_alpha = np.asarray(qha.thermal_expansion)
+        return (np.asarray(qha.volume_temperature), np.asarray(qha.bulk_modulus_temperature),
+                np.asarray(qha.thermal_expansion))
+
+
+# (interpolation, V rtol, B_T rtol, alpha rtol at >= 300 K, |alpha - ref| / alpha(300 K) at
+# 100 K). poly3 is the fixed cubic in V of earlier versions; "auto" (the form chosen by
+# leave-one-out cross-validation: a polynomial in V^(-2/3)) follows the phonon data more
+# closely (see the tests below), which moves alpha by a few per cent from phonopy-qha's
+# one-vinet-per-temperature model, most visibly at 100 K near alpha's sign change.
+QHA_CASES = [("poly3", 1e-3, 0.02, 0.05, 0.02), ("auto", 5e-4, 0.01, 0.05, 0.05)]
+
+
+@pytest.mark.parametrize(("interpolation", "v_rtol", "b_rtol", "a_rtol", "a_100"), QHA_CASES)
+def test_single_source_qha_reproduces_phonopy_qha_on_si(si_qha_dir, interpolation, v_rtol,
+                                                        b_rtol, a_rtol, a_100):
+    source_set = _si_source_set(si_qha_dir)
+    (si,) = build_source_free_energies(source_set, eos="vinet", vibrations="auto",
+                                       phonon_interpolation=interpolation)
+    assert si.vibrations == "phonopy" and si.temperature_domain == (0.0, 2100.0)
+    assert si.phonon_volume_range == (140.03, 189.07) and si.warnings == ()
+    temperatures = source_set[0].points[0].vibrations.temperatures
+    ref_volume, ref_bulk, ref_alpha = _phonopy_qha_reference(source_set[0])
 
     alpha_scale = None
     for T in (300.0, 600.0, 100.0):
         i = int(np.argmin(np.abs(temperatures - T)))
         volume, bulk, alpha = _equilibrium(si, T)
-        assert volume == pytest.approx(ref_volume[i], rel=1e-3), T
-        assert bulk == pytest.approx(ref_bulk[i], rel=0.02), T
+        assert volume == pytest.approx(ref_volume[i], rel=v_rtol), T
+        assert bulk == pytest.approx(ref_bulk[i], rel=b_rtol), T
         # phonopy's alpha is a central difference of V(T) over the 10 K grid: compare ours both
         # analytically and taken the same way.
         v_minus, v_plus = _equilibrium(si, T - 10.0)[0], _equilibrium(si, T + 10.0)[0]
         alpha_fd = (v_plus - v_minus) / 20.0 / volume
         if T >= 300.0:
-            assert alpha == pytest.approx(ref_alpha[i], rel=0.05), T
-            assert alpha_fd == pytest.approx(ref_alpha[i], rel=0.05), T
+            assert alpha == pytest.approx(ref_alpha[i], rel=a_rtol), T
+            assert alpha_fd == pytest.approx(ref_alpha[i], rel=a_rtol), T
             alpha_scale = alpha if alpha_scale is None else alpha_scale
         else:
             # At 100 K alpha is near its sign change (Si NTE): compare on the 300 K scale.
-            assert abs(alpha - ref_alpha[i]) < 0.02 * alpha_scale
+            assert abs(alpha - ref_alpha[i]) < a_100 * alpha_scale
             assert alpha < 0 and ref_alpha[i] < 0
+
+
+def test_auto_interpolation_follows_si_phonon_data_where_a_cubic_in_v_misses_it(si_qha_dir):
+    """The issue's case: at 20 K the cubic in V puts C_V 8 % below both neighbouring volumes'
+    own C_V; the cross-validated form lands between them (within 1 % of the linear
+    interpolation), and its dS/dV (which sets alpha) matches a local cubic through the four
+    nearest volumes' entropies better than the global cubic at 100, 300 and 600 K."""
+    source_set = _si_source_set(si_qha_dir)
+    source = source_set[0]
+    auto = PhononFreeEnergy.from_source(source)
+    cubic = PhononFreeEnergy.from_source(source, interpolation="poly3")
+    assert auto.form == "strain6" and dict(auto.form_scores)["poly3"] > 5 * dict(
+        auto.form_scores)["strain6"]
+    assert auto.loo_rms_eV < 0.4e-3 < 3e-3 < cubic.loo_rms_eV
+
+    (si,) = build_source_free_energies(source_set, eos="vinet")
+    V = _equilibrium(si, 20.0)[0]
+    grids = [p.vibrations for p in source.points]
+    j = int(np.flatnonzero(grids[0].temperatures == 20.0)[0])
+    k = int(np.searchsorted(source.volumes, V))
+    neighbours = np.array([grids[k - 1].heat_capacity[j], grids[k].heat_capacity[j]])
+    between = np.interp(V, source.volumes[k - 1:k + 1], neighbours)
+    c_auto = -20.0 * float(auto.derivatives(V, 20.0).F_TT)
+    c_cubic = -20.0 * float(cubic.derivatives(V, 20.0).F_TT)
+    assert c_cubic < 0.95 * neighbours.min()  # the miss the issue reports (7.7 %)
+    assert c_auto == pytest.approx(between, rel=0.01)
+
+    S = np.stack([g.entropy for g in grids])
+    for T, rtol in ((100.0, 0.10), (300.0, 0.02), (600.0, 0.02)):
+        j = int(np.flatnonzero(grids[0].temperatures == T)[0])
+        near = np.arange(k - 2, k + 2)
+        local = np.polyval(np.polyder(np.polyfit(source.volumes[near], S[near, j], 3)), V)
+        ours = -float(auto.derivatives(V, T).F_VT)
+        theirs = -float(cubic.derivatives(V, T).F_VT)
+        assert ours == pytest.approx(local, rel=rtol), T
+        assert abs(ours - local) < abs(theirs - local), T

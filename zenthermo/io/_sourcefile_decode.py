@@ -15,6 +15,9 @@ import numpy as np
 
 from zenthermo.errors import InputError
 from zenthermo.sources import (
+    ElectronicData,
+    ElectronicDos,
+    ElectronicFreeEnergyGrid,
     Exclusion,
     FileRecord,
     Source,
@@ -32,9 +35,12 @@ _SOURCE_KEYS = {"name", "label", "multiplicity", "multiplicity_origin", "magneti
                 "natoms", "composition", "warnings", "excluded", "reference_moments", "points"}
 _POINT_KEYS = {"label", "volume", "energy", "natoms", "composition", "site_moments",
                "total_moment", "electronic_converged", "ionic_converged", "settings",
-               "vibrations", "provenance"}
+               "vibrations", "provenance", "electronic"}
 _GRID_KEYS = {"temperatures", "free_energy", "entropy", "heat_capacity", "num_modes",
-              "num_integrated_modes", "provenance"}
+              "num_integrated_modes", "provenance", "origin", "volume", "imaginary_fraction"}
+_ELECTRONIC_KEYS = {"dos": {"kind", "energies", "dos", "volume", "provenance"},
+                    "free_energy": {"kind", "temperatures", "free_energy", "volume",
+                                    "provenance"}}
 
 
 class _Reader:
@@ -198,8 +204,46 @@ def _decode_grid(obj: Any, where: str, path: Path) -> VibrationalGrid | None:
         entropy=arrays["entropy"], heat_capacity=arrays["heat_capacity"],
         num_modes=r.integer("num_modes", optional=True),
         num_integrated_modes=r.integer("num_integrated_modes", optional=True),
-        provenance=r.records("provenance"),
+        provenance=r.records("provenance"), origin=r.string("origin", ""),
+        volume=_positive_or_none(r, "volume"),
+        imaginary_fraction=r.number("imaginary_fraction", optional=True),
     )
+
+
+def _positive_or_none(r: _Reader, key: str) -> float | None:
+    value = r.number(key, optional=True)
+    if value is not None and not (math.isfinite(value) and value > 0):
+        r.fail(f"{key!r} must be a positive volume, found {value!r}")
+    return value
+
+
+def _ascending(r: _Reader, key: str) -> np.ndarray:
+    values = r.array(key)
+    if values is None or len(values) < 2:
+        r.fail(f"{key!r} must be a list of at least two numbers")
+    if not np.all(np.isfinite(values)) or np.any(np.diff(values) <= 0):
+        r.fail(f"{key!r} must be finite and strictly ascending")
+    return values
+
+
+def _decode_electronic(obj: Any, where: str, path: Path) -> ElectronicData | None:
+    if obj is None:
+        return None
+    kind = obj.get("kind") if isinstance(obj, dict) else None
+    if kind not in _ELECTRONIC_KEYS:
+        raise InputError(f"{where}, electronic: 'kind' must be 'dos' or 'free_energy', "
+                         f"found {kind!r}", path, _HINT)
+    r = _Reader(obj, f"{where}, electronic", path, _ELECTRONIC_KEYS[kind])
+    axis, values = ("energies", "dos") if kind == "dos" else ("temperatures", "free_energy")
+    x = _ascending(r, axis)
+    y = r.array(values)
+    if y is None or len(y) != len(x):
+        r.fail(f"{values!r} must have one value per entry of {axis!r}")
+    volume, records = _positive_or_none(r, "volume"), r.records("provenance")
+    if kind == "dos":
+        return ElectronicDos(energies=x, dos=y, volume=volume, provenance=records)
+    return ElectronicFreeEnergyGrid(temperatures=x, free_energy=y, volume=volume,
+                                    provenance=records)
 
 
 def _decode_point(obj: Any, where: str, path: Path) -> VolumePoint:
@@ -219,6 +263,7 @@ def _decode_point(obj: Any, where: str, path: Path) -> VolumePoint:
         ionic_converged=r.boolean("ionic_converged"), settings=r.free("settings"),
         vibrations=_decode_grid(r.raw("vibrations", None), r.where, path),
         provenance=r.records("provenance"),
+        electronic=_decode_electronic(r.raw("electronic", None), r.where, path),
     )
 
 

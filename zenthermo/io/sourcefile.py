@@ -12,7 +12,15 @@ Layout (schema ``zenthermo.sources/1``)::
                               "ionic_converged", "settings", "provenance",
                               "vibrations": {"temperatures", "free_energy", "entropy",
                                              "heat_capacity", "num_modes",
-                                             "num_integrated_modes", "provenance"} | null}]}]}
+                                             "num_integrated_modes", "provenance",
+                                             [origin, volume, imaginary_fraction]} | null,
+                              ["electronic": {"kind": "dos", "energies", "dos", [volume],
+                                              "provenance"} | {"kind": "free_energy",
+                                              "temperatures", "free_energy", [volume],
+                                              "provenance"}]}]}]}
+
+Keys in brackets are written only when set, so a set without them is written as before; an
+older reader refuses (never misreads) a file that has them, hence still ``/1``.
 
 What makes it lossless:
 
@@ -47,6 +55,8 @@ import numpy as np
 from zenthermo.errors import InputError, SchemaError
 from zenthermo.io.atomic import write_bytes_atomic
 from zenthermo.sources import (
+    ElectronicData,
+    ElectronicDos,
     Exclusion,
     FileRecord,
     Source,
@@ -146,10 +156,33 @@ def _encode_grid(grid: VibrationalGrid | None) -> dict | None:
             None if grid.num_integrated_modes is None else int(grid.num_integrated_modes)
         ),
         "provenance": _encode_records(grid.provenance),
+        **_optional_grid_fields(grid),
     }
 
 
+def _optional_grid_fields(grid: VibrationalGrid) -> dict:
+    """The grid keys written only when set (see the module docstring)."""
+    numbers = {"volume": grid.volume, "imaginary_fraction": grid.imaginary_fraction}
+    fields = {k: _encode_number(v) for k, v in numbers.items() if v is not None}
+    return {"origin": str(grid.origin), **fields} if grid.origin else fields
+
+
+def _encode_electronic(data: ElectronicData) -> dict:
+    if isinstance(data, ElectronicDos):
+        body = {"kind": "dos", "energies": _encode_array(data.energies),
+                "dos": _encode_array(data.dos)}
+    else:
+        body = {"kind": "free_energy", "temperatures": _encode_array(data.temperatures),
+                "free_energy": _encode_array(data.free_energy)}
+    if data.volume is not None:
+        body["volume"] = _encode_number(data.volume)
+    body["provenance"] = _encode_records(data.provenance)
+    return body
+
+
 def _encode_point(point: VolumePoint) -> dict:
+    optional = {} if point.electronic is None else {
+        "electronic": _encode_electronic(point.electronic)}
     return {
         "label": point.label,
         "volume": _encode_number(point.volume),
@@ -165,6 +198,7 @@ def _encode_point(point: VolumePoint) -> dict:
         "settings": _encode_free(dict(point.settings)),
         "vibrations": _encode_grid(point.vibrations),
         "provenance": _encode_records(point.provenance),
+        **optional,
     }
 
 
