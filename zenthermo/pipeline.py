@@ -272,7 +272,7 @@ def run_pipeline(config: RunConfig, progress: Progress | None = None) -> RunResu
     from zenthermo.io.experiment import read_reference_csv
     from zenthermo.landscape.exact import ExactZentropy
     from zenthermo.physics.free_energy import build_source_free_energies
-    from zenthermo.thermo.analysis import analyze
+    from zenthermo.thermo.analysis import analyze, configurations_of
 
     progress = SILENT if progress is None else progress
     clock = _Stopwatch()
@@ -295,7 +295,7 @@ def run_pipeline(config: RunConfig, progress: Progress | None = None) -> RunResu
             landscapes["zenn"] = fit_zenn(source_set, config, temperatures,
                                           progress)
     analyses: dict[str, Any] = {}
-    configurations = tuple(fe.configuration_summary() for fe in free_energies)
+    configurations = configurations_of(exact)
     for method, landscape in landscapes.items():
         with clock(f"analysis ({method})"):
             grid = temperatures if method == "exact" else _network_grid(config, landscape)

@@ -13,6 +13,7 @@ from zenthermo.physics.derivatives import FreeEnergyDerivatives
 from zenthermo.thermo.analysis import (
     analyze,
     composition_of,
+    configuration_summary,
     configurations_of,
     temperature_grid,
 )
@@ -58,10 +59,11 @@ class WithFreeEnergies(NteParabola):
     class _Source:
         def __init__(self, name):
             self.name = name
+            self.multiplicity = 3
+            self.magnetic_order = "AFM"
             self.composition = {"Fe": 9, "Pt": 3}
-
-        def configuration_summary(self):
-            return ConfigurationSummary(self.name, 3.0, "AFM", -100.0, 150.0, 180.0, 5.0)
+            self.eos_fit = types.SimpleNamespace(e0_eV=-100.0, v0_A3=150.0, b0_GPa=180.0,
+                                                 b0_prime=5.0)
 
     free_energies = (_Source("config_0"), _Source("config_22"))
 
@@ -102,6 +104,31 @@ def test_the_exact_path_reports_each_sources_eos_summary_and_composition():
     analysis = analyze(landscape, 0.0, T[:5], phase_diagram=False)
     assert [c.name for c in analysis.configurations] == ["config_0", "config_22"]
     assert analysis.composition == {"Fe": 9, "Pt": 3}
+
+
+def test_a_configuration_summary_is_the_static_eos_fit_of_a_source_free_energy():
+    from zenthermo.physics.free_energy import build_source_free_energies
+    from zenthermo.sources import Source, SourceSet, VolumePoint
+
+    volumes = np.linspace(43.2, 52.8, 9)
+    energies = -32.0 + 0.5 / 48.0 * (volumes - 48.0) ** 2
+    points = tuple(VolumePoint(label=f"vol_{i}", volume=float(v), energy=float(e), natoms=4,
+                               composition={"Fe": 3, "Pt": 1})
+                   for i, (v, e) in enumerate(zip(volumes, energies, strict=True)))
+    source = Source(name="fm", multiplicity=2.0, natoms=4, composition={"Fe": 3, "Pt": 1},
+                    points=points, magnetic_order="FM", label="FM")
+    (fm,) = build_source_free_energies(SourceSet(sources=(source,)))
+    summary = configuration_summary(fm)
+    fit = fm.eos_fit
+    assert summary == ConfigurationSummary("fm", 2.0, "FM", fit.e0_eV, fit.v0_A3, fit.b0_GPa,
+                                           fit.b0_prime, label="FM")
+    np.testing.assert_allclose([fit.v0_A3, fit.e0_eV, fit.b0_GPa], [48.0, -32.0, 160.2],
+                               rtol=0.02)
+    no_minimum = types.SimpleNamespace(name="x", multiplicity=1, magnetic_order="NM",
+                                       eos_fit=types.SimpleNamespace(
+                                           e0_eV=np.nan, v0_A3=np.nan, b0_GPa=np.nan,
+                                           b0_prime=np.nan))
+    assert configuration_summary(no_minimum) == ConfigurationSummary("x", 1.0, "NM")
 
 
 def test_given_configurations_and_composition_are_passed_through():

@@ -145,12 +145,6 @@ class ExactZentropy:
         """S_mix = -k_B sum_k p_k ln(p_k / g_k), eV/K per cell, broadcast shape."""
         return self._evaluate(V, T)[2]
 
-    def configuration_summaries(self) -> tuple[Any, ...]:
-        """Each source's ``configuration_summary()``, where the sources provide one."""
-        return tuple(
-            s.configuration_summary() for s in self._sources if hasattr(s, "configuration_summary")
-        )
-
     def __repr__(self) -> str:
         return (
             f"ExactZentropy(sources={list(self.source_names)}, g={self._g.tolist()}, "

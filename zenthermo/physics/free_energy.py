@@ -21,7 +21,6 @@ from zenthermo.physics.debye import DEFAULT_SCALING, DEFAULT_X, DebyeGrueneisen
 from zenthermo.physics.derivatives import FreeEnergyDerivatives
 from zenthermo.physics.eos import EOS_KINDS, EosFit, fit_eos
 from zenthermo.sources import Source, SourceSet
-from zenthermo.thermo.results import ConfigurationSummary
 
 #: Choices for the vibrational free energy.
 VIBRATION_MODELS = ("auto", "phonopy", "debye", "none")
@@ -133,24 +132,6 @@ class SourceFreeEnergy:
         if isinstance(self.vibrational_model, DebyeGrueneisen):
             return self.vibrational_model.debye_temperature(V)
         return None
-
-    def configuration_summary(self) -> ConfigurationSummary:
-        """The static EOS fit of this source as a :class:`ConfigurationSummary`."""
-        fit = self.eos_fit
-
-        def value(x: float) -> float | None:
-            return float(x) if np.isfinite(x) else None
-
-        return ConfigurationSummary(
-            name=self.name,
-            multiplicity=float(self.multiplicity),
-            magnetic_order=self.magnetic_order,
-            E0_eV=value(fit.e0_eV),
-            V0_A3=value(fit.v0_A3),
-            B0_GPa=value(fit.b0_GPa),
-            B0_prime=value(fit.b0_prime),
-            label=self.label,
-        )
 
 
 def build_source_free_energies(

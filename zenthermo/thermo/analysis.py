@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -20,10 +20,11 @@ from zenthermo.thermo.isobar import DEFAULT_VOLUME_GRID, compute_isobar, validat
 from zenthermo.thermo.nte import nte_windows
 from zenthermo.thermo.results import Analysis, ConfigurationSummary, Isobar, PhaseDiagram
 
-if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
+if TYPE_CHECKING:  # thermo works on any Landscape; it never imports a landscape at run time
     from zenthermo.landscape.base import Landscape
 
-__all__ = ["analyze", "composition_of", "configurations_of", "temperature_grid"]
+__all__ = ["analyze", "composition_of", "configuration_summary", "configurations_of",
+           "temperature_grid"]
 
 
 def temperature_grid(
@@ -79,17 +80,51 @@ def temperature_grid(
     return grid
 
 
+def configuration_summary(free_energy: Any) -> ConfigurationSummary:
+    """The static equation-of-state fit of one per-source free energy, as a summary.
+
+    Parameters
+    ----------
+    free_energy
+        An object with ``name``, ``multiplicity``, ``magnetic_order``, optionally ``label``,
+        and ``eos_fit`` (an :class:`~zenthermo.physics.eos.EosFit`: ``e0_eV`` in eV per
+        cell, ``v0_A3`` in A^3 per cell, ``b0_GPa``, ``b0_prime``), e.g. a
+        :class:`~zenthermo.physics.free_energy.SourceFreeEnergy`.
+
+    Returns
+    -------
+    ConfigurationSummary
+        Non-finite fit values (a fit without a minimum) become None.
+    """
+    fit = free_energy.eos_fit
+
+    def value(x: float) -> float | None:
+        return float(x) if np.isfinite(x) else None
+
+    return ConfigurationSummary(
+        name=str(free_energy.name),
+        multiplicity=float(free_energy.multiplicity),
+        magnetic_order=str(free_energy.magnetic_order),
+        E0_eV=value(fit.e0_eV),
+        V0_A3=value(fit.v0_A3),
+        B0_GPa=value(fit.b0_GPa),
+        B0_prime=value(fit.b0_prime),
+        label=str(getattr(free_energy, "label", "") or ""),
+    )
+
+
 def configurations_of(landscape: Landscape) -> tuple[ConfigurationSummary, ...]:
     """One :class:`ConfigurationSummary` per source of ``landscape``.
 
-    The exact path (a landscape whose ``free_energies`` have ``configuration_summary()``)
-    gives each source's EOS fit; other landscapes give name and multiplicity only (EOS
-    fields None; magnetic order from the landscape's ``magnetic_orders``, else from each free
-    energy's ``magnetic_order``, else ``"unknown"``).
+    The exact path (a landscape whose ``free_energies`` carry an ``eos_fit``) gives each
+    source's EOS fit (:func:`configuration_summary`); other landscapes give name and
+    multiplicity only (EOS fields None; magnetic order from the landscape's
+    ``magnetic_orders``, else from each free energy's ``magnetic_order``, else
+    ``"unknown"``).
     """
     free_energies = getattr(landscape, "free_energies", None)
-    if free_energies and all(hasattr(f, "configuration_summary") for f in free_energies):
-        return tuple(f.configuration_summary() for f in free_energies)
+    if free_energies and all(hasattr(f, "eos_fit") for f in free_energies):
+        return tuple(configuration_summary(f) for f in free_energies)
     names = tuple(getattr(landscape, "source_names", ()) or ())
     if not names:
         return ()
