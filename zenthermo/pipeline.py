@@ -312,9 +312,10 @@ def run_pipeline(config: RunConfig, progress: Progress | None = None) -> RunResu
 def _write_outputs(config, source_set, free_energies, landscapes, analyses, references,
                    warnings, clock, progress) -> RunResult:
     from zenthermo.io.atomic import atomic_directory
-    from zenthermo.io.summary import write_summary, write_tables
     from zenthermo.report.figures import draw_report_figures, landscape_agreement
     from zenthermo.report.html import ReportContent, write_report
+    from zenthermo.report.summary import write_summary
+    from zenthermo.report.tables import write_tables
 
     with atomic_directory(config.output_dir) as tmp:
         with clock("figures"):

@@ -10,8 +10,8 @@ import pytest
 import zenthermo.cli.analyze as analyze_cli
 from zenthermo.cli import main
 from zenthermo.errors import DomainError, ZenthermoError
-from zenthermo.io.summary import read_summary
 from zenthermo.physics.derivatives import FreeEnergyDerivatives
+from zenthermo.report.summary import read_summary
 
 
 class NteLandscape:

@@ -1,7 +1,7 @@
 """The analysis that ``zenthermo calphad`` works on, from what the user points at.
 
 - a ``summary.json`` (``zenthermo.summary/…``) or an analysis output folder holding one:
-  :func:`zenthermo.io.summary.read_summary`;
+  :func:`zenthermo.report.summary.read_summary`;
 - a SourceSet file (``zenthermo.sources/…``, ``.json`` or ``.json.gz``): the exact zentropy
   landscape with its default physics options, analysed at P = 0 on a 5 K grid from the
   landscape's lowest temperature (phonopy data brings its phonons).
@@ -66,7 +66,7 @@ def load_analysis(path: str | os.PathLike[str], progress: Progress | None = None
     if schema.startswith("zenthermo.sources"):
         return _analysis_from_sources(target, progress)
     if schema.startswith("zenthermo.summary") or target.name == "summary.json":
-        from zenthermo.io.summary import read_summary
+        from zenthermo.report.summary import read_summary
 
         return read_summary(target)
     raise InputError(

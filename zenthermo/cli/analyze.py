@@ -116,7 +116,8 @@ def choose_temperatures(args: argparse.Namespace, landscape: Any, from_model: bo
 
 def run(args: argparse.Namespace, progress: Progress) -> int:
     from zenthermo.io.atomic import atomic_directory
-    from zenthermo.io.summary import write_summary, write_tables
+    from zenthermo.report.summary import write_summary
+    from zenthermo.report.tables import write_tables
     from zenthermo.thermo.analysis import analyze
 
     landscape, from_model = load_landscape(Path(args.input), args)
