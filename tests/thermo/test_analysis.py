@@ -18,6 +18,7 @@ from zenthermo.thermo.analysis import (
     temperature_grid,
 )
 from zenthermo.thermo.results import ConfigurationSummary, CriticalPoint, PhaseDiagram
+from zenthermo.thermo.temperatures import choose_temperatures, clipped_note
 
 
 class NteParabola:
@@ -163,6 +164,25 @@ def test_no_or_duplicate_pressures_are_rejected(pressures):
 def test_temperatures_outside_the_domain_are_rejected_before_any_work():
     with pytest.raises(DomainError, match="temperature domain"):
         analyze(NteParabola(), [0.0], np.arange(0.0, 1100.0), phase_diagram=False)
+
+
+def test_temperature_choice_defaults_to_0_to_1000_K_lowered_to_the_domain():
+    np.testing.assert_array_equal(choose_temperatures((0.0, np.inf)), np.arange(0.0, 1001.0))
+    grid = choose_temperatures((5.0, 300.0), tstep_K=10.0)
+    assert grid[0] == 5.0 and grid[-1] == 295.0
+    assert "295 K" in clipped_note(grid, None)
+    assert clipped_note(grid, 295.0) is None  # asked for: nothing was lowered
+    assert clipped_note(choose_temperatures((0.0, 2000.0)), None) is None
+    with pytest.raises(DomainError):
+        choose_temperatures((5.0, 300.0), tmin_K=0.0, tstep_K=10.0)
+    with pytest.raises(DomainError):
+        choose_temperatures((0.0, 700.0), tmax_K=900.0)  # an explicit tmax is never lowered
+
+
+def test_analyze_defaults_to_zero_pressure_and_the_default_temperatures():
+    analysis = analyze(NteParabola(), phase_diagram=False)
+    assert [i.P_GPa for i in analysis.isobars] == [0.0]
+    np.testing.assert_array_equal(analysis.isobars[0].T_K, np.arange(0.0, 1001.0))
 
 
 def test_temperature_grid_includes_tmax_when_it_falls_on_the_grid():

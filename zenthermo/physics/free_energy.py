@@ -19,11 +19,9 @@ import numpy as np
 from zenthermo.errors import ConfigurationError, DomainError, FitError
 from zenthermo.physics.debye import DEFAULT_SCALING, DEFAULT_X, DebyeGrueneisen
 from zenthermo.physics.derivatives import FreeEnergyDerivatives
-from zenthermo.physics.eos import EOS_KINDS, EosFit, fit_eos
+from zenthermo.physics.eos import EosFit, fit_eos
+from zenthermo.physics.options import EOS_KINDS, VIBRATION_MODELS
 from zenthermo.sources import Source, SourceSet
-
-#: Choices for the vibrational free energy.
-VIBRATION_MODELS = ("auto", "phonopy", "debye", "none")
 
 # Temperatures within this many K outside a phonon grid count as inside (grid rounding).
 _T_TOLERANCE = 1e-9

@@ -19,65 +19,13 @@ from zenthermo.progress import SILENT, Progress
 from zenthermo.thermo.isobar import DEFAULT_VOLUME_GRID, compute_isobar, validate_temperatures
 from zenthermo.thermo.nte import nte_windows
 from zenthermo.thermo.results import Analysis, ConfigurationSummary, Isobar, PhaseDiagram
+from zenthermo.thermo.temperatures import choose_temperatures, temperature_grid
 
 if TYPE_CHECKING:  # thermo works on any Landscape; it never imports a landscape at run time
     from zenthermo.landscape.base import Landscape
 
 __all__ = ["analyze", "composition_of", "configuration_summary", "configurations_of",
-           "temperature_grid"]
-
-
-def temperature_grid(
-    tmin: float,
-    tmax: float,
-    tstep: float,
-    temperature_domain: tuple[float, float] | None = None,
-) -> np.ndarray:
-    """An evenly spaced temperature grid tmin, tmin + tstep, ... up to tmax.
-
-    ``tmax`` is included when it falls on the grid (to 1e-9 of a step).
-
-    Parameters
-    ----------
-    tmin, tmax, tstep : float
-        K; ``tmin < tmax``, ``tstep > 0``, all finite.
-    temperature_domain : (float, float), optional
-        A landscape's temperature domain, K; the grid must lie inside it.
-
-    Returns
-    -------
-    ndarray, shape (n,)
-
-    Raises
-    ------
-    ConfigurationError
-        Non-finite values, ``tmin >= tmax`` or ``tstep <= 0``.
-    DomainError
-        The grid leaves ``temperature_domain``.
-    """
-    values = {"tmin": tmin, "tmax": tmax, "tstep": tstep}
-    for name, value in values.items():
-        if not math.isfinite(value):
-            raise ConfigurationError(f"{name} = {value} is not a finite temperature")
-    if tstep <= 0:
-        raise ConfigurationError(f"tstep must be positive, got {tstep:g} K")
-    if tmin >= tmax:
-        raise ConfigurationError(f"tmin ({tmin:g} K) must be below tmax ({tmax:g} K)")
-    if tmin < 0:
-        raise ConfigurationError(f"tmin must not be negative, got {tmin:g} K")
-    n_steps = math.floor((tmax - tmin) / tstep + 1e-9)
-    grid = tmin + tstep * np.arange(n_steps + 1, dtype=np.float64)
-    if abs(grid[-1] - tmax) <= 1e-9 * tstep:
-        grid[-1] = tmax
-    if temperature_domain is not None:
-        low, high = (float(t) for t in temperature_domain)
-        if tmin < low - 1e-9 or grid[-1] > high + 1e-9:
-            raise DomainError(
-                f"temperatures {tmin:g}..{grid[-1]:g} K leave the landscape's temperature "
-                f"domain {low:g}..{high:g} K",
-                hint=f"choose tmin >= {low:g} K and tmax <= {high:g} K",
-            )
-    return grid
+           "temperature_grid"]  # temperature_grid: from zenthermo.thermo.temperatures
 
 
 def configuration_summary(free_energy: Any) -> ConfigurationSummary:
@@ -155,8 +103,8 @@ def composition_of(landscape: Landscape) -> dict[str, int]:
 
 def analyze(
     landscape: Landscape,
-    pressures_GPa: Iterable[float] | ArrayLike,
-    temperatures_K: ArrayLike,
+    pressures_GPa: Iterable[float] | ArrayLike = (0.0,),
+    temperatures_K: ArrayLike | None = None,
     configurations: Sequence[ConfigurationSummary] = (),
     composition: Mapping[str, int] | None = None,
     phase_diagram: bool = True,
@@ -169,9 +117,11 @@ def analyze(
     ----------
     landscape : Landscape
     pressures_GPa : iterable of float
-        Pressures, GPa (negative allowed), at least one, no duplicates.
-    temperatures_K : array_like, shape (nT,)
-        Strictly ascending temperatures inside the landscape's temperature domain, K.
+        Pressures, GPa (negative allowed), at least one, no duplicates; default 0 GPa.
+    temperatures_K : array_like, shape (nT,), optional
+        Strictly ascending temperatures inside the landscape's temperature domain, K;
+        default :func:`~zenthermo.thermo.temperatures.choose_temperatures` of the domain
+        (0 to 1000 K in 1 K steps, lowered to the domain).
     configurations : sequence of ConfigurationSummary
         Carried into the result as they are; when empty, :func:`configurations_of`
         derives them from the landscape.
@@ -199,6 +149,8 @@ def analyze(
         raise ConfigurationError("no pressures given", hint="pass at least one pressure in GPa")
     if len(set(pressures)) != len(pressures):
         raise ConfigurationError(f"pressures contain duplicates: {pressures}")
+    if temperatures_K is None:
+        temperatures_K = choose_temperatures(landscape.temperature_domain)
     temperatures = validate_temperatures(landscape, temperatures_K)
 
     isobars: list[Isobar] = []
