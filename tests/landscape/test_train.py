@@ -187,9 +187,9 @@ def test_the_flat_low_temperature_input_is_used_only_where_the_data_obey_the_thi
 
 
 def test_thermal_expansion_targets_are_fitted_as_relative_errors():
+    from zenthermo.landscape.jets import Jet
     from zenthermo.landscape.losses import Rows, data_terms
     from zenthermo.landscape.train_data import TargetTable
-    from zenthermo.landscape.zenn import Jet
 
     n = 3
     table = TargetTable(np.full(n, 150.0), np.array([10.0, 100, 500]), *np.zeros((3, n)),

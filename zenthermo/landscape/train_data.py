@@ -31,7 +31,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from zenthermo.errors import InputError
 from zenthermo.units import KB_EV_PER_K
@@ -161,18 +160,21 @@ def _implied_free_energy(T: np.ndarray, density: np.ndarray) -> np.ndarray:
 
 def zentropy_targets(derivs: Sequence, multiplicities: np.ndarray, V: np.ndarray,
                      T: np.ndarray) -> dict[str, np.ndarray]:
-    """The zentropy sum of per-source free energies and its F_V, F_VV, F_T, F_VT (numpy)."""
-    from zenthermo.landscape.zenn import Jet, zentropy_sum
+    """The zentropy sum of per-source free energies and its F_V, F_VV, F_T, F_VT (numpy).
 
-    def stack(name: str) -> torch.Tensor:
-        return torch.as_tensor(np.stack([getattr(d, name) for d in derivs]), dtype=torch.float64)
+    The same formulas as the exact landscape and the network
+    (:func:`zenthermo.landscape.zentropy.zentropy_sum`).
+    """
+    from zenthermo.landscape.jets import Jet
+    from zenthermo.landscape.zentropy import zentropy_sum
+
+    def stack(name: str) -> np.ndarray:
+        return np.stack([np.asarray(getattr(d, name), dtype=np.float64) for d in derivs])
 
     jet = Jet(stack("F"), stack("F_V"), stack("F_T"), stack("F_VV"), stack("F_TT"),
               stack("F_VT"), stack("F_VVV"))
-    log_g = torch.as_tensor(np.log(multiplicities), dtype=torch.float64)
-    total, _ = zentropy_sum(jet, log_g, torch.as_tensor(T, dtype=torch.float64))
-    return {"F": total.f.numpy(), "F_V": total.v.numpy(), "F_VV": total.vv.numpy(),
-            "F_T": total.t.numpy(), "F_VT": total.vt.numpy()}
+    total = zentropy_sum(jet, np.log(multiplicities), np.asarray(T, dtype=np.float64)).total
+    return {"F": total.f, "F_V": total.v, "F_VV": total.vv, "F_T": total.t, "F_VT": total.vt}
 
 
 def _held_out(values: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
