@@ -179,7 +179,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_fe3pt_workflow_reads_into_a_config():
-    from zenthermo.io.workflow import workflow_config
+    from zenthermo.pipeline.workflow import workflow_config
 
     config = workflow_config(REPO / "workflows" / "fe3pt.toml")
     assert config.inputs == (str(REPO / "workflows" / ".." / "data" / "fe3pt" / "sources.json"),)
@@ -191,7 +191,7 @@ def test_fe3pt_workflow_reads_into_a_config():
 
 
 def test_si_workflow_expands_the_glob_in_phonopy_order(si_qha_dir):
-    from zenthermo.io.workflow import workflow_config
+    from zenthermo.pipeline.workflow import workflow_config
 
     config = workflow_config(REPO / "workflows" / "si-qha.toml")
     names = [Path(p).name for p in config.inputs]
@@ -202,7 +202,7 @@ def test_si_workflow_expands_the_glob_in_phonopy_order(si_qha_dir):
 
 
 def test_workflow_paths_fall_back_to_the_working_directory(tmp_path, monkeypatch):
-    from zenthermo.io.workflow import read_workflow
+    from zenthermo.pipeline.workflow import read_workflow
 
     (tmp_path / "data.json").write_text("{}", encoding="utf-8")
     (tmp_path / "flows").mkdir()
@@ -225,7 +225,7 @@ def test_workflow_paths_fall_back_to_the_working_directory(tmp_path, monkeypatch
     ],
 )
 def test_bad_workflows_name_the_file(tmp_path, text, message):
-    from zenthermo.io.workflow import read_workflow
+    from zenthermo.pipeline.workflow import read_workflow
 
     flow = tmp_path / "bad.toml"
     flow.write_text(text, encoding="utf-8")
