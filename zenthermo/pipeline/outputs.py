@@ -63,7 +63,8 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
     """
     from zenthermo.io.atomic import atomic_directory
     from zenthermo.landscape.model_file import save_model
-    from zenthermo.report.figures import draw_report_figures, landscape_agreement
+    from zenthermo.report.agreement import landscape_agreement
+    from zenthermo.report.figures import draw_report_figures
     from zenthermo.report.html import ReportContent, write_report
     from zenthermo.report.summary import write_summary
     from zenthermo.report.tables import write_tables
@@ -115,8 +116,7 @@ def _title(config: RunConfig, source_set: SourceSet) -> str:
 
 def _calphad(config: RunConfig, analyses: Mapping[str, Any], figures_dir: Path):
     from zenthermo.calphad import COLUMNS, calphad_section
-    from zenthermo.report.html import Table
-    from zenthermo.report.style import FigureFiles
+    from zenthermo.report.html import FigureFiles, Table
 
     analysis = analyses.get("exact") or next(iter(analyses.values()))
     figures_dir.mkdir(parents=True, exist_ok=True)
