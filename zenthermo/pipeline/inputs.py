@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from zenthermo.errors import ConfigurationError, InputError
+from zenthermo.io.schema import file_schema
 from zenthermo.pipeline.config import DEFAULT_SOURCES, METHODS, RunConfig
 from zenthermo.progress import SILENT, Progress
 from zenthermo.sources import SourceSet
@@ -73,19 +74,12 @@ def load_inputs(inputs: Sequence[str], manifest: str | None = None,
     for path in inputs:
         if not Path(path).exists():
             raise InputError("input not found", path)
-    if len(inputs) == 1 and Path(inputs[0]).is_file() and _is_sources_file(Path(inputs[0])):
+    if len(inputs) == 1 and Path(inputs[0]).is_file() \
+            and file_schema(inputs[0]).startswith("zenthermo.sources"):
         return load_sources(inputs[0])
     from zenthermo.io.ingest import ingest
 
     return ingest(*order_phonopy_inputs(list(inputs)), manifest=manifest, progress=progress)
-
-
-def _is_sources_file(path: Path) -> bool:
-    if path.suffix.lower() != ".json":
-        return False
-    with open(path, "rb") as handle:
-        head = handle.read(4096)
-    return b"zenthermo.sources" in head
 
 
 def choose_methods(config: RunConfig, source_set: SourceSet) -> tuple[tuple[str, ...], list[str]]:

@@ -51,11 +51,11 @@ from __future__ import annotations
 
 import glob
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from zenthermo.errors import ConfigurationError, InputError
+from zenthermo.io.tomlfile import read_toml
 from zenthermo.pipeline.config import RunConfig
 from zenthermo.pipeline.inputs import order_phonopy_inputs
 
@@ -93,14 +93,7 @@ def read_workflow(path: str | os.PathLike[str]) -> dict[str, Any]:
         that exists neither beside the workflow nor in the working directory.
     """
     file = Path(path)
-    try:
-        document = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("workflow file not found", file) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read the workflow ({error})", file) from None
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(f"not valid TOML: {error}", file) from None
+    document = read_toml(file, "workflow")
     known = sorted([*SCHEMA, *FREE_TABLES])
     fields: dict[str, Any] = {}
     for table, values in document.items():
