@@ -21,7 +21,6 @@ import time
 import numpy as np
 import torch
 
-import zenthermo.physics  # noqa: F401  (import order: physics before landscape)
 from zenthermo.units import EV_PER_A3_IN_GPA, KB_EV_PER_K
 
 HELD_OUT = (1, 4, 7, 10)
