@@ -190,6 +190,19 @@ def test_fe3pt_workflow_reads_into_a_config():
     assert workflow_config(REPO / "workflows" / "fe3pt.toml", tstep_K=5.0).tstep_K == 5.0
 
 
+def test_a_run_config_is_plain_data_that_travels_to_another_process():
+    import pickle
+
+    from zenthermo.pipeline import workflow_config
+
+    config = workflow_config(REPO / "workflows" / "fe3pt.toml", tstep_K=5.0,
+                             zenn_settings={"adam_epochs": 10})
+    assert pickle.loads(pickle.dumps(config)) == config
+    assert config.physics_options() == {"eos": "bm4", "vibrations": "auto",
+                                        "debye_scaling": 0.617, "debye_x": 0.6667,
+                                        "debye_volume": "cell"}
+
+
 def test_si_workflow_expands_the_glob_in_phonopy_order(si_qha_dir):
     from zenthermo.pipeline.workflow import workflow_config
 
