@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from zenthermo.cli._options import add_physics_options, parse_pressures, physics_options
+from zenthermo.landscape.loading import LANDSCAPE_METHODS
 from zenthermo.progress import Progress
 from zenthermo.thermo.temperatures import DEFAULT_TMAX_K
 
@@ -34,7 +35,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                         help="SourceSet file (zenthermo ingest) or trained model file")
     parser.add_argument("-o", "--output", required=True, metavar="OUT_DIR",
                         help="output folder (replaced as a whole)")
-    parser.add_argument("--method", choices=("exact", "zenn", "dnn"), default=None,
+    parser.add_argument("--method", choices=LANDSCAPE_METHODS, default=None,
                         help="landscape: exact for a SourceSet file (default); a model file "
                         "brings its own")
     parser.add_argument("--pressures", type=parse_pressures, default=[0.0],
