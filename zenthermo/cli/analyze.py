@@ -56,8 +56,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, progress: Progress) -> int:
     from zenthermo.io.atomic import atomic_directory
     from zenthermo.landscape.loading import landscape_notes, load_landscape
-    from zenthermo.report.summary import write_summary
-    from zenthermo.report.tables import write_tables
+    from zenthermo.report.tables import write_analysis
     from zenthermo.thermo.analysis import analyze
     from zenthermo.thermo.temperatures import choose_temperatures, clipped_note
 
@@ -70,8 +69,7 @@ def run(args: argparse.Namespace, progress: Progress) -> int:
     analysis = analyze(landscape, args.pressures, temperatures,
                        phase_diagram=not args.no_phase_diagram, progress=progress)
     with atomic_directory(args.output) as tmp:
-        write_summary(analysis, tmp / "summary.json")
-        write_tables(analysis, tmp)
+        write_analysis(analysis, tmp)
     if not args.quiet:
         print(human_summary(analysis, Path(args.output),
                             phase_diagram=not args.no_phase_diagram))

@@ -66,8 +66,7 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
     from zenthermo.report.agreement import landscape_agreement
     from zenthermo.report.figures import draw_report_figures
     from zenthermo.report.html import ReportContent, write_report
-    from zenthermo.report.summary import write_summary
-    from zenthermo.report.tables import write_tables
+    from zenthermo.report.tables import write_analysis
 
     with atomic_directory(config.output_dir) as tmp:
         with clock("figures"):
@@ -81,8 +80,7 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
                 figures.append(files)
         with clock("report"), progress.stage("tables and report"):
             for method, analysis in analyses.items():
-                write_summary(analysis, tmp / method / "summary.json")
-                write_tables(analysis, tmp / method)
+                write_analysis(analysis, tmp / method)
             if "zenn" in landscapes:
                 save_model(landscapes["zenn"], tmp / "zenn" / "model.pt")
             source_set.save(tmp / "sources.json")

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from zenthermo.io.atomic import write_text_atomic
-from zenthermo.report.summary import ISOBAR_ARRAYS
+from zenthermo.report.summary import ISOBAR_ARRAYS, write_summary
 from zenthermo.thermo.results import Analysis, Isobar, PhaseDiagram
 
-__all__ = ["CONFIGURATION_COLUMNS", "isobar_table_name", "write_tables"]
+__all__ = ["CONFIGURATION_COLUMNS", "isobar_table_name", "write_analysis", "write_tables"]
 
 #: Columns of ``configurations.csv`` (fields of ConfigurationSummary).
 CONFIGURATION_COLUMNS = ("name", "label", "multiplicity", "magnetic_order", "E0_eV", "V0_A3",
@@ -78,6 +78,15 @@ def write_tables(analysis: Analysis, out_dir: str | os.PathLike[str]) -> list[Pa
     write_text_atomic(path, _csv_text(CONFIGURATION_COLUMNS, rows))
     written.append(path)
     return written
+
+
+def write_analysis(analysis: Analysis, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write ``out_dir/summary.json`` and the CSV tables of ``analysis``; returns the paths.
+
+    What ``zenthermo analyze`` writes, and what ``zenthermo run`` writes per method.
+    """
+    summary = write_summary(analysis, Path(out_dir) / "summary.json")
+    return [summary, *write_tables(analysis, out_dir)]
 
 
 def _isobar_csv(isobar: Isobar) -> str:
