@@ -161,8 +161,8 @@ def _local_minima(landscape, T: float, V_grid: np.ndarray) -> list[float]:
 
 def run_toy(settings=None, methods=("zenn", "dnn")):
     from zenthermo.io.free_energy_table import FreeEnergyTable
+    from zenthermo.landscape.system_data import system_training_data
     from zenthermo.landscape.train import DnnFitter, TrainingSettings, ZennFitter
-    from zenthermo.landscape.train_data import system_training_data
     from zenthermo.thermo.critical import find_critical_point
 
     # Explicit toy settings (the per-source defaults are tuned for Fe3Pt-like sources). The

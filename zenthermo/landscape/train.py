@@ -49,11 +49,8 @@ from zenthermo.landscape.losses import (
 from zenthermo.landscape.mlp import DTYPE
 from zenthermo.landscape.optimise import optimise
 from zenthermo.landscape.settings import TrainingSettings
-from zenthermo.landscape.train_data import (
-    TrainingData,
-    system_training_data,
-    training_data_from_sources,
-)
+from zenthermo.landscape.system_data import system_training_data
+from zenthermo.landscape.train_data import TrainingData, training_data_from_sources
 from zenthermo.landscape.zenn import ZennLandscape, ZennNetwork
 from zenthermo.progress import SILENT
 from zenthermo.units import KB_EV_PER_K
