@@ -21,9 +21,11 @@ def relative_path(path: str | os.PathLike[str] | None, root: str | os.PathLike[s
     if path is None:
         return ""
     path, root = Path(path), Path(root)
-    for candidate, base in ((path, root), (path.resolve(), root.resolve())):
-        try:
-            return candidate.relative_to(base).as_posix()
-        except ValueError:
-            continue
-    return path.as_posix()
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        pass
+    try:  # resolved only when needed: resolve() costs a system call per path component
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,4 +1,5 @@
-"""Telling zenthermo's own files apart by the schema they name, plain or gzip-compressed."""
+"""zenthermo's own small readers: the schema a file names (plain or gzip), TOML inputs, and
+the relative paths recorded as provenance."""
 
 from __future__ import annotations
 
@@ -31,3 +32,17 @@ def test_toml_inputs_name_the_file_and_the_problem(tmp_path):
     assert "w.toml" in str(error.value)
     with pytest.raises(InputError, match="manifest file does not exist"):
         read_toml(tmp_path / "zenthermo.toml", "manifest")
+
+
+def test_recorded_paths_are_relative_to_the_root_read_or_as_given_outside_it(tmp_path):
+    from zenthermo.io.paths import relative_path
+
+    (tmp_path / "tree" / "config_0").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "tree")
+    assert relative_path(tmp_path / "tree" / "config_0" / "OUTCAR", tmp_path / "tree") == \
+        "config_0/OUTCAR"
+    assert relative_path(tmp_path / "link" / "config_0" / "OUTCAR", tmp_path / "tree") == \
+        "config_0/OUTCAR"  # through a symbolic link
+    outside = tmp_path / "elsewhere" / "OUTCAR"
+    assert relative_path(outside, tmp_path / "tree") == outside.as_posix()
+    assert relative_path(None, tmp_path) == ""
