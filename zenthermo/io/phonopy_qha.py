@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from zenthermo.errors import InputError
-from zenthermo.io.paths import relative_path as _relative
 from zenthermo.io.phonopy_files import (
     COMPRESSION_OPENERS,
     GAMMA_ACOUSTIC_MODES,
@@ -40,6 +39,13 @@ class _Structure:
     natoms: int
     volume: float
     record: FileRecord
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return Path(os.path.relpath(path.resolve(), root)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return str(path)
 
 
 def _strip_compression(name: str) -> tuple[str, str]:

@@ -31,7 +31,6 @@ import numpy as np
 
 from zenthermo.errors import InputError
 from zenthermo.io.layout import VolumeFolder
-from zenthermo.io.paths import relative_path
 from zenthermo.io.vasp_outcar import (
     _POTCAR_FUNCTIONALS,
     OutcarSummary,
@@ -141,6 +140,16 @@ def expand_magmom(magmom: Any, natoms: int) -> np.ndarray | None:
     if values.size != natoms:  # non-collinear or inconsistent: not a collinear pattern
         return None
     return values
+
+
+def relative_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` (POSIX form), or as given when it is outside it."""
+    for candidate, base in ((path, root), (path.resolve(), root.resolve())):
+        try:
+            return candidate.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
 
 
 class _Recorder:

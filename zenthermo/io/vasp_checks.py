@@ -15,8 +15,7 @@ import numpy as np
 from zenthermo.errors import InputError
 from zenthermo.io import layout
 from zenthermo.io.manifest import ConfigurationEntry
-from zenthermo.io.paths import relative_path as relative
-from zenthermo.io.vasp import VolumeReading, read_structure_file
+from zenthermo.io.vasp import VolumeReading, read_structure_file, relative_path
 from zenthermo.magnetism import structure_permutations
 from zenthermo.sources import Exclusion, Source, VolumePoint
 
@@ -35,6 +34,12 @@ class Configuration:
     readings: list[tuple[layout.VolumeFolder, VolumeReading]]
     excluded: list[Exclusion]
     warnings: list[str]
+
+
+def relative(path: Path | str | None, root: Path) -> str:
+    if path is None:
+        return ""
+    return relative_path(Path(path), root)
 
 
 def _formula(composition: dict[str, int]) -> str:
