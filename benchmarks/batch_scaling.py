@@ -31,7 +31,7 @@ from benchmarks._report import markdown_table, write_section  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 #: Modules a worker imports for a material; loaded up front for the warm timings.
-WORKER_IMPORTS = ("zenthermo.batch.task", "zenthermo.io.ingest", "zenthermo.io.summary",
+WORKER_IMPORTS = ("zenthermo.batch.task", "zenthermo.io.ingest", "zenthermo.report.summary",
                   "zenthermo.landscape.exact", "zenthermo.thermo.analysis",
                   "zenthermo.report.figures", "zenthermo.report.html")
 

@@ -21,7 +21,6 @@ import time
 import numpy as np
 import torch
 
-import zenthermo.physics  # noqa: F401  (import order: physics before landscape)
 from zenthermo.units import EV_PER_A3_IN_GPA, KB_EV_PER_K
 
 HELD_OUT = (1, 4, 7, 10)
@@ -163,8 +162,8 @@ def _local_minima(landscape, T: float, V_grid: np.ndarray) -> list[float]:
 
 def run_toy(settings=None, methods=("zenn", "dnn")):
     from zenthermo.io.free_energy_table import FreeEnergyTable
+    from zenthermo.landscape.system_data import system_training_data
     from zenthermo.landscape.train import DnnFitter, TrainingSettings, ZennFitter
-    from zenthermo.landscape.train_data import system_training_data
     from zenthermo.thermo.critical import find_critical_point
 
     # Explicit toy settings (the per-source defaults are tuned for Fe3Pt-like sources). The

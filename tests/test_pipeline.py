@@ -179,7 +179,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_fe3pt_workflow_reads_into_a_config():
-    from zenthermo.io.workflow import workflow_config
+    from zenthermo.pipeline.workflow import workflow_config
 
     config = workflow_config(REPO / "workflows" / "fe3pt.toml")
     embedded = REPO / "workflows" / ".." / "zenthermo" / "data" / "fe3pt" / "sources.json"
@@ -191,8 +191,21 @@ def test_fe3pt_workflow_reads_into_a_config():
     assert workflow_config(REPO / "workflows" / "fe3pt.toml", tstep_K=5.0).tstep_K == 5.0
 
 
+def test_a_run_config_is_plain_data_that_travels_to_another_process():
+    import pickle
+
+    from zenthermo.pipeline import workflow_config
+
+    config = workflow_config(REPO / "workflows" / "fe3pt.toml", tstep_K=5.0,
+                             zenn_settings={"adam_epochs": 10})
+    assert pickle.loads(pickle.dumps(config)) == config
+    assert config.physics_options() == {"eos": "bm4", "vibrations": "auto",
+                                        "debye_scaling": 0.617, "debye_x": 0.6667,
+                                        "debye_volume": "cell"}
+
+
 def test_si_workflow_expands_the_glob_in_phonopy_order(si_qha_dir):
-    from zenthermo.io.workflow import workflow_config
+    from zenthermo.pipeline.workflow import workflow_config
 
     config = workflow_config(REPO / "workflows" / "si-qha.toml")
     names = [Path(p).name for p in config.inputs]
@@ -203,7 +216,7 @@ def test_si_workflow_expands_the_glob_in_phonopy_order(si_qha_dir):
 
 
 def test_workflow_paths_fall_back_to_the_working_directory(tmp_path, monkeypatch):
-    from zenthermo.io.workflow import read_workflow
+    from zenthermo.pipeline.workflow import read_workflow
 
     (tmp_path / "data.json").write_text("{}", encoding="utf-8")
     (tmp_path / "flows").mkdir()
@@ -226,7 +239,7 @@ def test_workflow_paths_fall_back_to_the_working_directory(tmp_path, monkeypatch
     ],
 )
 def test_bad_workflows_name_the_file(tmp_path, text, message):
-    from zenthermo.io.workflow import read_workflow
+    from zenthermo.pipeline.workflow import read_workflow
 
     flow = tmp_path / "bad.toml"
     flow.write_text(text, encoding="utf-8")

@@ -88,13 +88,16 @@ def test_report_renders_in_chromium(tmp_path):
     from standins import TwoStateLandscape, brute_force_analysis
 
     from zenthermo.report import figures_isobars, figures_phase
-    from zenthermo.report.html import ReportContent, write_report
+    from zenthermo.report.html import FigureFiles, ReportContent, write_report
+    from zenthermo.report.style import write_figure
 
     analysis = brute_force_analysis(TwoStateLandscape(), pressures=(0.0,),
                                     T=np.linspace(0, 800, 17))
     figures_dir = tmp_path / "out" / "figures"
-    figures = [figures_isobars.plot_lcte(analysis, figures_dir),
-               figures_phase.plot_phase_diagram_tp(analysis, figures_dir)]
+    figures = [FigureFiles(name, name, "", *write_figure(figure, figures_dir, name))
+               for name, figure in (("lcte", figures_isobars.plot_lcte(analysis)),
+                                    ("phase_diagram_tp",
+                                     figures_phase.plot_phase_diagram_tp(analysis)))]
     report = write_report(ReportContent(title="Browser check", analyses={"exact": analysis},
                                         figures=figures), tmp_path / "out" / "report.html")
     dom, stderr = render_in_browser(report, tmp_path)

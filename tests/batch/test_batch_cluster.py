@@ -13,7 +13,7 @@ from conftest import LONE_OPTIONS
 from zenthermo.batch import read_batch_table
 from zenthermo.batch.manifest import MANIFEST_NAME
 from zenthermo.cli import main
-from zenthermo.io.summary import read_summary
+from zenthermo.report.summary import read_summary
 
 pytestmark = pytest.mark.slow
 

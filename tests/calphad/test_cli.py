@@ -9,7 +9,7 @@ from zenthermo.cli import main
 
 @pytest.fixture(scope="module")
 def si_summary(si_analysis, tmp_path_factory):
-    from zenthermo.io.summary import write_summary
+    from zenthermo.report.summary import write_summary
 
     out_dir = tmp_path_factory.mktemp("si_out")
     write_summary(si_analysis, out_dir / "summary.json")

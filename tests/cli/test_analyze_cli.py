@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
-import zenthermo.cli.analyze as analyze_cli
+import zenthermo.landscape.loading as loading
 from zenthermo.cli import main
-from zenthermo.errors import DomainError, ZenthermoError
-from zenthermo.io.summary import read_summary
+from zenthermo.errors import ConfigurationError
 from zenthermo.physics.derivatives import FreeEnergyDerivatives
+from zenthermo.report.summary import read_summary
 
 
 class NteLandscape:
@@ -51,11 +51,11 @@ def stand_in(monkeypatch, tmp_path):
     source.write_text("{}")
     seen = {}
 
-    def load_landscape(path, args):
-        seen["args"] = args
-        return landscape, False
+    def load_landscape(path, method=None, **physics_options):
+        seen.update(path=path, method=method, options=physics_options)
+        return landscape
 
-    monkeypatch.setattr(analyze_cli, "load_landscape", load_landscape)
+    monkeypatch.setattr(loading, "load_landscape", load_landscape)
     return source, landscape, seen
 
 
@@ -97,10 +97,15 @@ def test_defaults_are_zero_pressure_and_0_to_1000_K_in_1_K_steps(stand_in, tmp_p
     analysis = read_summary(out / "summary.json")
     assert [i.P_GPa for i in analysis.isobars] == [0.0]
     np.testing.assert_array_equal(analysis.isobars[0].T_K, np.arange(0.0, 1001.0))
-    args = seen["args"]
-    assert (args.eos, args.vibrations, args.debye_scaling) == ("bm4", "auto", 0.617)
-    assert args.debye_x == pytest.approx(2 / 3)
+    assert seen["method"] is None and seen["options"] == {}  # the library's physics defaults
     assert capsys.readouterr().out == ""  # --quiet
+
+
+def test_physics_options_given_go_to_the_library(stand_in, tmp_path):
+    source, _, seen = stand_in
+    assert main(["analyze", str(source), "-o", str(tmp_path / "out"), "--quiet", "--tmax",
+                 "20", "--no-phase-diagram", "--eos", "vinet", "--debye-x", "0.5"]) == 0
+    assert seen["options"] == {"eos": "vinet", "debye_x": 0.5}
 
 
 def test_the_default_tmax_is_clipped_to_the_domain_with_a_warning(stand_in, tmp_path, capsys):
@@ -153,27 +158,13 @@ def test_a_file_that_is_neither_sources_nor_a_model_is_a_clear_error(tmp_path, c
     assert str(junk) in err and len(err.strip().splitlines()) <= 3
 
 
-def test_zenn_method_on_a_sources_file_points_to_zenthermo_fit(tmp_path):
-    args = analyze_cli.argparse.Namespace(method="zenn")
+def test_zenn_method_on_a_sources_file_points_to_zenthermo_fit(tmp_path, capsys):
     source = tmp_path / "s.json"
     source.write_text("{}")
-    try:
-        import zenthermo.landscape.model_file  # noqa: F401
-    except ModuleNotFoundError:
-        pass
-    else:
-        pytest.skip("the model-file check decides first when model_file exists")
-    with pytest.raises(ZenthermoError, match="zenthermo fit"):
-        analyze_cli.load_landscape(source, args)
-
-
-def test_temperature_choice_uses_a_models_whole_domain(tmp_path):
-    args = analyze_cli.argparse.Namespace(tmin=None, tmax=None, tstep=10.0)
-    grid = analyze_cli.choose_temperatures(args, NteLandscape((5.0, 300.0)), from_model=True)
-    assert grid[0] == 5.0 and grid[-1] == 295.0
-    with pytest.raises(DomainError):
-        args = analyze_cli.argparse.Namespace(tmin=0.0, tmax=None, tstep=10.0)
-        analyze_cli.choose_temperatures(args, NteLandscape((5.0, 300.0)), from_model=True)
+    with pytest.raises(ConfigurationError, match="zenthermo fit"):
+        loading.load_landscape(source, "zenn")
+    assert main(["analyze", str(source), "-o", str(tmp_path / "o"), "--method", "zenn"]) == 2
+    assert "zenthermo fit" in capsys.readouterr().err
 
 
 @pytest.mark.slow

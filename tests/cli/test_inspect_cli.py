@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from zenthermo.cli import main
-from zenthermo.cli.inspect import (
+from zenthermo.io.sourcefile import load_sources, save_sources
+from zenthermo.report.sources_table import (
     EXCLUSION_COLUMNS,
     SOURCE_COLUMNS,
     exclusion_rows,
@@ -18,7 +19,6 @@ from zenthermo.cli.inspect import (
     summarize_source,
     warning_rows,
 )
-from zenthermo.io.sourcefile import load_sources, save_sources
 from zenthermo.sources import Exclusion, Source, SourceSet, VibrationalGrid, VolumePoint
 
 

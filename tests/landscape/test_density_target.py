@@ -22,8 +22,9 @@ from zenthermo.landscape.losses import (
     jensen_shannon,
 )
 from zenthermo.landscape.model_file import load_model, save_model
+from zenthermo.landscape.system_data import system_density_training_data
 from zenthermo.landscape.train import DnnFitter, TrainingSettings, ZennFitter
-from zenthermo.landscape.train_data import TargetTable, system_density_training_data
+from zenthermo.landscape.train_data import TargetTable
 from zenthermo.units import KB_EV_PER_K
 
 TINY = TrainingSettings(hidden=(6, 6), dnn_hidden=(6, 6), adam_epochs=20, lbfgs_iterations=5,
@@ -191,7 +192,7 @@ def test_validation_holds_out_whole_interior_temperatures():
 
 def test_a_free_energy_table_records_its_target_kind_too():
     from zenthermo.io.free_energy_table import FreeEnergyTable
-    from zenthermo.landscape.train_data import system_training_data
+    from zenthermo.landscape.system_data import system_training_data
 
     V, T = (a.ravel() for a in np.meshgrid(np.linspace(140, 160, 5), [0.0, 500.0]))
     data = system_training_data(FreeEnergyTable(V, T, 0.01 * (V - 150) ** 2), 2)

@@ -10,8 +10,9 @@ from synthetic import three_source_set
 from zenthermo.errors import InputError, SchemaError
 from zenthermo.io.free_energy_table import FreeEnergyTable
 from zenthermo.landscape.model_file import SCHEMA, is_model_file, load_model, save_model
+from zenthermo.landscape.system_data import system_training_data
 from zenthermo.landscape.train import DnnFitter, TrainingSettings, ZennFitter
-from zenthermo.landscape.train_data import per_source_training_data, system_training_data
+from zenthermo.landscape.train_data import per_source_training_data
 
 TINY = TrainingSettings(hidden=(6, 6), dnn_hidden=(6, 6), adam_epochs=5, lbfgs_iterations=0,
                         collocation_points=(4, 3), validation_fraction=0.0)

@@ -92,6 +92,60 @@ def test_same_seed_gives_bit_identical_parameters_and_another_seed_does_not():
     np.testing.assert_allclose(a.landscape_.multiplicities, [1.0, 3.0, 6.0])
 
 
+def test_fitting_neither_reseeds_nor_reads_torchs_global_generator():
+    *_, data = ragged_data()
+    settings = TrainingSettings(**{**TINY.__dict__, "adam_epochs": 3, "lbfgs_iterations": 2})
+    torch.manual_seed(123)
+    state = torch.random.get_rng_state()
+    a = ZennFitter(settings).fit(data)
+    assert torch.equal(torch.random.get_rng_state(), state)  # the user's stream is untouched
+    torch.manual_seed(999)
+    b = ZennFitter(settings).fit(data)
+    assert all(torch.equal(x, y) for x, y in zip(params(a), params(b), strict=True))
+    dnn_a = DnnFitter(settings).fit(data)
+    torch.manual_seed(5)
+    dnn_b = DnnFitter(settings).fit(data)
+    assert all(torch.equal(x, y) for x, y in zip(params(dnn_a), params(dnn_b), strict=True))
+
+
+def test_the_initial_weights_are_glorot_draws_of_a_generator_seeded_with_seed():
+    """The same numbers torch.manual_seed(seed) gave before the fitters had their own
+    generator: models trained before this change are reproduced."""
+    *_, data = ragged_data()
+    settings = TrainingSettings(**{**TINY.__dict__, "seed": 4, "adam_epochs": 0,
+                                   "lbfgs_iterations": 0})
+    network = ZennFitter(settings).fit(data).network_
+    generator = torch.Generator().manual_seed(4)
+    for w in network.mlp.weights:
+        m, n_in, n_out = w.shape
+        expected = torch.randn(m, n_in, n_out, dtype=torch.float64, generator=generator)
+        std = (2.0 / (n_in + n_out)) ** 0.5 * (0.1 if w is network.mlp.weights[-1] else 1.0)
+        assert torch.equal(w.detach(), expected * std)
+
+
+def test_fitters_follow_the_scikit_learn_parameter_conventions():
+    fitter = ZennFitter(seed=3, hidden=(4, 4))
+    params_ = fitter.get_params(deep=True)
+    assert params_["seed"] == 3 and params_["hidden"] == (4, 4)
+    assert set(params_) == set(TrainingSettings().to_dict())
+    assert fitter.seed == 3 and fitter.hidden == (4, 4)  # each parameter is an attribute
+    assert fitter.set_params(seed=5, adam_epochs=7) is fitter
+    assert fitter.get_params()["seed"] == 5 and fitter.settings.adam_epochs == 7
+    clone = type(fitter)(**fitter.get_params())  # what sklearn.base.clone does
+    assert clone.get_params() == fitter.get_params() and not hasattr(clone, "landscape_")
+    assert ZennFitter(TINY).get_params() == {k: getattr(TINY, k) for k in params_}
+    assert ZennFitter(TINY, seed=9).get_params()["seed"] == 9
+    assert "seed=5" in repr(fitter) and "weight_F" not in repr(fitter)
+    with pytest.raises(ValueError, match="seeds"):
+        fitter.set_params(seeds=1)
+    with pytest.raises(TypeError, match="epochs"):
+        DnnFitter(epochs=3)
+    bad = ZennFitter(validation_fraction=0.7)  # nothing is checked before fit
+    *_, data = ragged_data()
+    with pytest.raises(ConfigurationError):
+        bad.fit(data)
+
+
 def test_training_lowers_the_loss():
     *_, data = ragged_data(validation_fraction=0.0)
     untrained = ZennFitter(TrainingSettings(**{**TINY.__dict__, "adam_epochs": 0,
@@ -187,9 +241,9 @@ def test_the_flat_low_temperature_input_is_used_only_where_the_data_obey_the_thi
 
 
 def test_thermal_expansion_targets_are_fitted_as_relative_errors():
+    from zenthermo.landscape.jets import Jet
     from zenthermo.landscape.losses import Rows, data_terms
     from zenthermo.landscape.train_data import TargetTable
-    from zenthermo.landscape.zenn import Jet
 
     n = 3
     table = TargetTable(np.full(n, 150.0), np.array([10.0, 100, 500]), *np.zeros((3, n)),

@@ -7,15 +7,11 @@ import pytest
 import torch
 from synthetic import three_source_set
 
-from zenthermo.landscape import zenn
-from zenthermo.landscape.zenn import (
-    DTYPE,
-    Jet,
-    Normalisation,
-    ZennLandscape,
-    ZennNetwork,
-    zentropy_sum,
-)
+from zenthermo.landscape import features, trained
+from zenthermo.landscape.features import Normalisation
+from zenthermo.landscape.jets import Jet
+from zenthermo.landscape.mlp import DTYPE
+from zenthermo.landscape.zenn import ZennLandscape, ZennNetwork, combine_sources
 from zenthermo.units import KB_EV_PER_K
 
 
@@ -85,7 +81,7 @@ def test_zentropy_sum_matches_exact_zentropy_of_known_sources():
     jet = Jet(stack("F"), stack("F_V"), stack("F_T"), stack("F_VV"), stack("F_TT"),
               stack("F_VT"), stack("F_VVV"))
     log_g = torch.log(torch.tensor([s.multiplicity for s in sources], dtype=DTYPE))
-    total, log_p = zentropy_sum(jet, log_g, torch.as_tensor(T))
+    total, log_p = combine_sources(jet, log_g, torch.as_tensor(T))
     exact = ExactZentropy(sources)
     ref = exact.derivatives(V, T)
     pairs = {"f": ref.F, "v": ref.F_V, "vv": ref.F_VV, "vvv": ref.F_VVV, "t": ref.F_T,
@@ -139,7 +135,7 @@ def test_landscape_is_numpy_float64_chunked_and_broadcast(monkeypatch):
     V = np.linspace(136, 164, 7)[:, None]
     T = np.linspace(0, 1500, 5)[None, :]
     whole = landscape.derivatives(V, T)
-    monkeypatch.setattr(zenn, "CHUNK_POINTS", 4)
+    monkeypatch.setattr(trained, "CHUNK_POINTS", 4)
     chunked = landscape.derivatives(V, T)
     for name, value in whole.as_dict().items():
         assert value.shape == (7, 5) and value.dtype == np.float64
@@ -165,9 +161,9 @@ def test_entropy_fluctuation_raises_the_free_energy():
 @pytest.mark.parametrize("t_knee", [0.0, 40.0])
 def test_temperature_inputs_map_the_domain_monotonically(t_knee):
     T = torch.linspace(0.0, 1000.0, 2001, dtype=DTYPE)
-    t = zenn.temperature_feature(T, torch.tensor(1000.0, dtype=DTYPE),
+    t = features.temperature_feature(T, torch.tensor(1000.0, dtype=DTYPE),
                                  torch.tensor(t_knee, dtype=DTYPE))
-    u = zenn.low_temperature_feature(T, torch.tensor(100.0, dtype=DTYPE),
+    u = features.low_temperature_feature(T, torch.tensor(100.0, dtype=DTYPE),
                                      torch.tensor(t_knee, dtype=DTYPE))
     assert float(t.f[0]) == pytest.approx(-1.0) and float(t.f[-1]) == pytest.approx(1.0)
     assert float(u.f[0]) == pytest.approx(-1.0) and float(u.f[-1]) < 1.0

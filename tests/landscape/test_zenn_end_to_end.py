@@ -10,8 +10,8 @@ from synthetic import mean_field_sources
 
 from zenthermo.io.free_energy_table import FreeEnergyTable
 from zenthermo.landscape.exact import ExactZentropy
+from zenthermo.landscape.system_data import system_training_data
 from zenthermo.landscape.train import TrainingSettings, ZennFitter
-from zenthermo.landscape.train_data import system_training_data
 from zenthermo.thermo.critical import find_critical_point
 from zenthermo.thermo.isobar import compute_isobar
 from zenthermo.thermo.nte import nte_windows

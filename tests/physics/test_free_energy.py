@@ -10,7 +10,6 @@ from zenthermo.physics.debye import DebyeGrueneisen
 from zenthermo.physics.eos import fit_eos
 from zenthermo.physics.free_energy import SourceFreeEnergy, build_source_free_energies
 from zenthermo.sources import Source, SourceSet, VolumePoint
-from zenthermo.thermo.results import ConfigurationSummary
 
 COMPOSITION = {"Fe": 3, "Pt": 1}
 
@@ -52,18 +51,6 @@ def test_debye_source_is_eos_plus_debye(source_set):
     for name in ("F_T", "F_TT", "F_VT"):
         np.testing.assert_array_equal(getattr(total, name), getattr(vib, name))
     assert fm.debye_temperature(fit.v0_A3) == pytest.approx(debye.theta0_K)
-
-
-def test_summary_reports_the_static_fit(source_set):
-    fm = build_source_free_energies(source_set)[0]
-    summary = fm.configuration_summary()
-    assert isinstance(summary, ConfigurationSummary)
-    assert summary.name == "fm" and summary.label == "FM" and summary.multiplicity == 2.0
-    fit = fm.eos_fit
-    assert (summary.E0_eV, summary.V0_A3, summary.B0_GPa, summary.B0_prime) == (
-        fit.e0_eV, fit.v0_A3, fit.b0_GPa, fit.b0_prime)
-    np.testing.assert_allclose([fit.v0_A3, fit.e0_eV, fit.b0_GPa], [48.0, -32.0, 160.2],
-                               rtol=0.02)
 
 
 def test_total_derivatives_are_consistent_with_finite_differences(source_set):

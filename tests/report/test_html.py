@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from zenthermo.report import figures_isobars
-from zenthermo.report.figures_zenn import LandscapeAgreement
-from zenthermo.report.html import ReportContent, Table, render_report, write_report
+from zenthermo.report.agreement import LandscapeAgreement
+from zenthermo.report.html import FigureFiles, ReportContent, Table, render_report, write_report
+from zenthermo.report.style import write_figure
 from zenthermo.sources import Exclusion, Source, SourceSet, VolumePoint
 
 
@@ -27,7 +28,9 @@ def _source_set(label="FM <b>ferro</b>"):
 
 @pytest.fixture()
 def content(transition_analysis, tmp_path):
-    figures = [figures_isobars.plot_lcte(transition_analysis, tmp_path / "figures")]
+    png, svg = write_figure(figures_isobars.plot_lcte(transition_analysis), tmp_path / "figures",
+                            "lcte")
+    figures = [FigureFiles("lcte", "LCTE", "caption", png, svg)]
     agreement = LandscapeAgreement("zenn", "exact", 100, 0.2, 0.5, 0.01, 0.03, 1.5, 4.0)
     return ReportContent(
         title="Fe3Pt <test>", analyses={"exact": transition_analysis}, source_set=_source_set(),

@@ -13,10 +13,12 @@ from zenthermo.physics.derivatives import FreeEnergyDerivatives
 from zenthermo.thermo.analysis import (
     analyze,
     composition_of,
+    configuration_summary,
     configurations_of,
     temperature_grid,
 )
 from zenthermo.thermo.results import ConfigurationSummary, CriticalPoint, PhaseDiagram
+from zenthermo.thermo.temperatures import choose_temperatures, clipped_note
 
 
 class NteParabola:
@@ -58,10 +60,11 @@ class WithFreeEnergies(NteParabola):
     class _Source:
         def __init__(self, name):
             self.name = name
+            self.multiplicity = 3
+            self.magnetic_order = "AFM"
             self.composition = {"Fe": 9, "Pt": 3}
-
-        def configuration_summary(self):
-            return ConfigurationSummary(self.name, 3.0, "AFM", -100.0, 150.0, 180.0, 5.0)
+            self.eos_fit = types.SimpleNamespace(e0_eV=-100.0, v0_A3=150.0, b0_GPa=180.0,
+                                                 b0_prime=5.0)
 
     free_energies = (_Source("config_0"), _Source("config_22"))
 
@@ -104,6 +107,31 @@ def test_the_exact_path_reports_each_sources_eos_summary_and_composition():
     assert analysis.composition == {"Fe": 9, "Pt": 3}
 
 
+def test_a_configuration_summary_is_the_static_eos_fit_of_a_source_free_energy():
+    from zenthermo.physics.free_energy import build_source_free_energies
+    from zenthermo.sources import Source, SourceSet, VolumePoint
+
+    volumes = np.linspace(43.2, 52.8, 9)
+    energies = -32.0 + 0.5 / 48.0 * (volumes - 48.0) ** 2
+    points = tuple(VolumePoint(label=f"vol_{i}", volume=float(v), energy=float(e), natoms=4,
+                               composition={"Fe": 3, "Pt": 1})
+                   for i, (v, e) in enumerate(zip(volumes, energies, strict=True)))
+    source = Source(name="fm", multiplicity=2.0, natoms=4, composition={"Fe": 3, "Pt": 1},
+                    points=points, magnetic_order="FM", label="FM")
+    (fm,) = build_source_free_energies(SourceSet(sources=(source,)))
+    summary = configuration_summary(fm)
+    fit = fm.eos_fit
+    assert summary == ConfigurationSummary("fm", 2.0, "FM", fit.e0_eV, fit.v0_A3, fit.b0_GPa,
+                                           fit.b0_prime, label="FM")
+    np.testing.assert_allclose([fit.v0_A3, fit.e0_eV, fit.b0_GPa], [48.0, -32.0, 160.2],
+                               rtol=0.02)
+    no_minimum = types.SimpleNamespace(name="x", multiplicity=1, magnetic_order="NM",
+                                       eos_fit=types.SimpleNamespace(
+                                           e0_eV=np.nan, v0_A3=np.nan, b0_GPa=np.nan,
+                                           b0_prime=np.nan))
+    assert configuration_summary(no_minimum) == ConfigurationSummary("x", 1.0, "NM")
+
+
 def test_given_configurations_and_composition_are_passed_through():
     given = (ConfigurationSummary("x", 2.0, "FM", 1.0, 2.0, 3.0, 4.0),)
     analysis = analyze(NteParabola(), [0.0], T[:5], configurations=given,
@@ -136,6 +164,25 @@ def test_no_or_duplicate_pressures_are_rejected(pressures):
 def test_temperatures_outside_the_domain_are_rejected_before_any_work():
     with pytest.raises(DomainError, match="temperature domain"):
         analyze(NteParabola(), [0.0], np.arange(0.0, 1100.0), phase_diagram=False)
+
+
+def test_temperature_choice_defaults_to_0_to_1000_K_lowered_to_the_domain():
+    np.testing.assert_array_equal(choose_temperatures((0.0, np.inf)), np.arange(0.0, 1001.0))
+    grid = choose_temperatures((5.0, 300.0), tstep_K=10.0)
+    assert grid[0] == 5.0 and grid[-1] == 295.0
+    assert "295 K" in clipped_note(grid, None)
+    assert clipped_note(grid, 295.0) is None  # asked for: nothing was lowered
+    assert clipped_note(choose_temperatures((0.0, 2000.0)), None) is None
+    with pytest.raises(DomainError):
+        choose_temperatures((5.0, 300.0), tmin_K=0.0, tstep_K=10.0)
+    with pytest.raises(DomainError):
+        choose_temperatures((0.0, 700.0), tmax_K=900.0)  # an explicit tmax is never lowered
+
+
+def test_analyze_defaults_to_zero_pressure_and_the_default_temperatures():
+    analysis = analyze(NteParabola(), phase_diagram=False)
+    assert [i.P_GPa for i in analysis.isobars] == [0.0]
+    np.testing.assert_array_equal(analysis.isobars[0].T_K, np.arange(0.0, 1001.0))
 
 
 def test_temperature_grid_includes_tmax_when_it_falls_on_the_grid():

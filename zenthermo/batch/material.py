@@ -104,7 +104,7 @@ def config_from_tables(name: str, tables: Mapping[str, Any], base_dir: Path,
     """
     import tomli_w
 
-    from zenthermo.io.workflow import read_workflow  # the one import of the workflow reader
+    from zenthermo.pipeline.workflow import read_workflow  # the one import of the workflow reader
 
     if "dir" in dict(tables.get("output") or {}):
         raise ConfigurationError(f"material {name!r}: [output] dir cannot be set in a batch",

@@ -55,11 +55,20 @@ from zenthermo.calphad.tables import (
 )
 
 
-def plot_comparison(comparison, path_stem):
-    """Draw the overlays; see :func:`zenthermo.calphad.plot.plot_comparison`."""
+def plot_comparison(comparison, path_stem=None):
+    """Draw the overlays (a Figure; written when ``path_stem`` is given); see
+    :func:`zenthermo.calphad.plot.plot_comparison`."""
     from zenthermo.calphad.plot import plot_comparison as _plot
 
     return _plot(comparison, path_stem)
+
+
+def write_comparison_outputs(out_dir, comparison, rows, tdb_warnings=()):
+    """Write the tables and figure of a comparison; see
+    :func:`zenthermo.calphad.outputs.write_comparison_outputs`."""
+    from zenthermo.calphad.outputs import write_comparison_outputs as _write
+
+    return _write(out_dir, comparison, rows, tdb_warnings)
 
 
 __all__ = [
@@ -82,4 +91,5 @@ __all__ = [
     "load_database",
     "parse_ranges",
     "plot_comparison",
+    "write_comparison_outputs",
 ]

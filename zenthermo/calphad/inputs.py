@@ -1,45 +1,26 @@
 """The analysis that ``zenthermo calphad`` works on, from what the user points at.
 
 - a ``summary.json`` (``zenthermo.summary/…``) or an analysis output folder holding one:
-  :func:`zenthermo.io.summary.read_summary`;
+  :func:`zenthermo.report.summary.read_summary`;
 - a SourceSet file (``zenthermo.sources/…``, ``.json`` or ``.json.gz``): the exact zentropy
-  landscape with its default physics options, analysed at P = 0 on a 5 K grid from the
-  landscape's lowest temperature (phonopy data brings its phonons).
+  landscape with its default physics options, analysed at P = 0 on a 5 K grid over the
+  landscape's temperature domain (phonopy data brings its phonons; the unbounded domain of
+  Debye vibrations is cut at 1000 K).
 """
 
 from __future__ import annotations
 
-import gzip
-import json
+import math
 import os
 from pathlib import Path
 
-import numpy as np
-
 from zenthermo.errors import InputError
+from zenthermo.io.schema import file_schema
 from zenthermo.progress import SILENT, Progress
 from zenthermo.thermo.results import Analysis
 
 #: Temperature step of the analysis made from a SourceSet, K.
 SOURCES_TEMPERATURE_STEP_K = 5.0
-
-
-def _schema_of(path: Path) -> str:
-    opener = gzip.open if path.name.endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8") as handle:
-            head = handle.read(4096)
-    except (OSError, UnicodeDecodeError, EOFError) as error:
-        raise InputError(f"cannot read the file ({error})", path) from error
-    marker = head.find('"schema"')
-    if marker >= 0:
-        rest = head[marker + len('"schema"'):].lstrip(" :\t\n")
-        if rest.startswith('"'):
-            return rest[1:].split('"', 1)[0]
-    try:
-        return str(json.loads(head).get("schema", ""))
-    except (ValueError, AttributeError):
-        return ""
 
 
 def load_analysis(path: str | os.PathLike[str], progress: Progress | None = None) -> Analysis:
@@ -62,11 +43,11 @@ def load_analysis(path: str | os.PathLike[str], progress: Progress | None = None
         target = summary
     if not target.is_file():
         raise InputError("file not found", target)
-    schema = _schema_of(target)
+    schema = file_schema(target)
     if schema.startswith("zenthermo.sources"):
         return _analysis_from_sources(target, progress)
     if schema.startswith("zenthermo.summary") or target.name == "summary.json":
-        from zenthermo.io.summary import read_summary
+        from zenthermo.report.summary import read_summary
 
         return read_summary(target)
     raise InputError(
@@ -79,12 +60,16 @@ def _analysis_from_sources(path: Path, progress: Progress) -> Analysis:
     from zenthermo import load_sources
     from zenthermo.landscape.exact import ExactZentropy
     from zenthermo.thermo.analysis import analyze
+    from zenthermo.thermo.temperatures import choose_temperatures
 
     source_set = load_sources(path)
     with progress.stage("building the exact zentropy landscape"):
         landscape = ExactZentropy.from_sources(source_set)
-    low, high = (float(t) for t in landscape.temperature_domain)
-    grid = np.arange(low, high + 1e-9, SOURCES_TEMPERATURE_STEP_K, dtype=np.float64)
+    high = float(landscape.temperature_domain[1])
+    # the whole domain of phonon data; Debye's unbounded one up to the default 1000 K
+    grid = choose_temperatures(landscape.temperature_domain,
+                               tmax_K=high if math.isfinite(high) else None,
+                               tstep_K=SOURCES_TEMPERATURE_STEP_K)
     return analyze(
         landscape, [0.0], grid, composition=dict(source_set.composition),
         phase_diagram=False, progress=progress,

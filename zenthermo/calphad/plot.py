@@ -1,27 +1,29 @@
-"""The overlay figure of a CALPHAD comparison (matplotlib; no physics)."""
+"""The overlay figure of a CALPHAD comparison (matplotlib; no physics).
+
+The figure is a :class:`matplotlib.figure.Figure` made without pyplot, so drawing it never
+changes the caller's matplotlib backend.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from matplotlib.figure import Figure
+
 from zenthermo.calphad.compare import CalphadComparison
 from zenthermo.io.atomic import atomic_path
 
 
-def plot_comparison(comparison: CalphadComparison, path_stem: str | os.PathLike[str]) -> list[Path]:
+def plot_comparison(comparison: CalphadComparison,
+                    path_stem: str | os.PathLike[str] | None = None) -> Figure:
     """Draw C_P, S, H - H298 and G - G298 of zenthermo and CALPHAD, with the differences.
 
-    Writes ``<path_stem>.png`` and ``<path_stem>.svg`` atomically and returns both paths.
+    Returns the figure; with ``path_stem`` it is also written as ``<path_stem>.png`` and
+    ``<path_stem>.svg`` (atomically; :func:`write_comparison_figure`).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(
-        2, 4, figsize=(15, 6.2), sharex=True, gridspec_kw={"height_ratios": [3, 1.2]},
-    )
+    fig = Figure(figsize=(15, 6.2))
+    axes = fig.subplots(2, 4, sharex=True, gridspec_kw={"height_ratios": [3, 1.2]})
     T = comparison.T_K
     for column, item in enumerate(comparison.quantities):
         top, bottom = axes[0, column], axes[1, column]
@@ -46,14 +48,18 @@ def plot_comparison(comparison: CalphadComparison, path_stem: str | os.PathLike[
         "difference = zenthermo - CALPHAD", fontsize=11,
     )
     fig.tight_layout()
+    if path_stem is not None:
+        write_comparison_figure(fig, path_stem)
+    return fig
+
+
+def write_comparison_figure(figure: Figure, path_stem: str | os.PathLike[str]) -> list[Path]:
+    """Write ``figure`` as ``<path_stem>.png`` and ``<path_stem>.svg`` atomically."""
     stem = Path(path_stem)
     written = []
-    try:
-        for suffix in (".png", ".svg"):
-            target = stem.with_name(stem.name + suffix)
-            with atomic_path(target) as tmp:
-                fig.savefig(tmp, format=suffix[1:], dpi=150)
-            written.append(target)
-    finally:
-        plt.close(fig)
+    for suffix in (".png", ".svg"):
+        target = stem.with_name(stem.name + suffix)
+        with atomic_path(target) as tmp:
+            figure.savefig(tmp, format=suffix[1:], dpi=150)
+        written.append(target)
     return written

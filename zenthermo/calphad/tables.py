@@ -86,12 +86,12 @@ def calphad_section(
     Writes ``<figure_stem>.png`` and ``.svg``; the rows cover the whole compared range and
     each of ``ranges`` (clipped to it). Raises the errors of :func:`compare_with_calphad`.
     """
-    from zenthermo.calphad.plot import plot_comparison
+    from zenthermo.calphad.plot import plot_comparison, write_comparison_figure
 
     comparison = compare_with_calphad(analysis, database, phase, components)
     T = comparison.T_K
     stats = deviation_stats(comparison, [(float(T[0]), float(T[-1])), *_clipped(ranges, T)])
-    figures = plot_comparison(comparison, figure_stem)
+    figures = write_comparison_figure(plot_comparison(comparison), figure_stem)
     return CalphadSection(comparison=comparison, rows=deviation_rows(stats), figures=figures)
 
 

@@ -12,6 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from zenthermo.cli._options import join_negative_values
 from zenthermo.errors import ZenthermoError
 from zenthermo.progress import SILENT, RichProgress
 
@@ -50,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``zenthermo`` console script; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(join_negative_values(sys.argv[1:] if argv is None else argv))
     progress = SILENT if args.quiet else RichProgress()
     try:
         return int(args.handler(args, progress) or 0)

@@ -2,32 +2,70 @@
 
 The physics options select the per-source recipe of
 :func:`zenthermo.physics.free_energy.build_source_free_energies`; ``physics_options(args)``
-turns the parsed values back into its keyword arguments.
+turns the parsed values back into its keyword arguments. The choices and defaults come
+from :mod:`zenthermo.physics.options`, which imports nothing heavy.
+
+Values that may start with a minus sign (``--pressures -2,0,2``) are joined to their option
+before parsing (``--pressures=-2,0,2``, argparse's documented spelling for such values) by
+:func:`join_negative_values`, so they are never taken for unknown options.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from zenthermo.physics.debye import DEFAULT_SCALING, DEFAULT_X, VOLUME_CONVENTIONS
-from zenthermo.physics.eos import EOS_KINDS
+from zenthermo.physics.options import (
+    DEFAULT_DEBYE_VOLUME,
+    DEFAULT_EOS,
+    DEFAULT_SCALING,
+    DEFAULT_VIBRATIONS,
+    DEFAULT_X,
+    EOS_KINDS,
+    VIBRATION_MODELS,
+    VOLUME_CONVENTIONS,
+)
 
-VIBRATION_CHOICES = ("auto", "debye", "phonopy", "none")
+#: Options whose value may be a negative number or a comma-separated list of numbers.
+NUMERIC_LIST_OPTIONS = ("--pressures",)
+_NUMBER_LIST = re.compile(r"^-\.?\d[\d.,eE+-]*$")
 
 #: (argparse dest, default, flag, help) of each physics option.
 _PHYSICS = (
-    ("eos", "bm4", "--eos", "equation of state for the static energies"),
-    ("vibrations", "auto", "--vibrations",
+    ("eos", DEFAULT_EOS, "--eos", "equation of state for the static energies"),
+    ("vibrations", DEFAULT_VIBRATIONS, "--vibrations",
      "vibrational free energy: phonopy where every point has phonons, else Debye (auto)"),
     ("debye_scaling", DEFAULT_SCALING, "--debye-scaling", "Debye-Grueneisen scaling s"),
     ("debye_x", DEFAULT_X, "--debye-x", "Debye-Grueneisen x in gamma = (1+B')/2 - x"),
-    ("debye_volume", "cell", "--debye-volume",
+    ("debye_volume", DEFAULT_DEBYE_VOLUME, "--debye-volume",
      "volume in the Debye-temperature prefactor: cell (as DFTTK) or atom (Moruzzi)"),
 )
-_CHOICES = {"eos": tuple(EOS_KINDS), "vibrations": VIBRATION_CHOICES,
+_CHOICES = {"eos": tuple(EOS_KINDS), "vibrations": VIBRATION_MODELS,
             "debye_volume": VOLUME_CONVENTIONS}
+
+
+def join_negative_values(argv: Sequence[str]) -> list[str]:
+    """``["--pressures", "-2,0,2"]`` -> ``["--pressures=-2,0,2"]`` for the numeric options.
+
+    argparse reads a token that starts with ``-`` and is not a plain number as an option;
+    the ``--option=value`` form is always read as a value.
+    """
+    joined: list[str] = []
+    tokens = list(argv)
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if token in NUMERIC_LIST_OPTIONS and following is not None \
+                and _NUMBER_LIST.match(following):
+            joined.append(f"{token}={following}")
+            index += 2
+            continue
+        joined.append(token)
+        index += 1
+    return joined
 
 
 def parse_pressures(text: str) -> list[float]:
@@ -42,11 +80,6 @@ def parse_pressures(text: str) -> list[float]:
     if any(v != v or v in (float("inf"), float("-inf")) for v in values):
         raise argparse.ArgumentTypeError(f"pressures must be finite, got {text!r}")
     return values
-
-
-def allow_negative_values(parser: argparse.ArgumentParser) -> None:
-    """Let ``--pressures -2,0,2`` through as a value instead of an unknown option."""
-    parser._negative_number_matcher = re.compile(r"^-\.?\d[\d.,eE+-]*$")
 
 
 def add_physics_options(parser: argparse.ArgumentParser, with_defaults: bool = True) -> None:

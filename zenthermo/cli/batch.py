@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from zenthermo.cli import EXIT_INTERRUPTED
-from zenthermo.cli._options import allow_negative_values, parse_pressures
+from zenthermo.cli._options import parse_pressures
 from zenthermo.progress import Progress
 
 EXIT_SOME_FAILED = 1
@@ -47,7 +47,6 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "holds what `zenthermo run` writes; OUT_DIR/batch.csv, batch.parquet (with pyarrow) "
         "and index.html compare them. Materials whose inputs and options did not change are "
         "skipped. Options given here apply to every material.")
-    allow_negative_values(parser)
     parser.add_argument("batch_file", metavar="BATCH_FILE", help="batch file (.toml or .csv)")
     parser.add_argument("-o", "--output", required=True, metavar="OUT_DIR",
                         help="output folder (one subfolder per material)")

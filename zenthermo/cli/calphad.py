@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from zenthermo.errors import ConfigurationError
 
@@ -92,32 +91,11 @@ def run_compare(args: argparse.Namespace, progress) -> int:
         print(f"note: pycalphad reported {len(database.warnings)} parser warning(s) for "
               f"{database.name} (listed in the output folder, if one is given)")
     if args.out_dir:
-        _write_compare_outputs(Path(args.out_dir), comparison, rows, database.warnings)
+        from zenthermo.calphad import write_comparison_outputs
+
+        written = write_comparison_outputs(args.out_dir, comparison, rows, database.warnings)
+        print(f"wrote {', '.join(str(path) for path in written)}")
     return 0
-
-
-def _write_compare_outputs(out_dir: Path, comparison, rows, warnings) -> None:
-    from zenthermo.calphad import COLUMNS, format_table, plot_comparison
-    from zenthermo.io.atomic import write_text_atomic
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    header = ",".join(key for key, _ in COLUMNS)
-    lines = [header] + [",".join(row[key] for key, _ in COLUMNS) for row in rows]
-    write_text_atomic(out_dir / "calphad_deviations.csv", "\n".join(lines) + "\n")
-    write_text_atomic(out_dir / "calphad_deviations.md", format_table(rows, markdown=True) + "\n")
-    columns = ["T_K"] + [f"{q.key}_{side}" for q in comparison.quantities
-                         for side in ("zenthermo", "calphad")]
-    data = [",".join(columns)]
-    for i, t in enumerate(comparison.T_K):
-        values = [f"{t:.10g}"] + [f"{getattr(q, side)[i]:.10g}" for q in comparison.quantities
-                                  for side in ("zenthermo", "calphad")]
-        data.append(",".join(values))
-    write_text_atomic(out_dir / "calphad_comparison.csv", "\n".join(data) + "\n")
-    if warnings:
-        write_text_atomic(out_dir / "calphad_tdb_warnings.txt", "\n".join(warnings) + "\n")
-    figures = plot_comparison(comparison, out_dir / "calphad_comparison")
-    print(f"wrote {out_dir}/calphad_deviations.csv, .md, calphad_comparison.csv, "
-          + ", ".join(f.name for f in figures))
 
 
 def run_export(args: argparse.Namespace, progress) -> int:

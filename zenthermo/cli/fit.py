@@ -79,7 +79,7 @@ def _settings(args: argparse.Namespace):
 def _system_data(target: str, settings, natoms: int):
     """System-mode TrainingData from a total-F or a density table (told by its header)."""
     from zenthermo.io.density_table import DensityTable, read_system_target
-    from zenthermo.landscape.train_data import (
+    from zenthermo.landscape.system_data import (
         system_density_training_data,
         system_training_data,
     )

@@ -1,8 +1,8 @@
 """``zenthermo inspect SOURCES_FILE``: what a saved SourceSet holds, one table row per source.
 
-The table building is plain data -> rows (:func:`summarize_source`, :func:`source_rows`,
-:func:`exclusion_rows`, :func:`warning_rows`), usable and testable without the CLI; the
-handler only loads the file and prints (a rich table on a terminal, plain text otherwise).
+The rows come from :mod:`zenthermo.report.sources_table` (usable and testable without the
+CLI); the handler only loads the file and prints (a rich table on a terminal, plain text
+otherwise, or JSON with ``--json``).
 """
 
 from __future__ import annotations
@@ -10,171 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict, dataclass
 from typing import TextIO
 
-import numpy as np
-
-from zenthermo.sources import Source, SourceSet
-
-#: Column titles of the per-source table (units in the titles).
-SOURCE_COLUMNS = ("source", "label", "g (origin)", "magnetic", "volumes kept/excl.",
-                  "V range (A^3)", "E_min (eV/cell)", "V at E_min (A^3)", "phonons",
-                  "warnings")
-EXCLUSION_COLUMNS = ("where", "item", "V (A^3)", "reason")
-WARNING_COLUMNS = ("where", "warning")
-
-
-@dataclass(frozen=True)
-class SourceSummary:
-    """The numbers shown for one source (``None`` where the source has no kept points).
-
-    Attributes
-    ----------
-    volume_min_A3, volume_max_A3 : float or None
-        Range of the kept volumes, A^3 per cell.
-    energy_min_eV : float or None
-        Lowest static energy among the kept points, eV per cell.
-    volume_at_energy_min_A3 : float or None
-        Volume of that point, A^3 per cell.
-    phonon_points : int
-        Kept points that carry a vibrational grid.
-    """
-
-    name: str
-    label: str
-    multiplicity: float
-    multiplicity_origin: str
-    magnetic_order: str
-    natoms: int
-    formula: str
-    kept: int
-    excluded: int
-    volume_min_A3: float | None
-    volume_max_A3: float | None
-    energy_min_eV: float | None
-    volume_at_energy_min_A3: float | None
-    phonon_points: int
-    warnings: tuple[str, ...]
-
-
-def _formula(composition) -> str:
-    return "".join(f"{el}{n if n != 1 else ''}" for el, n in composition.items())
-
-
-def summarize_source(source: Source) -> SourceSummary:
-    """Reduce one source to the numbers :func:`source_rows` shows."""
-    volumes, energies = source.volumes, source.energies
-    lowest = int(np.argmin(energies)) if len(energies) else None
-    return SourceSummary(
-        name=source.name, label=source.label, multiplicity=float(source.multiplicity),
-        multiplicity_origin=source.multiplicity_origin, magnetic_order=source.magnetic_order,
-        natoms=source.natoms, formula=_formula(source.composition),
-        kept=len(source.points), excluded=len(source.excluded),
-        volume_min_A3=float(volumes.min()) if len(volumes) else None,
-        volume_max_A3=float(volumes.max()) if len(volumes) else None,
-        energy_min_eV=None if lowest is None else float(energies[lowest]),
-        volume_at_energy_min_A3=None if lowest is None else float(volumes[lowest]),
-        phonon_points=sum(p.vibrations is not None for p in source.points),
-        warnings=tuple(source.warnings),
-    )
-
-
-def _number(value: float | None, fmt: str) -> str:
-    return "-" if value is None else format(value, fmt)
-
-
-def _phonons(summary: SourceSummary) -> str:
-    if summary.phonon_points == 0:
-        return "no"
-    if summary.phonon_points == summary.kept:
-        return "yes"
-    return f"partial ({summary.phonon_points}/{summary.kept})"
-
-
-def source_rows(source_set: SourceSet) -> list[tuple[str, ...]]:
-    """One row of strings per source, in the order of :data:`SOURCE_COLUMNS`."""
-    rows = []
-    for summary in map(summarize_source, source_set):
-        volume_range = (
-            "-" if summary.volume_min_A3 is None
-            else f"{summary.volume_min_A3:.3f}-{summary.volume_max_A3:.3f}"
-        )
-        rows.append((
-            summary.name,
-            summary.label if summary.label != summary.name else "",
-            f"{summary.multiplicity:g} ({summary.multiplicity_origin})",
-            summary.magnetic_order,
-            f"{summary.kept}/{summary.excluded}",
-            volume_range,
-            _number(summary.energy_min_eV, ".6f"),
-            _number(summary.volume_at_energy_min_A3, ".3f"),
-            _phonons(summary),
-            str(len(summary.warnings)),
-        ))
-    return rows
-
-
-def exclusion_rows(source_set: SourceSet) -> list[tuple[str, ...]]:
-    """Every excluded item with its reason: the set's first, then each source's."""
-    rows = [("(set)", e.item, _number(e.volume, ".3f"), e.reason) for e in source_set.excluded]
-    for source in source_set:
-        rows += [(source.name, e.item, _number(e.volume, ".3f"), e.reason)
-                 for e in source.excluded]
-    return rows
-
-
-def warning_rows(source_set: SourceSet) -> list[tuple[str, str]]:
-    """Every warning: the set's first, then each source's."""
-    rows = [("(set)", w) for w in source_set.warnings]
-    for source in source_set:
-        rows += [(source.name, w) for w in source.warnings]
-    return rows
-
-
-def header_lines(source_set: SourceSet, path: str) -> list[str]:
-    """What the file is: path, root, cell, and the ingestion metadata that is there."""
-    lines = [f"Sources file: {path}"]
-    if source_set.root:
-        lines.append(f"Ingested from: {source_set.root}")
-    if len(source_set):
-        lines.append(f"Cell: {_formula(source_set.composition)} ({source_set.natoms} atoms), "
-                     f"{len(source_set)} source(s)")
-    else:
-        lines.append("No sources.")
-    for key in ("reader", "zenthermo_version", "created", "created_utc"):
-        if key in source_set.metadata:
-            lines.append(f"{key.replace('_', ' ').capitalize()}: {source_set.metadata[key]}")
-    return lines
-
-
-def format_plain_table(columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    """A fixed-width text table (for pipes and files)."""
-    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
-
-    def line(cells) -> str:
-        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
-
-    out = [line(columns), line(["-" * w for w in widths]), *(line(r) for r in rows)]
-    return "\n".join(text.rstrip() for text in out)
-
-
-def _sections(source_set: SourceSet):
-    yield "Sources", SOURCE_COLUMNS, source_rows(source_set)
-    excluded = exclusion_rows(source_set)
-    if excluded:
-        yield "Excluded", EXCLUSION_COLUMNS, excluded
-    warnings = warning_rows(source_set)
-    if warnings:
-        yield "Warnings", WARNING_COLUMNS, warnings
-
-
-def render_plain(source_set: SourceSet, path: str) -> str:
-    """The whole report as plain text."""
-    parts = ["\n".join(header_lines(source_set, path))]
-    for title, columns, rows in _sections(source_set):
-        parts.append(f"{title}\n{format_plain_table(columns, rows)}")
-    return "\n\n".join(parts) + "\n"
+from zenthermo.sources import SourceSet
 
 
 def _print_rich(source_set: SourceSet, path: str, stream: TextIO) -> None:
@@ -182,10 +20,12 @@ def _print_rich(source_set: SourceSet, path: str, stream: TextIO) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from zenthermo.report.sources_table import header_lines, sections
+
     console = Console(file=stream)
     for line in header_lines(source_set, path):
         console.print(line, highlight=False)
-    for title, columns, rows in _sections(source_set):
+    for title, columns, rows in sections(source_set):
         table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
         # Columns with nothing in them (labels equal to names) are left out on screen.
         shown = [i for i in range(len(columns)) if any(row[i] for row in rows)]
@@ -202,21 +42,9 @@ def _print_rich(source_set: SourceSet, path: str, stream: TextIO) -> None:
         console.print(table)
 
 
-def summary_document(source_set: SourceSet, path: str) -> dict:
-    """The same content as JSON-ready data (``zenthermo inspect --json``)."""
-    return {
-        "path": path,
-        "root": source_set.root,
-        "sources": [asdict(summarize_source(s)) for s in source_set],
-        "excluded": [dict(zip(EXCLUSION_COLUMNS, r, strict=True))
-                     for r in exclusion_rows(source_set)],
-        "warnings": [dict(zip(WARNING_COLUMNS, r, strict=True))
-                     for r in warning_rows(source_set)],
-    }
-
-
 def _handle(args: argparse.Namespace, progress) -> int:
     from zenthermo.io.sourcefile import load_sources
+    from zenthermo.report.sources_table import render_plain, summary_document
 
     source_set = load_sources(args.sources_file)
     path = str(args.sources_file)

@@ -15,18 +15,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from zenthermo.cli._options import (
-    add_physics_options,
-    allow_negative_values,
-    parse_pressures,
-    physics_options,
-)
+from zenthermo.cli._options import add_physics_options, parse_pressures, physics_options
+from zenthermo.pipeline.config import METHODS
 from zenthermo.progress import Progress
 
 
 def _methods(text: str) -> tuple[str, ...]:
-    from zenthermo.pipeline import METHODS
-
     values = tuple(part.strip() for part in text.split(",") if part.strip())
     bad = [v for v in values if v not in METHODS]
     if bad or not values:
@@ -47,7 +41,6 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "zentropy and ZENN landscapes, analyse them at a set of pressures, and write "
         "OUT_DIR/report.html, OUT_DIR/<method>/summary.json, CSV tables and figures. "
         "With no PATH, runs the embedded Fe3Pt data.")
-    allow_negative_values(parser)
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="results tree, phonopy-qha files, a sources file or a workflow "
                         ".toml (default: the embedded Fe3Pt data)")
@@ -80,9 +73,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace):
-    """The :class:`~zenthermo.pipeline.RunConfig` for parsed arguments (workflow + overrides)."""
-    from zenthermo.io.workflow import workflow_config
-    from zenthermo.pipeline import RunConfig
+    """The :class:`~zenthermo.pipeline.config.RunConfig` for parsed arguments (workflow +
+    overrides)."""
+    from zenthermo.pipeline.config import RunConfig
+    from zenthermo.pipeline.workflow import workflow_config
 
     overrides: dict[str, Any] = {
         "output_dir": args.output, "manifest": args.manifest,
@@ -110,7 +104,7 @@ def config_from_args(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace, progress: Progress) -> int:
-    from zenthermo.pipeline import run_pipeline
+    from zenthermo.pipeline.run import run_pipeline
 
     config = config_from_args(args)
     if args.scheduler is not None:

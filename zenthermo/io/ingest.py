@@ -49,6 +49,7 @@ import numpy as np
 from zenthermo.errors import InputError
 from zenthermo.io import layout
 from zenthermo.io.manifest import MANIFEST_NAME, ConfigurationEntry, Manifest, read_manifest
+from zenthermo.io.paths import relative_path
 from zenthermo.io.vasp import VolumeReading, read_volume
 from zenthermo.io.vasp_checks import (
     Configuration,
@@ -57,7 +58,6 @@ from zenthermo.io.vasp_checks import (
     exclude_foreign_compositions,
     exclude_other_site_order,
     reference_moments,
-    relative,
     symmetry_permutations,
 )
 from zenthermo.magnetism import (
@@ -237,7 +237,7 @@ def _read_configuration(configuration: Configuration, advance) -> None:
         item = f"{configuration.name}/{sub.name}"
         if sub.name in exclude:
             configuration.excluded.append(
-                Exclusion(item, relative(sub, root),
+                Exclusion(item, relative_path(sub, root),
                           f"excluded by the manifest: {exclude[sub.name]}")
             )
             continue
@@ -245,20 +245,20 @@ def _read_configuration(configuration: Configuration, advance) -> None:
             folder = layout.volume_folder(sub)
             if folder is None:
                 configuration.excluded.append(
-                    Exclusion(item, relative(sub, root),
+                    Exclusion(item, relative_path(sub, root),
                               "no VASP output (OSZICAR, OUTCAR or vasprun.xml)")
                 )
                 continue
             reading = read_volume(folder, root)
         except InputError as error:
             configuration.excluded.append(
-                Exclusion(item, relative(error.path, root), error.reason)
+                Exclusion(item, relative_path(error.path, root), error.reason)
             )
             continue
         configuration.warnings += [f"{sub.name}: {note}" for note in reading.notes]
         if not (reading.electronic_converged and reading.ionic_converged):
             configuration.excluded.append(
-                Exclusion(item, relative(folder.files.get("OSZICAR", sub), root),
+                Exclusion(item, relative_path(folder.files.get("OSZICAR", sub), root),
                           reading.convergence_note or "not converged", reading.volume)
             )
             continue
@@ -282,14 +282,14 @@ def _attach_phonons(configuration: Configuration) -> list[tuple[VolumeReading, A
             except InputError as error:
                 configuration.excluded.append(
                     Exclusion(f"{configuration.name}/{reading.label}",
-                              relative(error.path or folder.phonons, configuration.root),
+                              relative_path(error.path or folder.phonons, configuration.root),
                               error.reason, reading.volume)
                 )
                 continue
             if (grid.imaginary_modes or 0) > 0:
                 configuration.excluded.append(
                     Exclusion(f"{configuration.name}/{reading.label}",
-                              relative(folder.phonons, configuration.root),
+                              relative_path(folder.phonons, configuration.root),
                               f"phonons have {grid.imaginary_modes} imaginary mode(s)",
                               reading.volume)
                 )
@@ -330,7 +330,7 @@ def _build_source(configuration: Configuration, threshold: float, symprec: float
         flip = flips.get(reading.label)
         if flip is not None:
             item = f"{configuration.name}/{reading.label}"
-            outcar = relative(reading.files.get("OUTCAR"), configuration.root)
+            outcar = relative_path(reading.files.get("OUTCAR"), configuration.root)
             if not keep_spin_flips:
                 configuration.excluded.append(Exclusion(item, outcar, flip, reading.volume))
                 continue

@@ -43,12 +43,12 @@ Example::
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from zenthermo.errors import InputError
+from zenthermo.io.tomlfile import read_toml
 
 _TOP_KEYS = {"moment_threshold", "symprec", "min_volumes", "configurations"}
 _CONFIG_KEYS = {"path", "label", "multiplicity", "moment_threshold", "structure", "exclude"}
@@ -100,6 +100,13 @@ def _string(value: Any, key: str, path: Path) -> str:
     return value
 
 
+def _check_keys(table: dict, allowed: set[str], what: str, path: Path) -> None:
+    unknown = set(table) - allowed
+    if unknown:
+        raise InputError(what.format(keys=", ".join(sorted(unknown))), path,
+                         hint=f"allowed keys: {', '.join(sorted(allowed))}")
+
+
 def read_manifest(path: str | Path) -> Manifest:
     """Parse and check a manifest file.
 
@@ -109,22 +116,8 @@ def read_manifest(path: str | Path) -> Manifest:
         If the file is missing, not TOML, or has unknown keys or wrong types.
     """
     path = Path(path)
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError as error:
-        raise InputError("manifest file does not exist", path) from error
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read manifest ({error})", path) from error
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(f"manifest is not valid TOML ({error})", path) from error
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        raise InputError(
-            f"unknown manifest key(s) {', '.join(sorted(unknown))}",
-            path,
-            hint=f"allowed keys: {', '.join(sorted(_TOP_KEYS))}",
-        )
+    data = read_toml(path, "manifest")
+    _check_keys(data, _TOP_KEYS, "unknown manifest key(s) {keys}", path)
     base = path.parent
     threshold = data.get("moment_threshold")
     symprec = data.get("symprec")
@@ -140,13 +133,8 @@ def read_manifest(path: str | Path) -> Manifest:
     for name, table in configurations.items():
         if not isinstance(table, dict):
             raise InputError(f"'configurations.{name}' must be a table", path)
-        unknown = set(table) - _CONFIG_KEYS
-        if unknown:
-            raise InputError(
-                f"unknown key(s) {', '.join(sorted(unknown))} in [configurations.{name}]",
-                path,
-                hint=f"allowed keys: {', '.join(sorted(_CONFIG_KEYS))}",
-            )
+        _check_keys(table, _CONFIG_KEYS, f"unknown key(s) {{keys}} in [configurations.{name}]",
+                    path)
         exclude = table.get("exclude", {})
         if not isinstance(exclude, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in exclude.items()

@@ -19,6 +19,7 @@ import numpy as np
 from zenthermo.errors import InputError
 from zenthermo.io.compressed import file_record, read_text, strip_compression_suffix
 from zenthermo.io.energy_outliers import energy_outliers
+from zenthermo.io.paths import relative_path
 from zenthermo.io.phonopy_files import (
     GAMMA_ACOUSTIC_MODES,
     TEMPERATURE_MATCH_ATOL,
@@ -42,13 +43,6 @@ class _Structure:
     record: FileRecord
     notes: tuple[str, ...] = ()
     extra: tuple[FileRecord, ...] = ()
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return Path(os.path.relpath(path.resolve(), root)).as_posix()
-    except ValueError:  # another drive (Windows)
-        return str(path)
 
 
 def _strip_compression(name: str) -> tuple[str, str]:
@@ -105,13 +99,13 @@ def _read_structure(path: Path, root: Path) -> _Structure:
             notes.append(f"{potcar.name}: {error.reason}; not used")
         else:
             hint = potcar_elements(potcar_text) or None
-            extra = (FileRecord(_relative(potcar, root), potcar_digest),)
+            extra = (FileRecord(relative_path(potcar, root), potcar_digest),)
     structure = parse_poscar(text, path, hint, notes)
     composition = {
         str(el): int(round(n)) for el, n in structure.composition.get_el_amt_dict().items()
     }
     return _Structure(composition, len(structure), float(structure.volume),
-                      FileRecord(_relative(path, root), digest), tuple(notes), extra)
+                      FileRecord(relative_path(path, root), digest), tuple(notes), extra)
 
 
 def _structure_notes(structures: list[_Structure | None]) -> list[str]:
@@ -228,13 +222,13 @@ def read_phonopy_qha(
             f"file(s) given ({', '.join(str(p) for p in paths) or 'none'})", ev, _QHA_HINT,
         )
     root = Path(os.path.commonpath([p.resolve().parent for p in [ev, *paths]]))
-    ev_record = file_record(ev, _relative(ev, root))
+    ev_record = file_record(ev, relative_path(ev, root))
 
     files: list[ThermalPropertiesFile] = []
     structures: list[_Structure | None] = []
     with progress.stage("Reading thermal_properties.yaml", total=len(paths)) as advance:
         for path, structure_path in zip(paths, _paired_structure_files(paths), strict=True):
-            files.append(load_thermal_properties(path, _relative(path, root)))
+            files.append(load_thermal_properties(path, relative_path(path, root)))
             structures.append(
                 None if structure_path is None else _read_structure(structure_path, root)
             )

@@ -36,8 +36,9 @@ from zenthermo.errors import InputError
 from zenthermo.io.compressed import FileContent, decode_text, plain_copy
 from zenthermo.io.layout import VolumeFolder
 from zenthermo.io.library_warnings import captured
+from zenthermo.io.paths import relative_path
 from zenthermo.io.vasp_outcar import _POTCAR_FUNCTIONALS, OutcarSummary, parse_outcar
-from zenthermo.io.vasp_reading import Recorder, VolumeReading, relative_path
+from zenthermo.io.vasp_reading import Recorder, VolumeReading
 from zenthermo.io.vasp_settings import (
     DEFAULT_ISPIN,
     DEFAULT_NELM,

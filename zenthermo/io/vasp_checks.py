@@ -20,7 +20,8 @@ from zenthermo.io import layout
 from zenthermo.io.energy_outliers import energy_outliers
 from zenthermo.io.library_warnings import captured
 from zenthermo.io.manifest import ConfigurationEntry
-from zenthermo.io.vasp import VolumeReading, read_structure_file, relative_path
+from zenthermo.io.paths import relative_path
+from zenthermo.io.vasp import VolumeReading, read_structure_file
 from zenthermo.io.vasp_structure import element_groups
 from zenthermo.magnetism import structure_permutations
 from zenthermo.sources import Exclusion, Source, VolumePoint
@@ -43,12 +44,6 @@ class Configuration:
     warnings: list[str]
 
 
-def relative(path: Path | str | None, root: Path) -> str:
-    if path is None:
-        return ""
-    return relative_path(Path(path), root)
-
-
 def _formula(composition: dict[str, int]) -> str:
     return "".join(f"{element}{count}" for element, count in composition.items())
 
@@ -68,12 +63,13 @@ def exclude_foreign_compositions(configurations: list[Configuration]) -> None:
             if reading.composition == reference:
                 kept.append((folder, reading))
                 continue
-            structure_file = reading.structure_file or reading.files.get("CONTCAR")
+            structure_file = relative_path(reading.structure_file or reading.files.get("CONTCAR"),
+                                           configuration.root)
             configuration.excluded.append(
                 Exclusion(
                     f"{configuration.name}/{reading.label}",
-                    relative(structure_file, configuration.root),
-                    f"{relative(structure_file, configuration.root)} has {reading.natoms} atoms "
+                    structure_file,
+                    f"{structure_file} has {reading.natoms} atoms "
                     f"({_formula(reading.composition)}) but the rest of the set has {natoms} "
                     f"({_formula(reference)})",
                     reading.volume,
@@ -167,7 +163,7 @@ def reference_order(configuration: Configuration) -> tuple[tuple[str, ...] | Non
         try:
             structure, record = read_structure_file(path, configuration.root, hint)
         except InputError as error:
-            warnings.append(f"{relative(path, configuration.root)}: {error.reason}; not used")
+            warnings.append(f"{relative_path(path, configuration.root)}: {error.reason}; not used")
             continue
         order = tuple(site.specie.symbol for site in structure)
         if orders[order] >= most:
@@ -195,7 +191,7 @@ def exclude_other_site_order(configuration: Configuration) -> None:
         if reading.species == order:
             kept.append((folder, reading))
             continue
-        path = relative(reading.structure_file or folder.path, configuration.root)
+        path = relative_path(reading.structure_file or folder.path, configuration.root)
         configuration.excluded.append(Exclusion(
             f"{configuration.name}/{reading.label}", path,
             f"lists the sites as {_formula_of(reading.species)} but {origin} has "
@@ -242,7 +238,7 @@ def symmetry_permutations(configuration: Configuration, readings: list[VolumeRea
         try:
             structure, record = read_structure_file(path, configuration.root, hint)
         except InputError as error:
-            warnings.append(f"{relative(path, configuration.root)}: {error.reason}; not used "
+            warnings.append(f"{relative_path(path, configuration.root)}: {error.reason}; not used "
                             "for symmetry")
             continue
         if tuple(site.specie.symbol for site in structure) != species:
@@ -281,7 +277,7 @@ def exclude_energy_outliers(configuration: Configuration, points: list[VolumePoi
     files = {r.label: r.energy_file for r in readings}
     for index, reason in outliers.items():
         point = points[index]
-        path = relative(files.get(point.label), configuration.root)
+        path = relative_path(files.get(point.label), configuration.root)
         configuration.excluded.append(Exclusion(f"{configuration.name}/{point.label}", path,
                                                 reason, point.volume))
     return [p for i, p in enumerate(points) if i not in outliers]

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from zenthermo.io.compressed import FileContent, decode_text, read_content
+from zenthermo.io.paths import relative_path
 from zenthermo.io.vasp_settings import SettingConflict
 from zenthermo.sources import FileRecord
 
@@ -88,18 +89,6 @@ class VolumeReading:
         for element in self.species:
             counts[element] = counts.get(element, 0) + 1
         return counts
-
-
-def relative_path(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` (POSIX form), or as given when it is outside it."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        pass
-    try:  # resolved only when needed: resolve() costs a system call per path component
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 class Recorder:

@@ -13,17 +13,13 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from zenthermo.landscape.zenn import (
-    ALL_FIELDS,
-    DTYPE,
-    BatchedMLP,
-    Jet,
-    Normalisation,
-    TrainedLandscape,
-)
+from zenthermo.landscape.features import Normalisation
+from zenthermo.landscape.jets import ALL_FIELDS, Jet
+from zenthermo.landscape.mlp import DTYPE, BatchedMLP
+from zenthermo.landscape.settings import DNN_HIDDEN
+from zenthermo.landscape.trained import TrainedLandscape
 
-#: The paper's baseline architecture.
-DNN_HIDDEN = (48, 48, 48, 48)
+__all__ = ["DNN_HIDDEN", "DnnLandscape", "DnnNetwork", "make_dnn_normalisation"]
 
 
 class DnnNetwork(nn.Module):
@@ -35,13 +31,15 @@ class DnnNetwork(nn.Module):
         With ``baseline`` of shape (1, 7) and ``scale`` of shape (1,).
     hidden : tuple of int
     activation : str
+    generator : torch.Generator, optional
+        Source of the random initial weights (None: torch's global generator).
     """
 
     def __init__(self, normalisation: Normalisation, hidden: tuple[int, ...] = DNN_HIDDEN,
-                 activation: str = "tanh") -> None:
+                 activation: str = "tanh", generator: torch.Generator | None = None) -> None:
         super().__init__()
         self.norm = normalisation
-        self.mlp = BatchedMLP(1, tuple(hidden), 1, activation)
+        self.mlp = BatchedMLP(1, tuple(hidden), 1, activation, generator=generator)
 
     def forward(self, V: Tensor, T: Tensor, need: frozenset = ALL_FIELDS) -> Jet:
         norm = self.norm
@@ -53,7 +51,7 @@ class DnnNetwork(nn.Module):
 class DnnLandscape(TrainedLandscape):
     """A trained plain DNN as a :class:`~zenthermo.landscape.base.Landscape` (``"dnn"``).
 
-    Parameters are those of :class:`~zenthermo.landscape.zenn.TrainedLandscape`, plus
+    Parameters are those of :class:`~zenthermo.landscape.trained.TrainedLandscape`, plus
     ``trained_on``: the names of the sources whose combined F it learned. It has no sources
     itself: ``source_names`` is empty, ``multiplicities`` is an empty array and
     :meth:`probabilities` raises NotImplementedError.

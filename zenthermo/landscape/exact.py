@@ -3,27 +3,8 @@
 The per-source free energies F_k come from :mod:`zenthermo.physics.free_energy` (or any
 object with ``name, multiplicity, magnetic_order, volume_domain, temperature_domain`` and
 ``derivatives(V, T) -> FreeEnergyDerivatives``). Every derivative of the sum is exact, from
-the cumulant (fluctuation) formulas. With beta = 1/(k_B T), p_k = g_k exp(-beta F_k) / Z,
-<A> = sum_k p_k A_k, and U_k = F_k - T dF_k/dT (the energy of source k):
-
-    F      = <F_k> - T S_mix,             S_mix = -k_B sum_k p_k ln(p_k / g_k)
-    F_V    = <F_V>
-    F_VV   = <F_VV> - beta Var(F_V)
-    F_VVV  = <F_VVV> - 3 beta Cov(F_V, F_VV) + beta^2 kappa_3(F_V)
-    F_T    = <F_T> - S_mix
-    F_TT   = <F_TT> - Var(U) / (k_B T^3)
-    F_VT   = <F_VT> + Cov(F_V, U) / (k_B T^2)
-
-(from L = ln Z = logsumexp(x_k), x_k = ln g_k - beta F_k: dL/da = <x_a>,
-d2L/dadb = <x_ab> + Cov(x_a, x_b), d3L/dV3 = <x_VVV> + 3 Cov(x_V, x_VV) + kappa_3(x_V)).
-Moments are taken about the mean (two-pass), so nothing cancels catastrophically, and the
-sum is a logsumexp, so nothing overflows at any temperature.
-
-At T = 0 exactly the Boltzmann weights become the hard minimum: p_k is non-zero only for
-the sources with the lowest F_k, shared in proportion to g_k (the T -> 0+ limit), so
-F = min_k F_k and S = <S_k> + k_B ln(sum of g over the ground sources). The fluctuation
-terms vanish there (they are exponentially small as T -> 0+ away from an exact degeneracy;
-at an exact crossing F is not twice differentiable and the mean curvature is returned).
+the cumulant (fluctuation) formulas of :mod:`zenthermo.landscape.zentropy` (numpy; the
+same formulas serve the trained landscapes in torch), with T = 0 the hard-minimum limit.
 """
 
 from __future__ import annotations
@@ -35,8 +16,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from zenthermo.errors import ConfigurationError, DomainError
+from zenthermo.landscape.jets import Jet
+from zenthermo.landscape.zentropy import zentropy_sum
 from zenthermo.physics.derivatives import FreeEnergyDerivatives
-from zenthermo.units import KB_EV_PER_K
 
 __all__ = ["ExactZentropy"]
 
@@ -145,12 +127,6 @@ class ExactZentropy:
         """S_mix = -k_B sum_k p_k ln(p_k / g_k), eV/K per cell, broadcast shape."""
         return self._evaluate(V, T)[2]
 
-    def configuration_summaries(self) -> tuple[Any, ...]:
-        """Each source's ``configuration_summary()``, where the sources provide one."""
-        return tuple(
-            s.configuration_summary() for s in self._sources if hasattr(s, "configuration_summary")
-        )
-
     def __repr__(self) -> str:
         return (
             f"ExactZentropy(sources={list(self.source_names)}, g={self._g.tolist()}, "
@@ -173,53 +149,13 @@ class ExactZentropy:
                 "a source free energy is not finite at the requested (V, T)",
                 hint=f"stay inside V {self._volume_domain} A^3, T {self._temperature_domain} K",
             )
-        ln_g = self._ln_g.reshape((-1,) + (1,) * len(shape))
-
-        kT = KB_EV_PER_K * T
-        zero = kT <= 0.0
-        beta = np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, kT))  # 0 at T = 0: no fluctuations
-
-        F_min = d["F"].min(axis=0)
-        excess = d["F"] - F_min  # >= 0, exactly 0 for the ground sources
-        with np.errstate(over="ignore"):
-            a = np.where(zero, np.where(excess == 0.0, ln_g, -np.inf), ln_g - excess * beta)
-        a_max = a.max(axis=0)
-        w = np.exp(a - a_max)
-        w_sum = w.sum(axis=0)
-        p = w / w_sum
-        lse = a_max + np.log(w_sum)  # ln Z + beta F_min (finite: a_max is finite)
-        ln_p = np.where(p > 0.0, a - lse, 0.0)
-        s_mix = -KB_EV_PER_K * np.sum(p * (ln_p - ln_g), axis=0)
-
-        def mean(x: np.ndarray) -> np.ndarray:
-            return np.sum(p * x, axis=0)
-
-        dF_V = d["F_V"] - mean(d["F_V"])
-        U = d["F"] - T * d["F_T"]
-        dU = U - mean(U)
-        var_FV = mean(dF_V**2)
-        cov_FV_FVV = mean(dF_V * (d["F_VV"] - mean(d["F_VV"])))
-        kappa3_FV = mean(dF_V**3)
-
-        T_safe = np.where(zero, 1.0, T)
-        result = FreeEnergyDerivatives(
-            F=F_min - kT * lse,
-            F_V=mean(d["F_V"]),
-            F_VV=mean(d["F_VV"]) - _scaled(beta, 1, var_FV),
-            F_VVV=mean(d["F_VVV"])
-            - 3.0 * _scaled(beta, 1, cov_FV_FVV)
-            + _scaled(beta, 2, kappa3_FV),
-            F_T=mean(d["F_T"]) - s_mix,
-            F_TT=mean(d["F_TT"]) - _scaled(beta, 2, KB_EV_PER_K * mean(dU**2) / T_safe),
-            F_VT=mean(d["F_VT"]) + _scaled(beta, 2, KB_EV_PER_K * mean(dF_V * dU)),
-        )
-        return result, p, s_mix
-
-
-def _scaled(beta: np.ndarray, power: int, moment: np.ndarray) -> np.ndarray:
-    """beta**power * moment, exactly 0 where the moment is 0 (also when beta overflows)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return np.where(moment == 0.0, 0.0, beta**power * moment)
+        jet = Jet(d["F"], d["F_V"], d["F_T"], d["F_VV"], d["F_TT"], d["F_VT"], d["F_VVV"])
+        result = zentropy_sum(jet, self._ln_g, T)
+        total = result.total
+        derivatives = FreeEnergyDerivatives(F=total.f, F_V=total.v, F_VV=total.vv,
+                                            F_VVV=total.vvv, F_T=total.t, F_TT=total.tt,
+                                            F_VT=total.vt)
+        return derivatives, result.p, result.s_mix
 
 
 def _checked_inputs(V: ArrayLike, T: ArrayLike) -> tuple[np.ndarray, np.ndarray]:

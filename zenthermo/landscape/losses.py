@@ -25,8 +25,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from zenthermo.landscape.jets import Jet
+from zenthermo.landscape.mlp import DTYPE
 from zenthermo.landscape.train_data import TARGET_FIELDS, TargetTable
-from zenthermo.landscape.zenn import DTYPE, Jet
 from zenthermo.units import KB_EV_PER_K
 
 #: Jet field holding each target.

@@ -19,10 +19,14 @@ import torch
 from zenthermo.errors import InputError, SchemaError
 from zenthermo.io.atomic import atomic_path
 from zenthermo.landscape.dnn import DnnLandscape, DnnNetwork, make_dnn_normalisation
-from zenthermo.landscape.zenn import DTYPE, Normalisation, ZennLandscape, ZennNetwork
+from zenthermo.landscape.features import Normalisation
+from zenthermo.landscape.loading import is_model_file
+from zenthermo.landscape.mlp import DTYPE
+from zenthermo.landscape.zenn import ZennLandscape, ZennNetwork
+
+__all__ = ["SCHEMA", "is_model_file", "load_model", "save_model"]
 
 SCHEMA = "zenthermo.model/2"
-_ZIP_MAGIC = b"PK\x03\x04"
 
 
 def _plain(value):
@@ -77,19 +81,6 @@ def save_model(landscape: ZennLandscape | DnnLandscape, path: str | os.PathLike[
     }
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
-
-
-def is_model_file(path: str | os.PathLike[str]) -> bool:
-    """True if ``path`` is a file in torch's zip format (what :func:`save_model` writes).
-
-    Cheap: reads four bytes. zenthermo's other files (sources, summaries) are JSON text.
-    A truncated model file still answers True, so that :func:`load_model` reports it.
-    """
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(4) == _ZIP_MAGIC
-    except OSError:
-        return False
 
 
 def load_model(path: str | os.PathLike[str]) -> ZennLandscape | DnnLandscape:

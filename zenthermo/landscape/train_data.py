@@ -17,9 +17,9 @@ Two modes:
     source that lies inside every source's sampled volume and temperature ranges.
 ``system``
     Only system-level data, the sources are latent: a table of total F(V,T) (see
-    :mod:`zenthermo.io.free_energy_table`, :func:`system_training_data`) or a Boltzmann
-    density over V per temperature (see :mod:`zenthermo.io.density_table`,
-    :func:`system_density_training_data`), fitted by Jensen-Shannon divergence. A density
+    :mod:`zenthermo.io.free_energy_table`) or a Boltzmann density over V per temperature
+    (see :mod:`zenthermo.io.density_table`), fitted by Jensen-Shannon divergence; built by
+    :mod:`zenthermo.landscape.system_data`. A density
     fixes F only up to a constant per temperature: a model trained on one gives V(T),
     alpha, B_T, the transition and the critical point (everything from F_V, F_VV, F_VT and
     from differences at one temperature), not absolute F, G, S or C_P.
@@ -31,7 +31,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from zenthermo.errors import InputError
 from zenthermo.units import KB_EV_PER_K
@@ -161,21 +160,24 @@ def _implied_free_energy(T: np.ndarray, density: np.ndarray) -> np.ndarray:
 
 def zentropy_targets(derivs: Sequence, multiplicities: np.ndarray, V: np.ndarray,
                      T: np.ndarray) -> dict[str, np.ndarray]:
-    """The zentropy sum of per-source free energies and its F_V, F_VV, F_T, F_VT (numpy)."""
-    from zenthermo.landscape.zenn import Jet, zentropy_sum
+    """The zentropy sum of per-source free energies and its F_V, F_VV, F_T, F_VT (numpy).
 
-    def stack(name: str) -> torch.Tensor:
-        return torch.as_tensor(np.stack([getattr(d, name) for d in derivs]), dtype=torch.float64)
+    The same formulas as the exact landscape and the network
+    (:func:`zenthermo.landscape.zentropy.zentropy_sum`).
+    """
+    from zenthermo.landscape.jets import Jet
+    from zenthermo.landscape.zentropy import zentropy_sum
+
+    def stack(name: str) -> np.ndarray:
+        return np.stack([np.asarray(getattr(d, name), dtype=np.float64) for d in derivs])
 
     jet = Jet(stack("F"), stack("F_V"), stack("F_T"), stack("F_VV"), stack("F_TT"),
               stack("F_VT"), stack("F_VVV"))
-    log_g = torch.as_tensor(np.log(multiplicities), dtype=torch.float64)
-    total, _ = zentropy_sum(jet, log_g, torch.as_tensor(T, dtype=torch.float64))
-    return {"F": total.f.numpy(), "F_V": total.v.numpy(), "F_VV": total.vv.numpy(),
-            "F_T": total.t.numpy(), "F_VT": total.vt.numpy()}
+    total = zentropy_sum(jet, np.log(multiplicities), np.asarray(T, dtype=np.float64)).total
+    return {"F": total.f, "F_V": total.v, "F_VV": total.vv, "F_T": total.t, "F_VT": total.vt}
 
 
-def _held_out(values: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+def held_out(values: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
     """Interior values (never the two ends) chosen for validation."""
     unique = np.unique(values)
     interior = unique[1:-1]
@@ -234,8 +236,8 @@ def per_source_training_data(
         d = fe.derivatives(Vg, Tg)
         blocks.append((Vg, Tg, d.F, d.F_V, d.F_VV, d.F_T, d.F_VT, np.full(Vg.size, k)))
     cols = [np.concatenate([b[i] for b in blocks]) for i in range(8)]
-    held_v = _held_out(cols[0], validation_fraction, rng)
-    held_t = _held_out(cols[1], validation_fraction, rng)
+    held_v = held_out(cols[0], validation_fraction, rng)
+    held_t = held_out(cols[1], validation_fraction, rng)
     per_source = TargetTable(*cols, validation_rows(cols[0], cols[1], held_v, held_t))
 
     # System-level targets: every distinct (V, T) of any source that lies inside every
@@ -352,80 +354,3 @@ def training_data_from_sources(source_set, *, eos: str = "bm4", vibrations: str 
         seed=seed,
         origin=str(source_set.root),
     )
-
-
-def _system_data(combined: TargetTable, n_sources: int, natoms: int,
-                 composition: Mapping[str, int] | None, origin: str,
-                 system_target: str) -> TrainingData:
-    """System-mode TrainingData around ``combined``: K latent sources, all g = 1."""
-    V, T = combined.V, combined.T
-    return TrainingData(
-        mode="system",
-        source_names=tuple(f"latent_{k + 1}" for k in range(n_sources)),
-        multiplicities=np.ones(n_sources),
-        per_source=TargetTable.empty(),
-        combined=combined,
-        natoms=int(natoms),
-        composition=dict(composition or {}),
-        volume_domain=(float(V.min()), float(V.max())),
-        temperature_domain=(float(T.min()), float(T.max())),
-        origin=origin,
-        system_target=system_target,
-    )
-
-
-def _check_n_sources(n_sources: int) -> None:
-    if n_sources < 1:
-        raise InputError(f"the number of latent sources must be at least 1, not {n_sources}")
-
-
-def system_training_data(table, n_sources: int = 2, *, validation_fraction: float = 0.15,
-                         seed: int = 0, natoms: int = 1,
-                         composition: Mapping[str, int] | None = None) -> TrainingData:
-    """System-mode data from a :class:`~zenthermo.io.free_energy_table.FreeEnergyTable`.
-
-    K = ``n_sources`` latent sources with learned multiplicities (all start at g = 1).
-    """
-    _check_n_sources(n_sources)
-    rng = np.random.default_rng(seed)
-    V, T = np.asarray(table.V_A3, float), np.asarray(table.T_K, float)
-    nan = np.full(V.size, np.nan)
-    held_v = _held_out(V, validation_fraction, rng)
-    held_t = _held_out(T, validation_fraction, rng)
-    combined = TargetTable(V, T, np.asarray(table.F_eV, float), nan, nan, nan, nan,
-                           np.full(V.size, -1), validation_rows(V, T, held_v, held_t))
-    return _system_data(combined, n_sources, natoms, composition,
-                        str(getattr(table, "path", "")), "F")
-
-
-def system_density_training_data(table, n_sources: int = 2, *,
-                                 validation_fraction: float = 0.15, seed: int = 0,
-                                 natoms: int = 1,
-                                 composition: Mapping[str, int] | None = None) -> TrainingData:
-    """System-mode data from a :class:`~zenthermo.io.density_table.DensityTable`.
-
-    The rows carry the target density p(V|T) (any normalisation per temperature: the loss
-    renormalises; F and its derivatives are NaN); the fitters
-    match the model's Boltzmann density exp(-F(V,T)/k_B T), normalised over each
-    temperature's volumes, to it by Jensen-Shannon divergence
-    (:func:`~zenthermo.landscape.losses.density_term`). K = ``n_sources`` latent sources
-    with learned multiplicities (all start at g = 1). Whole temperatures (interior ones,
-    a ``validation_fraction`` of them) are held out for validation, since a density is a
-    distribution over all volumes of one temperature.
-
-    F is fixed only up to a constant per temperature, so the model's V(T), alpha, B_T,
-    transition and critical point are meaningful, its absolute F, G, S and C_P are not
-    (the data record ``system_target = "density"``).
-    """
-    _check_n_sources(n_sources)
-    V, T = np.asarray(table.V_A3, float), np.asarray(table.T_K, float)
-    density = np.asarray(table.density, float)
-    if (T <= 0).any() or not np.isfinite(density).all() or (density < 0).any():
-        raise InputError("a density target needs T > 0 and finite densities >= 0",
-                         path=getattr(table, "path", None) or None)
-    nan = np.full(V.size, np.nan)
-    held_t = _held_out(T, validation_fraction, np.random.default_rng(seed))
-    combined = TargetTable(V, T, nan, nan, nan, nan, nan, np.full(V.size, -1),
-                           np.isin(T, held_t), density)
-    return _system_data(combined, n_sources, natoms, composition,
-                        str(getattr(table, "path", "")), "density")

@@ -1,26 +1,29 @@
-"""Per-source physics: equations of state, vibrational and electronic free energies."""
+"""Per-source physics: equations of state, vibrational and electronic free energies.
 
-from zenthermo.physics.debye import DebyeGrueneisen, debye_function
-from zenthermo.physics.derivatives import FreeEnergyDerivatives
-from zenthermo.physics.electronic import ElectronicThermodynamics, electronic_thermodynamics
-from zenthermo.physics.electronic_free_energy import ElectronicFreeEnergy
-from zenthermo.physics.eos import EOS_KINDS, EosFit, fit_eos
-from zenthermo.physics.free_energy import SourceFreeEnergy, build_source_free_energies
-from zenthermo.physics.grid_free_energy import GridFreeEnergy
-from zenthermo.physics.phonons import PhononFreeEnergy
+The names below are loaded on first use (importing the package itself loads no scipy), so
+that :mod:`zenthermo.physics.options` stays free for the command-line parser.
+"""
 
-__all__ = [
-    "EOS_KINDS",
-    "DebyeGrueneisen",
-    "ElectronicFreeEnergy",
-    "ElectronicThermodynamics",
-    "EosFit",
-    "FreeEnergyDerivatives",
-    "GridFreeEnergy",
-    "PhononFreeEnergy",
-    "SourceFreeEnergy",
-    "build_source_free_energies",
-    "debye_function",
-    "electronic_thermodynamics",
-    "fit_eos",
-]
+from __future__ import annotations
+
+from zenthermo._lazy import lazy_exports
+
+#: Public name -> the module that defines it.
+_EXPORTS = {
+    "DebyeGrueneisen": "zenthermo.physics.debye",
+    "debye_function": "zenthermo.physics.debye",
+    "FreeEnergyDerivatives": "zenthermo.physics.derivatives",
+    "EOS_KINDS": "zenthermo.physics.options",
+    "VIBRATION_MODELS": "zenthermo.physics.options",
+    "EosFit": "zenthermo.physics.eos",
+    "fit_eos": "zenthermo.physics.eos",
+    "SourceFreeEnergy": "zenthermo.physics.free_energy",
+    "build_source_free_energies": "zenthermo.physics.free_energy",
+    "PhononFreeEnergy": "zenthermo.physics.phonons",
+    "GridFreeEnergy": "zenthermo.physics.grid_free_energy",
+    "ElectronicFreeEnergy": "zenthermo.physics.electronic_free_energy",
+    "ElectronicThermodynamics": "zenthermo.physics.electronic",
+    "electronic_thermodynamics": "zenthermo.physics.electronic",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -38,13 +38,8 @@ from scipy import constants as _c
 from zenthermo.errors import DomainError, FitError
 from zenthermo.physics.derivatives import FreeEnergyDerivatives
 from zenthermo.physics.eos import EosFit
+from zenthermo.physics.options import DEFAULT_SCALING, DEFAULT_X, VOLUME_CONVENTIONS
 from zenthermo.units import AMU_KG, KB_EV_PER_K
-
-#: Default scaling factor s (Moruzzi, Janak, Schwarz 1988; DFTTK).
-DEFAULT_SCALING = 0.617
-#: Default x in gamma = (1 + B0')/2 - x (high-temperature limit; DFTTK).
-DEFAULT_X = 2.0 / 3.0
-VOLUME_CONVENTIONS = ("atom", "cell")
 
 # Series of D3 for small y: D3 = 1 - 3y/8 + sum_k a_k y^(2k), a_k = 3 B_2k / ((2k+3)(2k)!).
 _SMALL_Y = 3.0

@@ -28,10 +28,8 @@ from numpy.polynomial import Polynomial
 from scipy.optimize import least_squares
 
 from zenthermo.errors import FitError, InputError
+from zenthermo.physics.options import EOS_KINDS
 from zenthermo.units import EV_PER_A3_IN_GPA
-
-#: The equations of state this module knows, with their number of parameters.
-EOS_KINDS: dict[str, int] = {"bm3": 3, "bm4": 4, "bm5": 5, "vinet": 4, "murnaghan": 4}
 
 _BM_DEGREE = {"bm3": 2, "bm4": 3, "bm5": 4}
 

@@ -27,17 +27,11 @@ from zenthermo.physics.electronic_free_energy import (
     DEFAULT_TSTEP,
     default_temperatures,
 )
-from zenthermo.physics.eos import EOS_KINDS, EosFit, fit_eos
-from zenthermo.physics.source_models import (
-    ELECTRONIC_MODELS,
-    VIBRATION_MODELS,
-    ModelChoice,
-    choose_electronic,
-    choose_vibrations,
-)
+from zenthermo.physics.eos import EosFit, fit_eos
+from zenthermo.physics.options import ELECTRONIC_MODELS, EOS_KINDS, VIBRATION_MODELS
+from zenthermo.physics.source_models import ModelChoice, choose_electronic, choose_vibrations
 from zenthermo.physics.volume_forms import parse_form
 from zenthermo.sources import Source, SourceSet
-from zenthermo.thermo.results import ConfigurationSummary
 
 # Temperatures within this many K outside a phonon grid count as inside (grid rounding).
 _T_TOLERANCE = 1e-9
@@ -196,24 +190,6 @@ class SourceFreeEnergy:
         if isinstance(self.vibrational_model, DebyeGrueneisen):
             return self.vibrational_model.debye_temperature(V)
         return None
-
-    def configuration_summary(self) -> ConfigurationSummary:
-        """The static EOS fit of this source as a :class:`ConfigurationSummary`."""
-        fit = self.eos_fit
-
-        def value(x: float) -> float | None:
-            return float(x) if np.isfinite(x) else None
-
-        return ConfigurationSummary(
-            name=self.name,
-            multiplicity=float(self.multiplicity),
-            magnetic_order=self.magnetic_order,
-            E0_eV=value(fit.e0_eV),
-            V0_A3=value(fit.v0_A3),
-            B0_GPa=value(fit.b0_GPa),
-            B0_prime=value(fit.b0_prime),
-            label=self.label,
-        )
 
 
 def _fit_text(model, span: tuple[float, float] | None) -> str:

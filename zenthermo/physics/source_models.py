@@ -21,10 +21,6 @@ from zenthermo.physics.debye import DebyeGrueneisen
 from zenthermo.physics.eos import EosFit
 from zenthermo.sources import ElectronicDos, Source
 
-#: Choices for the vibrational free energy ("phonopy": from the phonon data, any form).
-VIBRATION_MODELS = ("auto", "phonopy", "debye", "none")
-#: Choices for the thermal electronic free energy.
-ELECTRONIC_MODELS = ("auto", "on", "off")
 #: Volumes with data a source needs for "auto" to use them.
 MIN_AUTO_VOLUMES = 3
 # Relative margin before a static volume beyond the data volumes counts as extrapolation.

@@ -5,11 +5,11 @@ These evaluate a fitted curve or a landscape on a grid for display, nothing more
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from zenthermo.landscape.base import Landscape
 from zenthermo.report import style
@@ -18,7 +18,7 @@ from zenthermo.units import EV_PER_A3_IN_GPA
 
 
 def plot_eos_fits(free_energies: Sequence[Any], natoms: int,
-                  out_dir: str | os.PathLike[str]) -> style.FigureFiles:
+                  out_dir: style.OutDir = None) -> Figure:
     """DFT points and the fitted equation of state E(V) of each configuration.
 
     Parameters
@@ -62,11 +62,7 @@ def plot_eos_fits(free_energies: Sequence[Any], natoms: int,
         ax.set_ylabel("E − E₀,min (meV/atom)")
         ax.legend(loc="best", title="symbols: DFT points")
         ax.set_title("Static energy and equation-of-state fits")
-        return style.save_figure(
-            figure, out_dir, "eos_fits", "E(V): DFT points and EOS fits",
-            "Static DFT energies (symbols) and the fitted equation of state of each "
-            "configuration (lines); ticks mark each fit's V0. Energies per atom, relative to "
-            "the lowest E0.")
+        return style.finish(figure, out_dir, "eos_fits")
 
 
 def _isotherm_temperatures(isobar: Isobar, count: int) -> np.ndarray:
@@ -75,8 +71,8 @@ def _isotherm_temperatures(isobar: Isobar, count: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, min(count, n)).round().astype(int))
 
 
-def plot_isotherms(landscape: Landscape, isobar: Isobar, out_dir: str | os.PathLike[str],
-                   count: int = 6) -> style.FigureFiles:
+def plot_isotherms(landscape: Landscape, isobar: Isobar, out_dir: style.OutDir = None,
+                   count: int = 6) -> Figure:
     """Isotherms of G(V) = F(V,T) + PV at the isobar's pressure, each relative to its minimum.
 
     The equilibrium volume of each isotherm (from the isobar) is marked; at P = 0 the
@@ -103,15 +99,11 @@ def plot_isotherms(landscape: Landscape, isobar: Isobar, out_dir: str | os.PathL
         ax.set_ylim(-0.05 * min(top, 20.0), min(top, 20.0))
         ax.legend(loc="upper center", ncols=3, title="isotherms; dots: equilibrium volume")
         ax.set_title(f"Isotherms at P = {isobar.P_GPa:g} GPa ({landscape.method})")
-        return style.save_figure(
-            figure, out_dir, "isotherms", "Free-energy isotherms",
-            "Each isotherm is drawn relative to its value at the equilibrium volume (dot), so "
-            "the shape of the well shows: a flat or double well means large thermal volume "
-            "fluctuations, the mark of a nearby first-order transition.")
+        return style.finish(figure, out_dir, "isotherms")
 
 
 def plot_landscape_map(landscape: Landscape, analysis: Analysis,
-                       out_dir: str | os.PathLike[str], resolution: int = 160) -> style.FigureFiles:
+                       out_dir: style.OutDir = None, resolution: int = 160) -> Figure:
     """Map of F(V,T) − min_V F(V,T) with the equilibrium V(T) of each isobar and the spinodal.
 
     Colours show how far each volume lies above the isotherm's minimum at P = 0, in meV per
@@ -151,7 +143,4 @@ def plot_landscape_map(landscape: Landscape, analysis: Analysis,
         legend = ax.legend(loc="upper left", fontsize=8.5)
         legend.get_frame().set_alpha(0.85)
         ax.set_title(f"Free-energy landscape F(V,T) ({landscape.method})")
-        return style.save_figure(
-            figure, out_dir, "landscape_map", "F(V,T) landscape",
-            "Helmholtz energy relative to its minimum on each isotherm; lines: equilibrium "
-            "volume on each isobar and the spinodal.")
+        return style.finish(figure, out_dir, "landscape_map")

@@ -1,16 +1,17 @@
 """Figures along isobars: configuration probabilities, V(T), LCTE(T), B_T(T) and C_P(T).
 
 Every function takes an :class:`~zenthermo.thermo.results.Analysis` (and optionally
-measured reference curves) and an output folder, draws with :mod:`zenthermo.report.style`
-and returns the :class:`~zenthermo.report.style.FigureFiles` written. No physics here.
+measured reference curves and an output folder), draws with :mod:`zenthermo.report.style`
+and returns the matplotlib Figure (written as PNG and SVG into the folder when one is
+given). No physics here.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from zenthermo.io.experiment import ReferenceCurve
 from zenthermo.report import style
@@ -65,8 +66,8 @@ def _any_extrapolated(analysis: Analysis) -> bool:
     return any(np.any(isobar.extrapolated) for isobar in analysis.isobars)
 
 
-def plot_probabilities(analysis: Analysis, out_dir: str | os.PathLike[str],
-                       labels: dict[str, str] | None = None) -> style.FigureFiles | None:
+def plot_probabilities(analysis: Analysis, out_dir: style.OutDir = None,
+                       labels: dict[str, str] | None = None) -> Figure | None:
     """Configuration probabilities p_k(T) at equilibrium, one panel per pressure.
 
     Returns None when the analysis has no per-configuration probabilities, or only one
@@ -97,18 +98,15 @@ def plot_probabilities(analysis: Analysis, out_dir: str | os.PathLike[str],
             axes[row * ncols].set_ylabel("Probability p_k")
         axes[0].legend(loc="best", title="configuration")
         figure.suptitle(f"Configuration probabilities at equilibrium volume ({analysis.method})")
-        return style.save_figure(
-            figure, out_dir, "probabilities", "Configuration probabilities",
-            "Equilibrium probability p_k of each configuration (multiplicity included) against "
-            "temperature, one panel per pressure.")
+        return style.finish(figure, out_dir, "probabilities")
 
 
 def _reference_curves(references: Sequence[ReferenceCurve], quantity: str):
     return [r for r in references if r.quantity == quantity]
 
 
-def plot_volume(analysis: Analysis, out_dir: str | os.PathLike[str],
-                references: Sequence[ReferenceCurve] = ()) -> style.FigureFiles:
+def plot_volume(analysis: Analysis, out_dir: style.OutDir = None,
+                references: Sequence[ReferenceCurve] = ()) -> Figure:
     """Equilibrium volume V(T) per cell at each pressure, NTE windows shaded.
 
     Metastable branches (local minima of G) are drawn as small open circles; measured
@@ -133,11 +131,7 @@ def plot_volume(analysis: Analysis, out_dir: str | os.PathLike[str],
         ax.set_ylabel(f"Volume V (Å³ {style.per_cell_label(analysis.natoms)})")
         _finish_legend(ax, analysis)
         ax.set_title(f"Equilibrium volume ({analysis.method})")
-        return style.save_figure(
-            figure, out_dir, "volume", "Equilibrium volume V(T)",
-            "Volume at the global minimum of G = F + PV. Bands at the bottom: NTE windows, one "
-            "per pressure in its colour; dotted: the minimum sits at the edge of the data "
-            "(extrapolated).")
+        return style.finish(figure, out_dir, "volume")
 
 
 def _finish_legend(ax, analysis: Analysis) -> None:
@@ -154,8 +148,8 @@ def _finish_legend(ax, analysis: Analysis) -> None:
     ax.legend(handles, labels, loc="best")
 
 
-def plot_lcte(analysis: Analysis, out_dir: str | os.PathLike[str],
-              references: Sequence[ReferenceCurve] = ()) -> style.FigureFiles:
+def plot_lcte(analysis: Analysis, out_dir: style.OutDir = None,
+              references: Sequence[ReferenceCurve] = ()) -> Figure:
     """Linear thermal expansion LCTE(T) = alpha/3 at each pressure, measured data overlaid."""
     with style.figure_style():
         figure, ax = style.new_figure(width=6.6, height=4.6)
@@ -174,11 +168,7 @@ def plot_lcte(analysis: Analysis, out_dir: str | os.PathLike[str],
         _clip_to_finite(ax, analysis, references)
         _finish_legend(ax, analysis)
         ax.set_title(f"Linear thermal expansion ({analysis.method})")
-        return style.save_figure(
-            figure, out_dir, "lcte", "Linear thermal expansion LCTE(T)",
-            "LCTE = α/3 with α = -F_VT/(V F_VV) at equilibrium. Bands at the bottom: NTE "
-            "windows (α < 0), one per pressure in its colour; open symbols: measured data "
-            "where given.")
+        return style.finish(figure, out_dir, "lcte")
 
 
 def _clip_to_finite(ax, analysis: Analysis, references: Sequence[ReferenceCurve]) -> None:
@@ -195,7 +185,7 @@ def _clip_to_finite(ax, analysis: Analysis, references: Sequence[ReferenceCurve]
 
 
 def plot_bulk_modulus_and_heat_capacity(analysis: Analysis,
-                                        out_dir: str | os.PathLike[str]) -> style.FigureFiles:
+                                        out_dir: style.OutDir = None) -> Figure:
     """Isothermal bulk modulus B_T(T) and heat capacity C_P(T) (J/(mol-atom K)) per pressure."""
     per_mole_atoms = EV_IN_J_PER_MOL / analysis.natoms
     dulong_petit = 3.0 * KB_EV_PER_K * EV_IN_J_PER_MOL
@@ -220,10 +210,7 @@ def plot_bulk_modulus_and_heat_capacity(analysis: Analysis,
         ax_c.legend(loc="best")
         ax_b.set_title("Bulk modulus")
         ax_c.set_title("Heat capacity at constant pressure")
-        return style.save_figure(
-            figure, out_dir, "bulk_modulus_heat_capacity", "Bulk modulus and heat capacity",
-            "B_T = V F_VV and C_P = T(-F_TT + F_VT²/F_VV) at equilibrium; C_P per mole of atoms. "
-            "Near a first-order transition B_T dips and C_P peaks.")
+        return style.finish(figure, out_dir, "bulk_modulus_heat_capacity")
 
 
 def _robust_ylim(ax, arrays, floor: float | None = None) -> None:

@@ -6,9 +6,8 @@ found no first-order transition (nothing to draw).
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
+from matplotlib.figure import Figure
 
 from zenthermo.report import style
 from zenthermo.thermo.results import Analysis
@@ -27,7 +26,7 @@ def has_transition(analysis: Analysis) -> bool:
 
 
 def plot_phase_diagram_tp(analysis: Analysis,
-                          out_dir: str | os.PathLike[str]) -> style.FigureFiles | None:
+                          out_dir: style.OutDir = None) -> Figure | None:
     """Temperature-pressure phase diagram: the first-order line ending at the critical point."""
     if not has_transition(analysis):
         return None
@@ -58,15 +57,11 @@ def plot_phase_diagram_tp(analysis: Analysis,
         ax.set_ylim(bottom=0.0)
         ax.legend(loc="best")
         ax.set_title(f"T-P phase diagram ({analysis.method})")
-        return style.save_figure(
-            figure, out_dir, "phase_diagram_tp", "T-P phase diagram",
-            "First-order transition line (equal P and G at two volumes) ending at the critical "
-            "point (F_VV = F_VVV = 0); dashed: spinodals, the limits of metastability. "
-            "Dotted verticals: the isobars analysed; bars on them: their NTE windows.")
+        return style.finish(figure, out_dir, "phase_diagram_tp")
 
 
 def plot_phase_diagram_tv(analysis: Analysis,
-                          out_dir: str | os.PathLike[str]) -> style.FigureFiles | None:
+                          out_dir: style.OutDir = None) -> Figure | None:
     """Temperature-volume diagram: binodal (coexistence) and spinodal domes."""
     if not has_transition(analysis):
         return None
@@ -95,11 +90,7 @@ def plot_phase_diagram_tv(analysis: Analysis,
         ax.set_ylim(bottom=0.0)
         ax.legend(loc="best", fontsize=8.5)
         ax.set_title(f"T-V phase diagram ({analysis.method})")
-        return style.save_figure(
-            figure, out_dir, "phase_diagram_tv", "T-V phase diagram",
-            "Binodal dome (the two coexisting volumes; shaded: two-phase region) and spinodal "
-            "dome (F_VV < 0 inside) meeting at the critical point; thin lines: equilibrium "
-            "V(T) on the isobars analysed.")
+        return style.finish(figure, out_dir, "phase_diagram_tv")
 
 
 def _dome(v_low, v_high, T, critical_point):

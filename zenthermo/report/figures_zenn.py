@@ -4,66 +4,15 @@ and the isobar properties of several methods side by side.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from zenthermo.landscape.base import Landscape
 from zenthermo.report import style
+from zenthermo.report.agreement import common_grid, landscape_quantities
 from zenthermo.thermo.results import Analysis
-from zenthermo.units import EV_PER_A3_IN_GPA
-
-
-@dataclass(frozen=True)
-class LandscapeAgreement:
-    """How closely one landscape follows a reference on a common (V, T) grid.
-
-    RMS and maximum absolute differences: F in meV/atom, P and B_T in GPa.
-    """
-
-    method: str
-    reference: str
-    points: int
-    rms_F_meV_per_atom: float
-    max_F_meV_per_atom: float
-    rms_P_GPa: float
-    max_P_GPa: float
-    rms_B_GPa: float
-    max_B_GPa: float
-
-
-def _common_grid(a: Landscape, b: Landscape, nv: int, nt: int):
-    v_lo = max(a.volume_domain[0], b.volume_domain[0])
-    v_hi = min(a.volume_domain[1], b.volume_domain[1])
-    t_lo = max(a.temperature_domain[0], b.temperature_domain[0])
-    t_hi = min(a.temperature_domain[1], b.temperature_domain[1])
-    return np.meshgrid(np.linspace(v_lo, v_hi, nv), np.linspace(t_lo, t_hi, nt))
-
-
-def _quantities(landscape: Landscape, V, T):
-    d = landscape.derivatives(V, T)
-    return {
-        "F": d.F * 1e3 / landscape.natoms,
-        "P": -d.F_V * EV_PER_A3_IN_GPA,
-        "B": V * d.F_VV * EV_PER_A3_IN_GPA,
-    }
-
-
-def landscape_agreement(landscape: Landscape, reference: Landscape, nv: int = 41,
-                        nt: int = 31) -> LandscapeAgreement:
-    """Compare ``landscape`` with ``reference`` on an nv x nt grid over their common domain."""
-    V, T = _common_grid(landscape, reference, nv, nt)
-    got, want = _quantities(landscape, V, T), _quantities(reference, V, T)
-    diff = {k: got[k] - want[k] for k in got}
-    rms = {k: float(np.sqrt(np.mean(v**2))) for k, v in diff.items()}
-    peak = {k: float(np.max(np.abs(v))) for k, v in diff.items()}
-    return LandscapeAgreement(
-        method=landscape.method, reference=reference.method, points=int(V.size),
-        rms_F_meV_per_atom=rms["F"], max_F_meV_per_atom=peak["F"], rms_P_GPa=rms["P"],
-        max_P_GPa=peak["P"], rms_B_GPa=rms["B"], max_B_GPa=peak["B"])
-
 
 _LABELS = {
     "F": "F (meV/atom)",
@@ -72,11 +21,11 @@ _LABELS = {
 }
 
 
-def plot_zenn_vs_exact(zenn: Landscape, exact: Landscape, out_dir: str | os.PathLike[str],
-                       nv: int = 41, nt: int = 31) -> style.FigureFiles:
+def plot_zenn_vs_exact(zenn: Landscape, exact: Landscape, out_dir: style.OutDir = None,
+                       nv: int = 41, nt: int = 31) -> Figure:
     """Parity (top) and residual against volume (bottom) of F, P and B_T; colour is T."""
-    V, T = _common_grid(zenn, exact, nv, nt)
-    got, want = _quantities(zenn, V, T), _quantities(exact, V, T)
+    V, T = common_grid(zenn, exact, nv, nt)
+    got, want = landscape_quantities(zenn, V, T), landscape_quantities(exact, V, T)
     with style.figure_style():
         figure, axes = style.new_figure(3, 2, width=12.0, height=7.4)
         scatter = None
@@ -100,22 +49,25 @@ def plot_zenn_vs_exact(zenn: Landscape, exact: Landscape, out_dir: str | os.Path
         colorbar = figure.colorbar(scatter, ax=axes, shrink=0.8)
         colorbar.set_label("Temperature T (K)")
         figure.suptitle(f"{zenn.method.upper()} against exact zentropy on a {nv}×{nt} (V, T) grid")
-        return style.save_figure(
-            figure, out_dir, "zenn_vs_exact", f"{zenn.method.upper()} against exact zentropy",
-            "Top: parity of F, pressure and bulk modulus (line: equality); bottom: residuals "
-            "(network minus exact) against volume. Colour: temperature.")
+        return style.finish(figure, out_dir, "zenn_vs_exact")
 
 
-def plot_methods(analyses: Mapping[str, Analysis],
-                 out_dir: str | os.PathLike[str]) -> style.FigureFiles | None:
-    """V(T) and LCTE(T) of every method at the first common pressure (None if one method)."""
+def methods_pressure(analyses: Mapping[str, Analysis]) -> float | None:
+    """The pressure at which :func:`plot_methods` compares the methods: the common pressure
+    closest to 0 GPa (None for fewer than two methods or no common pressure)."""
     if len(analyses) < 2:
         return None
     pressures = [{round(i.P_GPa, 9) for i in a.isobars} for a in analyses.values()]
     common = sorted(set.intersection(*pressures))
-    if not common:
+    return min(common, key=abs) if common else None
+
+
+def plot_methods(analyses: Mapping[str, Analysis],
+                 out_dir: style.OutDir = None) -> Figure | None:
+    """V(T) and LCTE(T) of every method at :func:`methods_pressure` (None if one method)."""
+    P = methods_pressure(analyses)
+    if P is None:
         return None
-    P = min(common, key=abs)
     with style.figure_style():
         figure, (ax_v, ax_a) = style.new_figure(2, 1, width=10.4, height=4.2)
         for k, (method, analysis) in enumerate(analyses.items()):
@@ -131,6 +83,4 @@ def plot_methods(analyses: Mapping[str, Analysis],
         ax_v.set_ylabel(f"Volume V (Å³ {style.per_cell_label(natoms)})")
         ax_a.set_ylabel("LCTE α/3 (10⁻⁶ K⁻¹)")
         figure.suptitle(f"Methods compared at P = {P:g} GPa")
-        return style.save_figure(
-            figure, out_dir, "methods", "Methods compared",
-            f"Equilibrium volume and linear thermal expansion at {P:g} GPa from each method.")
+        return style.finish(figure, out_dir, "methods")

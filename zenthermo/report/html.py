@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from zenthermo.io.atomic import write_text_atomic
-from zenthermo.report.figures_zenn import LandscapeAgreement
-from zenthermo.report.style import FigureFiles
+from zenthermo.report.agreement import LandscapeAgreement
 from zenthermo.sources import SourceSet
 from zenthermo.thermo.results import Analysis
 
@@ -32,6 +31,17 @@ class Table:
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     note: str = ""
+
+
+@dataclass(frozen=True)
+class FigureFiles:
+    """One figure of the report: its name, title and caption, and its PNG and SVG files."""
+
+    name: str
+    title: str
+    caption: str
+    png: Path
+    svg: Path
 
 
 @dataclass(frozen=True)

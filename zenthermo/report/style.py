@@ -1,8 +1,10 @@
 """One look for every zenthermo figure: colour-blind-safe palette, print-readable fonts.
 
-Figures are drawn with matplotlib's Agg backend (no display needed) inside
-:func:`figure_style`, and written by :func:`save_figure` as PNG (for the HTML report and the
-README) and SVG (for papers), both atomically.
+Figures are :class:`matplotlib.figure.Figure` objects made directly (:func:`new_figure`),
+not through pyplot: drawing them needs no display and never changes the matplotlib backend
+of the caller (a notebook keeps its own), and a notebook shows a returned figure as it is.
+They are drawn inside :func:`figure_style` and written by :func:`write_figure` as PNG (for
+the HTML report and the README) and SVG (for papers), both atomically.
 """
 
 from __future__ import annotations
@@ -11,17 +13,15 @@ import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
+from zenthermo.io.atomic import write_bytes_atomic
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from zenthermo.io.atomic import write_bytes_atomic  # noqa: E402
+#: Where a plot function writes its PNG and SVG; None: nowhere (the Figure is returned).
+OutDir = str | os.PathLike[str] | None
 
 #: Okabe & Ito (2008) colours, distinguishable with every common colour-vision deficiency.
 PALETTE = (
@@ -67,17 +67,6 @@ _RC = {
 }
 
 
-@dataclass(frozen=True)
-class FigureFiles:
-    """Where one figure was written: the PNG and the SVG, and its title for the report."""
-
-    name: str
-    title: str
-    caption: str
-    png: Path
-    svg: Path
-
-
 def color(index: int) -> str:
     """The palette colour for series ``index`` (cycles)."""
     return PALETTE[index % len(PALETTE)]
@@ -95,8 +84,8 @@ def marker(index: int) -> str:
 
 @contextmanager
 def figure_style() -> Iterator[None]:
-    """Apply the zenthermo rc settings for the figures drawn inside the block."""
-    with plt.rc_context(_RC):
+    """Apply the zenthermo rc settings for the figures drawn (and written) inside the block."""
+    with matplotlib.rc_context(_RC):
         yield
 
 
@@ -108,19 +97,32 @@ def new_figure(ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float
     return figure, axes
 
 
-def save_figure(
-    figure: Figure, out_dir: str | os.PathLike[str], name: str, title: str, caption: str = ""
-) -> FigureFiles:
-    """Write ``figure`` as ``out_dir/name.png`` and ``out_dir/name.svg`` (atomically)."""
+def write_figure(figure: Figure, out_dir: str | os.PathLike[str], name: str,
+                 ) -> tuple[Path, Path]:
+    """Write ``figure`` as ``out_dir/name.png`` and ``out_dir/name.svg`` (atomically).
+
+    Returns
+    -------
+    (Path, Path)
+        The PNG and the SVG.
+    """
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     files = {}
-    for fmt in ("png", "svg"):
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format=fmt, facecolor="white")
-        files[fmt] = folder / f"{name}.{fmt}"
-        write_bytes_atomic(files[fmt], buffer.getvalue())
-    return FigureFiles(name=name, title=title, caption=caption, png=files["png"], svg=files["svg"])
+    with figure_style():  # the resolution and SVG font settings apply when saving
+        for fmt in ("png", "svg"):
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format=fmt, facecolor="white")
+            files[fmt] = folder / f"{name}.{fmt}"
+            write_bytes_atomic(files[fmt], buffer.getvalue())
+    return files["png"], files["svg"]
+
+
+def finish(figure: Figure, out_dir: OutDir, name: str) -> Figure:
+    """Return ``figure``, after writing it as ``out_dir/name.png`` and ``.svg`` if given."""
+    if out_dir is not None:
+        write_figure(figure, out_dir, name)
+    return figure
 
 
 def per_cell_label(natoms: int) -> str:

@@ -1,38 +1,27 @@
-"""Thermodynamic analysis of any Landscape: isobars, NTE, critical point, phase lines."""
+"""Thermodynamic analysis of any Landscape: isobars, NTE, critical point, phase lines.
 
-from zenthermo.thermo.critical import (
-    CriticalPointSearch,
-    find_critical_point,
-    locate_critical_point,
-)
-from zenthermo.thermo.phase_diagram import compute_phase_diagram
-from zenthermo.thermo.phase_lines import compute_coexistence, compute_spinodal
-from zenthermo.thermo.results import (
-    Analysis,
-    Coexistence,
-    ConfigurationSummary,
-    CriticalPoint,
-    Isobar,
-    MetastableBranch,
-    NteWindow,
-    PhaseDiagram,
-    Spinodal,
-)
+The names below are loaded on first use, so that importing one small module of the package
+(e.g. :mod:`zenthermo.thermo.temperatures`) does not load scipy.
+"""
 
-__all__ = [
-    "Analysis",
-    "Coexistence",
-    "ConfigurationSummary",
-    "CriticalPoint",
-    "CriticalPointSearch",
-    "Isobar",
-    "MetastableBranch",
-    "NteWindow",
-    "PhaseDiagram",
-    "Spinodal",
-    "compute_coexistence",
-    "compute_phase_diagram",
-    "compute_spinodal",
-    "find_critical_point",
-    "locate_critical_point",
-]
+from __future__ import annotations
+
+from zenthermo._lazy import lazy_exports
+
+_RESULTS = "zenthermo.thermo.results"
+_EXPORTS = {
+    "CriticalPointSearch": "zenthermo.thermo.critical",
+    "find_critical_point": "zenthermo.thermo.critical",
+    "locate_critical_point": "zenthermo.thermo.critical",
+    "compute_phase_diagram": "zenthermo.thermo.phase_diagram",
+    "compute_coexistence": "zenthermo.thermo.phase_lines",
+    "compute_spinodal": "zenthermo.thermo.phase_lines",
+    "analyze": "zenthermo.thermo.analysis",
+    "choose_temperatures": "zenthermo.thermo.temperatures",
+    "temperature_grid": "zenthermo.thermo.temperatures",
+    **{name: _RESULTS for name in (
+        "Analysis", "Coexistence", "ConfigurationSummary", "CriticalPoint", "Isobar",
+        "MetastableBranch", "NteWindow", "PhaseDiagram", "Spinodal")},
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -19,77 +19,60 @@ from zenthermo.progress import SILENT, Progress
 from zenthermo.thermo.isobar import DEFAULT_VOLUME_GRID, compute_isobar, validate_temperatures
 from zenthermo.thermo.nte import nte_windows
 from zenthermo.thermo.results import Analysis, ConfigurationSummary, Isobar, PhaseDiagram
+from zenthermo.thermo.temperatures import choose_temperatures, temperature_grid
 
-if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
+if TYPE_CHECKING:  # thermo works on any Landscape; it never imports a landscape at run time
     from zenthermo.landscape.base import Landscape
 
-__all__ = ["analyze", "composition_of", "configurations_of", "temperature_grid"]
+__all__ = ["analyze", "composition_of", "configuration_summary", "configurations_of",
+           "temperature_grid"]  # temperature_grid: from zenthermo.thermo.temperatures
 
 
-def temperature_grid(
-    tmin: float,
-    tmax: float,
-    tstep: float,
-    temperature_domain: tuple[float, float] | None = None,
-) -> np.ndarray:
-    """An evenly spaced temperature grid tmin, tmin + tstep, ... up to tmax.
-
-    ``tmax`` is included when it falls on the grid (to 1e-9 of a step).
+def configuration_summary(free_energy: Any) -> ConfigurationSummary:
+    """The static equation-of-state fit of one per-source free energy, as a summary.
 
     Parameters
     ----------
-    tmin, tmax, tstep : float
-        K; ``tmin < tmax``, ``tstep > 0``, all finite.
-    temperature_domain : (float, float), optional
-        A landscape's temperature domain, K; the grid must lie inside it.
+    free_energy
+        An object with ``name``, ``multiplicity``, ``magnetic_order``, optionally ``label``,
+        and ``eos_fit`` (an :class:`~zenthermo.physics.eos.EosFit`: ``e0_eV`` in eV per
+        cell, ``v0_A3`` in A^3 per cell, ``b0_GPa``, ``b0_prime``), e.g. a
+        :class:`~zenthermo.physics.free_energy.SourceFreeEnergy`.
 
     Returns
     -------
-    ndarray, shape (n,)
-
-    Raises
-    ------
-    ConfigurationError
-        Non-finite values, ``tmin >= tmax`` or ``tstep <= 0``.
-    DomainError
-        The grid leaves ``temperature_domain``.
+    ConfigurationSummary
+        Non-finite fit values (a fit without a minimum) become None.
     """
-    values = {"tmin": tmin, "tmax": tmax, "tstep": tstep}
-    for name, value in values.items():
-        if not math.isfinite(value):
-            raise ConfigurationError(f"{name} = {value} is not a finite temperature")
-    if tstep <= 0:
-        raise ConfigurationError(f"tstep must be positive, got {tstep:g} K")
-    if tmin >= tmax:
-        raise ConfigurationError(f"tmin ({tmin:g} K) must be below tmax ({tmax:g} K)")
-    if tmin < 0:
-        raise ConfigurationError(f"tmin must not be negative, got {tmin:g} K")
-    n_steps = math.floor((tmax - tmin) / tstep + 1e-9)
-    grid = tmin + tstep * np.arange(n_steps + 1, dtype=np.float64)
-    if abs(grid[-1] - tmax) <= 1e-9 * tstep:
-        grid[-1] = tmax
-    if temperature_domain is not None:
-        low, high = (float(t) for t in temperature_domain)
-        if tmin < low - 1e-9 or grid[-1] > high + 1e-9:
-            raise DomainError(
-                f"temperatures {tmin:g}..{grid[-1]:g} K leave the landscape's temperature "
-                f"domain {low:g}..{high:g} K",
-                hint=f"choose tmin >= {low:g} K and tmax <= {high:g} K",
-            )
-    return grid
+    fit = free_energy.eos_fit
+
+    def value(x: float) -> float | None:
+        return float(x) if np.isfinite(x) else None
+
+    return ConfigurationSummary(
+        name=str(free_energy.name),
+        multiplicity=float(free_energy.multiplicity),
+        magnetic_order=str(free_energy.magnetic_order),
+        E0_eV=value(fit.e0_eV),
+        V0_A3=value(fit.v0_A3),
+        B0_GPa=value(fit.b0_GPa),
+        B0_prime=value(fit.b0_prime),
+        label=str(getattr(free_energy, "label", "") or ""),
+    )
 
 
 def configurations_of(landscape: Landscape) -> tuple[ConfigurationSummary, ...]:
     """One :class:`ConfigurationSummary` per source of ``landscape``.
 
-    The exact path (a landscape whose ``free_energies`` have ``configuration_summary()``)
-    gives each source's EOS fit; other landscapes give name and multiplicity only (EOS
-    fields None; magnetic order from the landscape's ``magnetic_orders``, else from each free
-    energy's ``magnetic_order``, else ``"unknown"``).
+    The exact path (a landscape whose ``free_energies`` carry an ``eos_fit``) gives each
+    source's EOS fit (:func:`configuration_summary`); other landscapes give name and
+    multiplicity only (EOS fields None; magnetic order from the landscape's
+    ``magnetic_orders``, else from each free energy's ``magnetic_order``, else
+    ``"unknown"``).
     """
     free_energies = getattr(landscape, "free_energies", None)
-    if free_energies and all(hasattr(f, "configuration_summary") for f in free_energies):
-        return tuple(f.configuration_summary() for f in free_energies)
+    if free_energies and all(hasattr(f, "eos_fit") for f in free_energies):
+        return tuple(configuration_summary(f) for f in free_energies)
     names = tuple(getattr(landscape, "source_names", ()) or ())
     if not names:
         return ()
@@ -120,8 +103,8 @@ def composition_of(landscape: Landscape) -> dict[str, int]:
 
 def analyze(
     landscape: Landscape,
-    pressures_GPa: Iterable[float] | ArrayLike,
-    temperatures_K: ArrayLike,
+    pressures_GPa: Iterable[float] | ArrayLike = (0.0,),
+    temperatures_K: ArrayLike | None = None,
     configurations: Sequence[ConfigurationSummary] = (),
     composition: Mapping[str, int] | None = None,
     phase_diagram: bool = True,
@@ -134,9 +117,11 @@ def analyze(
     ----------
     landscape : Landscape
     pressures_GPa : iterable of float
-        Pressures, GPa (negative allowed), at least one, no duplicates.
-    temperatures_K : array_like, shape (nT,)
-        Strictly ascending temperatures inside the landscape's temperature domain, K.
+        Pressures, GPa (negative allowed), at least one, no duplicates; default 0 GPa.
+    temperatures_K : array_like, shape (nT,), optional
+        Strictly ascending temperatures inside the landscape's temperature domain, K;
+        default :func:`~zenthermo.thermo.temperatures.choose_temperatures` of the domain
+        (0 to 1000 K in 1 K steps, lowered to the domain).
     configurations : sequence of ConfigurationSummary
         Carried into the result as they are; when empty, :func:`configurations_of`
         derives them from the landscape.
@@ -164,6 +149,8 @@ def analyze(
         raise ConfigurationError("no pressures given", hint="pass at least one pressure in GPa")
     if len(set(pressures)) != len(pressures):
         raise ConfigurationError(f"pressures contain duplicates: {pressures}")
+    if temperatures_K is None:
+        temperatures_K = choose_temperatures(landscape.temperature_domain)
     temperatures = validate_temperatures(landscape, temperatures_K)
 
     isobars: list[Isobar] = []

@@ -1,6 +1,7 @@
 """Declarative workflow files (TOML) that ``zenthermo run`` accepts in place of options.
 
-A workflow maps onto :class:`zenthermo.pipeline.RunConfig`; every key is optional::
+A workflow maps onto :class:`zenthermo.pipeline.config.RunConfig`
+(:func:`workflow_config`); every key is optional::
 
     [inputs]
     paths = ["fe3pt/sources.json"]      # files, folders or glob patterns
@@ -50,11 +51,15 @@ from __future__ import annotations
 
 import glob
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from zenthermo.errors import ConfigurationError, InputError
+from zenthermo.io.tomlfile import read_toml
+from zenthermo.pipeline.config import RunConfig
+from zenthermo.pipeline.inputs import order_phonopy_inputs
+
+__all__ = ["FREE_TABLES", "SCHEMA", "read_workflow", "workflow_config"]
 
 #: Table -> key -> (RunConfig field, expected Python types).
 SCHEMA: dict[str, dict[str, tuple[str, tuple[type, ...]]]] = {
@@ -77,7 +82,7 @@ FREE_TABLES = {"zenn": "zenn_settings"}
 
 
 def read_workflow(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a workflow file into keyword arguments of :class:`~zenthermo.pipeline.RunConfig`.
+    """Read a workflow file into keyword arguments of :class:`RunConfig`.
 
     Returns only the fields the file sets (so that command-line options can override them).
 
@@ -88,14 +93,7 @@ def read_workflow(path: str | os.PathLike[str]) -> dict[str, Any]:
         that exists neither beside the workflow nor in the working directory.
     """
     file = Path(path)
-    try:
-        document = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("workflow file not found", file) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read the workflow ({error})", file) from None
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(f"not valid TOML: {error}", file) from None
+    document = read_toml(file, "workflow")
     known = sorted([*SCHEMA, *FREE_TABLES])
     fields: dict[str, Any] = {}
     for table, values in document.items():
@@ -120,11 +118,9 @@ def read_workflow(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def _free_table(values: dict, table: str, file: Path) -> dict[str, Any]:
-    try:
-        from zenthermo.landscape.train import TrainingSettings
-    except ModuleNotFoundError:  # pragma: no cover - ZENN not installed
-        return dict(values)
     from dataclasses import fields
+
+    from zenthermo.landscape.settings import TrainingSettings
 
     allowed = {f.name for f in fields(TrainingSettings)} - {"seed", "device"}
     unknown = sorted(set(values) - allowed)
@@ -168,8 +164,6 @@ def _strings(values: list, where: str, file: Path) -> list[str]:
 
 
 def _expand(patterns: list[str], base: Path, file: Path) -> list[str]:
-    from zenthermo.pipeline import order_phonopy_inputs
-
     paths: list[str] = []
     for pattern in patterns:
         expanded = Path(pattern).expanduser()
@@ -191,10 +185,28 @@ def _expand(patterns: list[str], base: Path, file: Path) -> list[str]:
     return paths
 
 
-def workflow_config(path: str | os.PathLike[str], **overrides: Any):
-    """A :class:`~zenthermo.pipeline.RunConfig` from a workflow file and explicit overrides."""
-    from zenthermo.pipeline import RunConfig
+def workflow_config(path: str | os.PathLike[str], **overrides: Any) -> RunConfig:
+    """A :class:`RunConfig` from a workflow file and explicit overrides.
 
+    Parameters
+    ----------
+    path : path-like
+        The workflow file (TOML; see the module docstring).
+    **overrides
+        RunConfig fields that win over the file's values; a None value is ignored (so that
+        unset command-line options leave the file's value).
+
+    Returns
+    -------
+    RunConfig
+
+    Raises
+    ------
+    InputError
+        A missing or malformed file (see :func:`read_workflow`).
+    ConfigurationError
+        Values that RunConfig refuses, naming the file.
+    """
     fields = read_workflow(path)
     fields.update({k: v for k, v in overrides.items() if v is not None})
     try:

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from zenthermo.errors import InputError, SchemaError
-from zenthermo.io.summary import SCHEMA, read_summary, write_summary, write_tables
+from zenthermo.report.summary import SCHEMA, read_summary, write_summary
+from zenthermo.report.tables import write_tables
 from zenthermo.thermo.results import (
     Analysis,
     Coexistence,

@@ -1,7 +1,9 @@
-"""summary.json (schema ``zenthermo.summary/1``) and CSV tables of an :class:`Analysis`.
+"""summary.json (schema ``zenthermo.summary/1``): every number of an :class:`Analysis`.
 
 summary.json holds everything needed to rebuild the Analysis losslessly
-(:func:`read_summary`); the CSV tables are for spreadsheets and plotting programs.
+(:func:`read_summary`); the CSV tables for spreadsheets and plotting programs are written by
+:mod:`zenthermo.report.tables`. Both sit with the report layer: they write (and read back)
+results of the analysis, so they may import :mod:`zenthermo.thermo`.
 
 Layout of summary.json (units in the key names; energies and volumes per cell)::
 
@@ -36,12 +38,10 @@ Conventions:
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -61,16 +61,13 @@ from zenthermo.thermo.results import (
     Spinodal,
 )
 
-__all__ = ["SCHEMA", "isobar_table_name", "read_summary", "summary_dict", "write_summary",
-           "write_tables"]
+__all__ = ["ISOBAR_ARRAYS", "SCHEMA", "read_summary", "summary_dict", "write_summary"]
 
 SCHEMA = "zenthermo.summary/1"
 
-#: Isobar arrays written as numbers, in CSV column order (after T_K).
-_ISOBAR_ARRAYS = ("V_A3", "G_eV", "F_eV", "S_eV_per_K", "H_eV", "Cp_eV_per_K", "Cv_eV_per_K",
-                  "B_GPa", "alpha_per_K")
-_CONFIG_FIELDS = ("name", "label", "multiplicity", "magnetic_order", "E0_eV", "V0_A3",
-                  "B0_GPa", "B0_prime")
+#: Isobar arrays written as numbers, in this order (also the CSV column order after T_K).
+ISOBAR_ARRAYS = ("V_A3", "G_eV", "F_eV", "S_eV_per_K", "H_eV", "Cp_eV_per_K", "Cv_eV_per_K",
+                 "B_GPa", "alpha_per_K")
 
 
 # ----------------------------------------------------------------------------- writing
@@ -114,7 +111,7 @@ def _configuration(c: ConfigurationSummary) -> dict[str, Any]:
 
 def _isobar(isobar: Isobar) -> dict[str, Any]:
     entry: dict[str, Any] = {"P_GPa": float(isobar.P_GPa), "T_K": _numbers(isobar.T_K)}
-    entry.update({name: _numbers(getattr(isobar, name)) for name in _ISOBAR_ARRAYS})
+    entry.update({name: _numbers(getattr(isobar, name)) for name in ISOBAR_ARRAYS})
     entry["lcte_per_K"] = _numbers(isobar.lcte_per_K)
     entry["extrapolated"] = [bool(x) for x in np.asarray(isobar.extrapolated).ravel()]
     entry["probabilities"] = {str(k): _numbers(v) for k, v in isobar.probabilities.items()}
@@ -264,7 +261,7 @@ def _domain(values: np.ndarray) -> np.ndarray:
 
 def _read_isobar(r: _Reader, entry: Mapping[str, Any], n: int) -> Isobar:
     where = f"isobars[{n}]"
-    arrays = {name: r.array(entry, name, where) for name in ("T_K", *_ISOBAR_ARRAYS)}
+    arrays = {name: r.array(entry, name, where) for name in ("T_K", *ISOBAR_ARRAYS)}
     probabilities = {str(k): r.array(r.get(entry, "probabilities", where), k, where)
                      for k in r.get(entry, "probabilities", where)}
     windows = tuple(
@@ -305,98 +302,3 @@ def _read_phase_diagram(r: _Reader, data: Mapping[str, Any]) -> PhaseDiagram:
             **{k: r.array(sp, k, "spinodal")
                for k in ("V_low_A3", "V_high_A3", "P_low_GPa", "P_high_GPa")})
     return PhaseDiagram(critical_point=critical, spinodal=spinodal, coexistence=coexistence)
-
-
-# ----------------------------------------------------------------------------- CSV tables
-def isobar_table_name(P_GPa: float) -> str:
-    """File name of one isobar's CSV table, e.g. ``isobar_P0GPa.csv``, ``isobar_P-2.5GPa.csv``."""
-    return f"isobar_P{float(P_GPa) + 0.0:.10g}GPa.csv"
-
-
-def _csv_cell(value: Any) -> str:
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if isinstance(value, float | np.floating):
-        return repr(float(value)) if math.isfinite(value) else ""
-    return str(value)
-
-
-def _csv_text(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(headers)
-    writer.writerows([[_csv_cell(v) for v in row] for row in rows])
-    return buffer.getvalue()
-
-
-def write_tables(analysis: Analysis, out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Write the CSV tables of ``analysis`` into ``out_dir`` (each file atomically).
-
-    * ``isobar_P{p}GPa.csv`` per isobar: T, every property, the metastable volume and Gibbs
-      energy (empty where there is none), ``extrapolated`` and one ``p_<source>`` column
-      per source; units in the column names.
-    * ``phase_diagram.csv``: long format ``piece,T_K,P_GPa,V_A3`` with pieces
-      ``critical_point``, ``coexistence_low``, ``coexistence_high``, ``spinodal_low``,
-      ``spinodal_high`` (header only when there is no transition).
-    * ``configurations.csv``: one row per source with its EOS summary.
-
-    Empty cells stand for NaN / missing values. Returns the paths written.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for isobar in analysis.isobars:
-        path = out / isobar_table_name(isobar.P_GPa)
-        write_text_atomic(path, _isobar_csv(isobar))
-        written.append(path)
-    path = out / "phase_diagram.csv"
-    write_text_atomic(path, _phase_diagram_csv(analysis.phase_diagram))
-    written.append(path)
-    path = out / "configurations.csv"
-    rows = [[getattr(c, f) for f in _CONFIG_FIELDS] for c in analysis.configurations]
-    write_text_atomic(path, _csv_text(_CONFIG_FIELDS, rows))
-    written.append(path)
-    return written
-
-
-def _isobar_csv(isobar: Isobar) -> str:
-    T = np.asarray(isobar.T_K, dtype=np.float64)
-    meta_V = np.full(T.shape, np.nan)
-    meta_G = np.full(T.shape, np.nan)
-    if isobar.metastable is not None:
-        index = np.searchsorted(T, isobar.metastable.T_K)
-        meta_V[index] = isobar.metastable.V_A3
-        meta_G[index] = isobar.metastable.G_eV
-    columns = {"T_K": T}
-    columns.update({name: np.asarray(getattr(isobar, name)) for name in _ISOBAR_ARRAYS})
-    columns["lcte_per_K"] = np.asarray(isobar.lcte_per_K)
-    columns["V_metastable_A3"] = meta_V
-    columns["G_metastable_eV"] = meta_G
-    columns.update({f"p_{name}": np.asarray(p) for name, p in isobar.probabilities.items()})
-    headers = [*columns, "extrapolated"]
-    extrapolated = np.asarray(isobar.extrapolated, dtype=bool)
-    rows = [[float(columns[h][i]) for h in columns] + [bool(extrapolated[i])]
-            for i in range(T.size)]
-    return _csv_text(headers, rows)
-
-
-def _phase_diagram_csv(diagram: PhaseDiagram) -> str:
-    rows: list[list[Any]] = []
-    cp = diagram.critical_point
-    if cp is not None:
-        rows.append(["critical_point", cp.T_K, cp.P_GPa, cp.V_A3])
-    co = diagram.coexistence
-    if co is not None:
-        for piece, volumes in (("coexistence_low", co.V_low_A3),
-                               ("coexistence_high", co.V_high_A3)):
-            rows += [[piece, float(t), float(p), float(v)]
-                     for t, p, v in zip(co.T_K, co.P_GPa, volumes, strict=True)]
-    sp = diagram.spinodal
-    if sp is not None:
-        for piece, volumes, pressures in (("spinodal_low", sp.V_low_A3, sp.P_low_GPa),
-                                          ("spinodal_high", sp.V_high_A3, sp.P_high_GPa)):
-            rows += [[piece, float(t), float(p), float(v)]
-                     for t, p, v in zip(sp.T_K, pressures, volumes, strict=True)]
-    return _csv_text(["piece", "T_K", "P_GPa", "V_A3"], rows)

@@ -1,0 +1,130 @@
+"""The networks' inputs and output scales: features of (V, T) as jets, and the baseline.
+
+v = (V - v_mid)/v_half in [-1, 1]; a temperature feature t(T) in [-1, 1] (linear, or flat
+to third order at T = 0 for sources that obey the third law: :func:`temperature_feature`)
+and, optionally, a low-temperature feature u(T) (:func:`low_temperature_feature`). The
+inputs enter as jets in the physical variables, so every derivative that comes out of a
+network is d/dV, d/dT directly. Output normalisation: a polynomial baseline (cubic in v,
+quadratic in t; :func:`baseline_basis`) fitted to the targets plus a scaled residual
+network. :class:`Normalisation` holds all of it as buffers saved with a model.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from zenthermo.landscape.jets import Jet, constant_jet
+from zenthermo.landscape.mlp import DTYPE
+
+__all__ = ["N_BASIS", "Normalisation", "baseline_basis", "low_temperature_feature",
+           "temperature_feature"]
+
+#: Baseline basis in normalised (v, t): 1, v, v^2, v^3, t, t^2, v t.
+N_BASIS = 7
+
+
+def baseline_basis(v: Jet, t: Jet) -> Jet:
+    """Jets of the baseline basis (1, v, v^2, v^3, t, t^2, v t) in the input features.
+
+    ``v`` and ``t`` are feature jets (:meth:`Normalisation.features`); the fields have
+    shape (7, *v.f.shape) and are physical derivatives (None where zero for every term).
+    """
+    one = constant_jet(torch.ones_like(v.f))
+    v2 = v.times(v)
+    terms = [one, v, v2, v2.times(v), t, t.times(t), v.times(t)]
+    fields = []
+    for i in range(7):
+        parts = [term[i] for term in terms]
+        if all(x is None for x in parts):
+            fields.append(None)
+        else:
+            fields.append(torch.stack([torch.zeros_like(v.f) if x is None
+                                       else x.expand_as(v.f) for x in parts]))
+    return Jet(*fields)
+
+
+def _knee(T: Tensor, t_knee: Tensor) -> Jet:
+    """s(T) = (T^4 + T_0^4)^(1/4) - T_0 and its dT, d2T derivatives (s = T for T_0 = 0)."""
+    if float(t_knee) <= 0:
+        return Jet(T, None, torch.ones_like(T), None, None, None, None)
+    t0_4 = t_knee ** 4
+    r = T ** 4 + t0_4
+    return Jet(r ** 0.25 - t_knee, None, T ** 3 * r ** -0.75, None,
+               3 * T * T * t0_4 * r ** -1.75, None, None)
+
+
+def temperature_feature(T: Tensor, t_max: Tensor, t_knee: Tensor) -> Jet:
+    """The network's temperature input t(T) in [-1, 1] and its dT, d2T derivatives.
+
+    ``t_knee`` = 0: t = 2T/T_max - 1 (linear). ``t_knee`` = T_0 > 0:
+    t = 2 s(T)/s(T_max) - 1 with s(T) = (T^4 + T_0^4)^(1/4) - T_0, which is
+    T^4/(4 T_0^3) well below T_0 and T - T_0 well above it. Every function of t is then
+    flat to third order at T = 0: F_k - F_k(V, 0) = O(T^4) and F_k,VT = O(T^3), the Debye
+    law, so the learned entropy obeys the Nernst theorem (S_V -> 0, alpha -> 0) instead of
+    keeping whatever slope a generic fit leaves at T = 0.
+    """
+    s = _knee(T, t_knee)
+    s_max = _knee(t_max.reshape(1), t_knee).f[0]
+    return s.map(lambda x: x * (2 / s_max)).plus(constant_jet(-torch.ones_like(T)))
+
+
+def low_temperature_feature(T: Tensor, t_low: Tensor, t_knee: Tensor) -> Jet:
+    """A second temperature input u(T) = (s - T_1)/(s + T_1) in [-1, 1), T_1 = ``t_low``.
+
+    s(T) as in :func:`temperature_feature`. It spreads 0 - ~3 T_1 (where Debye-like
+    vibrational functions and the configurational balance change fastest) over most of
+    the input range, which the linear feature compresses into a few per cent of it.
+    """
+    s = _knee(T, t_knee)
+    d = s.f + t_low
+    dt = None if s.t is None else 2 * t_low * s.t / d ** 2
+    dtt = -4 * t_low * s.t ** 2 / d ** 3
+    if s.tt is not None:
+        dtt = dtt + 2 * t_low * s.tt / d ** 2
+    return Jet((s.f - t_low) / d, None, dt, None, dtt, None, None)
+
+
+class Normalisation(nn.Module):
+    """Input features v(V), t(T) (and u(T)) on the training domain, and output scales.
+
+    v = (V - v_mid)/v_half in [-1, 1]; t(T) is :func:`temperature_feature` (linear for
+    ``t_knee`` = 0, flat at T = 0 otherwise); where ``t_low`` > 0 the networks also get the
+    low-temperature input u(T) of :func:`low_temperature_feature`. Buffers (saved with the
+    model): ``v_mid, v_half, t_max, t_knee, t_low`` (scalars, A^3 and K), ``baseline``
+    (n_out, 7) coefficients of :func:`baseline_basis` in (v, t), ``scale`` (n_out,) of the
+    residual network output, ``entropy_scale`` (n_out,) for ZENN's entropy networks (eV/K).
+    """
+
+    def __init__(self, v_mid: float, v_half: float, t_max: float, baseline: Tensor,
+                 scale: Tensor, entropy_scale: Tensor, t_knee: float = 0.0,
+                 t_low: float = 0.0) -> None:
+        super().__init__()
+        self.register_buffer("v_mid", torch.tensor(float(v_mid), dtype=DTYPE))
+        self.register_buffer("v_half", torch.tensor(float(v_half), dtype=DTYPE))
+        self.register_buffer("t_max", torch.tensor(float(t_max), dtype=DTYPE))
+        self.register_buffer("t_knee", torch.tensor(float(t_knee), dtype=DTYPE))
+        self.register_buffer("t_low", torch.tensor(float(t_low), dtype=DTYPE))
+        self.register_buffer("baseline", baseline.to(DTYPE).clone())
+        self.register_buffer("scale", scale.to(DTYPE).clone())
+        self.register_buffer("entropy_scale", entropy_scale.to(DTYPE).clone())
+
+    @property
+    def n_inputs(self) -> int:
+        """Number of network inputs: v, t, and u when ``t_low`` > 0."""
+        return 3 if float(self.t_low) > 0 else 2
+
+    def features(self, V: Tensor, T: Tensor) -> tuple[Jet, ...]:
+        """Jets of the network inputs: v(V) (value, d/dV), t(T) and, where ``t_low`` > 0,
+        u(T) (value, d/dT, d2/dT2): physical derivatives."""
+        v = Jet((V - self.v_mid) / self.v_half, 1 / self.v_half, None, None, None, None, None)
+        t = temperature_feature(T, self.t_max, self.t_knee)
+        if self.n_inputs == 2:
+            return v, t
+        return v, t, low_temperature_feature(T, self.t_low, self.t_knee)
+
+    def baseline_jet(self, v: Jet, t: Jet) -> Jet:
+        """The polynomial baseline of every output, fields (n_out, *v.f.shape)."""
+        coeffs = self.baseline.T[:, :, None]  # (7, n_out, 1)
+        return baseline_basis(v, t).map(
+            lambda b: (coeffs * (b[:, None] if b.dim() == 2 else b)).sum(0))

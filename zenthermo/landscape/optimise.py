@@ -1,0 +1,96 @@
+"""The optimiser loop shared by the fitters: Adam, then an L-BFGS polish, keeping the weights
+with the best validation loss.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import torch
+
+from zenthermo.landscape.settings import TrainingSettings
+
+__all__ = ["optimise"]
+
+
+def optimise(network, loss_fn, val_fn, s: TrainingSettings, progress, method: str) -> dict:
+    """Adam then L-BFGS, keeping the weights with the best validation loss."""
+    criterion = val_fn or loss_fn
+
+    def score() -> float:
+        with torch.no_grad():
+            value = float(criterion()[0])
+        return value if math.isfinite(value) else math.inf
+
+    best = {"score": score(), "state": copy.deepcopy(network.state_dict()), "stage": "init",
+            "step": 0}
+
+    def consider(stage: str, step: int) -> bool:
+        value = score()
+        if value < best["score"]:
+            best.update(score=value, state=copy.deepcopy(network.state_dict()), stage=stage,
+                        step=step)
+            return True
+        return False
+
+    params = [p for p in network.parameters() if p.requires_grad]
+    history: dict = {"adam_steps": 0, "lbfgs_iterations": 0}
+    name = method.upper()
+    if s.adam_epochs:
+        optimiser = torch.optim.Adam(params, lr=s.learning_rate)
+        decay = (s.final_learning_rate / s.learning_rate) ** (1.0 / max(s.adam_epochs, 1))
+        scheduler = torch.optim.lr_scheduler.ExponentialLR(optimiser, gamma=decay)
+        stale = 0
+        with progress.stage(f"{name}: Adam", total=s.adam_epochs) as advance:
+            for step in range(1, s.adam_epochs + 1):
+                optimiser.zero_grad(set_to_none=True)
+                loss, _ = loss_fn()
+                loss.backward()
+                optimiser.step()
+                scheduler.step()
+                history["adam_steps"] = step
+                advance()
+                if step % s.evaluate_every == 0 or step == s.adam_epochs:
+                    stale = 0 if consider("adam", step) else stale + 1
+                    if stale >= s.patience:
+                        break
+        network.load_state_dict(best["state"])
+    if s.lbfgs_iterations:
+        chunk = max(s.evaluate_every // 4, 5)
+        optimiser = torch.optim.LBFGS(params, lr=1.0, max_iter=chunk, history_size=50,
+                                      tolerance_grad=1e-12, tolerance_change=1e-14,
+                                      line_search_fn="strong_wolfe")
+
+        def closure():
+            optimiser.zero_grad(set_to_none=True)
+            loss, _ = loss_fn()
+            loss.backward()
+            return loss
+
+        done, last, flat = 0, math.inf, 0
+        with progress.stage(f"{name}: L-BFGS", total=s.lbfgs_iterations) as advance:
+            while done < s.lbfgs_iterations:
+                before = optimiser.state[params[0]].get("n_iter", 0)
+                loss = float(optimiser.step(closure).detach())
+                ran = max(optimiser.state[params[0]].get("n_iter", 0) - before, 1)
+                done += ran
+                advance(ran)
+                consider("lbfgs", done)
+                # L-BFGS returns early when it cannot improve; stop after two such chunks.
+                flat = flat + 1 if not loss < last * (1 - 1e-9) else 0
+                last = min(last, loss)
+                if flat >= 2 or not math.isfinite(loss):
+                    break
+        history["lbfgs_iterations"] = done
+        network.load_state_dict(best["state"])
+    with torch.no_grad():
+        train_loss, train_terms = loss_fn()
+        history["final_train_loss"] = float(train_loss)
+        history["final_train_terms"] = {k: float(v) for k, v in train_terms.items()}
+        if val_fn is not None:
+            val_loss, _ = val_fn()
+            history["best_validation_loss"] = float(val_loss)
+    history["best_stage"] = best["stage"]
+    history["best_step"] = int(best["step"])
+    return history

@@ -1,0 +1,164 @@
+"""The settings of a ZENN or DNN training run, as one frozen dataclass of plain values.
+
+:class:`TrainingSettings` is what the fitters (:mod:`zenthermo.landscape.train`) take as
+their parameters and what a model file records. Importing it loads no torch, so workflow
+files and the command line can check ZENN options without paying for torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from zenthermo.errors import ConfigurationError
+from zenthermo.landscape.jets import TRAINING_FIELDS
+
+__all__ = ["DNN_HIDDEN", "TrainingSettings"]
+
+#: The paper's baseline architecture for the plain DNN: 4 hidden layers of 48 units.
+DNN_HIDDEN = (48, 48, 48, 48)
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Everything that decides a training run (all plain values; saved in the model file).
+
+    Attributes
+    ----------
+    hidden : tuple of int
+        Hidden widths of each ZENN energy and entropy network.
+    dnn_hidden : tuple of int
+        Hidden widths of the DNN baseline (the paper's 4 x 48).
+    activation : str
+        ``tanh`` (default), ``silu`` or ``softplus``: smooth to third order.
+    adam_epochs, learning_rate, final_learning_rate
+        Adam steps and the exponentially decaying learning rate from start to end.
+    lbfgs_iterations : int
+        L-BFGS iterations of the polish (0 to skip).
+    evaluate_every : int
+        Steps between validation checks (Adam; L-BFGS checks every ``evaluate_every // 4``).
+    patience : int
+        Validation checks without improvement before Adam stops early.
+    validation_fraction : float
+        Fraction of distinct volumes and temperatures held out (0: select on training loss).
+    n_temperatures : int
+        Temperature points per source where it has no phonon grid (per-source mode).
+    n_volumes : int
+        Volumes per source (per-source mode): a dense grid over the source's DFT volume
+        range on which its physics model is distilled (0: only the DFT volumes).
+    max_temperature : float
+        Highest training temperature, K (per-source mode; Debye sources are unbounded).
+    collocation_points : (int, int)
+        Volume x temperature grid for the physics regularisers.
+    weight_F, weight_P, weight_B, weight_S, weight_alpha : float
+        Weights of the F, F_V (pressure), F_VV (bulk modulus), F_T (entropy) and F_VT
+        (dP/dT, which sets the thermal expansion) terms.
+    weight_density : float
+        Weight of the Jensen-Shannon term of a system density target (see
+        :func:`~zenthermo.landscape.losses.density_term`).
+    alpha_floor : float
+        F_VT residuals are relative errors, divided by |target| + ``alpha_floor`` x the
+        F_VT scale (see :func:`~zenthermo.landscape.losses.data_terms`); 0: absolute.
+    weight_sources, weight_combined : float
+        Multipliers of the per-source and of the system-level (combined) data terms.
+    weight_convexity, weight_heat_capacity : float
+        Physics regularisers (F_k convex in V, C_V,k >= 0).
+    n_latent_sources : int
+        K in system mode.
+    sobolev_scaling : str
+        How the per-source F_V, F_VV, F_T residuals are scaled: ``residual`` (by the F
+        residual scale over the normalised volume and temperature half-widths, see
+        :func:`~zenthermo.landscape.losses.residual_scales`) or ``rms`` (by the RMS of the
+        targets). System-level terms always use ``rms``.
+    entropy_fluctuation_gamma : float or None
+        The paper's optional entropy-fluctuation term (None: off).
+    low_temperature_knee : float
+        ZENN's temperature input is flat at T = 0 below this fraction of the top training
+        temperature (see :func:`~zenthermo.landscape.features.temperature_feature`): each F_k
+        then follows the Debye T^4 law there and alpha -> 0 with the data's sign. Used only
+        for per-source data that obey the third law (F_k,T = 0 at T = 0); otherwise, and
+        for 0, the input is linear in T (the DNN baseline always has a linear input).
+    low_temperature_input : float
+        T_1 of ZENN's second temperature input u(T) (see
+        :func:`~zenthermo.landscape.features.low_temperature_feature`) as a fraction of the top
+        training temperature; 0: no second input.
+    seed : int
+    device : str
+        ``cpu`` or ``cuda``.
+    """
+
+    hidden: tuple[int, ...] = (24, 24)
+    dnn_hidden: tuple[int, ...] = DNN_HIDDEN
+    activation: str = "tanh"
+    adam_epochs: int = 300
+    learning_rate: float = 1e-2
+    final_learning_rate: float = 2e-4
+    lbfgs_iterations: int = 1500
+    evaluate_every: int = 40
+    patience: int = 25
+    validation_fraction: float = 0.15
+    n_temperatures: int = 21
+    n_volumes: int = 13
+    max_temperature: float = 1000.0
+    collocation_points: tuple[int, int] = (24, 12)
+    weight_F: float = 1.0
+    weight_P: float = 1.0
+    weight_B: float = 1.5
+    weight_S: float = 1.0
+    weight_alpha: float = 0.5
+    weight_density: float = 1.0
+    alpha_floor: float = 0.05
+    weight_sources: float = 1.0
+    weight_combined: float = 3.0
+    weight_convexity: float = 0.1
+    weight_heat_capacity: float = 0.1
+    n_latent_sources: int = 2
+    sobolev_scaling: str = "rms"
+    entropy_fluctuation_gamma: float | None = None
+    low_temperature_knee: float = 0.04
+    low_temperature_input: float = 0.1
+    seed: int = 0
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if self.device not in ("cpu", "cuda"):
+            raise ConfigurationError(f"device must be 'cpu' or 'cuda', not {self.device!r}")
+        if self.device == "cuda":
+            import torch
+
+            if not torch.cuda.is_available():
+                raise ConfigurationError("device 'cuda' was asked for but torch sees no "
+                                         "CUDA GPU", hint="use --device cpu")
+        if not 0 <= self.validation_fraction < 0.5:
+            raise ConfigurationError("validation_fraction must be in [0, 0.5)")
+        if self.adam_epochs < 0 or self.lbfgs_iterations < 0:
+            raise ConfigurationError("adam_epochs and lbfgs_iterations must be >= 0")
+
+    def to_dict(self) -> dict:
+        """Plain values (tuples become lists) for the model file."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> TrainingSettings:
+        known = {f.name for f in fields(cls)}
+        clean = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()
+                 if k in known}
+        clean["device"] = "cpu"
+        return cls(**clean)
+
+    def data_options(self) -> dict:
+        """Keyword arguments of :func:`training_data_from_sources` that these settings fix."""
+        return {"n_temperatures": self.n_temperatures, "n_volumes": self.n_volumes,
+                "max_temperature": self.max_temperature,
+                "validation_fraction": self.validation_fraction, "seed": self.seed}
+
+    def data_weights(self, prefix: str, multiplier: float) -> dict[str, float]:
+        return {f"{prefix}F": multiplier * self.weight_F,
+                f"{prefix}F_V": multiplier * self.weight_P,
+                f"{prefix}F_VV": multiplier * self.weight_B,
+                f"{prefix}F_T": multiplier * self.weight_S,
+                f"{prefix}F_VT": multiplier * self.weight_alpha,
+                f"{prefix}density": multiplier * self.weight_density}
+
+    def training_fields(self) -> frozenset:
+        """Jet fields the loss needs (F_VT only when its term has a weight)."""
+        return TRAINING_FIELDS | ({"vt"} if self.weight_alpha else set())

@@ -1,0 +1,155 @@
+"""Writing a run: figures, summary.json and CSV per method, the model, the HTML report.
+
+Everything is written into a temporary folder that replaces ``output_dir`` only when it is
+complete (:func:`zenthermo.io.atomic.atomic_directory`): a failing stage or an interruption
+leaves no new folder, and an existing one as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from zenthermo.pipeline.config import DEFAULT_SOURCES, RunConfig
+from zenthermo.progress import Progress
+from zenthermo.sources import SourceSet
+
+__all__ = ["RunResult", "write_outputs"]
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """What a run produced (the files are in ``output_dir``).
+
+    Attributes
+    ----------
+    output_dir : Path
+    source_set : SourceSet
+        The inputs as read.
+    landscapes, analyses : mapping
+        Method name -> Landscape / :class:`~zenthermo.thermo.results.Analysis`.
+    figures : tuple of FigureFiles
+        Every figure of the report, with its PNG and SVG in ``output_dir/figures``.
+    timings_s : mapping
+        Stage -> wall time, s.
+    warnings : tuple of str
+        Everything the report lists as a warning.
+    """
+
+    output_dir: Path
+    source_set: SourceSet
+    landscapes: Mapping[str, Any]
+    analyses: Mapping[str, Any]
+    figures: tuple[Any, ...]
+    timings_s: Mapping[str, float]
+    warnings: tuple[str, ...]
+
+    @property
+    def report(self) -> Path:
+        """The HTML report."""
+        return self.output_dir / "report.html"
+
+
+def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Sequence[Any],
+                  landscapes: Mapping[str, Any], analyses: Mapping[str, Any],
+                  references: Sequence[Any], warnings: list[str], clock: Any,
+                  progress: Progress) -> RunResult:
+    """Write everything a run produced into ``config.output_dir`` atomically.
+
+    ``clock(stage)`` is a context manager that times a stage (its ``seconds`` go into the
+    report); ``warnings`` are listed in the report.
+    """
+    from zenthermo.io.atomic import atomic_directory
+    from zenthermo.landscape.model_file import save_model
+    from zenthermo.report.agreement import landscape_agreement
+    from zenthermo.report.figures import draw_report_figures
+    from zenthermo.report.html import ReportContent, write_report
+    from zenthermo.report.tables import write_analysis
+
+    with atomic_directory(config.output_dir) as tmp:
+        with clock("figures"):
+            figures = draw_report_figures(tmp / "figures", analyses, landscapes, free_energies,
+                                          references, progress)
+        extra_tables = []
+        if config.tdb is not None:
+            with clock("CALPHAD"), progress.stage("CALPHAD comparison"):
+                table, files = _calphad(config, analyses, tmp / "figures")
+                extra_tables.append(table)
+                figures.append(files)
+        with clock("report"), progress.stage("tables and report"):
+            for method, analysis in analyses.items():
+                write_analysis(analysis, tmp / method)
+            if "zenn" in landscapes:
+                save_model(landscapes["zenn"], tmp / "zenn" / "model.pt")
+            source_set.save(tmp / "sources.json")
+            agreements = []
+            if "exact" in landscapes and "zenn" in landscapes:
+                agreements.append(landscape_agreement(landscapes["zenn"], landscapes["exact"]))
+            content = ReportContent(
+                title=_title(config, source_set), analyses=analyses, source_set=source_set,
+                figures=figures, agreements=agreements, warnings=warnings,
+                settings=_settings_table(config, source_set), timings_s=dict(clock.seconds),
+                extra_tables=extra_tables)
+            write_report(content, tmp / "report.html")
+    out = Path(config.output_dir)
+    moved = tuple(_moved(f, tmp, out) for f in figures)
+    return RunResult(out, source_set, landscapes, analyses, moved, dict(clock.seconds),
+                     tuple(warnings))
+
+
+def _moved(files: Any, tmp: Path, out: Path) -> Any:
+    return replace(files, png=out / Path(files.png).relative_to(tmp),
+                   svg=out / Path(files.svg).relative_to(tmp))
+
+
+def _title(config: RunConfig, source_set: SourceSet) -> str:
+    if config.title:
+        return config.title
+    formula = "".join(f"{el}{n if n != 1 else ''}" for el, n in source_set.composition.items())
+    return f"zenthermo report: {formula} ({len(source_set)} configuration" \
+           f"{'s' if len(source_set) != 1 else ''})"
+
+
+def _calphad(config: RunConfig, analyses: Mapping[str, Any], figures_dir: Path):
+    from zenthermo.calphad import COLUMNS, calphad_section
+    from zenthermo.report.html import FigureFiles, Table
+
+    analysis = analyses.get("exact") or next(iter(analyses.values()))
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    section = calphad_section(analysis, config.tdb, config.phase, list(config.components),
+                              figure_stem=figures_dir / "calphad")
+    rows = tuple(tuple(row[key] for key, _ in COLUMNS) for row in section.rows)
+    table = Table(f"CALPHAD comparison: {config.phase} in {Path(config.tdb).name}",
+                  tuple(title for _, title in COLUMNS), rows,
+                  note="Reference-free quantities per mole of atoms; zenthermo at 0 GPa "
+                       f"({analysis.method}), CALPHAD at 1 atm.")
+    png = next(p for p in section.figures if Path(p).suffix == ".png")
+    svg = next(p for p in section.figures if Path(p).suffix == ".svg")
+    return table, FigureFiles("calphad", "CALPHAD comparison",
+                              "zenthermo against the CALPHAD phase (per mole of atoms).",
+                              Path(png), Path(svg))
+
+
+def _settings_table(config: RunConfig, source_set: SourceSet) -> dict[str, str]:
+    from zenthermo import __version__
+
+    inputs = ", ".join(config.inputs) if config.inputs else f"{DEFAULT_SOURCES.name} (embedded)"
+    rows = {
+        "inputs": inputs,
+        "pressures (GPa)": ", ".join(f"{p:g}" for p in config.pressures_GPa),
+        "temperatures (K)": f"{'auto' if config.tmin_K is None else config.tmin_K} to "
+                            f"{'auto' if config.tmax_K is None else config.tmax_K}, "
+                            f"step {config.tstep_K:g}",
+        "equation of state": config.eos,
+        "vibrations": config.vibrations,
+        "Debye s, x, volume": f"{config.debye_scaling:g}, {config.debye_x:.4g}, "
+                              f"{config.debye_volume}",
+        "ZENN seed": str(config.seed),
+        "atoms per cell": str(source_set.natoms),
+        "zenthermo": __version__,
+    }
+    if config.references:
+        rows["measured references"] = ", ".join(config.references)
+    return rows

@@ -1,0 +1,146 @@
+"""The main job (``zenthermo run``): inputs -> per-source F_k -> exact zentropy and ZENN
+landscapes -> analysis at a set of pressures -> figures, tables and the HTML report.
+
+    from zenthermo.pipeline import RunConfig, run_pipeline
+    result = run_pipeline(RunConfig(inputs=("results/",), output_dir="out"))
+    result.analyses["exact"].isobar(0.0).nte_windows
+
+The exact analysis calls the same library functions, with the same defaults, as
+``zenthermo analyze`` (temperatures from
+:func:`~zenthermo.thermo.temperatures.choose_temperatures`), so ``OUT_DIR/exact/summary.json``
+is the file ``zenthermo analyze`` writes for the same data and options. Everything is
+computed first and then written atomically (:mod:`zenthermo.pipeline.outputs`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from zenthermo.pipeline.config import RunConfig
+from zenthermo.pipeline.inputs import choose_methods, load_inputs
+from zenthermo.pipeline.outputs import RunResult, write_outputs
+from zenthermo.progress import SILENT, Progress
+from zenthermo.sources import SourceSet
+from zenthermo.thermo.temperatures import choose_temperatures, clipped_note
+
+__all__ = ["ZENN_MAX_TEMPERATURES", "fit_zenn", "run_pipeline", "temperatures_for"]
+
+#: Most temperatures on a ZENN isobar (a network costs far more per point than the exact sum;
+#: its temperature step is widened to stay under this).
+ZENN_MAX_TEMPERATURES = 201
+
+
+class _Stopwatch:
+    """``with clock("stage"):`` adds the stage's wall time to ``clock.seconds``."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
+
+
+def temperatures_for(config: RunConfig, landscape: Any) -> np.ndarray:
+    """The temperature grid of ``config`` for ``landscape``, as ``zenthermo analyze`` builds it."""
+    return choose_temperatures(landscape.temperature_domain, config.tmin_K, config.tmax_K,
+                               config.tstep_K)
+
+
+def _network_grid(config: RunConfig, landscape: Any) -> np.ndarray:
+    grid = temperatures_for(config, landscape)
+    if len(grid) <= ZENN_MAX_TEMPERATURES:
+        return grid
+    step = (grid[-1] - grid[0]) / (ZENN_MAX_TEMPERATURES - 1)
+    return temperatures_for(replace(config, tstep_K=max(config.tstep_K, step),
+                                    tmin_K=float(grid[0]), tmax_K=float(grid[-1])), landscape)
+
+
+def fit_zenn(source_set: SourceSet, config: RunConfig, temperatures: np.ndarray,
+             progress: Progress | None = None) -> Any:
+    """Train ZENN in per-source mode with the fitter's default settings.
+
+    Each source's physics model (the same recipe as the exact path, ``config``'s physics
+    options) is distilled on a dense volume grid over its data and on temperatures up to
+    ``temperatures[-1]`` (:func:`zenthermo.landscape.train_data.training_data_from_sources`).
+    ``config.zenn_settings`` override the fitter's parameters; ``config.seed`` seeds it.
+
+    Returns
+    -------
+    ZennLandscape
+    """
+    from zenthermo.landscape.train import ZennFitter
+    from zenthermo.landscape.train_data import training_data_from_sources
+
+    fitter = ZennFitter(**{**dict(config.zenn_settings), "seed": config.seed,
+                           "max_temperature": float(temperatures[-1])})
+    data = training_data_from_sources(source_set, **config.physics_options(),
+                                      **fitter.settings.data_options())
+    return fitter.fit(data, progress=progress).landscape_
+
+
+def run_pipeline(config: RunConfig, progress: Progress | None = None) -> RunResult:
+    """Run the whole job and write ``config.output_dir`` atomically.
+
+    Parameters
+    ----------
+    config : RunConfig
+    progress : Progress, optional
+        Progress display (silent by default).
+
+    Returns
+    -------
+    RunResult
+        The source set, landscapes and analyses per method, the figures, stage timings and
+        warnings; the files are in ``config.output_dir``.
+
+    Raises
+    ------
+    ZenthermoError
+        Bad input or options (nothing is written then).
+    """
+    from zenthermo.io.experiment import read_reference_csv
+    from zenthermo.landscape.exact import ExactZentropy
+    from zenthermo.physics.free_energy import build_source_free_energies
+    from zenthermo.thermo.analysis import analyze, configurations_of
+
+    progress = SILENT if progress is None else progress
+    clock = _Stopwatch()
+    with clock("load inputs"), progress.stage("load inputs"):
+        source_set = load_inputs(config.inputs, config.manifest, progress)
+        references = [read_reference_csv(p, natoms=source_set.natoms) for p in config.references]
+    methods, warnings = choose_methods(config, source_set)
+    with clock("free energies"), progress.stage("free energies F_k(V,T)"):
+        free_energies = build_source_free_energies(source_set, **config.physics_options())
+        exact = ExactZentropy(free_energies)
+    temperatures = temperatures_for(config, exact)
+    note = clipped_note(temperatures, config.tmax_K)
+    if note:
+        warnings.append(note)
+    landscapes: dict[str, Any] = {}
+    if "exact" in methods:
+        landscapes["exact"] = exact
+    if "zenn" in methods:
+        with clock("ZENN fit"):
+            landscapes["zenn"] = fit_zenn(source_set, config, temperatures, progress)
+    analyses: dict[str, Any] = {}
+    configurations = configurations_of(exact)
+    for method, landscape in landscapes.items():
+        with clock(f"analysis ({method})"):
+            grid = temperatures if method == "exact" else _network_grid(config, landscape)
+            analyses[method] = analyze(
+                landscape, config.pressures_GPa, grid,
+                configurations=() if method == "exact" else configurations,
+                phase_diagram=config.phase_diagram, progress=progress)
+    for fe in free_energies:
+        warnings += [f"{fe.label or fe.name}: {w}" for w in fe.eos_fit.warnings]
+    return write_outputs(config, source_set, free_energies, landscapes, analyses, references,
+                         warnings, clock, progress)
