@@ -17,7 +17,6 @@ size.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -25,18 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from zenthermo.io.atomic import write_text_atomic
+from zenthermo.io.compressed import file_sha256, sha256_hex
 from zenthermo.pipeline import RunConfig
 
 MANIFEST_NAME = "batch-manifest.json"
 SCHEMA = "zenthermo.batch-manifest/1"
 #: RunConfig fields holding paths: hashed by content, not by name.
 PATH_FIELDS = ("inputs", "references", "manifest", "tdb")
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """The sha256 of a file's bytes (hex)."""
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def tree_hashes(path: str | os.PathLike[str]) -> dict[str, str]:
@@ -81,7 +75,7 @@ def fingerprint(options: Mapping[str, Any], inputs: Sequence[Mapping[str, Any]])
     content = {"zenthermo": __version__, "options": options,
                "inputs": [{"role": i["role"], "files": i["files"]} for i in inputs]}
     text = json.dumps(content, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_hex(text.encode("utf-8"))
 
 
 def output_sizes(folder: str | os.PathLike[str]) -> dict[str, int]:

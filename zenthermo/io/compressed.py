@@ -159,8 +159,23 @@ def read_text(path: str | os.PathLike[str]) -> tuple[str, str]:
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of the stored bytes of ``path`` (see :func:`sha256_hex`)."""
-    return sha256_hex(_raw_bytes(Path(path)))
+    """SHA-256 of the stored bytes of ``path`` (as :func:`sha256_hex`), read in blocks.
+
+    Raises
+    ------
+    InputError
+        The file is missing, a folder or unreadable.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except FileNotFoundError as error:
+        raise InputError("file not found", path) from error
+    except IsADirectoryError as error:
+        raise InputError("is a folder, not a file", path) from error
+    except OSError as error:
+        raise InputError(f"cannot read the file ({error.strerror or error})", path) from error
 
 
 def file_record(path: str | os.PathLike[str], recorded_as: str | None = None) -> FileRecord:
