@@ -38,7 +38,7 @@ from zenthermo.uncertainty.members import build_landscape  # noqa: E402
 from zenthermo.uncertainty.resampling import draw_members, plan_resampling  # noqa: E402
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "uncertainty.md"
-FE3PT_SOURCES = Path(__file__).resolve().parents[1] / "data" / "fe3pt" / "sources.json"
+FE3PT_SOURCES = Path(__file__).resolve().parents[1] / "zenthermo" / "data" / "fe3pt" / "sources.json"
 PRESSURES_GPA = (0.0, 2.0, 4.0)
 TEMPERATURES_K = np.arange(0.0, 1001.0, 1.0)
 
@@ -113,7 +113,7 @@ def main() -> None:
          f"{breakdown['phase diagram']:.3f}"],
     ]
     text = (
-        f"Fe3Pt (`data/fe3pt/sources.json`), 0/2/4 GPa, 0-1000 K at 1 K, phase diagram "
+        f"Fe3Pt (`zenthermo/data/fe3pt/sources.json`), 0/2/4 GPa, 0-1000 K at 1 K, phase diagram "
         f"included, method `{args.method}`, {args.members} members, "
         f"{result.failed_members} failed.\n\n"
         + markdown_table(["stage", "seconds"], rows)

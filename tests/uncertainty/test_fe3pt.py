@@ -9,18 +9,16 @@ plain analysis uses a kind the data disfavour.
 """
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import zenthermo
+from zenthermo.data import default_sources_path
 from zenthermo.uncertainty import UncertaintySettings, analyze_with_uncertainty, local_process_map
 
 pytestmark = pytest.mark.slow
 
-#: The embedded Fe3Pt data (three configurations, 12 volumes each).
-FE3PT_SOURCES = Path(__file__).resolve().parents[2] / "data" / "fe3pt" / "sources.json"
 
 PRESSURES = (0.0, 2.0, 4.0)
 T = np.arange(0.0, 1001.0, 1.0)
@@ -28,7 +26,7 @@ T = np.arange(0.0, 1001.0, 1.0)
 
 @pytest.fixture(scope="module")
 def fe3pt():
-    return zenthermo.load_sources(FE3PT_SOURCES)
+    return zenthermo.load_sources(default_sources_path())  # three configurations, 12 volumes
 
 
 def thinned(source_set, drop=(1, 4, 7, 10)):

@@ -83,17 +83,25 @@ def choose_vibrations(source: Source, fit: EosFit, vibrations: str,
         return ModelChoice("debye", model)
     if kind == "none":
         return ModelChoice("none")
-    from zenthermo.physics.phonons import PhononFreeEnergy
-
+    phonons = phonon_free_energy(source, interpolation)
     volumes = [p.vibrations.volume or p.volume for p in with_grids]
     beyond = _beyond(source, volumes)
-    phonons = PhononFreeEnergy.from_source(source, interpolation=interpolation,
-                                           extrapolates=beyond)
     origins = sorted({p.vibrations.origin or "thermal_properties" for p in with_grids})
     return ModelChoice(
         "phonopy", phonons, phonons.temperature_domain, "+".join(origins),
         phonons.volume_range, _warnings(source, "phonon", phonons, beyond),
     )
+
+
+def phonon_free_energy(source: Source, interpolation: str):
+    """The PhononFreeEnergy of ``source``'s phonon grids as the analysis builds it: the
+    volume form chosen knowing whether the static volumes reach beyond the phonon ones."""
+    from zenthermo.physics.phonons import PhononFreeEnergy
+
+    volumes = [p.vibrations.volume or p.volume for p in source.points
+               if p.vibrations is not None]
+    return PhononFreeEnergy.from_source(source, interpolation=interpolation,
+                                        extrapolates=_beyond(source, volumes))
 
 
 def choose_electronic(source: Source, electronic: str, interpolation: str,

@@ -12,8 +12,8 @@ Per source, depending on the method:
   (:mod:`zenthermo.uncertainty.eos_family`); ``bootstrap`` keeps the central kind.
 * ``bootstrap``/``both``: residual bootstrap. The energies become that kind's fitted values
   plus modified residuals drawn with replacement. Where the source has phonon grids, their
-  residuals about the per-temperature polynomial in V (the fit
-  :class:`~zenthermo.physics.phonons.PhononFreeEnergy` makes) are resampled too: whole
+  residuals about the per-temperature fit in V (the volume form
+  :class:`~zenthermo.physics.phonons.PhononFreeEnergy` chooses) are resampled too: whole
   rows (one volume's residual curve over all temperatures) for F, S and C_V together, so
   the resampled grids stay smooth and thermodynamically consistent in T.
 * With ``draw_noise_level`` (the default) the drawn residuals of a source are multiplied
@@ -38,7 +38,9 @@ import numpy as np
 
 from zenthermo.physics.debye import DEFAULT_SCALING, DEFAULT_X
 from zenthermo.physics.eos import EOS_KINDS
-from zenthermo.physics.phonons import PhononFreeEnergy
+from zenthermo.physics.options import DEFAULT_VIBRATIONS
+from zenthermo.physics.source_models import MIN_AUTO_VOLUMES, phonon_free_energy
+from zenthermo.physics.volume_forms import design
 from zenthermo.sources import Source, SourceSet, VolumePoint
 from zenthermo.uncertainty.eos_family import MAX_LEVERAGE, EosFamily, fit_family
 from zenthermo.uncertainty.settings import UncertaintySettings
@@ -119,18 +121,22 @@ def plan_resampling(
     """Fit each source's EOS family and phonon residuals once, for all members."""
     options = dict(physics_options)
     central = str(options.pop("eos", "bm4"))
-    vibrations = str(options.get("vibrations", "auto"))
-    degree = int(options.get("phonon_degree", 3))
+    vibrations = str(options.get("vibrations", DEFAULT_VIBRATIONS))
+    interpolation = str(options.get("phonon_interpolation", "auto"))
+    if options.get("phonon_degree") is not None:
+        interpolation = f"poly{int(options['phonon_degree'])}"
     families, phonons = [], []
     for source in source_set:
-        uses_phonons = vibrations == "phonopy" or (vibrations == "auto" and source.has_vibrations)
+        n_grids = sum(p.vibrations is not None for p in source.points)
+        uses_phonons = vibrations == "phonopy" or (vibrations == "auto"
+                                                   and n_grids >= MIN_AUTO_VOLUMES)
         kinds = settings.eos_kinds if settings.averages_eos else (central,)
         families.append(fit_family(
             source.volumes, source.energies, kinds, name=source.name,
             needs_minimum=(vibrations == "debye" or (vibrations == "auto" and not uses_phonons)),
             required=central,
         ))
-        phonons.append(_phonon_residuals(source, degree) if uses_phonons else None)
+        phonons.append(_phonon_residuals(source, interpolation) if uses_phonons else None)
     return ResamplingPlan(source_set, central, tuple(families), tuple(phonons), options)
 
 
@@ -162,7 +168,8 @@ def _draw_one(
                 rng.integers(0, n, n)]
             if phonons is not None:
                 scale = _noise_scale(rng, phonons.degrees_of_freedom, settings)
-                rows = rng.integers(0, n, n)
+                n_grids = phonons.fitted_F.shape[0]
+                rows = rng.integers(0, n_grids, n_grids)
                 grids = (phonons.fitted_F + scale * phonons.residual_F[rows],
                          phonons.fitted_S + scale * phonons.residual_S[rows],
                          phonons.fitted_C + scale * phonons.residual_C[rows])
@@ -188,27 +195,29 @@ def _noise_scale(rng: np.random.Generator, dof: int, settings: UncertaintySettin
 
 def _replace_data(source: Source, energies: np.ndarray, grids) -> Source:
     points: list[VolumePoint] = []
+    row = 0  # rows of the grids follow the points that carry one
     for i, point in enumerate(source.points):
         changes: dict[str, Any] = {"energy": float(energies[i])}
         if grids is not None and point.vibrations is not None:
             F, S, C = grids
             changes["vibrations"] = dataclasses.replace(
-                point.vibrations, free_energy=F[i].copy(), entropy=S[i].copy(),
-                heat_capacity=C[i].copy())
+                point.vibrations, free_energy=F[row].copy(), entropy=S[row].copy(),
+                heat_capacity=C[row].copy())
+            row += 1
         points.append(dataclasses.replace(point, **changes))
     return dataclasses.replace(source, points=tuple(points))
 
 
-def _phonon_residuals(source: Source, degree: int) -> PhononResiduals:
-    """Residuals of F, S, C_V about the V-polynomial PhononFreeEnergy fits at each T."""
-    model = PhononFreeEnergy.from_source(source, degree=degree)
-    V = source.volumes
-    grids = [p.vibrations for p in source.points]
-    data = [np.stack([getattr(g, name) for g in grids])
+def _phonon_residuals(source: Source, interpolation: str) -> PhononResiduals:
+    """Residuals of F, S, C_V about the per-temperature V fit of the source's phonon grids
+    (the form the analysis itself chooses), rows in the order of the points with grids."""
+    model = phonon_free_energy(source, interpolation)
+    with_grids = [p for p in source.points if p.vibrations is not None]
+    V = np.array([p.vibrations.volume or p.volume for p in with_grids])
+    data = [np.stack([getattr(p.vibrations, name) for p in with_grids])
             for name in ("free_energy", "entropy", "heat_capacity")]
-    design = np.vander((V - model.volume_center) / model.volume_scale, model.degree + 1,
-                       increasing=True)
-    hat = design @ np.linalg.pinv(design)
+    matrix = design(model.basis, V, model.degree)
+    hat = matrix @ np.linalg.pinv(matrix)
     h = np.minimum(np.clip(np.diag(hat), 0.0, 1.0), MAX_LEVERAGE)[:, None]
     fitted = [hat @ values for values in data]
     residuals = []
