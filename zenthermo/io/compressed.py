@@ -80,15 +80,22 @@ def strip_compression_suffix(name: str) -> str:
     return name
 
 
-def _raw_bytes(path: Path) -> bytes:
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn the OS errors of reading ``path`` into one-line InputErrors naming it."""
     try:
-        return path.read_bytes()
+        yield
     except FileNotFoundError as error:
         raise InputError("file not found", path) from error
     except IsADirectoryError as error:
         raise InputError("is a folder, not a file", path) from error
     except OSError as error:
         raise InputError(f"cannot read the file ({error.strerror or error})", path) from error
+
+
+def _raw_bytes(path: Path) -> bytes:
+    with _reading(path):
+        return path.read_bytes()
 
 
 @dataclass(frozen=True)
@@ -167,15 +174,8 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
         The file is missing, a folder or unreadable.
     """
     path = Path(path)
-    try:
-        with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
-    except FileNotFoundError as error:
-        raise InputError("file not found", path) from error
-    except IsADirectoryError as error:
-        raise InputError("is a folder, not a file", path) from error
-    except OSError as error:
-        raise InputError(f"cannot read the file ({error.strerror or error})", path) from error
+    with _reading(path), open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def file_record(path: str | os.PathLike[str], recorded_as: str | None = None) -> FileRecord:
