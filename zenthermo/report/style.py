@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -90,7 +91,7 @@ def figure_style() -> Iterator[None]:
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float = 4.4,
-               **subplot_kw) -> tuple[Figure, object]:
+               **subplot_kw) -> tuple[Figure, Any]:
     """A figure (not attached to pyplot's state) and its axes."""
     figure = Figure(figsize=(width, height), layout="constrained")
     axes = figure.subplots(nrows, ncols, squeeze=True, **subplot_kw)
