@@ -1,6 +1,6 @@
 # Two entry points for a fresh clone (Python 3.11, pip and make are all it needs):
 #   make run    ingest nothing new: run the main job on the embedded Fe3Pt default -> zenthermo-out/
-#   make test   lint and run the whole test suite (what CI runs)
+#   make test   lint, type-check and run the whole test suite (what CI runs)
 # For development:
 #   make check      ruff + the fast tests (-m "not slow"): the quick loop
 #   make typecheck  mypy on the package (configured in pyproject.toml)
@@ -18,6 +18,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check zenthermo tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 check: $(STAMP)

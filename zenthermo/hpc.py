@@ -112,7 +112,7 @@ def cluster_spec(table: Mapping[str, Any], origin: str | os.PathLike[str] | None
             raise ConfigurationError(
                 f"[cluster] {key} has the wrong type ({type(value).__name__})", origin,
                 hint=f"expected {' or '.join(t.__name__ for t in types)}")
-        if types is _LIST and not all(isinstance(v, str) for v in value):
+        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
             raise ConfigurationError(f"[cluster] {key} must be a list of strings", origin)
     missing = [key for key in REQUIRED if key not in table]
     if missing:

@@ -319,6 +319,7 @@ def analyze_patterns(
     for index, (final, moments) in enumerate(zip(finals, final_moments, strict=True)):
         if final is None:
             continue
+        assert moments is not None  # final is None exactly where moments is
         if tuple(final.tolist()) not in orbit:
             # No opposite signs against some equivalent pattern: only moments that crossed
             # the threshold (e.g. a small induced moment), not a flip.

@@ -8,14 +8,16 @@ the default :data:`SILENT` does nothing. The CLI passes a :class:`RichProgress` 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
 
 class Progress(Protocol):
     """Something that can show the progress of named stages."""
 
-    def stage(self, description: str, total: int | None = None) -> Iterator[Callable[..., None]]:
+    def stage(
+        self, description: str, total: int | None = None
+    ) -> AbstractContextManager[Callable[..., None]]:
         """Context manager for one stage; yields ``advance(n=1)``."""
         ...
 

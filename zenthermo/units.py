@@ -6,7 +6,13 @@ in reports and CALPHAD code, and are converted with the helpers here.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+import numpy as np
 from scipy import constants as _c
+
+#: A scalar or an array of values: the conversions below return the same kind.
+Values = TypeVar("Values", float, np.ndarray)
 
 #: Boltzmann constant in eV/K.
 KB_EV_PER_K: float = _c.k / _c.e
@@ -30,21 +36,21 @@ J_PER_K_MOL_IN_EV_PER_K: float = 1.0 / EV_IN_J_PER_MOL
 ATM_IN_GPA: float = 101325.0e-9
 
 
-def gpa_to_ev_per_a3(pressure_gpa: float):
+def gpa_to_ev_per_a3(pressure_gpa: Values) -> Values:
     """Convert a pressure (or bulk modulus) from GPa to eV/A^3."""
     return pressure_gpa / EV_PER_A3_IN_GPA
 
 
-def ev_per_a3_to_gpa(pressure_ev_a3: float):
+def ev_per_a3_to_gpa(pressure_ev_a3: Values) -> Values:
     """Convert a pressure (or bulk modulus) from eV/A^3 to GPa."""
     return pressure_ev_a3 * EV_PER_A3_IN_GPA
 
 
-def ev_per_cell_to_j_per_mol_atoms(value_ev: float, natoms: int):
+def ev_per_cell_to_j_per_mol_atoms(value_ev: Values, natoms: int) -> Values:
     """Convert an energy (or entropy, heat capacity, in eV/K) per cell to J per mole of atoms."""
     return value_ev * EV_IN_J_PER_MOL / natoms
 
 
-def ev_per_cell_to_mev_per_atom(value_ev: float, natoms: int):
+def ev_per_cell_to_mev_per_atom(value_ev: Values, natoms: int) -> Values:
     """Convert an energy per cell (eV) to meV per atom."""
     return value_ev * 1e3 / natoms

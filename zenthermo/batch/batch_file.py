@@ -165,7 +165,7 @@ def _entry_materials(entry: dict[str, Any], index: int, defaults: Mapping[str, A
         for match in matches:
             name = check_name(Path(match).stem if Path(match).is_file() else Path(match).name,
                               file)
-            own = tables.get("inputs") if isinstance(tables.get("inputs"), dict) else {}
+            own = inputs if isinstance(inputs := tables.get("inputs"), dict) else {}
             materials.append(material_from_tables(name, merge_tables(
                 defaults, {**tables, "inputs": {**own, "paths": [match]}}), base, file))
         return materials

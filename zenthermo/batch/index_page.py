@@ -42,7 +42,7 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _cell(value: object, fmt: str | None) -> str:
+def _cell(value: float | str | None, fmt: str | None) -> str:
     if fmt is None:
         return _e(value)
     if value is None or (isinstance(value, float) and not math.isfinite(value)):

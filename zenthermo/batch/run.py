@@ -190,7 +190,7 @@ def remove_temporaries(out_dir: Path, names: Sequence[str]) -> list[Path]:
     is removed when ``<name>`` exists and renamed back to ``<name>`` when it does not, so a
     complete earlier result is never lost. Call only when no task is writing.
     """
-    removed = []
+    removed: list[Path] = []
     if not out_dir.is_dir():
         return removed
     for name in names:

@@ -20,10 +20,10 @@ def absolute_config(config: RunConfig) -> RunConfig:
     def absolute(path: str | None) -> str | None:
         return None if path is None else os.path.abspath(path)
 
-    return replace(config, inputs=tuple(absolute(p) for p in config.inputs),
-                   references=tuple(absolute(p) for p in config.references),
+    return replace(config, inputs=tuple(os.path.abspath(p) for p in config.inputs),
+                   references=tuple(os.path.abspath(p) for p in config.references),
                    manifest=absolute(config.manifest), tdb=absolute(config.tdb),
-                   output_dir=absolute(config.output_dir))
+                   output_dir=os.path.abspath(config.output_dir))
 
 
 def pipeline_task(config: RunConfig) -> RunResult:
@@ -46,6 +46,7 @@ def run_on_scheduler(config: RunConfig, scheduler: str,
         result = engine.map(pipeline_task, [absolute_config(config)], client=client,
                             progress=progress, description="zenthermo run (Dask task)",
                             labels=[f"run-{Path(config.output_dir).name}"])[0]
+    assert isinstance(result, RunResult)  # errors="raise": a failed task raised above
     return result
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +48,7 @@ def deviation_rows(stats: Sequence[DeviationStats]) -> list[dict[str, str]]:
     return rows
 
 
-def format_table(rows: Sequence[dict[str, str]], markdown: bool = False) -> str:
+def format_table(rows: Sequence[Mapping[str, str]], markdown: bool = False) -> str:
     """Plain-text (aligned) or markdown table of :func:`deviation_rows`."""
     headers = [title for _, title in COLUMNS]
     body = [[row[key] for key, _ in COLUMNS] for row in rows]

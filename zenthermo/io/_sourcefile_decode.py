@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NoReturn, overload
 
 import numpy as np
 
@@ -55,7 +55,7 @@ class _Reader:
             self.fail(f"unknown key(s) {', '.join(map(repr, unknown))}")
         self.obj = obj
 
-    def fail(self, problem: str) -> None:
+    def fail(self, problem: str) -> NoReturn:
         raise InputError(f"{self.where}: {problem}", self.path, _HINT)
 
     def raw(self, key: str, default: Any = ...) -> Any:
@@ -77,6 +77,11 @@ class _Reader:
             self.fail(f"{key!r} must be true or false, found {value!r}")
         return value
 
+    @overload
+    def integer(self, key: str, optional: Literal[False] = False) -> int: ...
+    @overload
+    def integer(self, key: str, optional: bool) -> int | None: ...
+
     def integer(self, key: str, optional: bool = False) -> int | None:
         value = self.raw(key, None if optional else ...)
         if value is None and optional:
@@ -84,6 +89,11 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(f"{key!r} must be an integer, found {value!r}")
         return value
+
+    @overload
+    def number(self, key: str, optional: Literal[False] = False) -> int | float: ...
+    @overload
+    def number(self, key: str, optional: bool) -> int | float | None: ...
 
     def number(self, key: str, optional: bool = False) -> int | float | None:
         value = self.raw(key, None if optional else ...)
@@ -185,11 +195,13 @@ def _decode_grid(obj: Any, where: str, path: Path) -> VibrationalGrid | None:
     if obj is None:
         return None
     r = _Reader(obj, f"{where}, vibrations", path, _GRID_KEYS)
-    arrays = {k: r.array(k) for k in ("temperatures", "free_energy", "entropy",
-                                      "heat_capacity")}
-    for key, values in arrays.items():
+    found = {k: r.array(k) for k in ("temperatures", "free_energy", "entropy",
+                                     "heat_capacity")}
+    arrays: dict[str, np.ndarray] = {}
+    for key, values in found.items():
         if values is None:
             r.fail(f"{key!r} is missing")
+        arrays[key] = values
     n = len(arrays["temperatures"])
     if n == 0:
         r.fail("the temperature grid is empty")

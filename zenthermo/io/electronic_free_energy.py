@@ -146,12 +146,12 @@ def electronic_grids(table: FeVTable, static_energies=None, path: str | None = N
                          "give e-v.dat's energies, or write fe-v.dat from --tmin 0")
     else:
         zero = static
-    volumes = table.volumes if table.volumes is not None else [None] * n_volumes
+    volumes = table.volumes
     return [
         ElectronicFreeEnergyGrid(
             temperatures=table.temperatures.copy(),
             free_energy=table.free_energies[:, j] - zero[j],
-            volume=None if volumes[j] is None else float(volumes[j]),
+            volume=None if volumes is None else float(volumes[j]),
             provenance=(table.record,),
         )
         for j in range(n_volumes)

@@ -123,7 +123,7 @@ def read_reference_csv(
         if not (np.isfinite(t_value) and np.isfinite(q_value)):
             raise InputError(f"row {line_number} holds a non-finite value", file)
         temperatures.append(t_value)
-        values.append(q_value * factor / (natoms if per_cell else 1))
+        values.append(q_value * factor / (natoms if per_cell and natoms else 1))
     if len(temperatures) < 2:
         raise InputError("reference file needs at least two data rows", file)
     order = np.argsort(temperatures, kind="stable")

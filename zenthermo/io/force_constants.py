@@ -106,6 +106,7 @@ def thermal_properties_from_folder(
     """
     found = folder if isinstance(folder, ForceConstantFolder) else find_force_constants(folder)
     if found is None:
+        assert not isinstance(folder, ForceConstantFolder)  # else found is folder
         raise InputError(
             "holds no phonopy force constants (phonopy_params.yaml, or phonopy.yaml / "
             "phonopy_disp.yaml with FORCE_SETS or FORCE_CONSTANTS)", Path(folder),
@@ -140,6 +141,7 @@ def _run_phonopy(found: ForceConstantFolder, mesh, T: np.ndarray,
                              found.yaml.parent) from error
     cells = len(ph.unitcell) / len(ph.primitive)
     tp = ph.thermal_properties
+    assert tp is not None  # run_thermal_properties succeeded above
     return VibrationalGrid(
         temperatures=np.asarray(tp.temperatures, dtype=np.float64),
         free_energy=np.asarray(tp.free_energy) * KJ_PER_MOL_IN_EV * cells,

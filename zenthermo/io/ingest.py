@@ -183,6 +183,7 @@ def _find_manifest(given: list[Path], manifest) -> Manifest | None:
 
 def _configurations(given: list[Path], manifest: Manifest | None) -> list[Configuration]:
     found: list[tuple[Path, Path, ConfigurationEntry | None]] = []
+    entry: ConfigurationEntry | None
     if manifest is not None and manifest.configurations:
         for entry in manifest.configurations:
             if not entry.path.is_dir():
@@ -351,6 +352,7 @@ def _build_source(configuration: Configuration, threshold: float, symprec: float
         configuration.warnings.append(
             f"phonons for only {with_phonons} of {len(points)} volumes; the rest have none"
         )
+    multiplicity: float | None
     multiplicity, origin = analysis.multiplicity, "symmetry"
     if multiplicity is None:
         multiplicity, origin = 1, "default"

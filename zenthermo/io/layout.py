@@ -241,5 +241,5 @@ def _is_ev_name(name: str) -> bool:
 
 
 def _trailing_integer(path: Path) -> tuple[int, str]:
-    match = re.search(r"(-?\d+)$", split_name(path.name)[1] if split_name(path.name) else "")
+    match = re.search(r"(-?\d+)$", parts[1] if (parts := split_name(path.name)) else "")
     return (int(match.group(1)) if match else 0, path.name)

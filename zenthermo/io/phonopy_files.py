@@ -29,6 +29,7 @@ from zenthermo.io.compressed import file_record, read_text
 from zenthermo.sources import FileRecord, SourceSet, VibrationalGrid
 from zenthermo.units import J_PER_K_MOL_IN_EV_PER_K, KJ_PER_MOL_IN_EV
 
+_YamlLoader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
 try:  # the C loader when PyYAML was built with libyaml (phonopy uses it too)
     from yaml import CSafeLoader as _YamlLoader
 except ImportError:  # pragma: no cover - depends on the PyYAML build

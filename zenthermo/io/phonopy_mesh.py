@@ -110,6 +110,7 @@ def compute_thermal_properties(
     result = ph.get_thermal_properties_dict()
     cells_per_unit_cell = len(ph.unitcell) / len(ph.primitive)
     tp = ph.thermal_properties
+    assert tp is not None  # run_thermal_properties succeeded above
     return VibrationalGrid(
         temperatures=np.asarray(result["temperatures"], dtype=np.float64),
         free_energy=np.asarray(result["free_energy"], dtype=np.float64)

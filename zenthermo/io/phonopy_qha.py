@@ -90,6 +90,7 @@ def _read_structure(path: Path, root: Path) -> _Structure:
     POTCAR beside it or from its comment line (never the dummy H, He, ... of pymatgen)."""
     text, digest = read_text(path)
     notes: list[str] = []
+    extra: tuple[FileRecord, ...]
     hint, extra = None, ()
     potcar = _find_file(path.parent, "POTCAR")
     if potcar is not None:
@@ -289,8 +290,8 @@ def read_phonopy_qha(
                 continue
             warnings.append(f"{label}: {reason}; kept because exclude_imaginary=False")
         provenance = [ev_record, *tp.grid.provenance]
-        if structure is not None or reference is not None:
-            provenance += [(structure or reference).record, *(structure or reference).extra]
+        if (cell := structure or reference) is not None:
+            provenance += [cell.record, *cell.extra]
         points.append(VolumePoint(
             label=label, volume=float(volumes[index]), energy=float(energies[index]),
             natoms=natoms, composition=dict(cell_composition), vibrations=tp.grid,

@@ -168,6 +168,7 @@ def _optional_grid_fields(grid: VibrationalGrid) -> dict:
 
 
 def _encode_electronic(data: ElectronicData) -> dict:
+    body: dict[str, Any]
     if isinstance(data, ElectronicDos):
         body = {"kind": "dos", "energies": _encode_array(data.energies),
                 "dos": _encode_array(data.dos)}

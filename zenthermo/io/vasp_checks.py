@@ -225,7 +225,7 @@ def symmetry_permutations(configuration: Configuration, readings: list[VolumeRea
     if not readings:
         return None, []
     species = readings[0].species
-    candidates = [override] if override is not None else []
+    candidates: list[Path | None] = [override] if override is not None else []
     candidates.append(layout.find_file(configuration.folder, "POSCAR"))
     first_folder = configuration.readings[0][0].path if configuration.readings else None
     if first_folder is not None:

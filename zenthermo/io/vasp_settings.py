@@ -266,8 +266,9 @@ def _kpoints(folder, recorder, outcar, run_kpoints):
         run_style = mesh_style(outcar.kpoint_mesh, outcar.kpoint_shift)
     elif run_kpoints is not None:
         (run_mesh, run_style), run_file = run_kpoints, folder.files.get("vasprun.xml")
-    conflicts = ()
+    conflicts: tuple[SettingConflict, ...] = ()
     if isinstance(file_mesh, list) and run_mesh is not None and file_mesh != run_mesh:
+        assert run_file is not None  # the run's mesh was read from this file
         conflicts = (SettingConflict("kpoints", "KPOINTS", file_mesh, kpath, run_mesh,
                                      run_file),)
     mesh = run_mesh if run_mesh is not None else file_mesh

@@ -177,6 +177,7 @@ def outcar_structure(path: Path, content: FileContent, notes: list[str]):
             copy.write_bytes(content.data)
             with captured(notes, path.name, "ase"):
                 atoms = read(str(copy), format="vasp-out", index=-1)
+            assert not isinstance(atoms, list)  # index=-1 reads one image
     except Exception as error:  # noqa: BLE001 - ase raises many kinds on damaged files
         raise InputError(
             f"cannot read the final structure from the OUTCAR ({type(error).__name__}: "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -68,7 +69,8 @@ def attach_by_volume(
             taken[index] = path
             if datum.volume is None or volume is not None:
                 datum = dataclasses.replace(datum, volume=float(own))
-            points[index] = dataclasses.replace(points[index], **{field: datum})
+            update: dict[str, Any] = {field: datum}  # field names a VolumePoint field
+            points[index] = dataclasses.replace(points[index], **update)
     return dataclasses.replace(source, points=tuple(points)), tuple(excluded)
 
 

@@ -9,6 +9,8 @@ mode: the zentropy sum of the sources' free energies).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import torch
 from torch import Tensor, nn
@@ -59,9 +61,11 @@ class DnnLandscape(TrainedLandscape):
 
     method = "dnn"
     source_names: tuple[str, ...] = ()
+    network: DnnNetwork
 
     def __init__(self, network: DnnNetwork, natoms: int, volume_domain: tuple[float, float],
-                 temperature_domain: tuple[float, float], composition: dict | None = None,
+                 temperature_domain: tuple[float, float],
+                 composition: Mapping[str, int] | None = None,
                  mode: str = "per-source", settings: dict | None = None,
                  history: dict | None = None, device: str = "cpu",
                  trained_on: tuple[str, ...] = ()) -> None:

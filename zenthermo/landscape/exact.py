@@ -168,9 +168,10 @@ def _checked_inputs(V: ArrayLike, T: ArrayLike) -> tuple[np.ndarray, np.ndarray]
     if not (np.isfinite(V).all() and np.isfinite(T).all()):
         raise DomainError("volume or temperature is infinite")
     try:
-        return np.broadcast_arrays(V, T)
+        V_b, T_b = np.broadcast_arrays(V, T)
     except ValueError as err:
         raise DomainError(f"V shape {V.shape} and T shape {T.shape} do not broadcast") from err
+    return V_b, T_b
 
 
 def _domain(

@@ -33,7 +33,7 @@ def baseline_basis(v: Jet, t: Jet) -> Jet:
     one = constant_jet(torch.ones_like(v.f))
     v2 = v.times(v)
     terms = [one, v, v2, v2.times(v), t, t.times(t), v.times(t)]
-    fields = []
+    fields: list[Tensor | None] = []
     for i in range(7):
         parts = [term[i] for term in terms]
         if all(x is None for x in parts):
@@ -95,6 +95,16 @@ class Normalisation(nn.Module):
     (n_out, 7) coefficients of :func:`baseline_basis` in (v, t), ``scale`` (n_out,) of the
     residual network output, ``entropy_scale`` (n_out,) for ZENN's entropy networks (eV/K).
     """
+
+    # the buffers registered in __init__
+    v_mid: Tensor
+    v_half: Tensor
+    t_max: Tensor
+    t_knee: Tensor
+    t_low: Tensor
+    baseline: Tensor
+    scale: Tensor
+    entropy_scale: Tensor
 
     def __init__(self, v_mid: float, v_half: float, t_max: float, baseline: Tensor,
                  scale: Tensor, entropy_scale: Tensor, t_knee: float = 0.0,

@@ -195,7 +195,7 @@ def data_terms(jet: Jet, rows: Rows, scales: dict[str, float], prefix: str,
         prediction = getattr(jet, _JET_FIELD[name])
         if prediction is None:
             continue
-        scale = scales[name]
+        scale: float | Tensor = scales[name]
         if name == "F_VT" and alpha_floor > 0:
             scale = rows.targets[name].abs() + alpha_floor * scale
         terms[f"{prefix}{name}"] = _masked_mse(prediction, rows, name, scale)

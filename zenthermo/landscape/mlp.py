@@ -102,6 +102,7 @@ class BatchedMLP(nn.Module):
             w = w0[:, i:i + 1, :]
             term = feature.restrict(need | {"f"}).map(lambda x, w=w: lift(x) * w)
             jet = term if jet is None else jet.plus(term)
+        assert jet is not None, "a network needs at least one input feature"
         h = jet.f + b0
         jet = Jet(h, *jet[1:]).map(lambda x: x.expand_as(h))
         for w, b in zip(self.weights[1:], self.biases[1:], strict=True):

@@ -49,7 +49,7 @@ def save_model(landscape: ZennLandscape | DnnLandscape, path: str | os.PathLike[
     from zenthermo import __version__
 
     network = landscape.network
-    if landscape.method == "zenn":
+    if isinstance(network, ZennNetwork):  # a ZENN landscape
         architecture = {
             "n_sources": network.n_sources,
             "hidden": [int(w.shape[2]) for w in network.mlp.weights[:-1]],
@@ -142,7 +142,7 @@ def _build(payload: dict) -> ZennLandscape | DnnLandscape:
         return ZennLandscape(network, source_names=tuple(payload["source_names"]), **common)
     if payload["method"] == "dnn":
         norm = make_dnn_normalisation(0.0, 1.0, 1.0, torch.zeros(7, dtype=DTYPE), 1.0)
-        network = DnnNetwork(norm, tuple(arch["hidden"]), arch["activation"])
-        network.load_state_dict(state, strict=True)
-        return DnnLandscape(network, trained_on=tuple(payload.get("trained_on", ())), **common)
+        dnn = DnnNetwork(norm, tuple(arch["hidden"]), arch["activation"])
+        dnn.load_state_dict(state, strict=True)
+        return DnnLandscape(dnn, trained_on=tuple(payload.get("trained_on", ())), **common)
     raise ValueError(f"unknown method {payload['method']!r}")

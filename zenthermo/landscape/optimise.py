@@ -38,7 +38,7 @@ def optimise(network, loss_fn, val_fn, s: TrainingSettings, progress, method: st
     history: dict = {"adam_steps": 0, "lbfgs_iterations": 0}
     name = method.upper()
     if s.adam_epochs:
-        optimiser = torch.optim.Adam(params, lr=s.learning_rate)
+        optimiser: torch.optim.Optimizer = torch.optim.Adam(params, lr=s.learning_rate)
         decay = (s.final_learning_rate / s.learning_rate) ** (1.0 / max(s.adam_epochs, 1))
         scheduler = torch.optim.lr_scheduler.ExponentialLR(optimiser, gamma=decay)
         stale = 0

@@ -8,6 +8,7 @@ files and the command line can check ZENN options without paying for torch.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 from zenthermo.errors import ConfigurationError
 from zenthermo.landscape.jets import TRAINING_FIELDS
@@ -140,8 +141,8 @@ class TrainingSettings:
     @classmethod
     def from_dict(cls, values: dict) -> TrainingSettings:
         known = {f.name for f in fields(cls)}
-        clean = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()
-                 if k in known}
+        clean: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                 for k, v in values.items() if k in known}
         clean["device"] = "cpu"
         return cls(**clean)
 

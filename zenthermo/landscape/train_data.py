@@ -94,11 +94,13 @@ class TargetTable:
         takes the value of the smallest positive density at its temperature; rows with
         neither F nor a density are NaN.
         """
+        density = self.density
+        assert density is not None  # __post_init__ fills an absent density with NaN
         known = np.isfinite(self.F)
-        with_density = ~known & np.isfinite(self.density)
+        with_density = ~known & np.isfinite(density)
         if not with_density.any():
             return self.F
-        return np.where(with_density, _implied_free_energy(self.T, self.density), self.F)
+        return np.where(with_density, _implied_free_energy(self.T, density), self.F)
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,7 +240,9 @@ def per_source_training_data(
     cols = [np.concatenate([b[i] for b in blocks]) for i in range(8)]
     held_v = held_out(cols[0], validation_fraction, rng)
     held_t = held_out(cols[1], validation_fraction, rng)
-    per_source = TargetTable(*cols, validation_rows(cols[0], cols[1], held_v, held_t))
+    V, T, F, F_V, F_VV, F_T, F_VT, source = cols
+    per_source = TargetTable(V, T, F, F_V, F_VV, F_T, F_VT, source,
+                             validation_rows(V, T, held_v, held_t))
 
     # System-level targets: every distinct (V, T) of any source that lies inside every
     # source's own sampled ranges (so no source is extrapolated to make a target).

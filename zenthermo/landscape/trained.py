@@ -4,6 +4,8 @@ into numpy, the training record and the training domain.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import torch
 from torch import Tensor, nn
@@ -18,7 +20,8 @@ __all__ = ["CHUNK_POINTS", "TrainedLandscape", "evaluate_jets", "jets_to_derivat
 CHUNK_POINTS = 32768
 
 
-def evaluate_jets(fn, V, T, device: str = "cpu") -> tuple[tuple[int, ...], list[Tensor]]:
+def evaluate_jets(fn, V, T, device: str = "cpu"
+                  ) -> tuple[tuple[int, ...], list[tuple[Jet, Tensor | None]]]:
     """Call ``fn(V_tensor, T_tensor) -> (Jet, extra)`` on broadcast numpy inputs in chunks.
 
     Returns the broadcast shape and, per chunk, the concatenation is left to the caller:
@@ -69,7 +72,8 @@ class TrainedLandscape:
     method = ""
 
     def __init__(self, network: nn.Module, natoms: int, volume_domain: tuple[float, float],
-                 temperature_domain: tuple[float, float], composition: dict | None = None,
+                 temperature_domain: tuple[float, float],
+                 composition: Mapping[str, int] | None = None,
                  mode: str = "per-source", settings: dict | None = None,
                  history: dict | None = None, device: str = "cpu") -> None:
         self.network = network.to(device).eval()

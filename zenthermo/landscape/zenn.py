@@ -33,6 +33,8 @@ entropy is large compared with gamma k_B. Off (None) by default.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -51,7 +53,10 @@ __all__ = ["TORCH", "ZennLandscape", "ZennNetwork", "combine_sources"]
 class _TorchOps:
     """torch as an :class:`~zenthermo.landscape.zentropy.ArrayOps`."""
 
-    where = staticmethod(torch.where)
+    @staticmethod
+    def where(condition: Tensor, x: Any, y: Any) -> Tensor:
+        return torch.where(condition, x, y)
+
     exp = staticmethod(torch.exp)
     log = staticmethod(torch.log)
 
@@ -102,6 +107,8 @@ class ZennNetwork(nn.Module):
     generator : torch.Generator, optional
         Source of the random initial weights (None: torch's global generator).
     """
+
+    log_g: Tensor  # a trainable parameter or a buffer
 
     def __init__(self, normalisation: Normalisation, log_multiplicities: Tensor,
                  hidden: tuple[int, ...] = (32, 32), activation: str = "tanh",
@@ -175,10 +182,11 @@ class ZennLandscape(TrainedLandscape):
     """
 
     method = "zenn"
+    network: ZennNetwork
 
     def __init__(self, network: ZennNetwork, natoms: int, source_names: tuple[str, ...],
                  volume_domain: tuple[float, float], temperature_domain: tuple[float, float],
-                 composition: dict | None = None, mode: str = "per-source",
+                 composition: Mapping[str, int] | None = None, mode: str = "per-source",
                  settings: dict | None = None, history: dict | None = None,
                  device: str = "cpu") -> None:
         super().__init__(network, natoms, volume_domain, temperature_domain, composition,
@@ -206,5 +214,5 @@ class ZennLandscape(TrainedLandscape):
     def probabilities(self, V, T):
         """p_k(V,T), shape (K, *broadcast_shape); rows sum to one."""
         shape, outputs = evaluate_jets(lambda v, t: self.network(v, t)[::2], V, T, self.device)
-        log_p = torch.cat([extra for _, extra in outputs], dim=1)
+        log_p = torch.cat([extra for _, extra in outputs if extra is not None], dim=1)
         return torch.exp(log_p).numpy().reshape((self.network.n_sources, *shape))

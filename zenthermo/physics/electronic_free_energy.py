@@ -68,10 +68,12 @@ class ElectronicFreeEnergy(GridFreeEnergy):
             )
         volumes = np.array([v for v, _ in items], dtype=np.float64)
         data = [d for _, d in items]
-        if all(isinstance(d, ElectronicDos) for d in data):
-            T, F, F_T, F_TT = _from_dos(data, temperatures, source.name)
-        elif all(isinstance(d, ElectronicFreeEnergyGrid) for d in data):
-            T, F, F_T, F_TT = _from_grids(data, source.name)
+        dos = [d for d in data if isinstance(d, ElectronicDos)]
+        grids = [d for d in data if isinstance(d, ElectronicFreeEnergyGrid)]
+        if len(dos) == len(data):
+            T, F, F_T, F_TT = _from_dos(dos, temperatures, source.name)
+        elif len(grids) == len(data):
+            T, F, F_T, F_TT = _from_grids(grids, source.name)
         else:
             raise ConfigurationError(
                 f"source {source.name!r} mixes electronic DOS and F_el grids", path=source.name,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -271,7 +271,7 @@ def build_source_free_energies(
             parse_form(form)
     if len(source_set) == 0:
         raise ConfigurationError("the source set has no sources", path=source_set.root or None)
-    options = {
+    options: dict[str, Any] = {
         "eos": eos, "vibrations": vibrations, "phonon_interpolation": phonon_interpolation,
         "debye": {"scaling": debye_scaling, "x": debye_x, "volume_convention": debye_volume},
         "electronic": electronic, "electronic_interpolation": electronic_interpolation,

@@ -20,6 +20,7 @@ outside the data range are extrapolation: allowed, and flagged by the owner.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
 import numpy as np
 
@@ -104,7 +105,7 @@ class GridFreeEnergy:
 
     @classmethod
     def from_arrays(cls, volumes, temperatures, F, F_T, F_TT, interpolation: str = "auto",
-                    name: str = "", extrapolates: bool = False) -> GridFreeEnergy:
+                    name: str = "", extrapolates: bool = False) -> Self:
         """Build from node values.
 
         Parameters

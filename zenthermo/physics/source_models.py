@@ -84,9 +84,10 @@ def choose_vibrations(source: Source, fit: EosFit, vibrations: str,
     if kind == "none":
         return ModelChoice("none")
     phonons = phonon_free_energy(source, interpolation)
-    volumes = [p.vibrations.volume or p.volume for p in with_grids]
+    grids = [p.vibrations for p in with_grids if p.vibrations is not None]
+    volumes = [g.volume or p.volume for g, p in zip(grids, with_grids, strict=True)]
     beyond = _beyond(source, volumes)
-    origins = sorted({p.vibrations.origin or "thermal_properties" for p in with_grids})
+    origins = sorted({g.origin or "thermal_properties" for g in grids})
     return ModelChoice(
         "phonopy", phonons, phonons.temperature_domain, "+".join(origins),
         phonons.volume_range, _warnings(source, "phonon", phonons, beyond),
@@ -121,7 +122,7 @@ def choose_electronic(source: Source, electronic: str, interpolation: str,
         )
     from zenthermo.physics.electronic_free_energy import ElectronicFreeEnergy
 
-    volumes = [p.electronic.volume or p.volume for p in with_data]
+    volumes = [p.electronic.volume or p.volume for p in with_data if p.electronic is not None]
     beyond = _beyond(source, volumes)
     model = ElectronicFreeEnergy.from_source(source, temperatures, interpolation, beyond)
     kind = "dos" if isinstance(with_data[0].electronic, ElectronicDos) else "free_energy"

@@ -116,6 +116,8 @@ def _calphad(config: RunConfig, analyses: Mapping[str, Any], figures_dir: Path):
     from zenthermo.calphad import COLUMNS, calphad_section
     from zenthermo.report.html import FigureFiles, Table
 
+    # called only with a tdb; RunConfig refuses tdb without phase and components
+    assert config.tdb is not None and config.phase is not None
     analysis = analyses.get("exact") or next(iter(analyses.values()))
     figures_dir.mkdir(parents=True, exist_ok=True)
     section = calphad_section(analysis, config.tdb, config.phase, list(config.components),

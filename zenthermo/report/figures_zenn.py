@@ -46,6 +46,7 @@ def plot_zenn_vs_exact(zenn: Landscape, exact: Landscape, out_dir: style.OutDir 
             bottom.set_ylabel(f"Δ{_LABELS[key].split(' ', 1)[0]} {_LABELS[key].rsplit(' ', 1)[1]}")
             rms = float(np.sqrt(np.mean(residual**2)))
             bottom.set_title(f"RMS {rms:.3g}", fontsize=10)
+        assert scatter is not None  # the loop above drew three panels
         colorbar = figure.colorbar(scatter, ax=axes, shrink=0.8)
         colorbar.set_label("Temperature T (K)")
         figure.suptitle(f"{zenn.method.upper()} against exact zentropy on a {nv}×{nt} (V, T) grid")

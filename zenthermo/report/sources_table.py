@@ -94,7 +94,7 @@ def _phonons(summary: SourceSummary) -> str:
 
 def source_rows(source_set: SourceSet) -> list[tuple[str, ...]]:
     """One row of strings per source, in the order of :data:`SOURCE_COLUMNS`."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for summary in map(summarize_source, source_set):
         volume_range = (
             "-" if summary.volume_min_A3 is None
@@ -117,7 +117,8 @@ def source_rows(source_set: SourceSet) -> list[tuple[str, ...]]:
 
 def exclusion_rows(source_set: SourceSet) -> list[tuple[str, ...]]:
     """Every excluded item with its reason: the set's first, then each source's."""
-    rows = [("(set)", e.item, _number(e.volume, ".3f"), e.reason) for e in source_set.excluded]
+    rows: list[tuple[str, ...]] = [("(set)", e.item, _number(e.volume, ".3f"), e.reason)
+                                   for e in source_set.excluded]
     for source in source_set:
         rows += [(source.name, e.item, _number(e.volume, ".3f"), e.reason)
                  for e in source.excluded]

@@ -14,11 +14,16 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.rcsetup import cycler
 
 from zenthermo.io.atomic import write_bytes_atomic
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 #: Where a plot function writes its PNG and SVG; None: nowhere (the Figure is returned).
 OutDir = str | os.PathLike[str] | None
@@ -43,7 +48,7 @@ NTE_SHADE = {"color": "#56B4E9", "alpha": 0.18, "linewidth": 0}
 #: Colour map for landscape maps (perceptually uniform, colour-blind safe).
 SEQUENTIAL_CMAP = "cividis"
 
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "figure.dpi": 100,
     "savefig.dpi": 150,
     "font.size": 11,
@@ -58,7 +63,7 @@ _RC = {
     "axes.grid": True,
     "grid.color": "#d9d9d9",
     "grid.linewidth": 0.6,
-    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "axes.prop_cycle": cycler(color=PALETTE),
     "legend.frameon": True,
     "legend.framealpha": 0.9,
     "legend.edgecolor": "#bbbbbb",
@@ -90,7 +95,7 @@ def figure_style() -> Iterator[None]:
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float = 4.4,
-               **subplot_kw) -> tuple[Figure, object]:
+               **subplot_kw) -> tuple[Figure, Any]:
     """A figure (not attached to pyplot's state) and its axes."""
     figure = Figure(figsize=(width, height), layout="constrained")
     axes = figure.subplots(nrows, ncols, squeeze=True, **subplot_kw)

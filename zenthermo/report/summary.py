@@ -133,7 +133,8 @@ def _phase_diagram(diagram: PhaseDiagram) -> dict[str, Any]:
     critical = None if cp is None else {
         "T_K": _number(cp.T_K), "P_GPa": _number(cp.P_GPa), "V_A3": _number(cp.V_A3)}
     co = diagram.coexistence
-    coexistence = {key: [] for key in ("T_K", "P_GPa", "V_low_A3", "V_high_A3")}
+    coexistence: dict[str, list[float | None]] = {
+        key: [] for key in ("T_K", "P_GPa", "V_low_A3", "V_high_A3")}
     if co is not None:
         coexistence = {"T_K": _numbers(co.T_K), "P_GPa": _numbers(co.P_GPa),
                        "V_low_A3": _numbers(co.V_low_A3), "V_high_A3": _numbers(co.V_high_A3)}

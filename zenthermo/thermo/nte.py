@@ -55,7 +55,7 @@ def nte_windows(T_K: ArrayLike, alpha_per_K: ArrayLike) -> tuple[NteWindow, ...]
     starts = np.nonzero(np.diff(padded) == 1)[0]  # first negative index of each run
     ends = np.nonzero(np.diff(padded) == -1)[0] - 1  # last negative index of each run
     windows = []
-    for first, last in zip(starts, ends, strict=True):
+    for first, last in zip(starts.tolist(), ends.tolist(), strict=True):
         open_start = first == 0
         open_end = last == T.size - 1
         T_start = T[0] if open_start else _zero_crossing(T, alpha, first - 1)

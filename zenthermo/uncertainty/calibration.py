@@ -122,7 +122,7 @@ class KnownLandscape:
         sources = []
         for known in self.sources:
             energies = known.energies(self.volumes_A3)
-            if noise_eV > 0:
+            if noise_eV > 0 and rng is not None:  # rng is given with noise (checked above)
                 energies = energies + rng.normal(0.0, noise_eV, energies.size)
             points = tuple(
                 VolumePoint(label=f"v{i:02d}", volume=float(v), energy=float(e),

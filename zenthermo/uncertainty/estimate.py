@@ -171,7 +171,7 @@ def _warnings(plan, settings: UncertaintySettings, failures: Mapping[str, int],
             weights = {c.kind: c.weight for c in family.candidates}
             central = weights.get(plan.central_eos, 0.0)
             if central < DISFAVOURED_WEIGHT:
-                best = max(weights, key=weights.get)
+                best = max(weights, key=lambda kind: weights[kind])
                 notes.append(
                     f"{family.name}: the data favour {best} (Akaike weight "
                     f"{weights[best]:.2f}) over the plain analysis's {plan.central_eos} "

@@ -21,7 +21,7 @@ import numpy as np
 
 from zenthermo.errors import ZenthermoError
 from zenthermo.landscape.exact import ExactZentropy
-from zenthermo.physics.free_energy import build_source_free_energies
+from zenthermo.physics.free_energy import SourceFreeEnergy, build_source_free_energies
 from zenthermo.sources import SourceSet
 from zenthermo.thermo.analysis import analyze
 from zenthermo.thermo.critical import find_critical_point
@@ -121,7 +121,7 @@ def build_landscape(
     source_set: SourceSet, eos_kinds: tuple[str, ...], physics_options: Mapping[str, Any]
 ) -> ExactZentropy:
     """The exact zentropy of ``source_set`` with one EOS kind per source."""
-    free_energies = []
+    free_energies: list[SourceFreeEnergy] = []
     for source, kind in zip(source_set, eos_kinds, strict=True):
         single = SourceSet(sources=(source,), root=source_set.root)
         free_energies.extend(build_source_free_energies(single, eos=kind, **physics_options))

@@ -213,7 +213,7 @@ def _phonon_residuals(source: Source, interpolation: str) -> PhononResiduals:
     (the form the analysis itself chooses), rows in the order of the points with grids."""
     model = phonon_free_energy(source, interpolation)
     with_grids = [p for p in source.points if p.vibrations is not None]
-    V = np.array([p.vibrations.volume or p.volume for p in with_grids])
+    V = np.array([p.vibrations.volume or p.volume for p in with_grids if p.vibrations is not None])
     data = [np.stack([getattr(p.vibrations, name) for p in with_grids])
             for name in ("free_energy", "entropy", "heat_capacity")]
     matrix = design(model.basis, V, model.degree)
@@ -224,4 +224,5 @@ def _phonon_residuals(source: Source, interpolation: str) -> PhononResiduals:
     for values, fit in zip(data, fitted, strict=True):
         scaled = (values - fit) / np.sqrt(1.0 - h)
         residuals.append(scaled - scaled.mean(axis=0))
-    return PhononResiduals(*fitted, *residuals, degrees_of_freedom=V.size - model.degree - 1)
+    (F, S, C), (dF, dS, dC) = fitted, residuals
+    return PhononResiduals(F, S, C, dF, dS, dC, degrees_of_freedom=V.size - model.degree - 1)

@@ -152,4 +152,4 @@ def validate_ci(ci) -> tuple[float, float, float]:
             f"ci must be three ascending percentiles between 0 and 100, got {list(values)}",
             hint="for example 2.5,50,97.5 (a 95 % interval and the median)",
         )
-    return values  # type: ignore[return-value]
+    return values
