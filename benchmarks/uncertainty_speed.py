@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._report import markdown_table, write_section  # noqa: E402
 from zenthermo import load_sources  # noqa: E402
+from zenthermo.data import default_sources_path  # noqa: E402
 from zenthermo.landscape.exact import ExactZentropy  # noqa: E402
 from zenthermo.thermo.analysis import analyze  # noqa: E402
 from zenthermo.thermo.phase_diagram import compute_phase_diagram  # noqa: E402
@@ -38,7 +39,7 @@ from zenthermo.uncertainty.members import build_landscape  # noqa: E402
 from zenthermo.uncertainty.resampling import draw_members, plan_resampling  # noqa: E402
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "uncertainty.md"
-FE3PT_SOURCES = Path(__file__).resolve().parents[1] / "zenthermo" / "data" / "fe3pt" / "sources.json"
+FE3PT_SOURCES = default_sources_path()
 PRESSURES_GPA = (0.0, 2.0, 4.0)
 TEMPERATURES_K = np.arange(0.0, 1001.0, 1.0)
 
