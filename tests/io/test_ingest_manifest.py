@@ -35,7 +35,9 @@ def test_manifest_at_the_root_overrides_and_excludes(tree):
         'exclude = { vol_0 = "known bad k-points", vol_nope = "typo" }\n'
     )
     ss = zenthermo.ingest(tree)
-    assert ss.names == ("config_28",)  # only the configurations named
+    # the named configuration first; the one not named is read with the defaults, and said so
+    assert ss.names == ("config_28", "config_0")
+    assert any(w.startswith("config_0: not named in the manifest") for w in ss.warnings)
     source = ss["config_28"]
     assert source.label == "SF block"
     assert (source.multiplicity, source.multiplicity_origin) == (7.0, "manifest")
@@ -44,6 +46,15 @@ def test_manifest_at_the_root_overrides_and_excludes(tree):
     assert "known bad k-points" in source.excluded[0].reason
     assert any("vol_nope" in w for w in source.warnings)
     assert ss.metadata["ingest_options"]["moment_threshold"] == 0.4
+
+
+def test_manifest_exclusion_of_a_configuration_is_explicit_and_recorded(tree):
+    (tree / "zenthermo.toml").write_text(
+        'exclude = { config_0 = "a test" }\n[configurations.config_28]\nlabel = "SF"\n')
+    ss = zenthermo.ingest(tree)
+    assert ss.names == ("config_28",)
+    assert [(e.item, e.path, e.reason) for e in ss.excluded] == [
+        ("config_0", "config_0", "excluded by the manifest: a test")]
 
 
 def test_manifest_configuration_path_and_per_source_threshold(tree, tmp_path):

@@ -290,11 +290,24 @@ def test_yaml_volume_contradicting_its_row_is_an_error(si_qha_dir: Path, tmp_pat
         read_phonopy_qha(folder / "e-v.dat", _si_yaml_paths(folder))
 
 
-def test_misordered_files_are_flagged_by_their_poscars(si_qha_dir: Path) -> None:
+def test_files_in_any_order_are_paired_by_their_numeric_suffix(si_qha_dir: Path) -> None:
+    in_order = read_phonopy_qha(si_qha_dir / "e-v.dat", _si_yaml_paths(si_qha_dir))
     reversed_paths = list(reversed(_si_yaml_paths(si_qha_dir)))
-    source = read_phonopy_qha(si_qha_dir / "e-v.dat", reversed_paths)[0]
-    assert len(source.points) == 11
-    assert sum("check the order" in w for w in source.warnings) == 10  # all but the middle
+    shell_order = sorted(_si_yaml_paths(si_qha_dir))  # --1 --2 ... --5 -0 ... -5
+    for paths in (reversed_paths, shell_order):
+        assert read_phonopy_qha(si_qha_dir / "e-v.dat", paths) == in_order
+    assert [p.label for p in in_order[0].points][:2] == [
+        "thermal_properties.yaml--5", "thermal_properties.yaml--4"]
+
+
+def test_a_pairing_its_poscars_contradict_is_an_error(si_qha_dir: Path, tmp_path: Path):
+    folder = _copy_si(si_qha_dir, tmp_path)
+    first, second = folder / "POSCAR--1", folder / "POSCAR--2"
+    text = first.read_bytes()
+    first.write_bytes(second.read_bytes())
+    second.write_bytes(text)
+    with pytest.raises(InputError, match="POSCAR--2 has volume .* paired with e-v.dat row 4"):
+        read_phonopy_qha(folder / "e-v.dat", _si_yaml_paths(folder))
 
 
 def test_without_poscar_composition_is_unknown_or_given(si_qha_dir: Path, tmp_path: Path):

@@ -34,7 +34,24 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
                         help="keep volumes whose spins flipped (with a warning)")
     parser.add_argument("--moment-threshold", type=float, default=0.5, metavar="MU_B",
                         help="site moment below which a site is non-magnetic (default 0.5)")
+    add_accounting_options(parser)
     parser.set_defaults(handler=run)
+
+
+def add_accounting_options(parser: argparse.ArgumentParser) -> None:
+    """``--allow-relaxation-energy`` and ``--merge-duplicates`` (shared with ``run``)."""
+    parser.add_argument("--allow-relaxation-energy", action="store_true",
+                        help="use a relaxation stage's energy where a volume has no final "
+                        "static stage (with a warning; default: exclude the volume)")
+    parser.add_argument("--merge-duplicates", action="store_true",
+                        help="count a configuration that duplicates another once (with a "
+                        "warning; default: stop with an error naming both folders)")
+
+
+def accounting_options(args: argparse.Namespace) -> dict[str, bool]:
+    """The ingest keyword arguments of :func:`add_accounting_options` that were given."""
+    return {key: True for key in ("allow_relaxation_energy", "merge_duplicates")
+            if getattr(args, key, False)}
 
 
 def run(args: argparse.Namespace, progress) -> int:
@@ -49,6 +66,7 @@ def run(args: argparse.Namespace, progress) -> int:
         keep_spin_flips=args.keep_spin_flips,
         moment_threshold=args.moment_threshold,
         progress=progress,
+        **accounting_options(args),
     )
     source_set.save(args.output)
     print(summary(source_set, args.output))
@@ -72,7 +90,11 @@ def summary(source_set, output) -> str:
 
 
 def problems(source_set) -> list[str]:
-    """One line per excluded item (naming its file and the reason) and per warning."""
-    excluded = [e for s in source_set for e in s.excluded] + list(source_set.excluded)
+    """One line per excluded item (naming its file and the reason) and per warning (of the
+    set, and of each source where the set does not repeat it)."""
+    excluded = list(source_set.excluded) + [e for s in source_set for e in s.excluded]
     lines = [f"excluded {e.item}: {e.path}: {e.reason}" for e in excluded]
-    return lines + [f"warning: {w}" for w in source_set.warnings]
+    warnings = list(source_set.warnings)
+    warnings += [f"{s.name}: {w}" for s in source_set for w in s.warnings
+                 if f"{s.name}: {w}" not in source_set.warnings]
+    return lines + [f"warning: {w}" for w in warnings]

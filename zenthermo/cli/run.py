@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from zenthermo.cli._options import add_physics_options, parse_pressures, physics_options
+from zenthermo.cli.ingest import accounting_options, add_accounting_options, problems
 from zenthermo.pipeline.config import METHODS
 from zenthermo.progress import Progress
 
@@ -47,6 +48,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", default=None, metavar="OUT_DIR",
                         help="output folder, replaced as a whole (default zenthermo-out)")
     parser.add_argument("--manifest", default=None, help="a zenthermo.toml for ingestion")
+    add_accounting_options(parser)
     parser.add_argument("--pressures", type=parse_pressures, default=None,
                         help="comma-separated pressures, GPa (default 0,2,4)")
     parser.add_argument("--tmin", type=float, default=None, help="lowest temperature, K (0)")
@@ -95,9 +97,12 @@ def config_from_args(args: argparse.Namespace):
     else:
         given = {k: v for k, v in overrides.items() if v is not None}
         config = RunConfig(inputs=tuple(paths), **given)
-    if args.zenn_epochs is not None:
-        from dataclasses import replace
+    from dataclasses import replace
 
+    if accounting_options(args):
+        config = replace(config, ingest_options={**config.ingest_options,
+                                                 **accounting_options(args)})
+    if args.zenn_epochs is not None:
         config = replace(config, zenn_settings={**config.zenn_settings,
                                                 "adam_epochs": args.zenn_epochs})
     return config
@@ -113,6 +118,8 @@ def run(args: argparse.Namespace, progress: Progress) -> int:
         result = run_on_scheduler(config, args.scheduler, progress)
     else:
         result = run_pipeline(config, progress)
+    for line in problems(result.source_set):
+        print(f"zenthermo run: {line}", file=sys.stderr)
     if not args.quiet:
         print(terminal_summary(result))
     return 0

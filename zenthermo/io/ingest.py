@@ -39,7 +39,6 @@ of the ideal cell with global spin reversal, unless the manifest gives it.
 from __future__ import annotations
 
 import os
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,8 +46,9 @@ from typing import Any
 import numpy as np
 
 from zenthermo.errors import InputError
-from zenthermo.io import layout
-from zenthermo.io.manifest import MANIFEST_NAME, ConfigurationEntry, Manifest, read_manifest
+from zenthermo.io import accounting, layout
+from zenthermo.io.configurations import find_configurations
+from zenthermo.io.manifest import MANIFEST_NAME, Manifest, read_manifest
 from zenthermo.io.paths import relative_path
 from zenthermo.io.vasp import VolumeReading, read_volume
 from zenthermo.io.vasp_checks import (
@@ -80,6 +80,8 @@ def ingest(
     symprec: float = DEFAULT_SYMPREC,
     min_volumes: int = DEFAULT_MIN_VOLUMES,
     progress=None,
+    allow_relaxation_energy: bool = False,
+    merge_duplicates: bool = False,
 ) -> SourceSet:
     """Read result folders into a checked :class:`SourceSet` (see module docstring).
 
@@ -103,6 +105,12 @@ def ingest(
         Fewest kept volumes per source.
     progress
         A :class:`zenthermo.progress.Progress`; silent by default.
+    allow_relaxation_energy
+        Use the last relaxation stage's energy of a volume folder without a final static
+        stage (with a warning); by default such a volume is excluded with the reason.
+    merge_duplicates
+        Count a configuration that duplicates another (same files or same energies at the
+        same volumes) once, with a warning; by default a duplicate is an error.
 
     Raises
     ------
@@ -127,12 +135,18 @@ def ingest(
         threshold = parsed_manifest.moment_threshold or threshold
         symprec = parsed_manifest.symprec or symprec
         min_volumes = parsed_manifest.min_volumes or min_volumes
-    configurations = _configurations(given, parsed_manifest)
+    set_excluded: list[Exclusion] = []
+    set_warnings: list[str] = []
+    configurations = find_configurations(given, parsed_manifest, set_excluded, set_warnings)
     total = sum(len(layout.subfolders(c.folder)) for c in configurations)
     with progress.stage("reading VASP volume folders", total=total) as advance:
         for configuration in configurations:
-            _read_configuration(configuration, advance)
-    set_warnings: list[str] = []
+            _read_configuration(configuration, advance, allow_relaxation_energy)
+            accounting.exclude_repeated_volumes(configuration)
+    configurations, merged, notes = accounting.remove_duplicate_configurations(
+        configurations, merge_duplicates)
+    set_excluded += merged
+    set_warnings += notes
     exclude_foreign_compositions(configurations)
     for configuration in configurations:
         exclude_other_site_order(configuration)
@@ -157,6 +171,8 @@ def ingest(
             "moment_threshold": float(threshold),
             "symprec": float(symprec),
             "min_volumes": int(min_volumes),
+            "allow_relaxation_energy": bool(allow_relaxation_energy),
+            "merge_duplicates": bool(merge_duplicates),
             "manifest": None if parsed_manifest is None else parsed_manifest.path.name,
         },
         "symmetry_structures": symmetry_structures,
@@ -167,7 +183,7 @@ def ingest(
     return SourceSet(
         sources=tuple(sources),
         root=" ".join(os.fspath(p) for p in paths),
-        excluded=(),
+        excluded=tuple(set_excluded),
         warnings=tuple(set_warnings),
         metadata=metadata,
     )
@@ -181,56 +197,8 @@ def _find_manifest(given: list[Path], manifest) -> Manifest | None:
     return None
 
 
-def _configurations(given: list[Path], manifest: Manifest | None) -> list[Configuration]:
-    found: list[tuple[Path, Path, ConfigurationEntry | None]] = []
-    entry: ConfigurationEntry | None
-    if manifest is not None and manifest.configurations:
-        for entry in manifest.configurations:
-            if not entry.path.is_dir():
-                raise InputError(
-                    f"configuration '{entry.name}' named in the manifest is not a folder",
-                    entry.path,
-                )
-            found.append((entry.path, _root_for(entry.path, given, manifest), entry))
-    else:
-        for path in given:
-            if path.is_file():
-                raise InputError(
-                    "is a file; give a results folder (or e-v.dat plus thermal_properties.yaml "
-                    "files)",
-                    path,
-                )
-            folders = layout.find_configuration_folders(path)
-            if not folders:
-                raise InputError(
-                    "holds no VASP results (expected configuration folders containing volume "
-                    "folders with OSZICAR, OUTCAR or vasprun.xml)",
-                    path,
-                )
-            root = path.parent if folders == [path] else path
-            found += [(folder, root, None) for folder in folders]
-    names = Counter(folder.name for folder, _, _ in found)
-    configurations = []
-    for folder, root, entry in found:
-        name = entry.name if entry else folder.name
-        if entry is None and names[folder.name] > 1:
-            name = f"{folder.parent.name}/{folder.name}"
-        configurations.append(Configuration(name, folder, root, entry, [], [], []))
-    if len({c.name for c in configurations}) != len(configurations):
-        raise InputError("two configuration folders have the same name", given[0],
-                         hint="name them in a manifest (zenthermo.toml)")
-    return configurations
-
-
-def _root_for(folder: Path, given: list[Path], manifest: Manifest) -> Path:
-    """The folder provenance is relative to: a given path or the manifest's folder above it."""
-    for candidate in [*given, manifest.path.parent]:
-        if candidate.is_dir() and folder.resolve().is_relative_to(candidate.resolve()):
-            return candidate
-    return folder.parent
-
-
-def _read_configuration(configuration: Configuration, advance) -> None:
+def _read_configuration(configuration: Configuration, advance,
+                        allow_relaxation_energy: bool = False) -> None:
     exclude = configuration.entry.exclude if configuration.entry else {}
     root = configuration.root
     for sub in layout.subfolders(configuration.folder):
@@ -244,12 +212,29 @@ def _read_configuration(configuration: Configuration, advance) -> None:
             continue
         try:
             folder = layout.volume_folder(sub)
+            if folder is None and len(deeper := [d for d in layout.subfolders(sub)
+                                                 if layout.has_results(d)]) == 1:
+                folder = layout.volume_folder(deeper[0])
+                configuration.warnings.append(
+                    f"{sub.name}: its results sit one level deeper, in {deeper[0].name}/: "
+                    "read from there")
             if folder is None:
                 configuration.excluded.append(
                     Exclusion(item, relative_path(sub, root),
                               "no VASP output (OSZICAR, OUTCAR or vasprun.xml)")
                 )
                 continue
+            relaxation = accounting.relaxation_only(folder)
+            if relaxation is not None and not allow_relaxation_energy:
+                energy_file = next(folder.files[k] for k in layout.ENERGY_KINDS
+                                   if k in folder.files)
+                configuration.excluded.append(Exclusion(
+                    item, relative_path(energy_file, root),
+                    f"{relaxation}: not used (--allow-relaxation-energy uses it)"))
+                continue
+            if relaxation is not None:
+                configuration.warnings.append(
+                    f"{sub.name}: {relaxation}: its energy is used (allow_relaxation_energy)")
             reading = read_volume(folder, root)
         except InputError as error:
             configuration.excluded.append(

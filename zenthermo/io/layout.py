@@ -140,6 +140,11 @@ def _stages(folder: Path) -> dict[str, dict[str, Path]]:
     return stages
 
 
+def stage_tags(folder: Path) -> list[str]:
+    """Tags of the stages present in ``folder`` (any known file kind; backups left out)."""
+    return list(_stages(folder))
+
+
 def has_results(folder: Path) -> bool:
     """True when ``folder`` directly holds a VASP energy file of some stage."""
     try:

@@ -12,9 +12,14 @@ Top level:
     Symmetry tolerance for the multiplicity.
 ``min_volumes`` (int, default 5)
     Fewest kept volumes a source may have (an equation of state needs five).
+``exclude`` (list of folder names, or table: folder name -> reason)
+    Configuration folders of the tree to leave out; each is recorded in the output as
+    excluded, with the reason.
 ``[configurations.<name>]`` (tables)
-    When present, exactly these folders are the configurations (sources), in this order.
-    Keys of each:
+    When present, these folders are the first configurations (sources), in this order,
+    with the settings below. Every other configuration folder beside them is read too,
+    with the defaults, and named in a warning, unless the top-level ``exclude`` leaves it
+    out: naming some configurations never drops the others silently. Keys of each:
 
     ``path`` (str, default ``<name>``)
         The configuration folder.
@@ -31,7 +36,7 @@ Top level:
     ``exclude`` (table: volume folder name -> reason)
         Volumes to leave out, with the reason recorded.
 
-Example::
+Example (``config_28``, not named, is read with the defaults)::
 
     moment_threshold = 0.5
     [configurations.config_0]
@@ -39,6 +44,9 @@ Example::
     [configurations.config_22]
     multiplicity = 12
     exclude = { vol_11 = "suspicious k-point convergence" }
+
+To read only the named configurations, say so: ``exclude = ["config_28"]`` (or
+``exclude = { config_28 = "not converged in k-points" }``) at the top.
 """
 
 from __future__ import annotations
@@ -50,7 +58,7 @@ from typing import Any
 from zenthermo.errors import InputError
 from zenthermo.io.tomlfile import read_toml
 
-_TOP_KEYS = {"moment_threshold", "symprec", "min_volumes", "configurations"}
+_TOP_KEYS = {"moment_threshold", "symprec", "min_volumes", "configurations", "exclude"}
 _CONFIG_KEYS = {"path", "label", "multiplicity", "moment_threshold", "structure", "exclude"}
 
 MANIFEST_NAME = "zenthermo.toml"
@@ -78,6 +86,7 @@ class Manifest:
     symprec: float | None = None
     min_volumes: int | None = None
     configurations: tuple[ConfigurationEntry, ...] = ()
+    exclude: dict[str, str] = field(default_factory=dict)
 
     def entry(self, name: str) -> ConfigurationEntry | None:
         for entry in self.configurations:
@@ -105,6 +114,19 @@ def _check_keys(table: dict, allowed: set[str], what: str, path: Path) -> None:
     if unknown:
         raise InputError(what.format(keys=", ".join(sorted(unknown))), path,
                          hint=f"allowed keys: {', '.join(sorted(allowed))}")
+
+
+def _excluded_configurations(value: Any, path: Path) -> dict[str, str]:
+    """The top-level ``exclude``: folder name -> reason."""
+    if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
+        return {name: "listed in the manifest's exclude" for name in value}
+    if isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()
+    ):
+        return dict(value)
+    raise InputError(
+        f"'exclude' must be a list of configuration folder names or a table of name = "
+        f"\"reason\", not {value!r}", path)
 
 
 def read_manifest(path: str | Path) -> Manifest:
@@ -170,4 +192,5 @@ def read_manifest(path: str | Path) -> Manifest:
         symprec=None if symprec is None else _number(symprec, "symprec", path),
         min_volumes=min_volumes,
         configurations=tuple(entries),
+        exclude=_excluded_configurations(data.get("exclude", []), path),
     )

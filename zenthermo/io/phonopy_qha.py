@@ -1,8 +1,12 @@
 """phonopy-qha inputs (``e-v.dat`` + one ``thermal_properties.yaml`` per volume) as a SourceSet.
 
-The files are paired in the order given, as phonopy-qha pairs them; where phonopy wrote the
-volume into a yaml, or a ``POSCAR-<suffix>`` lies beside ``thermal_properties.yaml-<suffix>``,
-the pairing is checked against the e-v.dat volumes. File parsing is in
+The files are paired with the e-v.dat rows in the numeric order of their suffix
+(``thermal_properties.yaml-5`` ... ``--1``, ``-0``, ``-05``; or of their folder, ``vol_-1/``),
+whatever order they are given in: the shell hands ``thermal_properties.yaml-*`` over as
+``--1 --2 ... -0 -1`` (see :func:`numeric_order`). Only when some file has no number is the
+order given kept, as phonopy-qha keeps it. Where phonopy wrote the volume into a yaml, or a
+``POSCAR-<suffix>`` lies beside ``thermal_properties.yaml-<suffix>``, the pairing is checked
+against the e-v.dat volumes, and a contradiction is an error. File parsing is in
 :mod:`zenthermo.io.phonopy_files`.
 """
 
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +48,50 @@ class _Structure:
     record: FileRecord
     notes: tuple[str, ...] = ()
     extra: tuple[FileRecord, ...] = ()
+
+
+_NUMBER_AFTER_SEPARATOR = re.compile(r"(?:^|[_.\-])(-?\d+)$")
+_TRAILING_DIGITS = re.compile(r"(\d+)$")
+
+
+def _number_in(text: str) -> int | None:
+    """The integer that ends ``text``: ``-1`` in ``-1`` or ``vol_-1``, 5 in ``05`` or ``vol5``."""
+    match = _NUMBER_AFTER_SEPARATOR.search(text) or _TRAILING_DIGITS.search(text)
+    return None if match is None else int(match.group(1))
+
+
+def _yaml_number(path: Path) -> int | None:
+    base, _ = _strip_compression(path.name)
+    stem = "thermal_properties.yaml"
+    if base.startswith(stem) and len(base) > len(stem) + 1:
+        return _number_in(base[len(stem) + 1:])
+    if base == stem:
+        return _number_in(path.parent.name)
+    return None
+
+
+def numeric_order(yaml_paths: Sequence[Path]) -> list[Path]:
+    """The thermal_properties files in the numeric order of their suffix (or folder).
+
+    ``thermal_properties.yaml--1`` is -1, ``-05`` is 5, ``vol_3/thermal_properties.yaml`` is 3.
+    If some file has no number the order given is kept (phonopy-qha's own rule).
+
+    Raises
+    ------
+    InputError
+        Two files with the same number (``-5`` and ``-05``), naming both.
+    """
+    paths = list(yaml_paths)
+    numbers = [_yaml_number(p) for p in paths]
+    if any(n is None for n in numbers):
+        return paths
+    seen: dict[int, Path] = {}
+    for number, path in zip(numbers, paths, strict=True):
+        if number in seen:
+            raise InputError(f"has the same number ({number}) as {seen[number]}: which e-v.dat "
+                             "row it belongs to is ambiguous", path, _QHA_HINT)
+        seen[number] = path
+    return [seen[n] for n in sorted(seen)]
 
 
 def _strip_compression(name: str) -> tuple[str, str]:
@@ -184,8 +233,9 @@ def read_phonopy_qha(
     ev_path
         ``e-v.dat``: volume (A^3) and static energy (eV) per cell, one row per volume.
     yaml_paths
-        One ``thermal_properties.yaml`` per e-v.dat row, paired in the order given (as
-        phonopy-qha pairs them). All must share one temperature grid.
+        One ``thermal_properties.yaml`` per e-v.dat row, in any order: paired in the numeric
+        order of their suffix or folder (:func:`numeric_order`; the order given where a
+        file has no number). All must share one temperature grid.
     name
         Source name; default the folder of ``ev_path`` (``"phonopy-qha"`` if it has none).
     magnetic_order
@@ -210,12 +260,13 @@ def read_phonopy_qha(
     ------
     InputError
         Count mismatch between e-v.dat rows and yaml files, different temperature grids,
-        a yaml ``volume`` that contradicts its e-v.dat row, cell sizes that disagree, every
+        a yaml ``volume`` or a paired POSCAR that contradicts its e-v.dat row, two files
+        with the same number, cell sizes that disagree, every
         volume unstable, or any unreadable file (each error names the file).
     """
     progress = SILENT if progress is None else progress
     ev = Path(ev_path)
-    paths = [Path(p) for p in yaml_paths]
+    paths = numeric_order([Path(p) for p in yaml_paths])
     volumes, energies = read_energy_volume(ev)
     if len(paths) != len(volumes):
         raise InputError(
@@ -254,10 +305,10 @@ def read_phonopy_qha(
         structure = structures[index]
         if structure is not None and not math.isclose(structure.volume, volumes[index],
                                                       rel_tol=VOLUME_MATCH_RTOL):
-            warnings.append(
-                f"{structure.record.path} has volume {structure.volume:.4g} A^3 but "
-                f"{path.name} is paired with e-v.dat row {index + 1} ({volumes[index]:g} "
-                "A^3): check the order of the thermal_properties.yaml files"
+            raise InputError(
+                f"its structure {structure.record.path} has volume {structure.volume:.4g} A^3 "
+                f"but it is paired with e-v.dat row {index + 1} ({volumes[index]:g} A^3) of "
+                f"{ev.name}: the files do not belong together", path, _QHA_HINT,
             )
 
     known = next((s for s in [*structures, reference] if s is not None), None)

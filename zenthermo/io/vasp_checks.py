@@ -42,6 +42,8 @@ class Configuration:
     readings: list[tuple[layout.VolumeFolder, VolumeReading]]
     excluded: list[Exclusion]
     warnings: list[str]
+    #: The folder given or found, when the volume folders sit one level deeper in ``folder``.
+    outer: Path | None = None
 
 
 def _formula(composition: dict[str, int]) -> str:
@@ -227,6 +229,8 @@ def symmetry_permutations(configuration: Configuration, readings: list[VolumeRea
     species = readings[0].species
     candidates: list[Path | None] = [override] if override is not None else []
     candidates.append(layout.find_file(configuration.folder, "POSCAR"))
+    if configuration.outer is not None:
+        candidates.append(layout.find_file(configuration.outer, "POSCAR"))
     first_folder = configuration.readings[0][0].path if configuration.readings else None
     if first_folder is not None:
         candidates.append(layout.earliest_stage_file(first_folder, "POSCAR"))

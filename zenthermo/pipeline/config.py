@@ -63,6 +63,9 @@ class RunConfig:
         Overrides of :class:`zenthermo.landscape.settings.TrainingSettings`.
     title : str or None
         Report title (default from the composition).
+    ingest_options : mapping
+        Extra keyword arguments of :func:`zenthermo.io.ingest.ingest`
+        (``allow_relaxation_energy``, ``merge_duplicates``).
 
     Raises
     ------
@@ -91,6 +94,7 @@ class RunConfig:
     seed: int = 0
     zenn_settings: Mapping[str, Any] = field(default_factory=dict)
     title: str | None = None
+    ingest_options: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.methods is not None:

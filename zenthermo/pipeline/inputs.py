@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from zenthermo.data import load_default_sources
 from zenthermo.errors import ConfigurationError, InputError
@@ -47,7 +48,7 @@ def order_phonopy_inputs(paths: Sequence[str]) -> list[str]:
 
 
 def load_inputs(inputs: Sequence[str], manifest: str | None = None,
-                progress: Progress | None = None) -> SourceSet:
+                progress: Progress | None = None, **options: Any) -> SourceSet:
     """A SourceSet from a sources file, result folders or phonopy-qha files.
 
     Parameters
@@ -58,6 +59,9 @@ def load_inputs(inputs: Sequence[str], manifest: str | None = None,
     manifest : str, optional
         A ``zenthermo.toml`` for the ingestion.
     progress : Progress, optional
+    **options
+        Passed to :func:`zenthermo.io.ingest.ingest` (``allow_relaxation_energy``,
+        ``merge_duplicates``).
 
     Raises
     ------
@@ -77,7 +81,8 @@ def load_inputs(inputs: Sequence[str], manifest: str | None = None,
         return load_sources(inputs[0])
     from zenthermo.io.ingest import ingest
 
-    return ingest(*order_phonopy_inputs(list(inputs)), manifest=manifest, progress=progress)
+    return ingest(*order_phonopy_inputs(list(inputs)), manifest=manifest, progress=progress,
+                  **options)
 
 
 def choose_methods(config: RunConfig, source_set: SourceSet) -> tuple[tuple[str, ...], list[str]]:

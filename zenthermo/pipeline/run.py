@@ -115,7 +115,8 @@ def run_pipeline(config: RunConfig, progress: Progress | None = None) -> RunResu
     progress = SILENT if progress is None else progress
     clock = _Stopwatch()
     with clock("load inputs"), progress.stage("load inputs"):
-        source_set = load_inputs(config.inputs, config.manifest, progress)
+        source_set = load_inputs(config.inputs, config.manifest, progress,
+                                 **config.ingest_options)
         references = [read_reference_csv(p, natoms=source_set.natoms) for p in config.references]
     methods, warnings = choose_methods(config, source_set)
     with clock("free energies"), progress.stage("free energies F_k(V,T)"):
