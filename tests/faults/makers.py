@@ -168,3 +168,136 @@ def compress_lzw(data: bytes, max_width: int = 16, clear_when_full: bool = False
 def _padded(position: int, group_start: int, width: int) -> int:
     group = 8 * width
     return group_start + -(-(position - group_start) // group) * group
+
+
+# ----------------------------------------------------------------------------- accounting
+
+
+def link_copy(source: Path, target: Path) -> Path:
+    """A copy of the folder ``source`` (any depth) made of symbolic links to its files."""
+    for path in source.rglob("*"):
+        if path.is_file():
+            destination = target / path.relative_to(source)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(path.resolve() if path.is_symlink() else path, destination)
+    return target
+
+
+def write_manifest(root: Path, text: str) -> Path:
+    """A ``zenthermo.toml`` at the root of a tree."""
+    manifest = root / "zenthermo.toml"
+    manifest.write_text(text)
+    return manifest
+
+
+def nest_volumes(configuration: Path, *groups: str) -> list[Path]:
+    """Move the volume folders of ``configuration`` one level deeper, dealt in turn into the
+    sub-folders ``groups`` (one group: unambiguous; several: ambiguous)."""
+    volumes = sorted(p for p in configuration.iterdir() if p.is_dir())
+    targets = [configuration / group for group in groups]
+    for target in targets:
+        target.mkdir()
+    for index, volume in enumerate(volumes):
+        volume.rename(targets[index % len(targets)] / volume.name)
+    return targets
+
+
+def unfinished_configuration(source_volume: Path, target: Path, volumes: int = 6) -> Path:
+    """A configuration folder whose volume folders hold only the inputs of the runs."""
+    for index in range(volumes):
+        folder = target / f"vol_{index}"
+        folder.mkdir(parents=True)
+        for path in source_volume.iterdir():
+            if path.name.startswith(("INCAR", "KPOINTS", "POSCAR")):
+                os.symlink(path.resolve(), folder / path.name)
+    return target
+
+
+def results_one_level_deeper(volume: Path, sub: str = "run") -> Path:
+    """Move the files of a volume folder into ``volume/sub``."""
+    (volume / sub).mkdir()
+    for path in list(volume.iterdir()):
+        if path.is_file() or path.is_symlink():
+            path.rename(volume / sub / path.name)
+    return volume / sub
+
+
+def twin_volume(volume: Path, name: str, dv: float = 1e-9, de: float = 0.0) -> Path:
+    """A copy of a Fe3Pt-style volume folder as a sibling ``name``: its final structure's
+    volume ``dv`` A^3 larger, its OSZICAR a real file with the final energy ``de`` eV higher
+    (with ``de = 0`` only a trailing newline differs: other bytes, same energy)."""
+    twin = link_folder(volume, volume.parent / name)
+    contcar = the_file(twin, "CONTCAR")
+    lines = contcar.read_text().split("\n")
+    cell = [[float(x) for x in line.split()] for line in lines[2:5]]
+    a, b, c = cell
+    det = (a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0])
+           + a[2] * (b[0] * c[1] - b[1] * c[0]))
+    lines[1] = repr(float(lines[1]) * ((det + dv) / det) ** (1 / 3))
+    replace(contcar, "\n".join(lines).encode())
+    oszicar = the_file(twin, "OSZICAR")
+    text = oszicar.read_text()
+    if de:
+        head, _, tail = text.rpartition(" E0= ")
+        energy = float(tail.split()[0])
+        text = head + f" E0= {energy + de:.8E}" + tail[len(tail.split()[0]):]
+    replace(oszicar, (text + "\n").encode())
+    return twin
+
+
+def drop_stage(volume: Path, stage: str, kinds: tuple[str, ...] = ()) -> list[Path]:
+    """Delete the files of ``stage`` (only those of ``kinds`` when given) in a volume folder."""
+    removed = [p for p in volume.iterdir() if f".{stage}" in p.name
+               and (not kinds or p.name.startswith(kinds))]
+    for path in removed:
+        path.unlink()
+    return removed
+
+
+def rename_suffixes(folder: Path, rename) -> dict[str, str]:
+    """Rename ``thermal_properties.yaml-<n>`` and ``POSCAR-<n>`` by ``rename(n) -> new``."""
+    renamed = {}
+    for path in sorted(folder.iterdir()):
+        for stem in ("thermal_properties.yaml-", "POSCAR-"):
+            if path.name.startswith(stem):
+                new = stem + rename(path.name[len(stem):])
+                path.rename(folder / new)
+                renamed[path.name] = new
+    return renamed
+
+
+def one_folder_per_volume(folder: Path) -> list[Path]:
+    """Move ``thermal_properties.yaml-<n>`` and ``POSCAR-<n>`` into ``vol_<n>/`` (plain names)."""
+    made = []
+    for path in sorted(folder.glob("thermal_properties.yaml-*")):
+        number = path.name[len("thermal_properties.yaml-"):]
+        target = folder / f"vol_{number}"
+        target.mkdir()
+        path.rename(target / "thermal_properties.yaml")
+        (folder / f"POSCAR-{number}").rename(target / "POSCAR")
+        made.append(target / "thermal_properties.yaml")
+    return made
+
+
+def swap_files(first: Path, second: Path) -> tuple[Path, Path]:
+    """Exchange the contents of two files (e.g. two POSCARs: a contradicted pairing)."""
+    a, b = first.read_bytes(), second.read_bytes()
+    replace(first, b)
+    replace(second, a)
+    return first, second
+
+
+def snapshot(root: Path) -> dict[str, object]:
+    """What is on disk under ``root``: each link's target, each file's bytes' hash."""
+    import hashlib
+
+    state: dict[str, object] = {}
+    for path in sorted(root.rglob("*")):
+        key = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            state[key] = ("link", os.readlink(path))
+        elif path.is_file():
+            state[key] = ("file", hashlib.sha256(path.read_bytes()).hexdigest())
+        else:
+            state[key] = ("dir",)
+    return state

@@ -32,6 +32,7 @@ __all__ = [
     "ENERGY_ATOL",
     "VOLUME_RTOL",
     "exclude_repeated_volumes",
+    "no_output_reason",
     "relaxation_only",
     "remove_duplicate_configurations",
 ]
@@ -43,6 +44,16 @@ ENERGY_ATOL = 1e-6
 
 
 # ----------------------------------------------------------------------------- stages
+
+
+def no_output_reason(folder: Path) -> str:
+    """Why a volume folder gives no energy: no output at all, or runs not finished."""
+    reason = "no VASP output (OSZICAR, OUTCAR or vasprun.xml)"
+    stages = sorted(layout.stage_tags(folder), key=layout.stage_rank)
+    if stages:
+        named = ", ".join(f"'{s}'" if s else "unsuffixed" for s in stages)
+        reason += f": the run(s) {named} hold inputs only (not finished?)"
+    return reason
 
 
 def relaxation_only(folder: layout.VolumeFolder) -> str | None:

@@ -220,9 +220,7 @@ def _read_configuration(configuration: Configuration, advance,
                     "read from there")
             if folder is None:
                 configuration.excluded.append(
-                    Exclusion(item, relative_path(sub, root),
-                              "no VASP output (OSZICAR, OUTCAR or vasprun.xml)")
-                )
+                    Exclusion(item, relative_path(sub, root), accounting.no_output_reason(sub)))
                 continue
             relaxation = accounting.relaxation_only(folder)
             if relaxation is not None and not allow_relaxation_energy:
