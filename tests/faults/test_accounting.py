@@ -247,3 +247,27 @@ def test_duplicate_counts_once_and_keeps_the_critical_inputs(fixture_copies, tmp
     assert a.sources == b.sources
     assert [(e.item, e.reason.split(" (")[0]) for e in b.excluded] == [
         ("zz_copy", "duplicate of config_28")]
+
+
+@pytest.mark.slow
+def test_run_pairs_shell_ordered_phonopy_files_by_number_and_prints_ingestion_notes(
+        si_qha_dir, tmp_path, capsys):
+    """The README's ``zenthermo run si/e-v.dat si/thermal_properties.yaml-*`` (shell order
+    ``--1 --2 ... -0 ... -5``) gives phonopy's pairing: V(300 K) = 164.61 A^3. Without the
+    POSCARs the composition is unknown: ``run`` prints that, as ``ingest`` does."""
+    root = tmp_path / "si"
+    root.mkdir()
+    for path in [si_qha_dir / "e-v.dat", *si_qha_dir.glob("thermal_properties.yaml-*")]:
+        (root / path.name).symlink_to(path)
+    before = snapshot(root)
+    shell_order = [root / "e-v.dat", *sorted(root.glob("thermal_properties.yaml-*"))]
+    out = tmp_path / "out"
+    assert main(["run", *map(str, shell_order), "-o", str(out), "--methods", "exact",
+                 "--pressures", "0", "--no-phase-diagram", "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "zenthermo run: warning:" in err and "composition unknown" in err
+    rows = (out / "exact" / "isobar_P0GPa.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    at_300 = next(r.split(",") for r in rows[1:] if r.startswith("300.0,"))
+    assert float(at_300[header.index("V_A3")]) == pytest.approx(164.61, abs=0.005)
+    assert snapshot(root) == before
