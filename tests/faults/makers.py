@@ -301,3 +301,13 @@ def snapshot(root: Path) -> dict[str, object]:
         else:
             state[key] = ("dir",)
     return state
+
+
+def append_row(path: Path, row: str) -> Path:
+    """``path`` (e.g. e-v.dat) as a real file with one more line."""
+    return replace(path, path.read_bytes().rstrip(b"\n") + b"\n" + row.encode() + b"\n")
+
+
+def copy_over(source: Path, target: Path) -> Path:
+    """``target`` made a real file with the bytes of ``source`` (a copied file)."""
+    return replace(target, source.read_bytes())

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from faults.makers import (
     FE3PT_CONFIGS,
+    append_row,
+    copy_over,
     drop_stage,
     link_copy,
     link_folder,
@@ -55,7 +57,7 @@ class Case:
     names: tuple[str, ...] = ()  # words the message (stdout + stderr) must contain
     kept: dict[str, int] = field(default_factory=dict)  # source -> kept volumes
     excluded: tuple[str, ...] = ()  # excluded items (of the set or of a source)
-    options: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()  # "{root}" stands for the copy's root
     inputs: Callable[[Path], list[Path]] | None = None
 
 
@@ -68,6 +70,19 @@ def _si_inputs(order: Callable[[list[Path]], list[Path]] = sorted):
 
 def _copy_config(name: str, copy: str):
     return lambda root: link_copy(root / name, root / copy)
+
+
+def _partial_copy(root: Path) -> None:
+    """config_28 copied without two of its volumes."""
+    link_copy(root / "config_28", root / "config_28_part")
+    for name in ("vol_0", "vol_7"):
+        for path in (root / "config_28_part" / name).iterdir():
+            path.unlink()
+        (root / "config_28_part" / name).rmdir()
+
+
+def _manifest_elsewhere(root: Path) -> None:
+    (root.parent / "m.toml").write_text('[configurations.ferro]\npath = "fe3pt/config_0"\n')
 
 
 def _energies_copy(root: Path) -> None:
@@ -113,6 +128,16 @@ CASES = [
     Case("duplicate-configuration-merged", "fe3pt", _copy_config("config_0", "config_0_copy"),
          options=("--merge-duplicates",), names=("config_0_copy", "duplicate of config_0"),
          kept=ALL_FE3PT, excluded=("config_0_copy",)),
+    Case("manifest-elsewhere-names-one", "fe3pt", _manifest_elsewhere,
+         options=("--manifest", "{root}/../m.toml"),
+         names=("config_22: not named in the manifest", "config_28: not named"),
+         kept={"ferro": 12, "config_22": 12, "config_28": 12}),
+    Case("duplicate-configuration-linked-folder", "fe3pt",
+         lambda r: (r / "config_0_link").symlink_to(r / "config_0"),
+         code=2, names=("config_0_link", "config_0")),
+    Case("duplicate-configuration-partial-copy-merged", "fe3pt", _partial_copy,
+         options=("--merge-duplicates",), names=("config_28_part", "duplicate of config_28"),
+         kept=ALL_FE3PT, excluded=("config_28_part",)),
     Case("duplicate-configuration-same-energies", "fe3pt", _energies_copy,
          code=2, names=("config_22_redone", "config_22", "same energies at the same volumes")),
     Case("volume-copied-into-another-configuration", "fe3pt",
@@ -163,6 +188,14 @@ CASES = [
          kept={"si": 11}, inputs=_si_inputs(sorted)),
     Case("si-one-folder-per-volume", "si", one_folder_per_volume, kept={"si": 11},
          inputs=_si_inputs(sorted)),
+    Case("si-one-folder-per-volume-given-as-folder", "si", one_folder_per_volume,
+         kept={"si": 11}, inputs=lambda r: [r]),
+    Case("si-repeated-row-a-hair-apart", "si",
+         lambda r: append_row(r / "e-v.dat", "163.3200000001   -43.375124"), code=2,
+         names=("e-v.dat", "line", "repeats line")),
+    Case("si-copied-phonon-file", "si",
+         lambda r: copy_over(r / "thermal_properties.yaml-2", r / "thermal_properties.yaml-3"),
+         code=2, names=("thermal_properties.yaml-3", "thermal_properties.yaml-2")),
     Case("si-pairing-contradicted-by-poscars", "si",
          lambda r: swap_files(r / "POSCAR--1", r / "POSCAR-3"), code=2,
          names=("thermal_properties.yaml--1", "POSCAR--1", "e-v.dat"),
@@ -203,7 +236,8 @@ def test_fault_is_accounted_for(case: Case, fixture_copies, si_qha_dir, tmp_path
     before = snapshot(root)
     inputs = case.inputs(root) if case.inputs else [root]
     output = tmp_path / "out" / "sources.json"
-    code = main(["ingest", *map(str, inputs), "-o", str(output), "--quiet", *case.options])
+    options = [option.format(root=root) for option in case.options]
+    code = main(["ingest", *map(str, inputs), "-o", str(output), "--quiet", *options])
     captured = capsys.readouterr()
     message = captured.out + captured.err
     assert code == case.code, message

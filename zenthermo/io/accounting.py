@@ -8,9 +8,11 @@ and nothing is counted twice (which folders are configurations:
   breadth away in volume with the same energy): the later one (in natural order) is
   excluded naming the first; two different energies at one volume are an error
   (:func:`exclude_repeated_volumes`).
-* Duplicate configurations (same SHA-256 of the energy files read, or the same energies at
-  the same volumes): an error naming both folders, or, when asked, the later one is left
-  out with a warning (:func:`remove_duplicate_configurations`).
+* Duplicate configurations (the energy files of one, by SHA-256, all among those of the
+  other, or the same energies at the same volumes): an error naming both folders, or, when
+  asked, the later one is left out with a warning (:func:`remove_duplicate_configurations`).
+  Two configurations that share only some energy files (a volume copied from one into the
+  other) are an error naming the folders.
 
 Two volumes are "the same" within :data:`VOLUME_RTOL` (relative), two energies within
 :data:`ENERGY_ATOL` eV.
@@ -133,8 +135,9 @@ def _duplicate_reason(a: Configuration, b: Configuration,
     """Why ``b`` duplicates ``a`` (None if it does not); InputError if they share a file."""
     da = {d for d in digests[a.name] if d is not None}
     db = {d for d in digests[b.name] if d is not None}
-    if db and da == db:
-        return "the same energy files (SHA-256)"
+    if da and db and (da <= db or db <= da):
+        return ("the same energy files (SHA-256)" if da == db else
+                f"all {min(len(da), len(db))} energy files of one are in the other (SHA-256)")
     shared = da & db
     if shared:
         pairs = [
@@ -150,9 +153,10 @@ def _duplicate_reason(a: Configuration, b: Configuration,
             b.folder, "remove the copied volume folders")
     points_a = [(r.volume, r.energy) for _, r in a.readings]
     points_b = [(r.volume, r.energy) for _, r in b.readings]
-    if points_b and len(points_a) == len(points_b) and all(
-        any(_same_volume(v, w) and abs(e - f) <= ENERGY_ATOL for w, f in points_a)
-        for v, e in points_b
+    fewer, more = sorted((points_a, points_b), key=len)
+    if len(fewer) >= 2 and all(
+        any(_same_volume(v, w) and abs(e - f) <= ENERGY_ATOL for w, f in more)
+        for v, e in fewer
     ):
         return "the same energies at the same volumes"
     return None

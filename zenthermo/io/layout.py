@@ -217,14 +217,23 @@ def phonopy_qha_inputs(paths: list[Path]) -> tuple[Path, list[Path]] | None:
     """(e-v file, thermal_properties files) when ``paths`` are phonopy-qha inputs, else None.
 
     Either the files themselves (``e-v.dat`` plus ``thermal_properties.yaml*``) or one folder
-    holding ``e-v.dat`` and ``thermal_properties.yaml*`` and no VASP results. The yaml files
-    keep the order given; from a folder they are sorted by their trailing integer.
+    holding ``e-v.dat`` and no VASP results, with ``thermal_properties.yaml*`` beside it or
+    one in each of its sub-folders (``vol_-5/thermal_properties.yaml``, ...). The yaml files
+    keep the order given; from a folder they are sorted by their trailing integer (the
+    reader pairs them by number, see :mod:`zenthermo.io.phonopy_qha`).
     """
     if len(paths) == 1 and paths[0].is_dir():
         folder = paths[0]
         ev = [p for p in _entries(folder) if p.is_file() and _is_ev_name(p.name)]
         yamls = [p for p in _entries(folder) if p.is_file() and _is_thermal_name(p.name)]
-        if len(ev) == 1 and yamls and not subfolders(folder) and not has_results(folder):
+        subs = subfolders(folder)
+        if len(ev) == 1 and not yamls and subs and not has_results(folder):
+            nested = [[p for p in _entries(sub) if p.is_file() and _is_thermal_name(p.name)]
+                      for sub in subs]
+            if all(len(found) == 1 for found in nested) \
+                    and not any(has_results(sub) for sub in subs):
+                return ev[0], [found[0] for found in nested]
+        if len(ev) == 1 and yamls and not subs and not has_results(folder):
             return ev[0], sorted(yamls, key=_trailing_integer)
         return None
     if len(paths) < 2 or not all(p.is_file() for p in paths):

@@ -39,6 +39,8 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
 GAMMA_ACOUSTIC_MODES = 3
 #: Relative tolerance for a volume written in a yaml or POSCAR to match its e-v.dat row.
 VOLUME_MATCH_RTOL = 2e-3
+#: Relative tolerance within which two e-v.dat volumes are one volume (a repeated row).
+VOLUME_REPEAT_RTOL = 1e-6
 #: Absolute tolerance (K) for temperature grids of different volumes to count as the same.
 TEMPERATURE_MATCH_ATOL = 1e-6
 
@@ -210,7 +212,7 @@ def read_energy_volume(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.nda
     ------
     InputError
         Naming the file and line: a row without exactly two numbers, a non-positive or
-        repeated volume, a non-finite value, or no data at all.
+        repeated volume (within :data:`VOLUME_REPEAT_RTOL`), a non-finite value, or no data at all.
     """
     file_path = Path(path)
     rows: list[tuple[float, float]] = []
@@ -234,10 +236,12 @@ def read_energy_volume(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.nda
         if volume <= 0:
             raise InputError(f"line {number}: volume must be positive, found {volume}",
                              file_path)
-        if volume in first_line_of:
+        twin = next((v for v in first_line_of
+                     if math.isclose(v, volume, rel_tol=VOLUME_REPEAT_RTOL)), None)
+        if twin is not None:
             raise InputError(
-                f"line {number}: volume {volume} repeats line {first_line_of[volume]}",
-                file_path,
+                f"line {number}: volume {volume} repeats line {first_line_of[twin]} "
+                f"(volume {twin})", file_path, "each volume once: remove the repeated row",
             )
         first_line_of[volume] = number
         rows.append((volume, energy))

@@ -175,6 +175,17 @@ def _point_labels(yaml_paths: list[Path]) -> list[str]:
     return [f"#{i}" for i in range(len(yaml_paths))]
 
 
+def _check_distinct_files(files: list[ThermalPropertiesFile], paths: list[Path]) -> None:
+    """Two volumes paired with one and the same phonon file (a copy, a link) is an error."""
+    first: dict[str, Path] = {}
+    for tp, path in zip(files, paths, strict=True):
+        digest = tp.grid.provenance[0].sha256
+        if digest in first:
+            raise InputError(f"has the same content as {first[digest]} (SHA-256): two volumes "
+                             "cannot have the same phonons", path, _QHA_HINT)
+        first[digest] = path
+
+
 def _check_same_temperatures(files: list[ThermalPropertiesFile], paths: list[Path]) -> None:
     reference = files[0].grid.temperatures
     for tp, path in zip(files[1:], paths[1:], strict=True):
@@ -286,6 +297,7 @@ def read_phonopy_qha(
             )
             advance()
     _check_same_temperatures(files, paths)
+    _check_distinct_files(files, paths)
     reference: _Structure | None = None
     if all(s is None for s in structures):
         reference_path = _reference_structure_file(ev.parent)
