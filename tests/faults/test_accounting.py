@@ -117,6 +117,12 @@ CASES = [
     Case("volume-results-one-level-deeper", "fe3pt",
          lambda r: results_one_level_deeper(r / "config_0" / "vol_3"),
          names=("vol_3", "run/"), kept=ALL_FE3PT),
+    Case("some-volume-folders-nested", "fe3pt",
+         lambda r: [(r / "config_0" / "extra").mkdir(),
+                    *((r / "config_0" / v).rename(r / "config_0" / "extra" / v)
+                      for v in ("vol_10", "vol_11"))],
+         names=("excluded config_0/extra", "vol_10, vol_11", "ambiguous"),
+         kept={**ALL_FE3PT, "config_0": 10}, excluded=("config_0/extra",)),
     Case("volume-static-not-finished", "fe3pt",
          lambda r: [drop_stage(r / "config_0" / f"vol_{i}", "3static", ("OSZICAR", "OUTCAR"))
                     for i in (2, 7)],

@@ -51,6 +51,10 @@ ENERGY_ATOL = 1e-6
 def no_output_reason(folder: Path) -> str:
     """Why a volume folder gives no energy: no output at all, or runs not finished."""
     reason = "no VASP output (OSZICAR, OUTCAR or vasprun.xml)"
+    deeper = [sub.name for sub in layout.subfolders(folder) if layout.has_results(sub)]
+    if len(deeper) > 1:
+        return (f"{reason} in it, but in {len(deeper)} folders one level deeper "
+                f"({', '.join(deeper[:4])}): ambiguous, not read; give them as volume folders")
     stages = sorted(layout.stage_tags(folder), key=layout.stage_rank)
     if stages:
         named = ", ".join(f"'{s}'" if s else "unsuffixed" for s in stages)
