@@ -28,6 +28,7 @@ from zenthermo.io import layout
 from zenthermo.io.compressed import file_sha256
 from zenthermo.io.paths import relative_path
 from zenthermo.io.vasp_checks import Configuration
+from zenthermo.io.vasp_reading import VolumeReading
 from zenthermo.sources import Exclusion
 
 __all__ = [
@@ -102,7 +103,7 @@ def exclude_repeated_volumes(configuration: Configuration) -> None:
     InputError
         Two folders at the same volume with different energies, naming both.
     """
-    kept: list[tuple[layout.VolumeFolder, object, str | None]] = []
+    kept: list[tuple[layout.VolumeFolder, VolumeReading, str | None]] = []
     for (folder, reading), digest in zip(configuration.readings, _signatures(configuration),
                                          strict=True):
         repeat = None
@@ -110,7 +111,8 @@ def exclude_repeated_volumes(configuration: Configuration) -> None:
             if folder.path.resolve() == first.path.resolve():
                 repeat = f"is a link to {first.name}"
             elif digest is not None and digest == first_digest:
-                repeat = f"its {Path(reading.energy_file).name} has the same content"
+                repeat = f"its {getattr(reading.energy_file, 'name', 'energy file')} has the " \
+                    "same content"
             elif _same_volume(reading.volume, first_reading.volume):
                 if abs(reading.energy - first_reading.energy) > ENERGY_ATOL:
                     raise InputError(

@@ -44,8 +44,8 @@ def resolve_configuration_folder(folder: Path) -> tuple[Path, str | None] | None
 
 def _holds_inputs(folder: Path) -> bool:
     try:
-        return any(layout.split_name(p.name) is not None
-                   and layout.split_name(p.name)[0] in _INPUT_KINDS
+        return any((parts := layout.split_name(p.name)) is not None
+                   and parts[0] in _INPUT_KINDS
                    for p in folder.iterdir() if p.is_file())
     except OSError:
         return False
@@ -79,16 +79,19 @@ def find_configurations(given: list[Path], manifest: Manifest | None, excluded: 
         configuration at all, or two configurations with the same name.
     """
     found: list[tuple[Path, Path, ConfigurationEntry | None]] = []
+    entry: ConfigurationEntry | None
+    roots: list[Path] = []
     named = manifest is not None and bool(manifest.configurations)
-    for entry in manifest.configurations if named else ():
-        if not entry.path.is_dir():
-            raise InputError(
-                f"configuration '{entry.name}' named in the manifest is not a folder",
-                entry.path,
-            )
-        found.append((entry.path, _root_for(entry.path, given, manifest), entry))
-    roots = [entry.path.parent for entry in manifest.configurations] if named else []
-    roots += [p for p in given if p.is_dir()] if named else []
+    if manifest is not None and named:
+        for entry in manifest.configurations:
+            if not entry.path.is_dir():
+                raise InputError(
+                    f"configuration '{entry.name}' named in the manifest is not a folder",
+                    entry.path,
+                )
+            found.append((entry.path, _root_for(entry.path, given, manifest), entry))
+            roots.append(entry.path.parent)
+        roots += [p for p in given if p.is_dir()]
     for path in given if not named else ():
         if path.is_file():
             raise InputError(

@@ -82,11 +82,11 @@ def numeric_order(yaml_paths: Sequence[Path]) -> list[Path]:
         Two files with the same number (``-5`` and ``-05``), naming both.
     """
     paths = list(yaml_paths)
-    numbers = [_yaml_number(p) for p in paths]
-    if any(n is None for n in numbers):
-        return paths
     seen: dict[int, Path] = {}
-    for number, path in zip(numbers, paths, strict=True):
+    for path in paths:
+        number = _yaml_number(path)
+        if number is None:
+            return paths
         if number in seen:
             raise InputError(f"has the same number ({number}) as {seen[number]}: which e-v.dat "
                              "row it belongs to is ambiguous", path, _QHA_HINT)
