@@ -69,9 +69,10 @@ def relaxation_only(folder: layout.VolumeFolder) -> str | None:
     if layout.stage_rank(folder.stage)[0] > 0:
         return None
     others = sorted(s for s in layout.stage_tags(folder.path) if s != folder.stage)
-    unfinished = [s for s in others if layout.stage_rank(s)[0] > 0]
-    missing = (f"the static stage '{unfinished[0]}' has no OSZICAR, OUTCAR or vasprun.xml "
-               "(not finished?)" if unfinished else "no final static stage")
+    unfinished = [f"the static stage '{s}'" if s else "the unsuffixed run"
+                  for s in others if layout.stage_rank(s)[0] > 0]
+    missing = (f"{unfinished[-1]} has no OSZICAR, OUTCAR or vasprun.xml (not finished?)"
+               if unfinished else "no final static stage")
     return f"{missing}; only the relaxation stage '{folder.stage}' has an energy"
 
 
@@ -82,17 +83,23 @@ def _same_volume(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=VOLUME_RTOL)
 
 
-def _digest(path: Path | None) -> str | None:
-    if path is None:
+def _digest(reading: VolumeReading, root: Path) -> str | None:
+    """SHA-256 of the file the energy was read from: as recorded while reading it, else
+    hashed now."""
+    if reading.energy_file is None:
         return None
+    recorded = relative_path(reading.energy_file, root)
+    for record in reading.provenance:
+        if record.path == recorded:
+            return record.sha256
     try:
-        return file_sha256(path)
+        return file_sha256(reading.energy_file)
     except InputError:
         return None
 
 
 def _signatures(configuration: Configuration) -> list[str | None]:
-    return [_digest(reading.energy_file) for _, reading in configuration.readings]
+    return [_digest(reading, configuration.root) for _, reading in configuration.readings]
 
 
 def exclude_repeated_volumes(configuration: Configuration) -> None:
