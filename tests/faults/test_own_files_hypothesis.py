@@ -125,7 +125,7 @@ configuration_tables = st.fixed_dictionaries({}, optional={
 @FAST
 @given(top=st.fixed_dictionaries({}, optional={
            "moment_threshold": positive, "symprec": positive,
-           "min_volumes": st.integers(1, 20),
+           "min_volumes": st.integers(1, 20), "merge_duplicates": st.booleans(),
            "exclude": st.lists(names, max_size=3, unique=True)}),
        tables=st.dictionaries(names, configuration_tables, max_size=3))
 def test_any_valid_manifest_reads_back(tmp_path, top, tables):
@@ -138,6 +138,7 @@ def test_any_valid_manifest_reads_back(tmp_path, top, tables):
     manifest = read_manifest(path)
     assert manifest.moment_threshold == top.get("moment_threshold")
     assert manifest.min_volumes == top.get("min_volumes")
+    assert manifest.merge_duplicates == top.get("merge_duplicates", False)
     assert sorted(manifest.exclude) == sorted(top.get("exclude", []))
     assert [e.name for e in manifest.configurations] == list(tables)
     for entry in manifest.configurations:
@@ -152,7 +153,8 @@ wrong_values = st.sampled_from([
     ("moment_threshold", "-1"), ("moment_threshold", '"big"'), ("symprec", "0"),
     ("min_volumes", "0"), ("min_volumes", "2.5"), ("min_volumes", "true"),
     ("exclude", "3"), ("exclude", '[""]'), ("exclude", "{ a = 1 }"),
-    ("configurations", "1"), ("unknown_key", "1"),
+    ("configurations", "1"), ("unknown_key", "1"), ("merge_duplicates", '"yes"'),
+    ("allow_relaxation_energy", "1"),
 ])
 
 

@@ -135,6 +135,8 @@ def ingest(
         threshold = parsed_manifest.moment_threshold or threshold
         symprec = parsed_manifest.symprec or symprec
         min_volumes = parsed_manifest.min_volumes or min_volumes
+        allow_relaxation_energy |= parsed_manifest.allow_relaxation_energy
+        merge_duplicates |= parsed_manifest.merge_duplicates
     set_excluded: list[Exclusion] = []
     set_warnings: list[str] = []
     configurations = find_configurations(given, parsed_manifest, set_excluded, set_warnings)

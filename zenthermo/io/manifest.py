@@ -12,6 +12,8 @@ Top level:
     Symmetry tolerance for the multiplicity.
 ``min_volumes`` (int, default 5)
     Fewest kept volumes a source may have (an equation of state needs five).
+``allow_relaxation_energy``, ``merge_duplicates`` (bool, default false)
+    As the ``ingest`` options of the same names (either turns the option on).
 ``exclude`` (list of folder names, or table: folder name -> reason)
     Configuration folders of the tree to leave out; each is recorded in the output as
     excluded, with the reason.
@@ -58,7 +60,8 @@ from typing import Any
 from zenthermo.errors import InputError
 from zenthermo.io.tomlfile import read_toml
 
-_TOP_KEYS = {"moment_threshold", "symprec", "min_volumes", "configurations", "exclude"}
+_TOP_KEYS = {"moment_threshold", "symprec", "min_volumes", "configurations", "exclude",
+             "allow_relaxation_energy", "merge_duplicates"}
 _CONFIG_KEYS = {"path", "label", "multiplicity", "moment_threshold", "structure", "exclude"}
 
 MANIFEST_NAME = "zenthermo.toml"
@@ -87,6 +90,8 @@ class Manifest:
     min_volumes: int | None = None
     configurations: tuple[ConfigurationEntry, ...] = ()
     exclude: dict[str, str] = field(default_factory=dict)
+    allow_relaxation_energy: bool = False
+    merge_duplicates: bool = False
 
     def entry(self, name: str) -> ConfigurationEntry | None:
         for entry in self.configurations:
@@ -114,6 +119,13 @@ def _check_keys(table: dict, allowed: set[str], what: str, path: Path) -> None:
     if unknown:
         raise InputError(what.format(keys=", ".join(sorted(unknown))), path,
                          hint=f"allowed keys: {', '.join(sorted(allowed))}")
+
+
+def _flag(data: dict, key: str, path: Path) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise InputError(f"'{key}' must be true or false, not {value!r}", path)
+    return value
 
 
 def _excluded_configurations(value: Any, path: Path) -> dict[str, str]:
@@ -193,4 +205,6 @@ def read_manifest(path: str | Path) -> Manifest:
         min_volumes=min_volumes,
         configurations=tuple(entries),
         exclude=_excluded_configurations(data.get("exclude", []), path),
+        allow_relaxation_energy=_flag(data, "allow_relaxation_energy", path),
+        merge_duplicates=_flag(data, "merge_duplicates", path),
     )
