@@ -39,6 +39,7 @@ of the ideal cell with global spin reversal, unless the manifest gives it.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -216,7 +217,8 @@ def _read_configuration(configuration: Configuration, advance,
             folder = layout.volume_folder(sub)
             if folder is None and len(deeper := [d for d in layout.subfolders(sub)
                                                  if layout.has_results(d)]) == 1:
-                folder = layout.volume_folder(deeper[0])
+                found = layout.volume_folder(deeper[0])
+                folder = None if found is None else replace(found, path=sub)  # named by sub
                 configuration.warnings.append(
                     f"{sub.name}: its results sit one level deeper, in {deeper[0].name}/: "
                     "read from there")
