@@ -81,6 +81,17 @@ def _partial_copy(root: Path) -> None:
         (root / "config_28_part" / name).rmdir()
 
 
+def _few_volumes(root: Path, exclude: bool = False) -> None:
+    """config_0 left with three volume folders (too few for an equation of state)."""
+    for index in range(3, 12):
+        folder = root / "config_0" / f"vol_{index}"
+        for path in folder.iterdir():
+            path.unlink()
+        folder.rmdir()
+    if exclude:
+        write_manifest(root, 'exclude = { config_0 = "three volumes only" }\n')
+
+
 def _manifest_elsewhere(root: Path) -> None:
     (root.parent / "m.toml").write_text('[configurations.ferro]\npath = "fe3pt/config_0"\n')
 
@@ -128,6 +139,11 @@ CASES = [
                     for i in (2, 7)],
          names=("config_0/vol_2", "config_0/vol_7", "'3static'", "relaxation"),
          kept={**ALL_FE3PT, "config_0": 10}, excluded=("config_0/vol_2", "config_0/vol_7")),
+    Case("too-few-volumes-refused", "fe3pt", _few_volumes, code=2,
+         names=("config_0", "only 3 usable", 'exclude = ["config_0"]')),
+    Case("too-few-volumes-excluded-explicitly", "fe3pt",
+         lambda r: _few_volumes(r, exclude=True), names=("excluded config_0",),
+         kept={"config_22": 12, "config_28": 12}, excluded=("config_0",)),
     # (c) duplicate configurations
     Case("duplicate-configuration-refused", "fe3pt", _copy_config("config_0", "config_0_copy"),
          code=2, names=("config_0_copy", "config_0", "--merge-duplicates")),

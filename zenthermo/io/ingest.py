@@ -326,13 +326,15 @@ def _build_source(configuration: Configuration, threshold: float, symprec: float
         points.append(_volume_point(reading, grid))
     points = exclude_energy_outliers(configuration, points, readings)
     if len(points) < min_volumes:
+        folder_name = (configuration.outer or configuration.folder).name
         reasons = "; ".join(f"{e.item.split('/')[-1]}: {e.path}: {e.reason}"
                             for e in configuration.excluded[:3])
         raise InputError(
             f"only {len(points)} usable volume folder(s) in configuration "
             f"'{configuration.name}', at least {min_volumes} are needed for an equation of state",
             configuration.folder,
-            hint=f"excluded: {reasons}" if reasons else "add volume folders with VASP results",
+            hint=(f"excluded: {reasons}" if reasons else "add volume folders with VASP results")
+            + f"; or leave it out: exclude = [\"{folder_name}\"] in the manifest",
         )
     with_phonons = sum(p.vibrations is not None for p in points)
     if 0 < with_phonons < len(points):
