@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from zenthermo.cli._options import join_negative_values
+from zenthermo.cli._options import check_option_values, join_negative_values
 from zenthermo.errors import ZenthermoError
 from zenthermo.progress import SILENT, RichProgress
 
@@ -31,10 +31,18 @@ EXIT_INPUT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a short error: one line naming the option, one line of hint (no usage)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_INPUT_ERROR, f"{self.prog}: error: {message}\n"
+                                    f"  hint: see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from zenthermo import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="zenthermo",
         description="Helmholtz energy landscapes F(V,T) from first-principles configurations.",
     )
@@ -54,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(join_negative_values(sys.argv[1:] if argv is None else argv))
     progress = SILENT if args.quiet else RichProgress()
     try:
+        check_option_values(args)  # before any work: one line naming the option
         return int(args.handler(args, progress) or 0)
     except ZenthermoError as error:
         if args.debug:

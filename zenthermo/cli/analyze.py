@@ -55,11 +55,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, progress: Progress) -> int:
     from zenthermo.io.atomic import atomic_directory
+    from zenthermo.io.output_guard import check_output_folder
     from zenthermo.landscape.loading import landscape_notes, load_landscape
     from zenthermo.report.tables import write_analysis
     from zenthermo.thermo.analysis import analyze
     from zenthermo.thermo.temperatures import choose_temperatures, clipped_note
 
+    check_output_folder(args.output, [args.input])
     landscape = load_landscape(args.input, args.method, **physics_options(args))
     temperatures = choose_temperatures(landscape.temperature_domain, args.tmin, args.tmax,
                                        args.tstep)

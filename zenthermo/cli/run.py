@@ -104,9 +104,12 @@ def config_from_args(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace, progress: Progress) -> int:
+    from zenthermo.io.output_guard import check_output_folder
+    from zenthermo.pipeline.outputs import run_inputs
     from zenthermo.pipeline.run import run_pipeline
 
     config = config_from_args(args)
+    check_output_folder(config.output_dir, (*args.paths, *run_inputs(config)))
     if args.scheduler is not None:
         from zenthermo.batch.single import run_on_scheduler
 
