@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from zenthermo.cli._options import add_physics_options, parse_pressures, physics_options
 from zenthermo.landscape.loading import LANDSCAPE_METHODS
 from zenthermo.progress import Progress
@@ -86,8 +88,6 @@ def human_summary(analysis: Any, out_dir: Path, phase_diagram: bool = True) -> s
         head = f"  P = {isobar.P_GPa:g} GPa:"
         T = isobar.T_K
         if T[0] <= 300.0 <= T[-1]:
-            import numpy as np
-
             head += f" V(300 K) = {float(np.interp(300.0, T, isobar.V_A3)):.3f} A^3;"
         if isobar.nte_windows:
             windows = ", ".join(
@@ -100,6 +100,9 @@ def human_summary(analysis: Any, out_dir: Path, phase_diagram: bool = True) -> s
         n_extrapolated = int(isobar.extrapolated.sum())
         if n_extrapolated:
             head += f"; {n_extrapolated} temperatures extrapolated (minimum at the volume edge)"
+        n_near = int(np.asarray(isobar.near_edge, bool).sum())
+        if n_near:
+            head += f"; {n_near} temperatures within the last data spacing of the volume range"
         lines.append(head)
     cp = analysis.phase_diagram.critical_point
     if not phase_diagram:

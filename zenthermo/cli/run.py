@@ -126,7 +126,9 @@ def terminal_summary(result: Any) -> str:
     lines = []
     for method, analysis in result.analyses.items():
         cp = analysis.phase_diagram.critical_point
-        critical = ("no critical point" if cp is None else
+        critical = ("critical point not computed (--no-phase-diagram)"
+                    if not analysis.phase_diagram.computed else
+                    "no critical point" if cp is None else
                     f"critical point {cp.T_K:.0f} K, {cp.P_GPa:.2f} GPa, {cp.V_A3:.2f} A^3")
         lines.append(f"{method}: {critical}")
         for isobar in analysis.isobars:
