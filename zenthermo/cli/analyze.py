@@ -36,7 +36,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("input", metavar="SOURCES_FILE",
                         help="SourceSet file (zenthermo ingest) or trained model file")
     parser.add_argument("-o", "--output", required=True, metavar="OUT_DIR",
-                        help="output folder (replaced as a whole)")
+                        help="output folder, replaced as a whole; must be new, empty or "
+                        "written by zenthermo, and apart from the input")
     parser.add_argument("--method", choices=LANDSCAPE_METHODS, default=None,
                         help="landscape: exact for a SourceSet file (default); a model file "
                         "brings its own")

@@ -45,7 +45,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                         help="results tree, phonopy-qha files, a sources file or a workflow "
                         ".toml (default: the embedded Fe3Pt data)")
     parser.add_argument("-o", "--output", default=None, metavar="OUT_DIR",
-                        help="output folder, replaced as a whole (default zenthermo-out)")
+                        help="output folder, replaced as a whole; must be new, empty or "
+                        "written by zenthermo, and apart from every input (default "
+                        "zenthermo-out)")
     parser.add_argument("--manifest", default=None, help="a zenthermo.toml for ingestion")
     parser.add_argument("--pressures", type=parse_pressures, default=None,
                         help="comma-separated pressures, GPa (default 0,2,4)")
