@@ -280,3 +280,37 @@ def test_ctrl_c_during_the_swap_keeps_a_complete_folder(tmp_path, monkeypatch):
         (tmp / "report.html").write_text("new")
     assert (out / "report.html").read_text() == "new"  # the swap finished, then stopped
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.mark.slow
+def test_a_burst_of_ctrl_c_while_a_run_writes_leaves_nothing_hidden(tmp_path):
+    """The real command: eight SIGINTs 5 ms apart once the temporary folder exists."""
+    import subprocess
+    import sys
+    import time
+
+    command = [str(Path(sys.executable).parent / "zenthermo"), "run", "--methods", "exact",
+               "--pressures", "0", "--tstep", "20", "-o", "out", "--quiet"]
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.glob(".out.*.part")) and process.poll() is None:
+            assert time.monotonic() < deadline, "the run never started writing"
+            time.sleep(0.01)
+        for _ in range(8):
+            if process.poll() is not None:
+                break
+            process.send_signal(signal.SIGINT)
+            time.sleep(0.005)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "Traceback" not in stderr
+    if process.returncode == 0:  # it finished before the first signal: a complete folder
+        assert (tmp_path / "out" / "report.html").is_file()
+    else:
+        assert process.returncode == 130 and "no partial output was kept" in stderr
+        assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -81,8 +81,11 @@ def deferred_interrupts() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-    if received and sys.exc_info()[0] is None:
-        raise KeyboardInterrupt
+    if received and sys.exc_info()[0] is None:  # deliver it as the handler before would
+        if callable(previous):
+            previous(signal.SIGINT, None)
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
 
 
 @contextmanager
