@@ -225,6 +225,17 @@ def test_an_empty_folder_is_used_and_a_foreign_one_refused_by_the_library_too(tm
     assert [p.name for p in foreign.iterdir()] == ["thesis.tex"]
 
 
+def test_dot_is_written_when_empty_and_replaced_when_zenthermo_wrote_it(tmp_path, monkeypatch):
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    for text in ("first", "second"):
+        with atomic_directory(".") as tmp:
+            (tmp / "summary.json").write_text(text)
+    assert (here / "summary.json").read_text() == "second"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["here"]
+
+
 def test_a_file_zenthermo_wrote_may_be_replaced(tmp_path):
     ours = tmp_path / "s.json"
     shutil.copy(default_sources_path(), ours)

@@ -100,7 +100,7 @@ def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     from zenthermo.io.output_guard import check_output_folder, mark_output_folder
 
-    target = Path(path)
+    target = Path(os.path.abspath(path))  # "." and "out/." have a name to swap under
     check_output_folder(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp: Path | None = None
