@@ -228,8 +228,8 @@ def test_an_empty_folder_is_used_and_a_foreign_one_refused_by_the_library_too(tm
 def test_dot_is_written_when_empty_and_replaced_when_zenthermo_wrote_it(tmp_path, monkeypatch):
     here = tmp_path / "here"
     here.mkdir()
-    monkeypatch.chdir(here)
     for text in ("first", "second"):
+        monkeypatch.chdir(here)  # a new shell command: the folder was replaced under us
         with atomic_directory(".") as tmp:
             (tmp / "summary.json").write_text(text)
     assert (here / "summary.json").read_text() == "second"
