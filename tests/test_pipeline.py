@@ -10,6 +10,7 @@ import pytest
 
 from zenthermo.cli import main
 from zenthermo.errors import ConfigurationError, InputError
+from zenthermo.io.output_guard import mark_output_folder
 from zenthermo.pipeline import RunConfig, choose_methods, order_phonopy_inputs, run_pipeline
 
 FAST = {"pressures_GPa": (0.0, 2.0), "tstep_K": 10.0, "methods": ("exact",)}
@@ -91,6 +92,7 @@ def test_interrupted_run_keeps_the_existing_output(fe3pt_sources, tmp_path, monk
     out = tmp_path / "out"
     out.mkdir()
     (out / "report.html").write_text("the previous report", encoding="utf-8")
+    mark_output_folder(out)  # an earlier zenthermo output
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt

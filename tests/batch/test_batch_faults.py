@@ -21,6 +21,7 @@ from zenthermo import engine
 from zenthermo.batch import BatchFile, read_batch_file, read_batch_table, run_batch
 from zenthermo.batch.manifest import MANIFEST_NAME
 from zenthermo.cli import main
+from zenthermo.io.output_guard import MARKER
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +39,8 @@ def wait_for(condition, timeout=120.0, step=0.05):
 
 
 def hidden_entries(out: Path) -> list[str]:
-    return [p.name for p in out.iterdir() if p.name.startswith(".")]
+    """Hidden entries of OUT_DIR other than zenthermo's output marker (temporaries)."""
+    return [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != MARKER]
 
 
 def test_a_worker_killed_mid_task_is_replaced_and_nothing_is_lost(study, tmp_path):

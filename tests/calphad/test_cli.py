@@ -28,7 +28,8 @@ def test_compare_prints_the_table_and_writes_the_outputs(si_summary, cost507_tdb
     assert printed.count("C_P ") == 3 and "300-1600" in printed and "800-1200" in printed
     assert "parser warning" in printed
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["calphad_comparison.csv", "calphad_comparison.png", "calphad_comparison.svg",
+    assert names == [".zenthermo-output", "calphad_comparison.csv", "calphad_comparison.png",
+                     "calphad_comparison.svg",
                      "calphad_deviations.csv", "calphad_deviations.md",
                      "calphad_tdb_warnings.txt"]
     rows = (out / "calphad_comparison.csv").read_text().splitlines()

@@ -10,6 +10,7 @@ import pytest
 import zenthermo.landscape.loading as loading
 from zenthermo.cli import main
 from zenthermo.errors import ConfigurationError
+from zenthermo.io.output_guard import MARKER, mark_output_folder
 from zenthermo.physics.derivatives import FreeEnergyDerivatives
 from zenthermo.report.summary import read_summary
 
@@ -66,7 +67,7 @@ def test_writes_summary_and_tables_and_prints_the_nte_window(stand_in, tmp_path,
                    "--tmax", "800", "--no-phase-diagram"])
     assert status == 0
     assert sorted(p.name for p in out.iterdir()) == [
-        "configurations.csv", "isobar_P0GPa.csv", "isobar_P2GPa.csv", "phase_diagram.csv",
+        MARKER, "configurations.csv", "isobar_P0GPa.csv", "isobar_P2GPa.csv", "phase_diagram.csv",
         "summary.json"]
     analysis = read_summary(out / "summary.json")
     assert [i.P_GPa for i in analysis.isobars] == [0.0, 2.0]
@@ -131,11 +132,12 @@ def test_a_failed_analysis_leaves_an_existing_out_dir_untouched(stand_in, tmp_pa
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("old")
+    mark_output_folder(out)  # an earlier zenthermo output: the output rule lets it be replaced
     # 30 GPa pushes the equilibrium out of the volume domain at every temperature
     assert main(["analyze", str(source), "-o", str(out), "--pressures", "0,30",
                  "--no-phase-diagram"]) == 2
     assert "30 GPa" in capsys.readouterr().err
-    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "keep.txt"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
 
 

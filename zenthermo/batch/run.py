@@ -38,6 +38,7 @@ from zenthermo.batch.table import batch_frame, write_batch_table
 from zenthermo.batch.task import MaterialOutcome, failed, run_material
 from zenthermo.errors import ConfigurationError, ZenthermoError
 from zenthermo.hpc import ClusterSpec
+from zenthermo.io.output_guard import check_output_folder, is_zenthermo_folder, mark_output_folder
 from zenthermo.progress import SILENT, Progress
 
 Entries = str | os.PathLike[str] | BatchFile | Sequence[Material | Mapping[str, Any]]
@@ -95,7 +96,10 @@ def execute_batch(entries: Entries, out_dir: str | os.PathLike[str], client: Any
     out = Path(out_dir).resolve()
     materials = [_with(m.placed_in(out), overrides) for m in batch.materials]
     _check_outputs_apart(out, materials)
+    _check_output_folder(out, batch, materials)
     out.mkdir(parents=True, exist_ok=True)
+    if not is_zenthermo_folder(out):
+        mark_output_folder(out)
     if client is None and scheduler is None and workers is None and cluster is None:
         cluster = batch.cluster
     runnable = [m for m in materials if m.config is not None]
@@ -165,6 +169,16 @@ def _check_outputs_apart(out: Path, materials: Sequence[Material]) -> None:
                 raise ConfigurationError(
                     f"the output folder and the input {given} of {material.name!r} overlap",
                     out, hint="write the batch outside every results tree")
+
+
+def _check_output_folder(out: Path, batch: BatchFile, materials: Sequence[Material]) -> None:
+    """The output rule of :mod:`zenthermo.io.output_guard` for OUT_DIR (before any work)."""
+    inputs = [str(batch.path)] if str(batch.path) not in ("", ".") else []
+    for material in materials:
+        config = material.config
+        if config is not None:
+            inputs += [*config.inputs, config.manifest, *config.references, config.tdb]
+    check_output_folder(out, inputs)
 
 
 def _outcomes(materials, runnable, results) -> list[MaterialOutcome]:

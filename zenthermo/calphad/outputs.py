@@ -27,9 +27,12 @@ def write_comparison_outputs(out_dir: str | os.PathLike[str], comparison: Calpha
     from zenthermo.calphad.plot import plot_comparison, write_comparison_figure
     from zenthermo.calphad.tables import COLUMNS, format_table
     from zenthermo.io.atomic import write_text_atomic
+    from zenthermo.io.output_guard import is_zenthermo_folder, mark_output_folder
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if not is_zenthermo_folder(out):
+        mark_output_folder(out)
     header = ",".join(key for key, _ in COLUMNS)
     lines = [header] + [",".join(row[key] for key, _ in COLUMNS) for row in rows]
     written = [out / "calphad_deviations.csv", out / "calphad_deviations.md",

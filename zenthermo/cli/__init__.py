@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
-from zenthermo.cli._options import join_negative_values
+from zenthermo.cli._options import check_option_values, join_negative_values
 from zenthermo.errors import ZenthermoError
 from zenthermo.progress import SILENT, RichProgress
 
@@ -31,10 +32,18 @@ EXIT_INPUT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a short error: one line naming the option, one line of hint (no usage)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_INPUT_ERROR, f"{self.prog}: error: {message}\n"
+                                    f"  hint: see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from zenthermo import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="zenthermo",
         description="Helmholtz energy landscapes F(V,T) from first-principles configurations.",
     )
@@ -54,15 +63,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(join_negative_values(sys.argv[1:] if argv is None else argv))
     progress = SILENT if args.quiet else RichProgress()
     try:
-        return int(args.handler(args, progress) or 0)
+        check_option_values(args)  # before any work: one line naming the option
+        with first_interrupt_only():
+            return int(args.handler(args, progress) or 0)
     except ZenthermoError as error:
         if args.debug:
             raise
         print(f"zenthermo: error: {error}", file=sys.stderr)
         return EXIT_INPUT_ERROR
     except KeyboardInterrupt:
+        ignore_further_interrupts()
         print("zenthermo: interrupted; no partial output was kept", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+@contextmanager
+def first_interrupt_only() -> Iterator[None]:
+    """The first Ctrl-C raises KeyboardInterrupt; the rest of a burst is ignored while the
+    command cleans up (a second one could otherwise land in a library's clean-up and print
+    a traceback). The previous handler is restored afterwards."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def once(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, once)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def ignore_further_interrupts() -> None:
+    """After the first Ctrl-C has been handled, let a burst of more end nothing half-way
+    (no traceback while the message is printed and the process exits)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 if __name__ == "__main__":  # pragma: no cover

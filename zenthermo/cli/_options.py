@@ -13,10 +13,12 @@ before parsing (``--pressures=-2,0,2``, argparse's documented spelling for such 
 from __future__ import annotations
 
 import argparse
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
 
+from zenthermo.errors import ConfigurationError
 from zenthermo.physics.options import (
     DEFAULT_DEBYE_VOLUME,
     DEFAULT_EOS,
@@ -100,3 +102,48 @@ def physics_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword arguments of ``build_source_free_energies`` given on the command line."""
     values = {dest: getattr(args, dest) for dest, *_ in _PHYSICS}
     return {key: value for key, value in values.items() if value is not None}
+
+
+def _positive(x: float) -> bool:
+    return math.isfinite(x) and x > 0
+
+
+def _non_negative(x: float) -> bool:
+    return math.isfinite(x) and x >= 0
+
+
+#: argparse dest -> (flag, test, what the value must be) for :func:`check_option_values`.
+_VALUE_RULES = {
+    "debye_scaling": ("--debye-scaling", _positive, "a positive number"),
+    "debye_x": ("--debye-x", math.isfinite, "a finite number"),
+    "tmin": ("--tmin", _non_negative, "a temperature >= 0 K"),
+    "tmax": ("--tmax", _positive, "a temperature > 0 K"),
+    "tstep": ("--tstep", _positive, "a positive temperature step in K"),
+    "moment_threshold": ("--moment-threshold", _positive, "a positive moment in mu_B"),
+    "zenn_epochs": ("--zenn-epochs", lambda n: n >= 1, "at least 1"),
+    "epochs": ("--epochs", lambda n: n >= 1, "at least 1"),
+    "lbfgs": ("--lbfgs", lambda n: n >= 0, "0 or more"),
+    "natoms": ("--natoms", lambda n: n >= 1, "at least 1"),
+    "n_sources": ("--sources", lambda n: n >= 1, "at least 1"),
+    "seed": ("--seed", lambda n: n >= 0, "0 or more"),
+}
+
+
+def check_option_values(args: argparse.Namespace) -> None:
+    """Refuse option values that cannot be used, before any work (one line, naming the option).
+
+    Checks every option of :data:`_VALUE_RULES` that the command has and that was given
+    (None means "not given"), and that ``--tmin`` lies below ``--tmax``.
+
+    Raises
+    ------
+    ConfigurationError
+        E.g. ``--debye-scaling must be a positive number, got -1``.
+    """
+    for dest, (flag, test, wanted) in _VALUE_RULES.items():
+        value = getattr(args, dest, None)
+        if value is not None and not test(value):
+            raise ConfigurationError(f"{flag} must be {wanted}, got {value:g}")
+    tmin, tmax = getattr(args, "tmin", None), getattr(args, "tmax", None)
+    if tmin is not None and tmax is not None and not tmin < tmax:
+        raise ConfigurationError(f"--tmin ({tmin:g} K) must be below --tmax ({tmax:g} K)")

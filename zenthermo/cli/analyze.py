@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from zenthermo.cli._options import add_physics_options, parse_pressures, physics_options
 from zenthermo.landscape.loading import LANDSCAPE_METHODS
 from zenthermo.progress import Progress
@@ -34,7 +36,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("input", metavar="SOURCES_FILE",
                         help="SourceSet file (zenthermo ingest) or trained model file")
     parser.add_argument("-o", "--output", required=True, metavar="OUT_DIR",
-                        help="output folder (replaced as a whole)")
+                        help="output folder, replaced as a whole; must be new, empty or "
+                        "written by zenthermo, and apart from the input")
     parser.add_argument("--method", choices=LANDSCAPE_METHODS, default=None,
                         help="landscape: exact for a SourceSet file (default); a model file "
                         "brings its own")
@@ -55,11 +58,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, progress: Progress) -> int:
     from zenthermo.io.atomic import atomic_directory
+    from zenthermo.io.output_guard import check_output_folder
     from zenthermo.landscape.loading import landscape_notes, load_landscape
     from zenthermo.report.tables import write_analysis
     from zenthermo.thermo.analysis import analyze
     from zenthermo.thermo.temperatures import choose_temperatures, clipped_note
 
+    check_output_folder(args.output, [args.input])
     landscape = load_landscape(args.input, args.method, **physics_options(args))
     temperatures = choose_temperatures(landscape.temperature_domain, args.tmin, args.tmax,
                                        args.tstep)
@@ -84,8 +89,6 @@ def human_summary(analysis: Any, out_dir: Path, phase_diagram: bool = True) -> s
         head = f"  P = {isobar.P_GPa:g} GPa:"
         T = isobar.T_K
         if T[0] <= 300.0 <= T[-1]:
-            import numpy as np
-
             head += f" V(300 K) = {float(np.interp(300.0, T, isobar.V_A3)):.3f} A^3;"
         if isobar.nte_windows:
             windows = ", ".join(
@@ -98,6 +101,9 @@ def human_summary(analysis: Any, out_dir: Path, phase_diagram: bool = True) -> s
         n_extrapolated = int(isobar.extrapolated.sum())
         if n_extrapolated:
             head += f"; {n_extrapolated} temperatures extrapolated (minimum at the volume edge)"
+        n_near = int(np.asarray(isobar.near_edge, bool).sum())
+        if n_near:
+            head += f"; {n_near} temperatures within the last data spacing of the volume range"
         lines.append(head)
     cp = analysis.phase_diagram.critical_point
     if not phase_diagram:

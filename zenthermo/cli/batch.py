@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from zenthermo.cli import EXIT_INTERRUPTED
+from zenthermo.cli import EXIT_INTERRUPTED, ignore_further_interrupts
 from zenthermo.cli._options import parse_pressures
 from zenthermo.progress import Progress
 
@@ -89,6 +89,7 @@ def run(args: argparse.Namespace, progress: Progress) -> int:
                               overrides=overrides_from_args(args), progress=progress,
                               announce=announce)
     except KeyboardInterrupt:
+        ignore_further_interrupts()
         print(f"zenthermo: interrupted; finished materials are kept in {args.output}",
               file=sys.stderr)
         return EXIT_INTERRUPTED

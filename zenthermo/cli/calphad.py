@@ -66,7 +66,10 @@ def run_compare(args: argparse.Namespace, progress) -> int:
     from zenthermo.calphad.compare import default_temperatures
     from zenthermo.calphad.database import describe_phase
     from zenthermo.calphad.inputs import load_analysis
+    from zenthermo.io.output_guard import check_output_folder
 
+    if args.out_dir:
+        check_output_folder(args.out_dir, [args.analysis, args.tdb], option="-o/--out-dir")
     ranges = parse_ranges(args.ranges)
     with progress.stage("reading the TDB database"):
         database = load_database(args.tdb)
@@ -101,7 +104,9 @@ def run_compare(args: argparse.Namespace, progress) -> int:
 def run_export(args: argparse.Namespace, progress) -> int:
     from zenthermo.calphad import export_tdb
     from zenthermo.calphad.inputs import load_analysis
+    from zenthermo.io.output_guard import check_output_file
 
+    check_output_file(args.output, [args.analysis])
     breakpoints = _floats(args.breakpoints, "--breakpoints")
     with progress.stage("loading the analysis"):
         analysis = load_analysis(args.analysis, progress)

@@ -94,10 +94,12 @@ def _system_data(target: str, settings, natoms: int):
 
 def run_fit(args: argparse.Namespace, progress: Progress) -> int:
     import zenthermo
+    from zenthermo.io.output_guard import check_output_file
     from zenthermo.landscape.model_file import save_model
     from zenthermo.landscape.train import DnnFitter, ZennFitter
     from zenthermo.landscape.train_data import training_data_from_sources
 
+    check_output_file(args.output, [args.sources, args.target])
     if args.n_sources < 1:
         raise ConfigurationError(f"--sources must be at least 1, not {args.n_sources}")
     settings = _settings(args)

@@ -56,7 +56,9 @@ def accounting_options(args: argparse.Namespace) -> dict[str, bool]:
 
 def run(args: argparse.Namespace, progress) -> int:
     from zenthermo.io.ingest import ingest
+    from zenthermo.io.output_guard import check_output_file
 
+    check_output_file(args.output, [*args.paths, args.manifest])
     if not args.moment_threshold > 0:
         raise ConfigurationError(f"--moment-threshold must be > 0, not {args.moment_threshold}")
     source_set = ingest(

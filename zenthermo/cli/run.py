@@ -46,7 +46,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                         help="results tree, phonopy-qha files, a sources file or a workflow "
                         ".toml (default: the embedded Fe3Pt data)")
     parser.add_argument("-o", "--output", default=None, metavar="OUT_DIR",
-                        help="output folder, replaced as a whole (default zenthermo-out)")
+                        help="output folder, replaced as a whole; must be new, empty or "
+                        "written by zenthermo, and apart from every input (default "
+                        "zenthermo-out)")
     parser.add_argument("--manifest", default=None, help="a zenthermo.toml for ingestion")
     add_accounting_options(parser)
     parser.add_argument("--pressures", type=parse_pressures, default=None,
@@ -109,9 +111,12 @@ def config_from_args(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace, progress: Progress) -> int:
+    from zenthermo.io.output_guard import check_output_folder
+    from zenthermo.pipeline.outputs import run_inputs
     from zenthermo.pipeline.run import run_pipeline
 
     config = config_from_args(args)
+    check_output_folder(config.output_dir, (*args.paths, *run_inputs(config)))
     if args.scheduler is not None:
         from zenthermo.batch.single import run_on_scheduler
 
@@ -130,7 +135,9 @@ def terminal_summary(result: Any) -> str:
     lines = []
     for method, analysis in result.analyses.items():
         cp = analysis.phase_diagram.critical_point
-        critical = ("no critical point" if cp is None else
+        critical = ("critical point not computed (--no-phase-diagram)"
+                    if not analysis.phase_diagram.computed else
+                    "no critical point" if cp is None else
                     f"critical point {cp.T_K:.0f} K, {cp.P_GPa:.2f} GPa, {cp.V_A3:.2f} A^3")
         lines.append(f"{method}: {critical}")
         for isobar in analysis.isobars:

@@ -109,6 +109,22 @@ class ExactZentropy:
         return self._volume_domain
 
     @property
+    def edge_spacing_A3(self) -> tuple[float, float] | None:
+        """The last data spacing at the low and high end of the volume domain, A^3.
+
+        Per end, the widest spacing between the two data volumes of a source nearest that
+        end (from each source's ``eos_fit.volumes``); None when a source has no volumes.
+        """
+        low, high = 0.0, 0.0
+        for source in self._sources:
+            volumes = np.sort(np.asarray(getattr(getattr(source, "eos_fit", None), "volumes",
+                                                 ()), dtype=np.float64))
+            if volumes.size < 2:
+                return None
+            low, high = max(low, volumes[1] - volumes[0]), max(high, volumes[-1] - volumes[-2])
+        return float(low), float(high)
+
+    @property
     def temperature_domain(self) -> tuple[float, float]:
         return self._temperature_domain
 

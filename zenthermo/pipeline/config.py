@@ -7,6 +7,7 @@ one, and it can be pickled and sent to another process.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,6 +110,28 @@ class RunConfig:
                                      "together")
         if not self.pressures_GPa:
             raise ConfigurationError("no pressures given")
+        self._check_values()
+
+    def _check_values(self) -> None:
+        """Numbers that cannot be used are refused here, naming the field (a workflow key)."""
+        def finite(x: Any) -> bool:
+            return isinstance(x, (int, float)) and math.isfinite(x)
+
+        rules = (("pressures_GPa", all(finite(p) for p in self.pressures_GPa), "finite"),
+                 ("tstep_K", finite(self.tstep_K) and self.tstep_K > 0, "positive"),
+                 ("tmin_K", self.tmin_K is None or finite(self.tmin_K) and self.tmin_K >= 0,
+                  ">= 0"),
+                 ("tmax_K", self.tmax_K is None or finite(self.tmax_K) and self.tmax_K > 0,
+                  "positive"),
+                 ("debye_scaling", finite(self.debye_scaling) and self.debye_scaling > 0,
+                  "positive"),
+                 ("debye_x", finite(self.debye_x), "finite"))
+        for name, ok, wanted in rules:
+            if not ok:
+                raise ConfigurationError(f"{name} must be {wanted}, got {getattr(self, name)}")
+        if self.tmin_K is not None and self.tmax_K is not None and not self.tmin_K < self.tmax_K:
+            raise ConfigurationError(f"tmin_K ({self.tmin_K}) must be below tmax_K "
+                                     f"({self.tmax_K})")
 
     def physics_options(self) -> dict[str, Any]:
         """Keyword arguments of ``build_source_free_energies`` (and ``load_landscape``)."""

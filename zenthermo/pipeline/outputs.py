@@ -16,7 +16,7 @@ from zenthermo.pipeline.config import DEFAULT_SOURCES, RunConfig
 from zenthermo.progress import Progress
 from zenthermo.sources import SourceSet
 
-__all__ = ["RunResult", "write_outputs"]
+__all__ = ["RunResult", "check_run_output", "run_inputs", "write_outputs"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +50,24 @@ class RunResult:
     def report(self) -> Path:
         """The HTML report."""
         return self.output_dir / "report.html"
+
+
+def run_inputs(config: RunConfig) -> tuple[str, ...]:
+    """Every path a run reads: inputs (or the embedded default), manifest, references, TDB."""
+    inputs = tuple(config.inputs) or (str(DEFAULT_SOURCES),)
+    extra = (config.manifest, *config.references, config.tdb)
+    return inputs + tuple(str(p) for p in extra if p)
+
+
+def check_run_output(config: RunConfig) -> None:
+    """Refuse ``config.output_dir`` unless the output rule allows it (before any work).
+
+    See :func:`zenthermo.io.output_guard.check_output_folder`: the folder may not overlap
+    an input and is replaced only when absent, empty or written by zenthermo.
+    """
+    from zenthermo.io.output_guard import check_output_folder
+
+    check_output_folder(config.output_dir, run_inputs(config), option="output_dir")
 
 
 def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Sequence[Any],

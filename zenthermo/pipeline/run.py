@@ -24,7 +24,7 @@ import numpy as np
 
 from zenthermo.pipeline.config import RunConfig
 from zenthermo.pipeline.inputs import choose_methods, load_inputs
-from zenthermo.pipeline.outputs import RunResult, write_outputs
+from zenthermo.pipeline.outputs import RunResult, check_run_output, write_outputs
 from zenthermo.progress import SILENT, Progress
 from zenthermo.sources import SourceSet
 from zenthermo.thermo.temperatures import choose_temperatures, clipped_note
@@ -105,7 +105,8 @@ def run_pipeline(config: RunConfig, progress: Progress | None = None) -> RunResu
     Raises
     ------
     ZenthermoError
-        Bad input or options (nothing is written then).
+        Bad input or options, or an output folder the output rule refuses
+        (:func:`~zenthermo.pipeline.outputs.check_run_output`); nothing is written then.
     """
     from zenthermo.io.experiment import read_reference_csv
     from zenthermo.landscape.exact import ExactZentropy
@@ -113,6 +114,7 @@ def run_pipeline(config: RunConfig, progress: Progress | None = None) -> RunResu
     from zenthermo.thermo.analysis import analyze, configurations_of
 
     progress = SILENT if progress is None else progress
+    check_run_output(config)  # before any work: outputs never touch inputs
     clock = _Stopwatch()
     with clock("load inputs"), progress.stage("load inputs"):
         source_set = load_inputs(config.inputs, config.manifest, progress,

@@ -139,6 +139,8 @@ def _nte_lines(analysis: Analysis) -> list[str]:
 
 def _critical_line(analysis: Analysis) -> str:
     cp = analysis.phase_diagram.critical_point
+    if not analysis.phase_diagram.computed:
+        return "not computed (the phase diagram was skipped, --no-phase-diagram)"
     if cp is None:
         return "none found in the analysed domain (no first-order transition)"
     return (f"T = {cp.T_K:.0f} K, P = {cp.P_GPa:.2f} GPa, V = {cp.V_A3:.2f} Å³ per cell "
@@ -241,6 +243,14 @@ def _data_quality(content: ReportContent) -> str:
                     f"{method}, {isobar.P_GPa:g} GPa: the equilibrium volume sits at the edge of "
                     f"the data at {n} temperatures ({T.min():.0f}–{T.max():.0f} K); values there "
                     "are extrapolated")
+            near = np.asarray(isobar.near_edge, bool)
+            if near.any():
+                T = isobar.T_K[near]
+                warnings.append(
+                    f"{method}, {isobar.P_GPa:g} GPa: the equilibrium volume lies within the "
+                    f"last data spacing of the volume range at {int(near.sum())} temperatures "
+                    f"({T.min():.0f}–{T.max():.0f} K); there B_T and the expansion are set by "
+                    "the end points")
     if warnings:
         parts.append("<h3>Warnings</h3><ul class='tight'>" +
                      "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul>")

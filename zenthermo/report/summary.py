@@ -13,10 +13,12 @@ Layout of summary.json (units in the key names; energies and volumes per cell)::
                       B0_prime}],
     isobars: [{P_GPa, T_K, V_A3, G_eV, F_eV, S_eV_per_K, H_eV, Cp_eV_per_K, Cv_eV_per_K,
                B_GPa, alpha_per_K (volumetric), lcte_per_K, extrapolated,
+               near_edge (optional; within the last data spacing of an end),
                probabilities: {name: [...]},
                nte_windows: [{T_start_K, T_end_K, alpha_min_per_K, T_alpha_min_K,
                               open_start, open_end}],
                metastable: {T_K, V_A3, G_eV} | null}],
+    phase_diagram_computed (optional, default true; false with --no-phase-diagram),
     critical_point: {T_K, P_GPa, V_A3} | null,
     coexistence: {T_K, P_GPa, V_low_A3, V_high_A3},
     spinodal: {T_K, V_A3, P_GPa,                       # one closed dome path
@@ -114,6 +116,7 @@ def _isobar(isobar: Isobar) -> dict[str, Any]:
     entry.update({name: _numbers(getattr(isobar, name)) for name in ISOBAR_ARRAYS})
     entry["lcte_per_K"] = _numbers(isobar.lcte_per_K)
     entry["extrapolated"] = [bool(x) for x in np.asarray(isobar.extrapolated).ravel()]
+    entry["near_edge"] = [bool(x) for x in np.asarray(isobar.near_edge).ravel()]
     entry["probabilities"] = {str(k): _numbers(v) for k, v in isobar.probabilities.items()}
     entry["nte_windows"] = [
         {"T_start_K": _number(w.T_start_K), "T_end_K": _number(w.T_end_K),
@@ -138,7 +141,8 @@ def _phase_diagram(diagram: PhaseDiagram) -> dict[str, Any]:
     if co is not None:
         coexistence = {"T_K": _numbers(co.T_K), "P_GPa": _numbers(co.P_GPa),
                        "V_low_A3": _numbers(co.V_low_A3), "V_high_A3": _numbers(co.V_high_A3)}
-    return {"critical_point": critical, "coexistence": coexistence,
+    return {"phase_diagram_computed": bool(diagram.computed),
+            "critical_point": critical, "coexistence": coexistence,
             "spinodal": _spinodal(diagram.spinodal, cp)}
 
 
@@ -281,6 +285,7 @@ def _read_isobar(r: _Reader, entry: Mapping[str, Any], n: int) -> Isobar:
     return Isobar(
         P_GPa=float(r.get(entry, "P_GPa", where)),
         extrapolated=np.array(r.get(entry, "extrapolated", where), dtype=bool),
+        near_edge=np.array(entry.get("near_edge", []), dtype=bool),
         probabilities=probabilities, nte_windows=windows, metastable=metastable, **arrays,
     )
 
@@ -302,4 +307,5 @@ def _read_phase_diagram(r: _Reader, data: Mapping[str, Any]) -> PhaseDiagram:
             T_K=r.array(sp, "T_branches_K", "spinodal"),
             **{k: r.array(sp, k, "spinodal")
                for k in ("V_low_A3", "V_high_A3", "P_low_GPa", "P_high_GPa")})
-    return PhaseDiagram(critical_point=critical, spinodal=spinodal, coexistence=coexistence)
+    return PhaseDiagram(critical_point=critical, spinodal=spinodal, coexistence=coexistence,
+                        computed=bool(data.get("phase_diagram_computed", True)))

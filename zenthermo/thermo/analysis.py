@@ -129,7 +129,7 @@ def analyze(
         Element -> atoms per cell; default :func:`composition_of` the landscape.
     phase_diagram : bool
         Compute the critical point, spinodal and coexistence line (skipped when False:
-        the result holds an empty :class:`PhaseDiagram`).
+        the result holds an empty :class:`PhaseDiagram` with ``computed=False``).
     progress : Progress, optional
     n_volume_grid : int
         Volumes scanned per temperature for the minima of G (see ``compute_isobar``).
@@ -161,7 +161,7 @@ def analyze(
             isobars.append(dataclasses.replace(isobar, nte_windows=windows))
             advance()
 
-    diagram = PhaseDiagram()
+    diagram = PhaseDiagram(computed=False)
     if phase_diagram:
         from zenthermo.thermo.phase_diagram import compute_phase_diagram
 

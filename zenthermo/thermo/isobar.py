@@ -22,12 +22,15 @@ C_P = T (-F_TT + F_VT^2 / F_VV).
 
 Extrapolation policy: where the global minimum sits at an edge of the volume domain the
 point is kept and flagged (``Isobar.extrapolated``): the true minimum may lie outside the
-data. If *every* temperature is extrapolated, the pressure is outside what the data can
+data. A minimum inside the domain but within the last data spacing of either end is
+flagged too (``Isobar.near_edge``): there the curvature, hence B_T and alpha, is set by the
+end points. If *every* temperature is extrapolated, the pressure is outside what the data can
 describe and :class:`~zenthermo.errors.DomainError` is raised.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -157,6 +160,7 @@ def compute_isobar(
                                        <= EDGE_TOLERANCE * width)
     if np.all(extrapolated):
         _raise_all_extrapolated(landscape, P_GPa, T, v_low, v_high)
+    near_edge = _near_edge(landscape, V_eq, extrapolated)
 
     interior_other = ~cand_edge
     interior_other[best] = False
@@ -167,7 +171,22 @@ def compute_isobar(
         metastable = MetastableBranch(T_K=T[has].copy(), V_A3=V_cand[second[has]].copy(),
                                       G_eV=G_cand[second[has]].copy())
 
-    return _properties(landscape, float(P_GPa), P, T, V_eq, extrapolated, metastable)
+    isobar = _properties(landscape, float(P_GPa), P, T, V_eq, extrapolated, metastable)
+    return replace(isobar, near_edge=near_edge)
+
+
+def _near_edge(landscape: Landscape, V_eq: np.ndarray, extrapolated: np.ndarray) -> np.ndarray:
+    """True where V_eq lies (inside the domain) within the last data spacing of an end.
+
+    The spacing comes from ``landscape.edge_spacing_A3`` (low end, high end; A^3), which
+    landscapes built on data points give; without it the result is empty (shape (0,)).
+    """
+    spacing = getattr(landscape, "edge_spacing_A3", None)
+    if spacing is None:
+        return np.zeros(0, dtype=bool)
+    v_low, v_high = (float(v) for v in landscape.volume_domain)
+    low, high = (float(s) for s in spacing)
+    return ~extrapolated & ((V_eq < v_low + low) | (V_eq > v_high - high))
 
 
 def _bracket_minima(

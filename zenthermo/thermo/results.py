@@ -58,7 +58,10 @@ class Isobar:
     """Equilibrium properties along one isobar; every array has shape (nT,).
 
     ``extrapolated[i]`` is True where the equilibrium volume sits at the edge of the
-    volume domain (the true minimum may lie outside the data). ``probabilities`` maps a
+    volume domain (the true minimum may lie outside the data). ``near_edge[i]`` is True
+    where it lies inside the domain but within the last data spacing of either end, where
+    the curvature is set by the end points (empty when the landscape gives no data
+    spacing; see :func:`~zenthermo.thermo.isobar.compute_isobar`). ``probabilities`` maps a
     source name to p_k at equilibrium (empty for landscapes without sources).
     """
 
@@ -77,6 +80,7 @@ class Isobar:
     probabilities: Mapping[str, np.ndarray] = field(default_factory=dict)
     nte_windows: tuple[NteWindow, ...] = ()
     metastable: MetastableBranch | None = None
+    near_edge: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def lcte_per_K(self) -> np.ndarray:
@@ -120,11 +124,16 @@ class Coexistence:
 
 @dataclass(frozen=True)
 class PhaseDiagram:
-    """T-P and T-V phase diagram as data; every part is None when there is no transition."""
+    """T-P and T-V phase diagram as data; every part is None when there is no transition.
+
+    ``computed`` is False when the phase diagram was skipped (``phase_diagram=False``,
+    ``--no-phase-diagram``): then a None critical point says nothing about the landscape.
+    """
 
     critical_point: CriticalPoint | None = None
     spinodal: Spinodal | None = None
     coexistence: Coexistence | None = None
+    computed: bool = True
 
 
 @dataclass(frozen=True)
