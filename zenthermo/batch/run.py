@@ -173,7 +173,7 @@ def _check_outputs_apart(out: Path, materials: Sequence[Material]) -> None:
 
 def _check_output_folder(out: Path, batch: BatchFile, materials: Sequence[Material]) -> None:
     """The output rule of :mod:`zenthermo.io.output_guard` for OUT_DIR (before any work)."""
-    inputs = [str(batch.path)] if str(batch.path) not in ("", ".") else []
+    inputs: list[str | None] = [str(batch.path)] if str(batch.path) not in ("", ".") else []
     for material in materials:
         config = material.config
         if config is not None:

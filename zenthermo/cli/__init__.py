@@ -12,6 +12,7 @@ import importlib
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import NoReturn
 
 from zenthermo.cli._options import check_option_values, join_negative_values
 from zenthermo.errors import ZenthermoError
@@ -35,7 +36,7 @@ EXIT_INTERRUPTED = 130
 class _Parser(argparse.ArgumentParser):
     """argparse with a short error: one line naming the option, one line of hint (no usage)."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_INPUT_ERROR, f"{self.prog}: error: {message}\n"
                                     f"  hint: see {self.prog} --help\n")
 
