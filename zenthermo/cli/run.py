@@ -4,6 +4,7 @@
     zenthermo run results/ -o out --pressures 0,2,4 --reference lcte.csv
     zenthermo run e-v.dat thermal_properties.yaml-*  # phonopy-qha inputs
     zenthermo run workflows/fe3pt.toml              # a declarative workflow
+    zenthermo run --uncertainty 100 --ci 2.5,50,97.5  # error bars on the exact analysis
 
 Options given on the command line override the workflow's values.
 """
@@ -15,7 +16,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from zenthermo.cli._options import add_physics_options, parse_pressures, physics_options
+from zenthermo.cli._options import (
+    add_physics_options,
+    add_uncertainty_options,
+    parse_pressures,
+    physics_options,
+)
 from zenthermo.pipeline.config import METHODS
 from zenthermo.progress import Progress
 
@@ -64,7 +70,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--phase", default=None, help="CALPHAD phase name")
     parser.add_argument("--components", type=_components, default=None,
                         help="CALPHAD components, e.g. SI or AL,VA")
-    parser.add_argument("--seed", type=int, default=None, help="ZENN training seed (0)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the ZENN fit and of the error bars' members (0)")
+    add_uncertainty_options(parser, with_defaults=False, seed=False)
     parser.add_argument("--zenn-epochs", type=int, default=None,
                         help="Adam steps of the ZENN fit (default: TrainingSettings)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -87,6 +95,8 @@ def config_from_args(args: argparse.Namespace):
         "references": tuple(args.reference) if args.reference else None,
         "tdb": args.tdb, "phase": args.phase, "components": args.components,
         "seed": args.seed,
+        "uncertainty_members": args.uncertainty, "uncertainty_method": args.uncertainty_method,
+        "uncertainty_ci": args.ci,
     }
     paths = list(args.paths)
     if len(paths) == 1 and Path(paths[0]).suffix.lower() == ".toml" \

@@ -63,6 +63,13 @@ class RunConfig:
         Overrides of :class:`zenthermo.landscape.settings.TrainingSettings`.
     title : str or None
         Report title (default from the composition).
+    uncertainty_members : int
+        Members of the exact analysis's error bars (:mod:`zenthermo.uncertainty`); 0: none.
+        The members' random draws are seeded by ``seed``.
+    uncertainty_method : str
+        ``bootstrap``, ``eos`` or ``both`` (:data:`zenthermo.uncertainty.METHODS`).
+    uncertainty_ci : tuple of float
+        Percentiles of the members reported (low, middle, high).
 
     Raises
     ------
@@ -91,6 +98,9 @@ class RunConfig:
     seed: int = 0
     zenn_settings: Mapping[str, Any] = field(default_factory=dict)
     title: str | None = None
+    uncertainty_members: int = 0
+    uncertainty_method: str = "both"
+    uncertainty_ci: tuple[float, ...] = (2.5, 50.0, 97.5)
 
     def __post_init__(self) -> None:
         if self.methods is not None:
@@ -105,6 +115,18 @@ class RunConfig:
                                      "together")
         if not self.pressures_GPa:
             raise ConfigurationError("no pressures given")
+        if self.uncertainty_members:
+            self.uncertainty_settings()  # refuses a bad count, method or ci now
+
+    def uncertainty_settings(self):
+        """The :class:`~zenthermo.uncertainty.UncertaintySettings` of the run, or None."""
+        if not self.uncertainty_members:
+            return None
+        from zenthermo.uncertainty.settings import UncertaintySettings
+
+        return UncertaintySettings(members=self.uncertainty_members,
+                                   method=self.uncertainty_method,
+                                   ci=tuple(self.uncertainty_ci), seed=self.seed)
 
     def physics_options(self) -> dict[str, Any]:
         """Keyword arguments of ``build_source_free_energies`` (and ``load_landscape``)."""

@@ -36,6 +36,8 @@ class RunResult:
         Stage -> wall time, s.
     warnings : tuple of str
         Everything the report lists as a warning.
+    uncertainty : UncertaintyResult or None
+        Error bars of the exact analysis (:mod:`zenthermo.uncertainty`), where asked for.
     """
 
     output_dir: Path
@@ -45,6 +47,7 @@ class RunResult:
     figures: tuple[Any, ...]
     timings_s: Mapping[str, float]
     warnings: tuple[str, ...]
+    uncertainty: Any = None
 
     @property
     def report(self) -> Path:
@@ -55,11 +58,13 @@ class RunResult:
 def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Sequence[Any],
                   landscapes: Mapping[str, Any], analyses: Mapping[str, Any],
                   references: Sequence[Any], warnings: list[str], clock: Any,
-                  progress: Progress) -> RunResult:
+                  progress: Progress, uncertainty: Any = None) -> RunResult:
     """Write everything a run produced into ``config.output_dir`` atomically.
 
     ``clock(stage)`` is a context manager that times a stage (its ``seconds`` go into the
-    report); ``warnings`` are listed in the report.
+    report); ``warnings`` are listed in the report; ``uncertainty`` (an
+    :class:`~zenthermo.uncertainty.UncertaintyResult` of the exact analysis, or None) goes
+    into ``exact/summary.json``, the figures and the report.
     """
     from zenthermo.io.atomic import atomic_directory
     from zenthermo.landscape.model_file import save_model
@@ -71,8 +76,12 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
     with atomic_directory(config.output_dir) as tmp:
         with clock("figures"):
             figures = draw_report_figures(tmp / "figures", analyses, landscapes, free_energies,
-                                          references, progress)
+                                          references, progress, uncertainty=uncertainty)
         extra_tables = []
+        if uncertainty is not None and "exact" in analyses:
+            from zenthermo.report.intervals import uncertainty_table
+
+            extra_tables.append(uncertainty_table(analyses["exact"], uncertainty))
         if config.tdb is not None:
             with clock("CALPHAD"), progress.stage("CALPHAD comparison"):
                 table, files = _calphad(config, analyses, tmp / "figures")
@@ -80,7 +89,8 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
                 figures.append(files)
         with clock("report"), progress.stage("tables and report"):
             for method, analysis in analyses.items():
-                write_analysis(analysis, tmp / method)
+                write_analysis(analysis, tmp / method,
+                               uncertainty=uncertainty if method == "exact" else None)
             if "zenn" in landscapes:
                 save_model(landscapes["zenn"], tmp / "zenn" / "model.pt")
             source_set.save(tmp / "sources.json")
@@ -91,12 +101,12 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
                 title=_title(config, source_set), analyses=analyses, source_set=source_set,
                 figures=figures, agreements=agreements, warnings=warnings,
                 settings=_settings_table(config, source_set), timings_s=dict(clock.seconds),
-                extra_tables=extra_tables)
+                extra_tables=extra_tables, uncertainty=uncertainty)
             write_report(content, tmp / "report.html")
     out = Path(config.output_dir)
     moved = tuple(_moved(f, tmp, out) for f in figures)
     return RunResult(out, source_set, landscapes, analyses, moved, dict(clock.seconds),
-                     tuple(warnings))
+                     tuple(warnings), uncertainty)
 
 
 def _moved(files: Any, tmp: Path, out: Path) -> Any:
@@ -152,4 +162,9 @@ def _settings_table(config: RunConfig, source_set: SourceSet) -> dict[str, str]:
     }
     if config.references:
         rows["measured references"] = ", ".join(config.references)
+    if config.uncertainty_members:
+        rows["error bars (exact)"] = (
+            f"{config.uncertainty_members} members, method {config.uncertainty_method}, "
+            f"percentiles {', '.join(f'{c:g}' for c in config.uncertainty_ci)}, "
+            f"seed {config.seed}")
     return rows

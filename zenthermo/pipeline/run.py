@@ -29,7 +29,8 @@ from zenthermo.progress import SILENT, Progress
 from zenthermo.sources import SourceSet
 from zenthermo.thermo.temperatures import choose_temperatures, clipped_note
 
-__all__ = ["ZENN_MAX_TEMPERATURES", "fit_zenn", "run_pipeline", "temperatures_for"]
+__all__ = ["ZENN_MAX_TEMPERATURES", "estimate_run_uncertainty", "fit_zenn", "run_pipeline",
+           "temperatures_for"]
 
 #: Most temperatures on a ZENN isobar (a network costs far more per point than the exact sum;
 #: its temperature step is widened to stay under this).
@@ -140,7 +141,28 @@ def run_pipeline(config: RunConfig, progress: Progress | None = None) -> RunResu
                 landscape, config.pressures_GPa, grid,
                 configurations=() if method == "exact" else configurations,
                 phase_diagram=config.phase_diagram, progress=progress)
+    uncertainty = None
+    if config.uncertainty_members and "exact" in analyses:
+        with clock("uncertainty"):
+            uncertainty = estimate_run_uncertainty(config, source_set, analyses["exact"],
+                                                   progress)
+        warnings += [f"error bars: {w}" for w in uncertainty.warnings]
     for fe in free_energies:
         warnings += [f"{fe.label or fe.name}: {w}" for w in fe.eos_fit.warnings]
     return write_outputs(config, source_set, free_energies, landscapes, analyses, references,
-                         warnings, clock, progress)
+                         warnings, clock, progress, uncertainty=uncertainty)
+
+
+def estimate_run_uncertainty(config: RunConfig, source_set: SourceSet, exact: Any,
+                             progress: Progress | None = None) -> Any:
+    """Error bars of the exact analysis ``exact`` (:mod:`zenthermo.uncertainty`).
+
+    The members run as tasks of the Dask cluster when this job is itself a Dask task
+    (``zenthermo run --scheduler``), on local processes otherwise
+    (:func:`~zenthermo.uncertainty.parallel.member_map`).
+    """
+    from zenthermo.uncertainty import estimate_uncertainty, member_map
+
+    return estimate_uncertainty(source_set, exact, config.uncertainty_settings(),
+                                config.physics_options(), phase_diagram=config.phase_diagram,
+                                map_fn=member_map(), progress=progress)

@@ -117,6 +117,7 @@ def draw_report_figures(
     free_energies: Sequence[Any] = (),
     references: Sequence[ReferenceCurve] = (),
     progress: Progress | None = None,
+    uncertainty: Any = None,
 ) -> list[FigureFiles]:
     """Draw every figure that the data allow into ``out_dir``; returns them in report order.
 
@@ -132,6 +133,9 @@ def draw_report_figures(
         Per-source free energies with ``eos_fit`` (for the E(V) figure); may be empty.
     references
         Measured curves to overlay on V(T) and LCTE(T).
+    uncertainty : UncertaintyResult, optional
+        Error bars of the ``exact`` analysis: bands on V(T), LCTE(T), B_T(T), C_P(T), the
+        critical point's cross and NTE-end intervals (drawn when exact is the primary one).
 
     Returns
     -------
@@ -142,16 +146,17 @@ def draw_report_figures(
     method, primary = next(iter(analyses.items()))
     landscape = landscapes[method]
     zero = min(primary.isobars, key=lambda isobar: abs(isobar.P_GPa))
+    bars = uncertainty if method == "exact" else None
     jobs: list[tuple[str, Callable[[], Any], dict[str, Any]]] = []
     if free_energies:
         jobs.append(("eos_fits", lambda: plot_eos_fits(free_energies, primary.natoms), {}))
     jobs += [
-        ("phase_diagram_tp", lambda: plot_phase_diagram_tp(primary), {}),
-        ("lcte", lambda: plot_lcte(primary, references=references), {}),
-        ("volume", lambda: plot_volume(primary, references=references), {}),
+        ("phase_diagram_tp", lambda: plot_phase_diagram_tp(primary, uncertainty=bars), {}),
+        ("lcte", lambda: plot_lcte(primary, references=references, uncertainty=bars), {}),
+        ("volume", lambda: plot_volume(primary, references=references, uncertainty=bars), {}),
         ("probabilities", lambda: plot_probabilities(primary), {}),
-        ("bulk_modulus_heat_capacity", lambda: plot_bulk_modulus_and_heat_capacity(primary),
-         {}),
+        ("bulk_modulus_heat_capacity",
+         lambda: plot_bulk_modulus_and_heat_capacity(primary, uncertainty=bars), {}),
         ("phase_diagram_tv", lambda: plot_phase_diagram_tv(primary), {}),
         ("isotherms", lambda: plot_isotherms(landscape, zero), {}),
         ("landscape_map", lambda: plot_landscape_map(landscape, primary), {}),
