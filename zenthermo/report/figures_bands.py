@@ -73,11 +73,11 @@ def error_cross(ax: Any, x: float, y: float, x_interval: Any, y_interval: Any,
     ys = np.asarray(y_interval, dtype=np.float64)[[0, -1]]
     if not (np.all(np.isfinite(xs)) and np.all(np.isfinite(ys))):
         return False
-    line = {"color": color, "linewidth": 1.4, "zorder": 4}
+    line = {"color": color, "linewidth": 1.4, "zorder": 6}
     ax.plot(xs, [y, y], **line)
     ax.plot([x, x], ys, **line)
-    ax.plot(xs, [y, y], linestyle="none", marker="|", markersize=9, color=color, zorder=4)
-    ax.plot([x, x], ys, linestyle="none", marker="_", markersize=9, color=color, zorder=4)
+    ax.plot(xs, [y, y], linestyle="none", marker="|", markersize=9, color=color, zorder=6)
+    ax.plot([x, x], ys, linestyle="none", marker="_", markersize=9, color=color, zorder=6)
     return True
 
 

@@ -226,9 +226,6 @@ def plot_bulk_modulus_and_heat_capacity(analysis: Analysis, out_dir: style.OutDi
             bands = band_of(uncertainty, isobar.P_GPa)
             if shade_band(ax_b, bands, "B_GPa", style.color(i)):
                 shade_band(ax_c, bands, "Cp_eV_per_K", style.color(i), scale=per_mole_atoms)
-                if not banded:
-                    ax_b.fill_between([], [], [], color="#777777", alpha=0.22, linewidth=0,
-                                      label=f"shaded: {interval_note(uncertainty)}")
                 banded = True
         ax_c.axhline(dulong_petit, color="#555555", linewidth=0.9, linestyle="--",
                      label="3R (Dulong-Petit)")
@@ -239,7 +236,13 @@ def plot_bulk_modulus_and_heat_capacity(analysis: Analysis, out_dir: style.OutDi
         _robust_ylim(ax_b, [i.B_GPa for i in analysis.isobars], floor=0.0)
         _robust_ylim(ax_c, [i.Cp_eV_per_K * per_mole_atoms for i in analysis.isobars] +
                      [np.array([dulong_petit])], floor=0.0)
-        ax_b.legend(loc="best")
+        handles, labels = ax_b.get_legend_handles_labels()
+        if banded:
+            from matplotlib.patches import Patch
+
+            handles.append(Patch(color="#777777", alpha=0.22, linewidth=0))
+            labels.append(f"shaded: {interval_note(uncertainty)}")
+        ax_b.legend(handles, labels, loc="best")
         ax_c.legend(loc="best")
         ax_b.set_title("Bulk modulus")
         ax_c.set_title("Heat capacity at constant pressure")
