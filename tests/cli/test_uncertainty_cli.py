@@ -107,3 +107,17 @@ def test_bad_uncertainty_tables_name_the_workflow(text, error, message, tmp_path
 
 def test_members_run_on_local_processes_outside_a_dask_task():
     assert member_map(2).__qualname__ == local_process_map(2).__qualname__
+
+
+def test_run_ensemble_option_and_workflow_key_set_the_zenn_ensemble(tmp_path):
+    from zenthermo.cli import build_parser
+    from zenthermo.cli.run import config_from_args
+
+    config = config_from_args(build_parser().parse_args(["run", FE3PT, "--ensemble", "4"]))
+    assert config.zenn_ensemble == 4 and RunConfig().zenn_ensemble == 1
+    flow = tmp_path / "w.toml"
+    flow.write_text(f'[inputs]\npaths = ["{FE3PT}"]\n[methods]\nensemble = 3\n',
+                    encoding="utf-8")
+    assert config_from_args(build_parser().parse_args(["run", str(flow)])).zenn_ensemble == 3
+    with pytest.raises(ConfigurationError, match="at least 1 member"):
+        RunConfig(zenn_ensemble=0)

@@ -73,6 +73,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the ZENN fit and of the error bars' members (0)")
     add_uncertainty_options(parser, with_defaults=False, seed=False)
+    parser.add_argument("--ensemble", type=int, default=None, metavar="M",
+                        help="ZENN networks trained with seeds seed, seed+1, ... (a deep "
+                        "ensemble: the ZENN landscape is their mean; default 1)")
     parser.add_argument("--zenn-epochs", type=int, default=None,
                         help="Adam steps of the ZENN fit (default: TrainingSettings)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -96,7 +99,7 @@ def config_from_args(args: argparse.Namespace):
         "tdb": args.tdb, "phase": args.phase, "components": args.components,
         "seed": args.seed,
         "uncertainty_members": args.uncertainty, "uncertainty_method": args.uncertainty_method,
-        "uncertainty_ci": args.ci,
+        "uncertainty_ci": args.ci, "zenn_ensemble": args.ensemble,
     }
     paths = list(args.paths)
     if len(paths) == 1 and Path(paths[0]).suffix.lower() == ".toml" \

@@ -58,7 +58,10 @@ class RunConfig:
     tdb, phase, components
         CALPHAD comparison (all three or none).
     seed : int
-        ZENN training seed.
+        ZENN training seed (the first member's, with ``zenn_ensemble``).
+    zenn_ensemble : int
+        ZENN networks trained with seeds ``seed``, ``seed + 1``, ...; more than one makes
+        the reported ZENN landscape their mean (:mod:`zenthermo.landscape.ensemble`).
     zenn_settings : mapping
         Overrides of :class:`zenthermo.landscape.settings.TrainingSettings`.
     title : str or None
@@ -101,6 +104,7 @@ class RunConfig:
     uncertainty_members: int = 0
     uncertainty_method: str = "both"
     uncertainty_ci: tuple[float, ...] = (2.5, 50.0, 97.5)
+    zenn_ensemble: int = 1
 
     def __post_init__(self) -> None:
         if self.methods is not None:
@@ -117,6 +121,10 @@ class RunConfig:
             raise ConfigurationError("no pressures given")
         if self.uncertainty_members:
             self.uncertainty_settings()  # refuses a bad count, method or ci now
+        if isinstance(self.zenn_ensemble, bool) or not isinstance(self.zenn_ensemble, int) \
+                or self.zenn_ensemble < 1:
+            raise ConfigurationError(f"the ZENN ensemble needs at least 1 member, got "
+                                     f"{self.zenn_ensemble!r}")
 
     def uncertainty_settings(self):
         """The :class:`~zenthermo.uncertainty.UncertaintySettings` of the run, or None."""

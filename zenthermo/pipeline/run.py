@@ -73,10 +73,12 @@ def fit_zenn(source_set: SourceSet, config: RunConfig, temperatures: np.ndarray,
     options) is distilled on a dense volume grid over its data and on temperatures up to
     ``temperatures[-1]`` (:func:`zenthermo.landscape.train_data.training_data_from_sources`).
     ``config.zenn_settings`` override the fitter's parameters; ``config.seed`` seeds it.
+    With ``config.zenn_ensemble`` M > 1, M networks with seeds seed, seed + 1, ... are
+    trained and their mean is the landscape.
 
     Returns
     -------
-    ZennLandscape
+    ZennLandscape or EnsembleLandscape
     """
     from zenthermo.landscape.train import ZennFitter
     from zenthermo.landscape.train_data import training_data_from_sources
@@ -85,6 +87,10 @@ def fit_zenn(source_set: SourceSet, config: RunConfig, temperatures: np.ndarray,
                            "max_temperature": float(temperatures[-1])})
     data = training_data_from_sources(source_set, **config.physics_options(),
                                       **fitter.settings.data_options())
+    if config.zenn_ensemble > 1:
+        from zenthermo.landscape.ensemble import fit_ensemble
+
+        return fit_ensemble(ZennFitter, fitter.settings, data, config.zenn_ensemble, progress)
     return fitter.fit(data, progress=progress).landscape_
 
 

@@ -23,6 +23,7 @@ A workflow maps onto :class:`zenthermo.pipeline.config.RunConfig`
     [methods]
     run = ["exact", "zenn"]
     seed = 0
+    ensemble = 1                 # ZENN networks (seeds seed, seed+1, ...); >1: their mean
 
     [zenn]                       # TrainingSettings overrides, e.g.
     adam_epochs = 1500
@@ -76,7 +77,8 @@ SCHEMA: dict[str, dict[str, tuple[str, tuple[type, ...]]]] = {
     "analysis": {"pressures_GPa": ("pressures_GPa", (list,)), "tmin_K": ("tmin_K", (int, float)),
                  "tmax_K": ("tmax_K", (int, float)), "tstep_K": ("tstep_K", (int, float)),
                  "phase_diagram": ("phase_diagram", (bool,))},
-    "methods": {"run": ("methods", (list,)), "seed": ("seed", (int,))},
+    "methods": {"run": ("methods", (list,)), "seed": ("seed", (int,)),
+                "ensemble": ("zenn_ensemble", (int,))},
     "references": {"paths": ("references", (list,))},
     "calphad": {"tdb": ("tdb", (str,)), "phase": ("phase", (str,)),
                 "components": ("components", (list,))},

@@ -103,7 +103,10 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "zenn_vs_exact": (
         "{method} against exact zentropy",
         "Top: parity of F, pressure and bulk modulus (line: equality); bottom: residuals "
-        "(network minus exact) against volume. Colour: temperature."),
+        "(network minus exact) against volume. Colour: temperature. For an ensemble of "
+        "networks: the points are its mean, grey bars its band (mean ± 2 s.d. of the "
+        "members), and each panel gives the share of points where the exact value is "
+        "inside the band."),
     "methods": (
         "Methods compared",
         "Equilibrium volume and linear thermal expansion at {P:g} GPa from each method."),
