@@ -121,3 +121,4 @@ def test_run_ensemble_option_and_workflow_key_set_the_zenn_ensemble(tmp_path):
     assert config_from_args(build_parser().parse_args(["run", str(flow)])).zenn_ensemble == 3
     with pytest.raises(ConfigurationError, match="at least 1 member"):
         RunConfig(zenn_ensemble=0)
+

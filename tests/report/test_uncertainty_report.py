@@ -116,6 +116,21 @@ def test_terminal_lines_and_report_table_give_the_intervals(transition_analysis,
     assert "NTE at 0 GPa: end" in quantities and "50 members" in table.note
 
 
+def test_run_prints_the_error_bars_of_the_exact_analysis(transition_analysis,
+                                                        transition_bands, tmp_path):
+    from types import SimpleNamespace
+
+    from zenthermo.cli.run import terminal_summary
+
+    result = SimpleNamespace(analyses={"exact": transition_analysis}, timings_s={},
+                             uncertainty=transition_bands, report=tmp_path / "report.html")
+    printed = terminal_summary(result)
+    assert "exact error bars: 50 members (both), 0 failed" in printed
+    assert "exact NTE at 0 GPa:" in printed
+    assert "error bars" not in terminal_summary(SimpleNamespace(**{**vars(result),
+                                                                   "uncertainty": None}))
+
+
 def test_the_report_card_gives_intervals(transition_analysis, transition_bands):
     page = render_report(ReportContent(title="t", analyses={"exact": transition_analysis},
                                        uncertainty=transition_bands))

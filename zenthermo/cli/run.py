@@ -143,6 +143,12 @@ def terminal_summary(result: Any) -> str:
             windows = ", ".join(f"{w.T_start_K:.0f}-{w.T_end_K:.0f} K" for w in
                                 isobar.nte_windows) or "none"
             lines.append(f"  {isobar.P_GPa:g} GPa: NTE {windows}")
+    uncertainty = getattr(result, "uncertainty", None)
+    if uncertainty is not None and "exact" in result.analyses:
+        from zenthermo.report.intervals import uncertainty_lines
+
+        lines += [f"exact {line}" for line in
+                  uncertainty_lines(result.analyses["exact"], uncertainty)]
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings_s.items())
     lines.append(f"time: {stages}")
     lines.append(f"wrote {result.report}")

@@ -77,7 +77,7 @@ def plot_zenn_vs_exact(zenn: Landscape, exact: Landscape, out_dir: style.OutDir 
             rms = float(np.sqrt(np.mean(residual**2)))
             title = f"RMS {rms:.3g}"
             if bands is not None:
-                title += f"; exact inside the band at {100 * bands[key][2]:.0f} % of points"
+                title += f"\nexact inside the band at {100 * bands[key][2]:.0f} % of points"
             bottom.set_title(title, fontsize=10)
         colorbar = figure.colorbar(scatter, ax=axes, shrink=0.8)
         colorbar.set_label("Temperature T (K)")
