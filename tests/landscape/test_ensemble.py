@@ -103,3 +103,22 @@ def test_the_parity_figure_shows_the_band_and_whether_exact_is_inside(ensemble, 
     plot_zenn_vs_exact(ensemble, exact, tmp_path, nv=6, nt=5)
     svg = (tmp_path / "zenn_vs_exact.svg").read_text(encoding="utf-8")
     assert "ensemble (mean of 3 seeds" in svg and "exact inside the band at" in svg
+
+
+def test_the_members_analyses_give_intervals_about_the_ensembles(ensemble):
+    from zenthermo.report.summary import summary_dict
+    from zenthermo.thermo.analysis import analyze
+    from zenthermo.uncertainty.ensemble import ensemble_intervals
+
+    T_grid = np.linspace(0.0, 600.0, 7)
+    central = analyze(ensemble, [0.0], T_grid, phase_diagram=False)
+    bars = ensemble_intervals(central, ensemble, ci=(5.0, 50.0, 95.0), phase_diagram=False)
+    assert (bars.method, bars.members, bars.failed_members) == ("ensemble", 3, 0)
+    assert bars.critical_point is None and "3 ensemble members" in bars.warnings[0]
+    members = np.array([analyze(m, [0.0], T_grid, phase_diagram=False).isobars[0].V_A3
+                        for m in ensemble.members])
+    low, _, high = bars.isobars[0].V_A3
+    np.testing.assert_allclose(low, np.percentile(members, 5.0, axis=0))
+    np.testing.assert_allclose(high, np.percentile(members, 95.0, axis=0))
+    assert set(bars.isobars[0].probabilities) == set(ensemble.source_names)
+    assert summary_dict(central, bars)["uncertainty"]["method"] == "ensemble"

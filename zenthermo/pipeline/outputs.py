@@ -38,6 +38,9 @@ class RunResult:
         Everything the report lists as a warning.
     uncertainty : UncertaintyResult or None
         Error bars of the exact analysis (:mod:`zenthermo.uncertainty`), where asked for.
+    ensemble_uncertainty : UncertaintyResult or None
+        Intervals of the ZENN analysis from the members of a ZENN ensemble
+        (:mod:`zenthermo.uncertainty.ensemble`), where one was trained.
     """
 
     output_dir: Path
@@ -48,6 +51,7 @@ class RunResult:
     timings_s: Mapping[str, float]
     warnings: tuple[str, ...]
     uncertainty: Any = None
+    ensemble_uncertainty: Any = None
 
     @property
     def report(self) -> Path:
@@ -58,14 +62,17 @@ class RunResult:
 def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Sequence[Any],
                   landscapes: Mapping[str, Any], analyses: Mapping[str, Any],
                   references: Sequence[Any], warnings: list[str], clock: Any,
-                  progress: Progress, uncertainty: Any = None) -> RunResult:
+                  progress: Progress, uncertainty: Any = None,
+                  ensemble_uncertainty: Any = None) -> RunResult:
     """Write everything a run produced into ``config.output_dir`` atomically.
 
     ``clock(stage)`` is a context manager that times a stage (its ``seconds`` go into the
     report); ``warnings`` are listed in the report; ``uncertainty`` (an
     :class:`~zenthermo.uncertainty.UncertaintyResult` of the exact analysis, or None) goes
-    into ``exact/summary.json``, the figures and the report.
+    into ``exact/summary.json``, the figures and the report; ``ensemble_uncertainty``
+    (intervals of a ZENN ensemble's analysis) into ``zenn/summary.json`` and a report table.
     """
+    bars = {"exact": uncertainty, "zenn": ensemble_uncertainty}
     from zenthermo.io.atomic import atomic_directory
     from zenthermo.landscape.model_file import save_model
     from zenthermo.report.agreement import landscape_agreement
@@ -78,10 +85,11 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
             figures = draw_report_figures(tmp / "figures", analyses, landscapes, free_energies,
                                           references, progress, uncertainty=uncertainty)
         extra_tables = []
-        if uncertainty is not None and "exact" in analyses:
-            from zenthermo.report.intervals import uncertainty_table
+        for method in ("exact", "zenn"):
+            if bars[method] is not None and method in analyses:
+                from zenthermo.report.intervals import uncertainty_table
 
-            extra_tables.append(uncertainty_table(analyses["exact"], uncertainty))
+                extra_tables.append(uncertainty_table(analyses[method], bars[method]))
         if config.tdb is not None:
             with clock("CALPHAD"), progress.stage("CALPHAD comparison"):
                 table, files = _calphad(config, analyses, tmp / "figures")
@@ -89,8 +97,7 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
                 figures.append(files)
         with clock("report"), progress.stage("tables and report"):
             for method, analysis in analyses.items():
-                write_analysis(analysis, tmp / method,
-                               uncertainty=uncertainty if method == "exact" else None)
+                write_analysis(analysis, tmp / method, uncertainty=bars.get(method))
             if "zenn" in landscapes:
                 save_model(landscapes["zenn"], tmp / "zenn" / "model.pt")
             source_set.save(tmp / "sources.json")
@@ -106,7 +113,7 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
     out = Path(config.output_dir)
     moved = tuple(_moved(f, tmp, out) for f in figures)
     return RunResult(out, source_set, landscapes, analyses, moved, dict(clock.seconds),
-                     tuple(warnings), uncertainty)
+                     tuple(warnings), uncertainty, ensemble_uncertainty)
 
 
 def _moved(files: Any, tmp: Path, out: Path) -> Any:

@@ -153,10 +153,20 @@ def run_pipeline(config: RunConfig, progress: Progress | None = None) -> RunResu
             uncertainty = estimate_run_uncertainty(config, source_set, analyses["exact"],
                                                    progress)
         warnings += [f"error bars: {w}" for w in uncertainty.warnings]
+    ensemble = None
+    if "zenn" in analyses and hasattr(landscapes["zenn"], "members"):
+        from zenthermo.uncertainty.ensemble import ensemble_intervals
+
+        with clock("ensemble intervals (zenn)"), progress.stage("ZENN ensemble intervals"):
+            ensemble = ensemble_intervals(analyses["zenn"], landscapes["zenn"],
+                                          config.uncertainty_ci,
+                                          phase_diagram=config.phase_diagram,
+                                          configurations=configurations)
     for fe in free_energies:
         warnings += [f"{fe.label or fe.name}: {w}" for w in fe.eos_fit.warnings]
     return write_outputs(config, source_set, free_energies, landscapes, analyses, references,
-                         warnings, clock, progress, uncertainty=uncertainty)
+                         warnings, clock, progress, uncertainty=uncertainty,
+                         ensemble_uncertainty=ensemble)
 
 
 def estimate_run_uncertainty(config: RunConfig, source_set: SourceSet, exact: Any,

@@ -118,9 +118,12 @@ def uncertainty_table(analysis: Any, uncertainty: Any) -> Any:
     from zenthermo.report.html import Table
 
     rows = tuple(uncertainty_rows(analysis, uncertainty))
-    note = (f"Central values: the plain analysis ({analysis.method}); intervals: "
+    central = "the ensemble mean's" if uncertainty.method == "ensemble" else "the plain"
+    note = (f"Central values: {central} analysis ({analysis.method}); intervals: "
             f"{_ci_text(uncertainty)} over {uncertainty.successful_members} members "
             f"(method {uncertainty.method}, seed {uncertainty.seed}).")
+    if uncertainty.method == "ensemble":
+        note += " " + " ".join(uncertainty.warnings)
     if uncertainty.failed_members:
         note += f" {uncertainty.failed_members} members failed and are left out."
     return Table(f"Error bars ({analysis.method})", ("quantity", "value (+/- to the interval "
