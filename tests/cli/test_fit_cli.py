@@ -124,3 +124,19 @@ def test_truncated_model_is_reported_by_analyze(tmp_path, capsys):
     assert main(["analyze", str(model), "-o", str(out), "--quiet"]) == 2
     assert "truncated" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_an_ensemble_of_seeds_is_one_model_file(tmp_path, capsys):
+    from zenthermo.landscape.ensemble import EnsembleLandscape
+
+    table, out = smooth_table(tmp_path / "f.csv"), tmp_path / "ensemble.pt"
+    assert main(["fit", "--mode", "system", "--target", str(table), "-o", str(out),
+                 "--ensemble", "2", "--seed", "7", "--epochs", "5", "--lbfgs", "0"]) == 0
+    assert "x 2 seeds" in capsys.readouterr().out
+    landscape = load_model(out)
+    assert isinstance(landscape, EnsembleLandscape) and landscape.size == 2
+    assert [m.settings["seed"] for m in landscape.members] == [7, 8]
+    assert main(["fit", "--mode", "system", "--target", str(table), "-o",
+                 str(tmp_path / "none.pt"), "--ensemble", "0", *QUICK]) != 0
+    assert "--ensemble must be at least 1" in capsys.readouterr().err
+    assert not (tmp_path / "none.pt").exists()

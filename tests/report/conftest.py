@@ -22,3 +22,11 @@ def two_state():
 def transition_analysis(two_state):
     """An Analysis with NTE windows, a critical point, spinodal and coexistence."""
     return brute_force_analysis(two_state, pressures=(0.0, 1.0), T=np.linspace(0, 1000, 26))
+
+
+@pytest.fixture(scope="session")
+def transition_bands(transition_analysis):
+    """Error bars around ``transition_analysis`` (see standins.bands_around)."""
+    from standins import bands_around
+
+    return bands_around(transition_analysis)

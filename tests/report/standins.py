@@ -174,3 +174,44 @@ def brute_force_analysis(landscape=None, pressures=(0.0, 1.0, 3.0), T=None, meth
                     volume_domain=land.volume_domain,
                     temperature_domain=(float(T[0]), float(T[-1])),
                     composition={"Fe": 3, "Pt": 1})
+
+
+def bands_around(analysis, spread=0.02, members=50, ci=(2.5, 50.0, 97.5)):
+    """An UncertaintyResult whose intervals are the plain values -/+ ``spread`` (relative;
+    NTE ends -/+ 10 K, the critical point -/+ 5 K and 0.1 GPa): what the figures and tables
+    draw, without running members (test code only)."""
+    from zenthermo.uncertainty import (
+        CoexistenceInterval,
+        CriticalPointInterval,
+        IsobarIntervals,
+        NteWindowInterval,
+        UncertaintyResult,
+    )
+
+    def band(values):
+        values = np.asarray(values, dtype=np.float64)
+        half = spread * np.abs(values)
+        return np.stack([values - half, values, values + half])
+
+    def around(value, half):
+        return np.array([value - half, value, value + half])
+
+    isobars = tuple(
+        IsobarIntervals(
+            P_GPa=i.P_GPa, T_K=i.T_K, V_A3=band(i.V_A3), alpha_per_K=band(i.alpha_per_K),
+            B_GPa=band(i.B_GPa), Cp_eV_per_K=band(i.Cp_eV_per_K),
+            probabilities={k: band(p) for k, p in i.probabilities.items()},
+            nte_windows=tuple(NteWindowInterval(around(w.T_start_K, 10.0),
+                                                around(w.T_end_K, 10.0),
+                                                band([w.alpha_min_per_K])[:, 0], 0.96)
+                              for w in i.nte_windows))
+        for i in analysis.isobars)
+    diagram = analysis.phase_diagram
+    cp = diagram.critical_point
+    critical = None if cp is None else CriticalPointInterval(
+        around(cp.T_K, 5.0), around(cp.P_GPa, 0.1), around(cp.V_A3, 0.2), 1.0)
+    co = diagram.coexistence
+    coexistence = None if co is None else CoexistenceInterval(
+        co.T_K, np.stack([co.P_GPa - 0.1, co.P_GPa, co.P_GPa + 0.1]), np.ones(len(co.T_K)))
+    return UncertaintyResult(method="both", members=members, failed_members=0, ci=ci, seed=0,
+                             critical_point=critical, isobars=isobars, coexistence=coexistence)

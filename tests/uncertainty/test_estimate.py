@@ -130,11 +130,39 @@ def test_a_central_kind_the_data_disfavour_is_reported():
     known = KnownLandscape((KnownSource("a", 1.0, "vinet", -10.0, 150.0, 150.0, 6.5),
                             KnownSource("b", 1.0, "vinet", -9.99, 145.0, 160.0, 6.5)),
                            np.linspace(130.0, 175.0, 12), {"Fe": 12})
-    settings = UncertaintySettings(members=2, eos_kinds=("vinet", "bm5"), phase_lines=False)
+    settings = UncertaintySettings(members=2, eos_kinds=("vinet", "bm5"), phase_lines=False,
+                                   more_flexible_kinds=True)
     _, result = analyze_with_uncertainty(known.source_set(), [0.0], T, settings,
                                          physics_options={"eos": "bm3"}, phase_diagram=False)
     assert result.critical_point is None and result.coexistence is None
     assert any("favour vinet" in w and "bm3" in w for w in result.warnings)
+
+
+def test_the_family_has_no_kind_more_flexible_than_the_plain_one_and_says_what_it_costs():
+    # the data are Vinet (4 parameters) with 1e-5 eV noise: AICc favours Vinet (and BM4)
+    # decisively over the plain BM3, but the family is BM3 alone
+    data = FE3PT_LIKE.source_set(1e-5, np.random.default_rng(3))
+    settings = UncertaintySettings(members=2, phase_lines=False)
+    central, result = analyze_with_uncertainty(data, [0.0], T, settings,
+                                               physics_options={"eos": "bm3"})
+    assert result.eos_weights == {name: {"bm3": 1.0} for name in data.names}
+    assert all(set(kinds) == {"bm3"} for kinds in result.eos_kind_counts.values())
+    (note,) = [w for w in result.warnings if "strongly favour" in w]
+    assert "vinet for config_0" in note and "at most 3 parameters" in note
+    # the shift is stated against the plain T_c of this analysis
+    plain = f"instead of {central.phase_diagram.critical_point.T_K:.1f} K"
+    assert plain in note and ("K (-" in note or "K (+" in note)
+    flexible = UncertaintySettings(members=2, phase_lines=False, more_flexible_kinds=True)
+    _, result = analyze_with_uncertainty(data, [0.0], T, flexible,
+                                         physics_options={"eos": "bm3"})
+    assert not any("strongly favour" in w for w in result.warnings)
+    assert any(weights["bm3"] < 0.05 for weights in result.eos_weights.values())
+
+
+def test_a_family_without_a_kind_as_simple_as_the_plain_one_is_refused():
+    settings = UncertaintySettings(members=2, eos_kinds=("vinet", "bm5"))
+    with pytest.raises(ConfigurationError, match="at most the 3 parameters"):
+        analyze_with_uncertainty(NOISY, [0.0], T, settings, physics_options={"eos": "bm3"})
 
 
 def test_only_an_exact_plain_analysis_with_isobars_is_accepted():

@@ -3,9 +3,10 @@
 The plain analysis uses BM4. The residual bootstrap gives intervals on what the data's
 scatter allows for that model; they hold the plain values, and the critical temperature's
 interval narrows when the data are denser (12 volumes per source against 8). Model
-averaging over the EOS family follows the Akaike weights, which on these data favour BM5
-for every source: its intervals hold the plain values of a BM5 analysis and say so when the
-plain analysis uses a kind the data disfavour.
+averaging follows the Akaike weights over the kinds no more flexible than the plain one:
+around BM4 (whose family leaves out BM5, which these data favour for every source) its
+intervals hold the plain values and a warning states how far BM5 would move T_c; around
+BM5 (all five kinds) they hold the plain values of the BM5 analysis.
 """
 
 import dataclasses
@@ -77,11 +78,20 @@ def test_model_averaging_holds_the_plain_values_of_the_favoured_kind(fe3pt):
     assert_plain_values_inside(central, result, array_fraction=0.95)
 
 
-def test_model_averaging_says_when_the_plain_kind_is_disfavoured(fe3pt):
-    central, result = run(fe3pt, "both", phase_lines=False, pressures=(0.0,), members=10)
-    assert len(result.warnings) == 3 and all("favour bm5" in w for w in result.warnings)
-    # the members follow BM5, whose critical temperature lies above the BM4 one
-    assert result.critical_point.T_K[0] > central.phase_diagram.critical_point.T_K
+def test_model_averaging_around_bm4_holds_its_values_and_states_the_bm5_shift(fe3pt):
+    central, result = run(fe3pt, "both", phase_lines=False, pressures=(0.0,))
+    assert all("bm5" not in weights for weights in result.eos_weights.values())
+    cp, band = central.phase_diagram.critical_point, result.critical_point
+    for name in ("T_K", "P_GPa", "V_A3"):
+        assert band_holds(getattr(band, name), getattr(cp, name)), name
+    (note,) = [w for w in result.warnings if "strongly favour" in w]
+    assert "bm5 for config_0" in note and "bm5 for config_28" in note
+    # BM5 moves T_c up by about 8 K: the shift the intervals do not cover is stated
+    assert f"would be 173.2 K instead of {cp.T_K:.1f} K (+8.3 K)" in note
+
+
+def band_holds(band, value):
+    return band[0] <= value <= band[2]
 
 
 def test_the_critical_temperature_interval_narrows_with_denser_data(fe3pt):

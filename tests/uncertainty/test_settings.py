@@ -52,3 +52,12 @@ def test_spreads_draw_around_the_centre():
 def test_bad_spreads_are_refused(distribution, width):
     with pytest.raises(ConfigurationError):
         Spread(distribution, width)
+
+
+def test_the_family_holds_the_kinds_no_more_flexible_than_the_plain_one():
+    settings = UncertaintySettings()
+    assert settings.family_kinds("bm4") == ("bm3", "bm4", "vinet", "murnaghan")
+    assert settings.family_kinds("bm3") == ("bm3",)
+    assert settings.family_kinds("bm5") == settings.eos_kinds
+    flexible = UncertaintySettings(more_flexible_kinds=True)
+    assert flexible.family_kinds("bm3") == flexible.eos_kinds

@@ -147,3 +147,58 @@ def check_option_values(args: argparse.Namespace) -> None:
     tmin, tmax = getattr(args, "tmin", None), getattr(args, "tmax", None)
     if tmin is not None and tmax is not None and not tmin < tmax:
         raise ConfigurationError(f"--tmin ({tmin:g} K) must be below --tmax ({tmax:g} K)")
+
+
+# -- error bars (zenthermo.uncertainty) ------------------------------------------------------
+#: Uncertainty methods and the default percentiles, kept here so that --help imports nothing
+#: of zenthermo.uncertainty (which loads the physics).
+UNCERTAINTY_METHODS = ("bootstrap", "eos", "both")
+DEFAULT_CI_TEXT = "2.5,50,97.5"
+
+
+def parse_ci(text: str) -> tuple[float, float, float]:
+    """``"2.5,50,97.5"`` -> (2.5, 50.0, 97.5): three ascending percentiles in (0, 100)."""
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--ci must be three comma-separated percentiles, got {text!r}") from None
+    if len(values) != 3 or not all(0.0 < v < 100.0 for v in values) \
+            or not values[0] < values[1] < values[2]:
+        raise argparse.ArgumentTypeError(
+            f"--ci must be three ascending percentiles between 0 and 100, got {text!r} "
+            "(e.g. 2.5,50,97.5)")
+    return values[0], values[1], values[2]
+
+
+def _members(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--uncertainty takes a number of members, got "
+                                         f"{text!r}") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"--uncertainty needs at least 2 members, got {value} "
+                                         "(use 100 or more for 95 % intervals)")
+    return value
+
+
+def add_uncertainty_options(parser: argparse.ArgumentParser, with_defaults: bool = True,
+                            seed: bool = True) -> None:
+    """Add --uncertainty N, --uncertainty-method, --ci (and --seed where ``seed``).
+
+    With ``with_defaults=False`` unset options stay None (so that a workflow file can
+    supply them); the help text still names the default.
+    """
+    parser.add_argument("--uncertainty", type=_members, default=None, metavar="N",
+                        help="error bars from N resampled members of the exact analysis "
+                        "(100 or more for 95 %% intervals; default: none)")
+    parser.add_argument("--uncertainty-method", choices=UNCERTAINTY_METHODS,
+                        default="both" if with_defaults else None,
+                        help="what varies between members: bootstrap (the data's residuals), "
+                        "eos (the equation of state, by Akaike weight) or both (both)")
+    parser.add_argument("--ci", type=parse_ci, default=None, metavar="LO,MID,HI",
+                        help=f"percentiles of the members reported ({DEFAULT_CI_TEXT})")
+    if seed:
+        parser.add_argument("--seed", type=int, default=0 if with_defaults else None,
+                            help="seed of the members' random draws (0)")

@@ -3,7 +3,14 @@
     zenthermo analyze SOURCES_FILE -o OUT_DIR [--pressures 0,2,4] [--tmin 0 --tmax 1000
         --tstep 1] [--eos bm4] [--vibrations auto] [--debye-scaling 0.617] [--debye-x 0.6667]
         [--debye-volume cell|atom]
+        [--uncertainty N [--uncertainty-method bootstrap|eos|both] [--ci 2.5,50,97.5]
+         [--seed S] [--scheduler tcp://host:8786]]
     zenthermo analyze MODEL_FILE -o OUT_DIR ...      # a trained ZENN/DNN model
+
+With ``--uncertainty N`` the exact analysis gets error bars from N members
+(:mod:`zenthermo.uncertainty`): summary.json's ``uncertainty`` object; the other keys stay
+the plain analysis. The members run on local processes, or as tasks of the Dask scheduler
+given by ``--scheduler``.
 
 Writes ``OUT_DIR/summary.json`` and the CSV tables; the whole OUT_DIR is replaced
 atomically, so a failed run leaves no half-written folder.
@@ -18,7 +25,12 @@ from typing import Any
 
 import numpy as np
 
-from zenthermo.cli._options import add_physics_options, parse_pressures, physics_options
+from zenthermo.cli._options import (
+    add_physics_options,
+    add_uncertainty_options,
+    parse_pressures,
+    physics_options,
+)
 from zenthermo.landscape.loading import LANDSCAPE_METHODS
 from zenthermo.progress import Progress
 from zenthermo.thermo.temperatures import DEFAULT_TMAX_K
@@ -53,6 +65,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     add_physics_options(parser, with_defaults=False)  # a model file brings its own physics
     parser.add_argument("--no-phase-diagram", action="store_true",
                         help="skip the critical point and phase lines")
+    add_uncertainty_options(parser)
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="with --uncertainty: run the members on this Dask scheduler "
+                        "(tcp://host:8786); default local processes")
     parser.set_defaults(handler=run)
 
 
@@ -71,18 +87,54 @@ def run(args: argparse.Namespace, progress: Progress) -> int:
     for note in [*landscape_notes(landscape), clipped_note(temperatures, args.tmax)]:
         if note:
             _warn(note)
+    if args.uncertainty is not None and landscape.method != "exact":
+        from zenthermo.errors import ConfigurationError
+
+        raise ConfigurationError(
+            f"--uncertainty resamples the data of a sources file; {args.input} holds a trained "
+            f"{landscape.method} model", hint="give the sources file the model was fitted to")
     analysis = analyze(landscape, args.pressures, temperatures,
                        phase_diagram=not args.no_phase_diagram, progress=progress)
+    uncertainty = None
+    if args.uncertainty is not None:
+        uncertainty = _uncertainty(args, analysis, progress)
+        for note in uncertainty.warnings:
+            _warn(f"error bars: {note}")
     with atomic_directory(args.output) as tmp:
-        write_analysis(analysis, tmp)
+        write_analysis(analysis, tmp, uncertainty=uncertainty)
     if not args.quiet:
         print(human_summary(analysis, Path(args.output),
-                            phase_diagram=not args.no_phase_diagram))
+                            phase_diagram=not args.no_phase_diagram, uncertainty=uncertainty))
     return 0
 
 
-def human_summary(analysis: Any, out_dir: Path, phase_diagram: bool = True) -> str:
-    """A few lines for the terminal: per isobar V(300 K) and NTE windows, critical point."""
+def _uncertainty(args: argparse.Namespace, analysis: Any, progress: Progress) -> Any:
+    """Error bars of the exact ``analysis`` of ``args.input`` as the options ask."""
+    from zenthermo.io.sourcefile import load_sources
+    from zenthermo.uncertainty import UncertaintySettings, estimate_uncertainty
+    from zenthermo.uncertainty.parallel import engine_map, local_process_map
+
+    settings = UncertaintySettings(
+        members=args.uncertainty, method=args.uncertainty_method, seed=args.seed,
+        **({"ci": args.ci} if args.ci is not None else {}))
+    source_set = load_sources(args.input)
+    options = physics_options(args)
+    if args.scheduler is None:
+        return estimate_uncertainty(source_set, analysis, settings, options,
+                                    phase_diagram=not args.no_phase_diagram,
+                                    map_fn=local_process_map(), progress=progress)
+    from zenthermo import engine
+
+    with engine.client(scheduler=args.scheduler) as client:
+        return estimate_uncertainty(source_set, analysis, settings, options,
+                                    phase_diagram=not args.no_phase_diagram,
+                                    map_fn=engine_map(client), progress=progress)
+
+
+def human_summary(analysis: Any, out_dir: Path, phase_diagram: bool = True,
+                  uncertainty: Any = None) -> str:
+    """A few lines for the terminal: per isobar V(300 K) and NTE windows, critical point
+    (with its intervals where ``uncertainty`` is given)."""
     lines = [f"{analysis.method} landscape, {analysis.natoms} atoms per cell, "
              f"{len(analysis.configurations)} configurations"]
     for isobar in analysis.isobars:
@@ -112,6 +164,10 @@ def human_summary(analysis: Any, out_dir: Path, phase_diagram: bool = True) -> s
         lines.append("  critical point: none found" if cp is None else
                      f"  critical point: T = {cp.T_K:.1f} K, P = {cp.P_GPa:.3f} GPa, "
                      f"V = {cp.V_A3:.3f} A^3")
+    if uncertainty is not None:
+        from zenthermo.report.intervals import uncertainty_lines
+
+        lines += [f"  {line}" for line in uncertainty_lines(analysis, uncertainty)]
     lines.append(f"wrote {out_dir}/summary.json and CSV tables")
     return "\n".join(lines)
 

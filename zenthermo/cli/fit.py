@@ -1,7 +1,7 @@
 """``zenthermo fit``: train ZENN (or the plain-DNN baseline) and write a model file.
 
     zenthermo fit SOURCES_FILE -o MODEL.pt --method zenn|dnn [--seed N] [--device cpu|cuda]
-        [--eos bm4 --vibrations auto] [--tmax 1000] [--epochs N --lbfgs N]
+        [--eos bm4 --vibrations auto] [--tmax 1000] [--epochs N --lbfgs N] [--ensemble M]
     zenthermo fit --mode system --target TABLE.csv -o MODEL.pt --method zenn|dnn
         [--sources K] [--natoms N]
 
@@ -14,6 +14,10 @@ fitted by Jensen-Shannon divergence. The kind is told from the header. A density
 only up to a constant per temperature: its model gives V(T), alpha, B_T, the transition
 and the critical point, not absolute F, G, S or C_P (the model file records
 ``system_target``). Analyse the result with ``zenthermo analyze MODEL.pt -o OUT_DIR``.
+
+``--ensemble M`` trains M networks with seeds N, N+1, ... (a deep ensemble) and writes them
+as one model file: the landscape analysed is their mean, their spread its uncertainty
+(:mod:`zenthermo.landscape.ensemble`).
 """
 
 from __future__ import annotations
@@ -59,6 +63,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                         help="per-source mode: highest training temperature, K (1000)")
     parser.add_argument("--epochs", type=int, default=None, help="Adam steps")
     parser.add_argument("--lbfgs", type=int, default=None, help="L-BFGS iterations")
+    parser.add_argument("--ensemble", type=int, default=1, metavar="M",
+                        help="train M networks with seeds N, N+1, ... (a deep ensemble; the "
+                        "model is their mean, their spread its uncertainty; default 1)")
     parser.set_defaults(handler=run_fit)
 
 
@@ -102,6 +109,8 @@ def run_fit(args: argparse.Namespace, progress: Progress) -> int:
     check_output_file(args.output, [args.sources, args.target])
     if args.n_sources < 1:
         raise ConfigurationError(f"--sources must be at least 1, not {args.n_sources}")
+    if args.ensemble < 1:
+        raise ConfigurationError(f"--ensemble must be at least 1, not {args.ensemble}")
     settings = _settings(args)
     if args.mode == "system":
         if not args.target:
@@ -119,14 +128,25 @@ def run_fit(args: argparse.Namespace, progress: Progress) -> int:
         source_set = zenthermo.load_sources(args.sources)
         data = training_data_from_sources(
             source_set, **physics_options(args), **settings.data_options())
-    fitter = (ZennFitter if args.method == "zenn" else DnnFitter)(settings)
-    fitter.fit(data, progress=progress)
-    save_model(fitter.landscape_, Path(args.output))
-    history = fitter.history_
+    fitter_class = ZennFitter if args.method == "zenn" else DnnFitter
+    if args.ensemble > 1:
+        from zenthermo.landscape.ensemble import fit_ensemble
+
+        landscape = fit_ensemble(fitter_class, settings, data, args.ensemble, progress)
+        histories = landscape.history["members"]
+    else:
+        fitter = fitter_class(settings)
+        landscape = fitter.fit(data, progress=progress).landscape_
+        histories = [fitter.history_]
+    save_model(landscape, Path(args.output))
     if not args.quiet:
         target = f", {data.system_target} target" if data.mode == "system" else ""
-        print(f"{args.method} ({data.mode}{target}, {len(data.source_names)} sources) -> "
-              f"{args.output}: training loss {history['final_train_loss']:.3g}, "
-              f"validation loss {history.get('best_validation_loss', float('nan')):.3g}, "
-              f"{history['wall_time_s']:.1f} s")
+        members = f" x {args.ensemble} seeds" if args.ensemble > 1 else ""
+        losses = ", ".join(f"{h['final_train_loss']:.3g}" for h in histories)
+        validation = ", ".join(f"{h.get('best_validation_loss', float('nan')):.3g}"
+                               for h in histories)
+        seconds = sum(h["wall_time_s"] for h in histories)
+        print(f"{args.method}{members} ({data.mode}{target}, {len(data.source_names)} sources) "
+              f"-> {args.output}: training loss {losses}, validation loss {validation}, "
+              f"{seconds:.1f} s")
     return 0

@@ -4,6 +4,7 @@
     zenthermo run results/ -o out --pressures 0,2,4 --reference lcte.csv
     zenthermo run e-v.dat thermal_properties.yaml-*  # phonopy-qha inputs
     zenthermo run workflows/fe3pt.toml              # a declarative workflow
+    zenthermo run --uncertainty 100 --ci 2.5,50,97.5  # error bars on the exact analysis
 
 Options given on the command line override the workflow's values.
 """
@@ -15,7 +16,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from zenthermo.cli._options import add_physics_options, parse_pressures, physics_options
+from zenthermo.cli._options import (
+    add_physics_options,
+    add_uncertainty_options,
+    parse_pressures,
+    physics_options,
+)
 from zenthermo.cli.ingest import accounting_options, add_accounting_options, problems
 from zenthermo.pipeline.config import METHODS
 from zenthermo.progress import Progress
@@ -68,7 +74,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--phase", default=None, help="CALPHAD phase name")
     parser.add_argument("--components", type=_components, default=None,
                         help="CALPHAD components, e.g. SI or AL,VA")
-    parser.add_argument("--seed", type=int, default=None, help="ZENN training seed (0)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the ZENN fit and of the error bars' members (0)")
+    add_uncertainty_options(parser, with_defaults=False, seed=False)
+    parser.add_argument("--ensemble", type=int, default=None, metavar="M",
+                        help="ZENN networks trained with seeds seed, seed+1, ... (a deep "
+                        "ensemble: the ZENN landscape is their mean; default 1)")
     parser.add_argument("--zenn-epochs", type=int, default=None,
                         help="Adam steps of the ZENN fit (default: TrainingSettings)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -91,6 +102,8 @@ def config_from_args(args: argparse.Namespace):
         "references": tuple(args.reference) if args.reference else None,
         "tdb": args.tdb, "phase": args.phase, "components": args.components,
         "seed": args.seed,
+        "uncertainty_members": args.uncertainty, "uncertainty_method": args.uncertainty_method,
+        "uncertainty_ci": args.ci, "zenn_ensemble": args.ensemble,
     }
     paths = list(args.paths)
     if len(paths) == 1 and Path(paths[0]).suffix.lower() == ".toml" \
@@ -144,6 +157,12 @@ def terminal_summary(result: Any) -> str:
             windows = ", ".join(f"{w.T_start_K:.0f}-{w.T_end_K:.0f} K" for w in
                                 isobar.nte_windows) or "none"
             lines.append(f"  {isobar.P_GPa:g} GPa: NTE {windows}")
+    uncertainty = getattr(result, "uncertainty", None)
+    if uncertainty is not None and "exact" in result.analyses:
+        from zenthermo.report.intervals import uncertainty_lines
+
+        lines += [f"exact {line}" for line in
+                  uncertainty_lines(result.analyses["exact"], uncertainty)]
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings_s.items())
     lines.append(f"time: {stages}")
     lines.append(f"wrote {result.report}")

@@ -5,6 +5,9 @@ training settings, source names and multiplicities (learned ones in system mode)
 composition, the training domain and a training-history summary. Everything in it is a
 tensor or a plain Python value, so it loads with ``torch.load(..., weights_only=True)``:
 opening a model file never runs code from it.
+
+A deep ensemble (:class:`~zenthermo.landscape.ensemble.EnsembleLandscape`) is one file whose
+``ensemble`` key lists one such payload per member; it loads back as the ensemble.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import torch
 from zenthermo.errors import InputError, SchemaError
 from zenthermo.io.atomic import atomic_path
 from zenthermo.landscape.dnn import DnnLandscape, DnnNetwork, make_dnn_normalisation
+from zenthermo.landscape.ensemble import EnsembleLandscape
 from zenthermo.landscape.features import Normalisation
 from zenthermo.landscape.loading import is_model_file
 from zenthermo.landscape.mlp import DTYPE
@@ -44,10 +48,23 @@ def _plain(value):
     return str(value)
 
 
-def save_model(landscape: ZennLandscape | DnnLandscape, path: str | os.PathLike[str]) -> None:
-    """Write a trained landscape to ``path`` atomically (never a half-written file)."""
+def save_model(landscape: ZennLandscape | DnnLandscape | EnsembleLandscape,
+               path: str | os.PathLike[str]) -> None:
+    """Write a trained landscape (or an ensemble of them) to ``path`` atomically (never a
+    half-written file)."""
     from zenthermo import __version__
 
+    if isinstance(landscape, EnsembleLandscape):
+        payload = {"schema": SCHEMA, "zenthermo_version": __version__,
+                   "method": landscape.method,
+                   "ensemble": [_payload(member, __version__) for member in landscape.members]}
+    else:
+        payload = _payload(landscape, __version__)
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def _payload(landscape: ZennLandscape | DnnLandscape, version: str) -> dict:
     network = landscape.network
     if isinstance(network, ZennNetwork):  # a ZENN landscape
         architecture = {
@@ -62,9 +79,9 @@ def save_model(landscape: ZennLandscape | DnnLandscape, path: str | os.PathLike[
             "hidden": [int(w.shape[2]) for w in network.mlp.weights[:-1]],
             "activation": network.mlp.activation,
         }
-    payload = {
+    return {
         "schema": SCHEMA,
-        "zenthermo_version": __version__,
+        "zenthermo_version": version,
         "method": landscape.method,
         "mode": landscape.mode,
         "architecture": architecture,
@@ -79,11 +96,9 @@ def save_model(landscape: ZennLandscape | DnnLandscape, path: str | os.PathLike[
         "temperature_domain": list(map(float, landscape.temperature_domain)),
         "history": _plain(landscape.history),
     }
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
 
 
-def load_model(path: str | os.PathLike[str]) -> ZennLandscape | DnnLandscape:
+def load_model(path: str | os.PathLike[str]) -> ZennLandscape | DnnLandscape | EnsembleLandscape:
     """Read a model file written by :func:`save_model` (on the CPU).
 
     Raises
@@ -111,6 +126,8 @@ def load_model(path: str | os.PathLike[str]) -> ZennLandscape | DnnLandscape:
         raise SchemaError(f"model file schema {payload['schema']!r} is not {SCHEMA!r}",
                           path=path, hint="re-create it with this version of zenthermo fit")
     try:
+        if "ensemble" in payload:
+            return EnsembleLandscape([_build(member) for member in payload["ensemble"]])
         return _build(payload)
     except (KeyError, RuntimeError, TypeError, ValueError) as error:
         raise InputError(f"inconsistent model file ({error.__class__.__name__}: {error})",

@@ -59,7 +59,10 @@ class RunConfig:
     tdb, phase, components
         CALPHAD comparison (all three or none).
     seed : int
-        ZENN training seed.
+        ZENN training seed (the first member's, with ``zenn_ensemble``).
+    zenn_ensemble : int
+        ZENN networks trained with seeds ``seed``, ``seed + 1``, ...; more than one makes
+        the reported ZENN landscape their mean (:mod:`zenthermo.landscape.ensemble`).
     zenn_settings : mapping
         Overrides of :class:`zenthermo.landscape.settings.TrainingSettings`.
     title : str or None
@@ -67,6 +70,13 @@ class RunConfig:
     ingest_options : mapping
         Extra keyword arguments of :func:`zenthermo.io.ingest.ingest`
         (``allow_relaxation_energy``, ``merge_duplicates``).
+    uncertainty_members : int
+        Members of the exact analysis's error bars (:mod:`zenthermo.uncertainty`); 0: none.
+        The members' random draws are seeded by ``seed``.
+    uncertainty_method : str
+        ``bootstrap``, ``eos`` or ``both`` (:data:`zenthermo.uncertainty.METHODS`).
+    uncertainty_ci : tuple of float
+        Percentiles of the members reported (low, middle, high).
 
     Raises
     ------
@@ -96,6 +106,10 @@ class RunConfig:
     zenn_settings: Mapping[str, Any] = field(default_factory=dict)
     title: str | None = None
     ingest_options: Mapping[str, Any] = field(default_factory=dict)
+    uncertainty_members: int = 0
+    uncertainty_method: str = "both"
+    uncertainty_ci: tuple[float, ...] = (2.5, 50.0, 97.5)
+    zenn_ensemble: int = 1
 
     def __post_init__(self) -> None:
         if self.methods is not None:
@@ -111,6 +125,12 @@ class RunConfig:
         if not self.pressures_GPa:
             raise ConfigurationError("no pressures given")
         self._check_values()
+        if self.uncertainty_members:
+            self.uncertainty_settings()  # refuses a bad count, method or ci now
+        if isinstance(self.zenn_ensemble, bool) or not isinstance(self.zenn_ensemble, int) \
+                or self.zenn_ensemble < 1:
+            raise ConfigurationError(f"the ZENN ensemble needs at least 1 member, got "
+                                     f"{self.zenn_ensemble!r}")
 
     def _check_values(self) -> None:
         """Numbers that cannot be used are refused here, naming the field (a workflow key)."""
@@ -132,6 +152,17 @@ class RunConfig:
         if self.tmin_K is not None and self.tmax_K is not None and not self.tmin_K < self.tmax_K:
             raise ConfigurationError(f"tmin_K ({self.tmin_K}) must be below tmax_K "
                                      f"({self.tmax_K})")
+
+    def uncertainty_settings(self):
+        """The :class:`~zenthermo.uncertainty.UncertaintySettings` of the run, or None."""
+        if not self.uncertainty_members:
+            return None
+        from zenthermo.uncertainty.settings import UncertaintySettings
+
+        lo, mid, hi = (float(x) for x in self.uncertainty_ci)
+        return UncertaintySettings(members=self.uncertainty_members,
+                                   method=self.uncertainty_method,
+                                   ci=(lo, mid, hi), seed=self.seed)
 
     def physics_options(self) -> dict[str, Any]:
         """Keyword arguments of ``build_source_free_energies`` (and ``load_landscape``)."""

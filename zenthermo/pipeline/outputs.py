@@ -36,6 +36,11 @@ class RunResult:
         Stage -> wall time, s.
     warnings : tuple of str
         Everything the report lists as a warning.
+    uncertainty : UncertaintyResult or None
+        Error bars of the exact analysis (:mod:`zenthermo.uncertainty`), where asked for.
+    ensemble_uncertainty : UncertaintyResult or None
+        Intervals of the ZENN analysis from the members of a ZENN ensemble
+        (:mod:`zenthermo.uncertainty.ensemble`), where one was trained.
     """
 
     output_dir: Path
@@ -45,6 +50,8 @@ class RunResult:
     figures: tuple[Any, ...]
     timings_s: Mapping[str, float]
     warnings: tuple[str, ...]
+    uncertainty: Any = None
+    ensemble_uncertainty: Any = None
 
     @property
     def report(self) -> Path:
@@ -73,12 +80,17 @@ def check_run_output(config: RunConfig) -> None:
 def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Sequence[Any],
                   landscapes: Mapping[str, Any], analyses: Mapping[str, Any],
                   references: Sequence[Any], warnings: list[str], clock: Any,
-                  progress: Progress) -> RunResult:
+                  progress: Progress, uncertainty: Any = None,
+                  ensemble_uncertainty: Any = None) -> RunResult:
     """Write everything a run produced into ``config.output_dir`` atomically.
 
     ``clock(stage)`` is a context manager that times a stage (its ``seconds`` go into the
-    report); ``warnings`` are listed in the report.
+    report); ``warnings`` are listed in the report; ``uncertainty`` (an
+    :class:`~zenthermo.uncertainty.UncertaintyResult` of the exact analysis, or None) goes
+    into ``exact/summary.json``, the figures and the report; ``ensemble_uncertainty``
+    (intervals of a ZENN ensemble's analysis) into ``zenn/summary.json`` and a report table.
     """
+    bars = {"exact": uncertainty, "zenn": ensemble_uncertainty}
     from zenthermo.io.atomic import atomic_directory
     from zenthermo.landscape.model_file import save_model
     from zenthermo.report.agreement import landscape_agreement
@@ -89,8 +101,13 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
     with atomic_directory(config.output_dir) as tmp:
         with clock("figures"):
             figures = draw_report_figures(tmp / "figures", analyses, landscapes, free_energies,
-                                          references, progress)
+                                          references, progress, uncertainty=uncertainty)
         extra_tables = []
+        for method in ("exact", "zenn"):
+            if bars[method] is not None and method in analyses:
+                from zenthermo.report.intervals import uncertainty_table
+
+                extra_tables.append(uncertainty_table(analyses[method], bars[method]))
         if config.tdb is not None:
             with clock("CALPHAD"), progress.stage("CALPHAD comparison"):
                 table, files = _calphad(config, analyses, tmp / "figures")
@@ -98,7 +115,7 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
                 figures.append(files)
         with clock("report"), progress.stage("tables and report"):
             for method, analysis in analyses.items():
-                write_analysis(analysis, tmp / method)
+                write_analysis(analysis, tmp / method, uncertainty=bars.get(method))
             if "zenn" in landscapes:
                 save_model(landscapes["zenn"], tmp / "zenn" / "model.pt")
             source_set.save(tmp / "sources.json")
@@ -109,12 +126,12 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
                 title=_title(config, source_set), analyses=analyses, source_set=source_set,
                 figures=figures, agreements=agreements, warnings=warnings,
                 settings=_settings_table(config, source_set), timings_s=dict(clock.seconds),
-                extra_tables=extra_tables)
+                extra_tables=extra_tables, uncertainty=uncertainty)
             write_report(content, tmp / "report.html")
     out = Path(config.output_dir)
     moved = tuple(_moved(f, tmp, out) for f in figures)
     return RunResult(out, source_set, landscapes, analyses, moved, dict(clock.seconds),
-                     tuple(warnings))
+                     tuple(warnings), uncertainty, ensemble_uncertainty)
 
 
 def _moved(files: Any, tmp: Path, out: Path) -> Any:
@@ -172,4 +189,9 @@ def _settings_table(config: RunConfig, source_set: SourceSet) -> dict[str, str]:
     }
     if config.references:
         rows["measured references"] = ", ".join(config.references)
+    if config.uncertainty_members:
+        rows["error bars (exact)"] = (
+            f"{config.uncertainty_members} members, method {config.uncertainty_method}, "
+            f"percentiles {', '.join(f'{c:g}' for c in config.uncertainty_ci)}, "
+            f"seed {config.seed}")
     return rows

@@ -29,7 +29,8 @@ from zenthermo.progress import SILENT, Progress
 from zenthermo.sources import SourceSet
 from zenthermo.thermo.temperatures import choose_temperatures, clipped_note
 
-__all__ = ["ZENN_MAX_TEMPERATURES", "fit_zenn", "run_pipeline", "temperatures_for"]
+__all__ = ["ZENN_MAX_TEMPERATURES", "estimate_run_uncertainty", "fit_zenn", "run_pipeline",
+           "temperatures_for"]
 
 #: Most temperatures on a ZENN isobar (a network costs far more per point than the exact sum;
 #: its temperature step is widened to stay under this).
@@ -72,10 +73,12 @@ def fit_zenn(source_set: SourceSet, config: RunConfig, temperatures: np.ndarray,
     options) is distilled on a dense volume grid over its data and on temperatures up to
     ``temperatures[-1]`` (:func:`zenthermo.landscape.train_data.training_data_from_sources`).
     ``config.zenn_settings`` override the fitter's parameters; ``config.seed`` seeds it.
+    With ``config.zenn_ensemble`` M > 1, M networks with seeds seed, seed + 1, ... are
+    trained and their mean is the landscape.
 
     Returns
     -------
-    ZennLandscape
+    ZennLandscape or EnsembleLandscape
     """
     from zenthermo.landscape.train import ZennFitter
     from zenthermo.landscape.train_data import training_data_from_sources
@@ -84,6 +87,10 @@ def fit_zenn(source_set: SourceSet, config: RunConfig, temperatures: np.ndarray,
                            "max_temperature": float(temperatures[-1])})
     data = training_data_from_sources(source_set, **config.physics_options(),
                                       **fitter.settings.data_options())
+    if config.zenn_ensemble > 1:
+        from zenthermo.landscape.ensemble import fit_ensemble
+
+        return fit_ensemble(ZennFitter, fitter.settings, data, config.zenn_ensemble, progress)
     return fitter.fit(data, progress=progress).landscape_
 
 
@@ -143,7 +150,38 @@ def run_pipeline(config: RunConfig, progress: Progress | None = None) -> RunResu
                 landscape, config.pressures_GPa, grid,
                 configurations=() if method == "exact" else configurations,
                 phase_diagram=config.phase_diagram, progress=progress)
+    uncertainty = None
+    if config.uncertainty_members and "exact" in analyses:
+        with clock("uncertainty"):
+            uncertainty = estimate_run_uncertainty(config, source_set, analyses["exact"],
+                                                   progress)
+        warnings += [f"error bars: {w}" for w in uncertainty.warnings]
+    ensemble = None
+    if "zenn" in analyses and hasattr(landscapes["zenn"], "members"):
+        from zenthermo.uncertainty.ensemble import ensemble_intervals
+
+        with clock("ensemble intervals (zenn)"), progress.stage("ZENN ensemble intervals"):
+            ensemble = ensemble_intervals(analyses["zenn"], landscapes["zenn"],
+                                          config.uncertainty_ci,
+                                          phase_diagram=config.phase_diagram,
+                                          configurations=configurations)
     for fe in free_energies:
         warnings += [f"{fe.label or fe.name}: {w}" for w in fe.eos_fit.warnings]
     return write_outputs(config, source_set, free_energies, landscapes, analyses, references,
-                         warnings, clock, progress)
+                         warnings, clock, progress, uncertainty=uncertainty,
+                         ensemble_uncertainty=ensemble)
+
+
+def estimate_run_uncertainty(config: RunConfig, source_set: SourceSet, exact: Any,
+                             progress: Progress | None = None) -> Any:
+    """Error bars of the exact analysis ``exact`` (:mod:`zenthermo.uncertainty`).
+
+    The members run as tasks of the Dask cluster when this job is itself a Dask task
+    (``zenthermo run --scheduler``), on local processes otherwise
+    (:func:`~zenthermo.uncertainty.parallel.member_map`).
+    """
+    from zenthermo.uncertainty import estimate_uncertainty, member_map
+
+    return estimate_uncertainty(source_set, exact, config.uncertainty_settings(),
+                                config.physics_options(), phase_diagram=config.phase_diagram,
+                                map_fn=member_map(), progress=progress)

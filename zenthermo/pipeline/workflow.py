@@ -23,10 +23,16 @@ A workflow maps onto :class:`zenthermo.pipeline.config.RunConfig`
     [methods]
     run = ["exact", "zenn"]
     seed = 0
+    ensemble = 1                 # ZENN networks (seeds seed, seed+1, ...); >1: their mean
 
     [zenn]                       # TrainingSettings overrides, e.g.
     adam_epochs = 1500
     lbfgs_iterations = 300
+
+    [uncertainty]                # error bars of the exact analysis (seed: [methods] seed)
+    members = 100
+    method = "both"              # bootstrap eos both
+    ci = [2.5, 50, 97.5]
 
     [references]
     paths = ["measured_lcte.csv"]
@@ -71,11 +77,15 @@ SCHEMA: dict[str, dict[str, tuple[str, tuple[type, ...]]]] = {
     "analysis": {"pressures_GPa": ("pressures_GPa", (list,)), "tmin_K": ("tmin_K", (int, float)),
                  "tmax_K": ("tmax_K", (int, float)), "tstep_K": ("tstep_K", (int, float)),
                  "phase_diagram": ("phase_diagram", (bool,))},
-    "methods": {"run": ("methods", (list,)), "seed": ("seed", (int,))},
+    "methods": {"run": ("methods", (list,)), "seed": ("seed", (int,)),
+                "ensemble": ("zenn_ensemble", (int,))},
     "references": {"paths": ("references", (list,))},
     "calphad": {"tdb": ("tdb", (str,)), "phase": ("phase", (str,)),
                 "components": ("components", (list,))},
     "output": {"dir": ("output_dir", (str,)), "title": ("title", (str,))},
+    "uncertainty": {"members": ("uncertainty_members", (int,)),
+                    "method": ("uncertainty_method", (str,)),
+                    "ci": ("uncertainty_ci", (list,))},
 }
 #: Tables whose keys pass through (checked by the consumer).
 FREE_TABLES = {"zenn": "zenn_settings"}
@@ -151,6 +161,11 @@ def _resolve(fields: dict[str, Any], file: Path) -> dict[str, Any]:
     for key, where in (("methods", "methods.run"), ("components", "calphad.components")):
         if key in fields:
             fields[key] = tuple(_strings(fields[key], where, file))
+    if "uncertainty_ci" in fields:
+        values = fields["uncertainty_ci"]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            raise InputError("[uncertainty] ci must be a list of three numbers", file)
+        fields["uncertainty_ci"] = tuple(float(v) for v in values)
     for key in ("tmin_K", "tmax_K", "tstep_K", "debye_scaling", "debye_x"):
         if key in fields:
             fields[key] = float(fields[key])

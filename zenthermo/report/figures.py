@@ -103,7 +103,10 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "zenn_vs_exact": (
         "{method} against exact zentropy",
         "Top: parity of F, pressure and bulk modulus (line: equality); bottom: residuals "
-        "(network minus exact) against volume. Colour: temperature."),
+        "(network minus exact) against volume. Colour: temperature. For an ensemble of "
+        "networks: the points are its mean, grey bars its band (mean ± 2 s.d. of the "
+        "members), and each panel gives the share of points where the exact value is "
+        "inside the band."),
     "methods": (
         "Methods compared",
         "Equilibrium volume and linear thermal expansion at {P:g} GPa from each method."),
@@ -117,6 +120,7 @@ def draw_report_figures(
     free_energies: Sequence[Any] = (),
     references: Sequence[ReferenceCurve] = (),
     progress: Progress | None = None,
+    uncertainty: Any = None,
 ) -> list[FigureFiles]:
     """Draw every figure that the data allow into ``out_dir``; returns them in report order.
 
@@ -132,6 +136,9 @@ def draw_report_figures(
         Per-source free energies with ``eos_fit`` (for the E(V) figure); may be empty.
     references
         Measured curves to overlay on V(T) and LCTE(T).
+    uncertainty : UncertaintyResult, optional
+        Error bars of the ``exact`` analysis: bands on V(T), LCTE(T), B_T(T), C_P(T), the
+        critical point's cross and NTE-end intervals (drawn when exact is the primary one).
 
     Returns
     -------
@@ -142,16 +149,17 @@ def draw_report_figures(
     method, primary = next(iter(analyses.items()))
     landscape = landscapes[method]
     zero = min(primary.isobars, key=lambda isobar: abs(isobar.P_GPa))
+    bars = uncertainty if method == "exact" else None
     jobs: list[tuple[str, Callable[[], Any], dict[str, Any]]] = []
     if free_energies:
         jobs.append(("eos_fits", lambda: plot_eos_fits(free_energies, primary.natoms), {}))
     jobs += [
-        ("phase_diagram_tp", lambda: plot_phase_diagram_tp(primary), {}),
-        ("lcte", lambda: plot_lcte(primary, references=references), {}),
-        ("volume", lambda: plot_volume(primary, references=references), {}),
+        ("phase_diagram_tp", lambda: plot_phase_diagram_tp(primary, uncertainty=bars), {}),
+        ("lcte", lambda: plot_lcte(primary, references=references, uncertainty=bars), {}),
+        ("volume", lambda: plot_volume(primary, references=references, uncertainty=bars), {}),
         ("probabilities", lambda: plot_probabilities(primary), {}),
-        ("bulk_modulus_heat_capacity", lambda: plot_bulk_modulus_and_heat_capacity(primary),
-         {}),
+        ("bulk_modulus_heat_capacity",
+         lambda: plot_bulk_modulus_and_heat_capacity(primary, uncertainty=bars), {}),
         ("phase_diagram_tv", lambda: plot_phase_diagram_tv(primary), {}),
         ("isotherms", lambda: plot_isotherms(landscape, zero), {}),
         ("landscape_map", lambda: plot_landscape_map(landscape, primary), {}),

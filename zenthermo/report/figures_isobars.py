@@ -3,18 +3,22 @@
 Every function takes an :class:`~zenthermo.thermo.results.Analysis` (and optionally
 measured reference curves and an output folder), draws with :mod:`zenthermo.report.style`
 and returns the matplotlib Figure (written as PNG and SVG into the folder when one is
-given). No physics here.
+given). No physics here. V(T), LCTE(T), B_T(T) and C_P(T) take ``uncertainty=`` (an
+:class:`~zenthermo.uncertainty.UncertaintyResult` of the analysis): shaded bands of its
+intervals, and whiskers over each NTE window's start and end intervals.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from zenthermo.io.experiment import ReferenceCurve
 from zenthermo.report import style
+from zenthermo.report.figures_bands import band_of, interval_note, nte_end_whiskers, shade_band
 from zenthermo.thermo.results import Analysis, Isobar
 from zenthermo.units import EV_IN_J_PER_MOL, KB_EV_PER_K
 
@@ -48,13 +52,18 @@ def _plot_masked(ax, x, y, extrapolated, **kwargs):
         ax.plot(x, np.where(grown, y, np.nan), **kwargs)
 
 
-def _shade_nte(ax, isobar: Isobar, index: int) -> None:
+def _shade_nte(ax, isobar: Isobar, index: int, uncertainty: Any = None) -> bool:
     """NTE windows as a band in the isobar's colour: one band per pressure, stacked at the
-    bottom of the axes (so that windows of several pressures never hide each other)."""
+    bottom of the axes (so that windows of several pressures never hide each other); with
+    ``uncertainty``, whiskers over the intervals of each window's ends. Returns True when
+    a whisker was drawn."""
     low = 0.012 + 0.04 * index
     for window in isobar.nte_windows:
         ax.axvspan(window.T_start_K, window.T_end_K, ymin=low, ymax=low + 0.032,
                    color=style.color(index), alpha=0.55, linewidth=0)
+    if not isobar.nte_windows:
+        return False
+    return nte_end_whiskers(ax, band_of(uncertainty, isobar.P_GPa), low + 0.016)
 
 
 def _nte_legend_note(analysis: Analysis) -> str:
@@ -106,16 +115,20 @@ def _reference_curves(references: Sequence[ReferenceCurve], quantity: str):
 
 
 def plot_volume(analysis: Analysis, out_dir: style.OutDir = None,
-                references: Sequence[ReferenceCurve] = ()) -> Figure:
+                references: Sequence[ReferenceCurve] = (), uncertainty: Any = None) -> Figure:
     """Equilibrium volume V(T) per cell at each pressure, NTE windows shaded.
 
     Metastable branches (local minima of G) are drawn as small open circles; measured
-    volumes (A^3 per atom) are converted to the cell for the overlay.
+    volumes (A^3 per atom) are converted to the cell for the overlay. With ``uncertainty``,
+    a band of the volume's interval per pressure and whiskers over the NTE ends' intervals.
     """
     with style.figure_style():
         figure, ax = style.new_figure(width=6.6, height=4.6)
+        shown = whiskers = False
         for i, isobar in enumerate(analysis.isobars):
-            _shade_nte(ax, isobar, i)
+            whiskers |= _shade_nte(ax, isobar, i, uncertainty)
+            shown |= shade_band(ax, band_of(uncertainty, isobar.P_GPa), "V_A3",
+                                style.color(i))
             _plot_masked(ax, isobar.T_K, isobar.V_A3, isobar.extrapolated,
                          color=style.color(i), linestyle=style.linestyle(i),
                          label=_pressure_label(isobar.P_GPa))
@@ -129,19 +142,26 @@ def plot_volume(analysis: Analysis, out_dir: style.OutDir = None,
                     label=f"measured: {ref.label}")
         ax.set_xlabel("Temperature T (K)")
         ax.set_ylabel(f"Volume V (Å³ {style.per_cell_label(analysis.natoms)})")
-        _finish_legend(ax, analysis)
+        _finish_legend(ax, analysis, uncertainty if shown else None, whiskers)
         ax.set_title(f"Equilibrium volume ({analysis.method})")
         return style.finish(figure, out_dir, "volume")
 
 
-def _finish_legend(ax, analysis: Analysis) -> None:
+def _finish_legend(ax, analysis: Analysis, uncertainty: Any = None,
+                   whiskers: bool = False) -> None:
     handles, labels = ax.get_legend_handles_labels()
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    if uncertainty is not None:
+        handles.append(Patch(color="#777777", alpha=0.22, linewidth=0))
+        labels.append(f"shaded: {interval_note(uncertainty)}")
     if any(isobar.nte_windows for isobar in analysis.isobars):
         handles.append(Patch(color="#777777", alpha=0.55, linewidth=0))
         labels.append("NTE window (α < 0), band per pressure")
+    if whiskers:
+        handles.append(Line2D([], [], color="#222222", linewidth=1.1, marker="|"))
+        labels.append("interval of an NTE window's start / end")
     if _any_extrapolated(analysis):
         handles.append(Line2D([], [], color="#555555", linestyle=":", linewidth=1.2))
         labels.append("at domain edge (extrapolated)")
@@ -149,12 +169,16 @@ def _finish_legend(ax, analysis: Analysis) -> None:
 
 
 def plot_lcte(analysis: Analysis, out_dir: style.OutDir = None,
-              references: Sequence[ReferenceCurve] = ()) -> Figure:
-    """Linear thermal expansion LCTE(T) = alpha/3 at each pressure, measured data overlaid."""
+              references: Sequence[ReferenceCurve] = (), uncertainty: Any = None) -> Figure:
+    """Linear thermal expansion LCTE(T) = alpha/3 at each pressure, measured data overlaid;
+    with ``uncertainty``, bands of its interval and whiskers over the NTE ends' intervals."""
     with style.figure_style():
         figure, ax = style.new_figure(width=6.6, height=4.6)
+        shown = whiskers = False
         for i, isobar in enumerate(analysis.isobars):
-            _shade_nte(ax, isobar, i)
+            whiskers |= _shade_nte(ax, isobar, i, uncertainty)
+            shown |= shade_band(ax, band_of(uncertainty, isobar.P_GPa), "lcte_per_K",
+                                style.color(i), scale=1e6)
             _plot_masked(ax, isobar.T_K, isobar.lcte_per_K * 1e6, isobar.extrapolated,
                          color=style.color(i), linestyle=style.linestyle(i),
                          label=_pressure_label(isobar.P_GPa))
@@ -166,7 +190,7 @@ def plot_lcte(analysis: Analysis, out_dir: style.OutDir = None,
         ax.set_xlabel("Temperature T (K)")
         ax.set_ylabel("Linear thermal expansion α/3 (10⁻⁶ K⁻¹)")
         _clip_to_finite(ax, analysis, references)
-        _finish_legend(ax, analysis)
+        _finish_legend(ax, analysis, uncertainty if shown else None, whiskers)
         ax.set_title(f"Linear thermal expansion ({analysis.method})")
         return style.finish(figure, out_dir, "lcte")
 
@@ -184,19 +208,25 @@ def _clip_to_finite(ax, analysis: Analysis, references: Sequence[ReferenceCurve]
     ax.set_ylim(low - 0.15 * span, high + 0.15 * span)
 
 
-def plot_bulk_modulus_and_heat_capacity(analysis: Analysis,
-                                        out_dir: style.OutDir = None) -> Figure:
-    """Isothermal bulk modulus B_T(T) and heat capacity C_P(T) (J/(mol-atom K)) per pressure."""
+def plot_bulk_modulus_and_heat_capacity(analysis: Analysis, out_dir: style.OutDir = None,
+                                        uncertainty: Any = None) -> Figure:
+    """Isothermal bulk modulus B_T(T) and heat capacity C_P(T) (J/(mol-atom K)) per pressure;
+    with ``uncertainty``, shaded bands of their intervals."""
     per_mole_atoms = EV_IN_J_PER_MOL / analysis.natoms
     dulong_petit = 3.0 * KB_EV_PER_K * EV_IN_J_PER_MOL
     with style.figure_style():
         figure, (ax_b, ax_c) = style.new_figure(2, 1, width=10.4, height=4.3)
+        banded = False
         for i, isobar in enumerate(analysis.isobars):
             kwargs = dict(color=style.color(i), linestyle=style.linestyle(i),
                           label=_pressure_label(isobar.P_GPa))
             _plot_masked(ax_b, isobar.T_K, isobar.B_GPa, isobar.extrapolated, **kwargs)
             _plot_masked(ax_c, isobar.T_K, isobar.Cp_eV_per_K * per_mole_atoms,
                          isobar.extrapolated, **kwargs)
+            bands = band_of(uncertainty, isobar.P_GPa)
+            if shade_band(ax_b, bands, "B_GPa", style.color(i)):
+                shade_band(ax_c, bands, "Cp_eV_per_K", style.color(i), scale=per_mole_atoms)
+                banded = True
         ax_c.axhline(dulong_petit, color="#555555", linewidth=0.9, linestyle="--",
                      label="3R (Dulong-Petit)")
         ax_b.set_xlabel("Temperature T (K)")
@@ -206,7 +236,13 @@ def plot_bulk_modulus_and_heat_capacity(analysis: Analysis,
         _robust_ylim(ax_b, [i.B_GPa for i in analysis.isobars], floor=0.0)
         _robust_ylim(ax_c, [i.Cp_eV_per_K * per_mole_atoms for i in analysis.isobars] +
                      [np.array([dulong_petit])], floor=0.0)
-        ax_b.legend(loc="best")
+        handles, labels = ax_b.get_legend_handles_labels()
+        if banded:
+            from matplotlib.patches import Patch
+
+            handles.append(Patch(color="#777777", alpha=0.22, linewidth=0))
+            labels.append(f"shaded: {interval_note(uncertainty)}")
+        ax_b.legend(handles, labels, loc="best")
         ax_c.legend(loc="best")
         ax_b.set_title("Bulk modulus")
         ax_c.set_title("Heat capacity at constant pressure")

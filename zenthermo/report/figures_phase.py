@@ -1,15 +1,20 @@
 """Phase diagrams: T-P (coexistence line to the critical point, spinodals) and T-V (domes).
 
 Both take an :class:`~zenthermo.thermo.results.Analysis`; they return None when the analysis
-found no first-order transition (nothing to draw).
+found no first-order transition (nothing to draw). The T-P diagram takes ``uncertainty=``
+(an :class:`~zenthermo.uncertainty.UncertaintyResult`): the critical point's error cross,
+the coexistence line's band and whiskers over the NTE windows' end intervals.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from zenthermo.report import style
+from zenthermo.report.figures_bands import BAND_ALPHA, band_of, error_cross, interval_note
 from zenthermo.thermo.results import Analysis
 
 _COEXISTENCE = {"color": style.PALETTE[0], "linewidth": 2.2}
@@ -25,9 +30,10 @@ def has_transition(analysis: Analysis) -> bool:
                (diagram.critical_point, diagram.spinodal, diagram.coexistence))
 
 
-def plot_phase_diagram_tp(analysis: Analysis,
-                          out_dir: style.OutDir = None) -> Figure | None:
-    """Temperature-pressure phase diagram: the first-order line ending at the critical point."""
+def plot_phase_diagram_tp(analysis: Analysis, out_dir: style.OutDir = None,
+                          uncertainty: Any = None) -> Figure | None:
+    """Temperature-pressure phase diagram: the first-order line ending at the critical point;
+    with ``uncertainty``, its error cross, the line's band and the NTE ends' intervals."""
     if not has_transition(analysis):
         return None
     diagram = analysis.phase_diagram
@@ -40,10 +46,19 @@ def plot_phase_diagram_tp(analysis: Analysis,
         if diagram.coexistence is not None and len(diagram.coexistence.T_K):
             co = diagram.coexistence
             ax.plot(co.P_GPa, co.T_K, **_COEXISTENCE, label="first-order transition (coexistence)")
+        if uncertainty is not None and uncertainty.coexistence is not None:
+            band = uncertainty.coexistence
+            ax.fill_betweenx(band.T_K, band.P_GPa[0], band.P_GPa[-1], color=style.PALETTE[0],
+                             alpha=BAND_ALPHA, linewidth=0,
+                             label=f"coexistence, {interval_note(uncertainty)}")
         cp = diagram.critical_point
         if cp is not None:
             ax.plot([cp.P_GPa], [cp.T_K], **_CRITICAL,
                     label=f"critical point: {cp.T_K:.0f} K, {cp.P_GPa:.2f} GPa")
+            cross = None if uncertainty is None else uncertainty.critical_point
+            if cross is not None and error_cross(ax, cp.P_GPa, cp.T_K, cross.P_GPa, cross.T_K):
+                ax.plot([], [], color="#222222", linewidth=1.4,
+                        label=f"critical point, {interval_note(uncertainty)}")
         labelled = False
         for isobar in analysis.isobars:
             ax.axvline(isobar.P_GPa, color="#999999", linewidth=0.7, linestyle=":")
@@ -52,12 +67,25 @@ def plot_phase_diagram_tp(analysis: Analysis,
                         color=style.PALETTE[5], linewidth=7, alpha=0.55, solid_capstyle="butt",
                         label=None if labelled else "NTE window on an analysed isobar")
                 labelled = True
+            _nte_end_bars(ax, isobar.P_GPa, band_of(uncertainty, isobar.P_GPa))
         ax.set_xlabel("Pressure P (GPa)")
         ax.set_ylabel("Temperature T (K)")
         ax.set_ylim(bottom=0.0)
         ax.legend(loc="best")
         ax.set_title(f"T-P phase diagram ({analysis.method})")
         return style.finish(figure, out_dir, "phase_diagram_tp")
+
+
+def _nte_end_bars(ax, P_GPa: float, bands: Any) -> None:
+    """Thin capped bars along an NTE window's bar over its start and end intervals."""
+    if bands is None:
+        return
+    for window in bands.nte_windows:
+        for interval in (window.T_start_K, window.T_end_K):
+            low, high = float(interval[0]), float(interval[-1])
+            if np.isfinite(low) and np.isfinite(high):
+                ax.plot([P_GPa, P_GPa], [low, high], color="#222222", linewidth=1.2,
+                        marker="_", markersize=10, zorder=4)
 
 
 def plot_phase_diagram_tv(analysis: Analysis,

@@ -1,5 +1,10 @@
 """ZENN against exact zentropy: parity and residuals of F, P and B_T on a common grid,
 and the isobar properties of several methods side by side.
+
+For a deep ensemble (:class:`~zenthermo.landscape.ensemble.EnsembleLandscape`) the points are
+the ensemble mean, grey bars in the residual panels its band (mean -/+ 2 sample standard
+deviations of the members), and each panel says at what share of the points the exact
+value lies inside the band (:func:`ensemble_coverage`).
 """
 
 from __future__ import annotations
@@ -21,11 +26,33 @@ _LABELS = {
 }
 
 
+#: Half-width of an ensemble's band in sample standard deviations of its members.
+BAND_SDS = 2.0
+
+
+def ensemble_coverage(ensemble, exact: Landscape, V, T) -> dict[str, tuple]:
+    """Per quantity (F, P, B): (low, high) band of the ensemble at (V, T) and the share of
+    the points where the exact value lies inside it (mean -/+ 2 s.d. of the members)."""
+    want = landscape_quantities(exact, V, T)
+    each = [landscape_quantities(member, V, T) for member in ensemble.members]
+    found = {}
+    for key in ("F", "P", "B"):
+        low, high = ensemble.band([q[key] for q in each], BAND_SDS)
+        inside = float(np.mean((low <= want[key]) & (want[key] <= high)))
+        found[key] = (low, high, inside)
+    return found
+
+
 def plot_zenn_vs_exact(zenn: Landscape, exact: Landscape, out_dir: style.OutDir = None,
                        nv: int = 41, nt: int = 31) -> Figure:
-    """Parity (top) and residual against volume (bottom) of F, P and B_T; colour is T."""
+    """Parity (top) and residual against volume (bottom) of F, P and B_T; colour is T.
+
+    For an ensemble, its band in the residual panels and whether the exact value is inside.
+    """
     V, T = common_grid(zenn, exact, nv, nt)
     got, want = landscape_quantities(zenn, V, T), landscape_quantities(exact, V, T)
+    members = getattr(zenn, "members", None)  # an EnsembleLandscape's seeds
+    bands = ensemble_coverage(zenn, exact, V, T) if members is not None else None
     with style.figure_style():
         figure, axes = style.new_figure(3, 2, width=12.0, height=7.4)
         scatter = None
@@ -39,17 +66,28 @@ def plot_zenn_vs_exact(zenn: Landscape, exact: Landscape, out_dir: style.OutDir 
             top.set_xlabel(f"exact {_LABELS[key]}")
             top.set_ylabel(f"{zenn.method.upper()} {_LABELS[key]}")
             residual = (got[key] - want[key]).ravel()
+            if bands is not None:
+                low, high, _ = bands[key]
+                bottom.vlines(V.ravel(), (low - want[key]).ravel(), (high - want[key]).ravel(),
+                              color="#999999", alpha=0.35, linewidth=1.0, rasterized=True)
             bottom.scatter(V.ravel(), residual, c=T.ravel(), s=6, cmap=style.SEQUENTIAL_CMAP,
-                           rasterized=True)
+                           rasterized=True, zorder=3)
             bottom.axhline(0.0, color="#333333", linewidth=0.9)
             bottom.set_xlabel(f"Volume V (Å³ {style.per_cell_label(exact.natoms)})")
             bottom.set_ylabel(f"Δ{_LABELS[key].split(' ', 1)[0]} {_LABELS[key].rsplit(' ', 1)[1]}")
             rms = float(np.sqrt(np.mean(residual**2)))
-            bottom.set_title(f"RMS {rms:.3g}", fontsize=10)
+            title = f"RMS {rms:.3g}"
+            if bands is not None:
+                title += f"\nexact inside the band at {100 * bands[key][2]:.0f} % of points"
+            bottom.set_title(title, fontsize=10)
         assert scatter is not None  # the loop above drew three panels
         colorbar = figure.colorbar(scatter, ax=axes, shrink=0.8)
         colorbar.set_label("Temperature T (K)")
-        figure.suptitle(f"{zenn.method.upper()} against exact zentropy on a {nv}×{nt} (V, T) grid")
+        what = zenn.method.upper()
+        if members is not None:
+            what += (f" ensemble (mean of {len(members)} seeds; grey: mean ± "
+                     f"{BAND_SDS:g} s.d.)")
+        figure.suptitle(f"{what} against exact zentropy on a {nv}×{nt} (V, T) grid")
         return style.finish(figure, out_dir, "zenn_vs_exact")
 
 

@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -68,6 +69,9 @@ class ReportContent:
         E.g. a CALPHAD comparison.
     figure_links : bool
         Link each figure to its SVG file next to the report (relative path).
+    uncertainty : UncertaintyResult or None
+        Error bars of the ``exact`` analysis: its card gives intervals
+        ("T = 164.9 (+4.9/-4.8) K") and the report an error-bar table.
     """
 
     title: str
@@ -80,6 +84,7 @@ class ReportContent:
     timings_s: Mapping[str, float] = field(default_factory=dict)
     extra_tables: Sequence[Table] = ()
     figure_links: bool = True
+    uncertainty: Any = None
 
 
 _CSS = """
@@ -147,17 +152,41 @@ def _critical_line(analysis: Analysis) -> str:
             f"({cp.V_A3 / analysis.natoms:.3f} Å³/atom)")
 
 
+def _interval_lines(analysis: Analysis, uncertainty: Any) -> tuple[str, list[str]]:
+    """The critical point and NTE windows of ``analysis`` with their intervals."""
+    from zenthermo.report.intervals import format_interval, nte_window_intervals
+
+    cp, band = analysis.phase_diagram.critical_point, uncertainty.critical_point
+    critical = _critical_line(analysis)
+    if cp is not None and band is not None:
+        critical = (f"T = {format_interval(cp.T_K, band.T_K, 1, 'K')}, "
+                    f"P = {format_interval(cp.P_GPa, band.P_GPa, 3, 'GPa')}, "
+                    f"V = {format_interval(cp.V_A3, band.V_A3, 2, 'Å³')} per cell "
+                    f"(in {100 * band.present_fraction:.0f} % of the members)")
+    nte = [f"{P:g} GPa: {format_interval(w.T_start_K, i.T_start_K)} – "
+           f"{format_interval(w.T_end_K, i.T_end_K, 1, 'K')}, lowest LCTE "
+           f"{w.alpha_min_per_K / 3 * 1e6:.2f}×10⁻⁶ K⁻¹ at {w.T_alpha_min_K:.0f} K "
+           f"(in {100 * i.present_fraction:.0f} % of the members)"
+           for P, w, i in nte_window_intervals(analysis, uncertainty)]
+    low, _, high = uncertainty.ci
+    return (f"{critical}. Intervals: {low:g}–{high:g} percentiles of "
+            f"{uncertainty.successful_members} members ({uncertainty.method})", nte)
+
+
 def _summary(content: ReportContent) -> str:
     cards = []
     for method, analysis in content.analyses.items():
         nte = _nte_lines(analysis)
+        critical = _critical_line(analysis)
+        if method == "exact" and content.uncertainty is not None:
+            critical, nte = _interval_lines(analysis, content.uncertainty)
         nte_html = ("<ul class='tight'>" + "".join(f"<li>{_e(x)}</li>" for x in nte) + "</ul>"
                     if nte else "<p>No negative thermal expansion on the isobars analysed.</p>")
         isobar0 = min(analysis.isobars, key=lambda i: abs(i.P_GPa))
         V300 = _value_at(isobar0.T_K, isobar0.V_A3, 300.0)
         cards.append(
             f"<div class='card'><h3>{_e(method)}</h3>"
-            f"<p><b>Critical point:</b> {_e(_critical_line(analysis))}</p>"
+            f"<p><b>Critical point:</b> {_e(critical)}</p>"
             f"<p><b>NTE windows:</b></p>{nte_html}"
             f"<p><b>V(300 K, {isobar0.P_GPa:g} GPa):</b> {_e(_num(V300, '.2f'))} Å³ per cell</p>"
             "</div>")

@@ -1,4 +1,4 @@
-"""summary.json (schema ``zenthermo.summary/1``): every number of an :class:`Analysis`.
+"""summary.json (schema ``zenthermo.summary/2``): every number of an :class:`Analysis`.
 
 summary.json holds everything needed to rebuild the Analysis losslessly
 (:func:`read_summary`); the CSV tables for spreadsheets and plotting programs are written by
@@ -22,7 +22,14 @@ Layout of summary.json (units in the key names; energies and volumes per cell)::
     critical_point: {T_K, P_GPa, V_A3} | null,
     coexistence: {T_K, P_GPa, V_low_A3, V_high_A3},
     spinodal: {T_K, V_A3, P_GPa,                       # one closed dome path
-               T_branches_K, V_low_A3, V_high_A3, P_low_GPa, P_high_GPa}   # per T
+               T_branches_K, V_low_A3, V_high_A3, P_low_GPa, P_high_GPa},  # per T
+    uncertainty: {method, members, failed_members, ci, critical_point, isobars, ...} | null
+
+Schema ``/2`` adds ``uncertainty``: the error bars of the analysis
+(:mod:`zenthermo.uncertainty.encoding` lists its keys), null without them. Every other key
+holds the plain (non-resampled) analysis, as in ``/1``. :func:`read_summary` reads both
+``zenthermo.summary/1`` and ``/2`` files; :func:`read_uncertainty` gives the error bars
+(None for a ``/1`` file or a ``/2`` file without them).
 
 Conventions:
 
@@ -63,9 +70,12 @@ from zenthermo.thermo.results import (
     Spinodal,
 )
 
-__all__ = ["ISOBAR_ARRAYS", "SCHEMA", "read_summary", "summary_dict", "write_summary"]
+__all__ = ["ISOBAR_ARRAYS", "READABLE_SCHEMAS", "SCHEMA", "read_summary", "read_uncertainty",
+           "summary_dict", "write_summary"]
 
-SCHEMA = "zenthermo.summary/1"
+SCHEMA = "zenthermo.summary/2"
+#: Schemas :func:`read_summary` reads: /1 (before error bars) and /2.
+READABLE_SCHEMAS = ("zenthermo.summary/1", SCHEMA)
 
 #: Isobar arrays written as numbers, in this order (also the CSV column order after T_K).
 ISOBAR_ARRAYS = ("V_A3", "G_eV", "F_eV", "S_eV_per_K", "H_eV", "Cp_eV_per_K", "Cv_eV_per_K",
@@ -84,9 +94,20 @@ def _numbers(values: Any) -> list[float | None]:
     return [_number(v) for v in np.asarray(values, dtype=np.float64).ravel()]
 
 
-def summary_dict(analysis: Analysis) -> dict[str, Any]:
-    """The JSON-ready content of summary.json (NaN already replaced by None)."""
+def summary_dict(analysis: Analysis, uncertainty: Any = None) -> dict[str, Any]:
+    """The JSON-ready content of summary.json (NaN already replaced by None).
+
+    ``uncertainty`` (a :class:`~zenthermo.uncertainty.UncertaintyResult` of ``analysis``,
+    or None) becomes the top-level ``uncertainty`` object; the other keys stay the plain
+    analysis.
+    """
     from zenthermo import __version__
+
+    error_bars = None
+    if uncertainty is not None:
+        from zenthermo.uncertainty.encoding import uncertainty_to_dict
+
+        error_bars = uncertainty_to_dict(uncertainty)
 
     return {
         "schema": SCHEMA,
@@ -99,6 +120,7 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
         "configurations": [_configuration(c) for c in analysis.configurations],
         "isobars": [_isobar(i) for i in analysis.isobars],
         **_phase_diagram(analysis.phase_diagram),
+        "uncertainty": error_bars,
     }
 
 
@@ -169,9 +191,11 @@ def _spinodal(sp: Spinodal | None, cp: CriticalPoint | None) -> dict[str, Any]:
     }
 
 
-def write_summary(analysis: Analysis, path: str | os.PathLike[str]) -> Path:
-    """Write ``analysis`` as summary.json (strict JSON, atomically); returns the path."""
-    text = json.dumps(summary_dict(analysis), indent=1, allow_nan=False)
+def write_summary(analysis: Analysis, path: str | os.PathLike[str],
+                  uncertainty: Any = None) -> Path:
+    """Write ``analysis`` (and its error bars ``uncertainty``, optional) as summary.json
+    (strict JSON, atomically); returns the path."""
+    text = json.dumps(summary_dict(analysis, uncertainty), indent=1, allow_nan=False)
     write_text_atomic(path, text + "\n")
     return Path(path)
 
@@ -208,8 +232,41 @@ class _Reader:
         return None if value is None else float(value)
 
 
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("summary file not found", path=path) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"cannot read summary file: {error}", path=path) from None
+    schema = data.get("schema") if isinstance(data, dict) else None
+    if schema not in READABLE_SCHEMAS:
+        raise SchemaError(f"schema is {schema!r}, expected one of {list(READABLE_SCHEMAS)}",
+                          path=path, hint="this file was not written by this version of "
+                                          "zenthermo")
+    return data
+
+
+def read_uncertainty(path: str | os.PathLike[str]) -> Any:
+    """The error bars (:class:`~zenthermo.uncertainty.UncertaintyResult`) in a summary file,
+    None where it has none (a ``/1`` file, or ``"uncertainty": null``).
+
+    Raises
+    ------
+    InputError, SchemaError
+        As :func:`read_summary`; a malformed ``uncertainty`` object is a SchemaError.
+    """
+    path = Path(path)
+    data = _load(path).get("uncertainty")
+    if data is None:
+        return None
+    from zenthermo.uncertainty.encoding import uncertainty_from_dict
+
+    return uncertainty_from_dict(data, path=str(path))
+
+
 def read_summary(path: str | os.PathLike[str]) -> Analysis:
-    """Rebuild the :class:`Analysis` written by :func:`write_summary`.
+    """Rebuild the :class:`Analysis` written by :func:`write_summary` (schema /1 or /2).
 
     Raises
     ------
@@ -219,16 +276,7 @@ def read_summary(path: str | os.PathLike[str]) -> Analysis:
         Another schema, or a key missing.
     """
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("summary file not found", path=path) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"cannot read summary file: {error}", path=path) from None
-    schema = data.get("schema") if isinstance(data, dict) else None
-    if schema != SCHEMA:
-        raise SchemaError(f"schema is {schema!r}, expected {SCHEMA!r}", path=path,
-                          hint="this file was not written by this version of zenthermo")
+    data = _load(path)
     r = _Reader(path)
     configurations = tuple(
         ConfigurationSummary(

@@ -80,12 +80,14 @@ def write_tables(analysis: Analysis, out_dir: str | os.PathLike[str]) -> list[Pa
     return written
 
 
-def write_analysis(analysis: Analysis, out_dir: str | os.PathLike[str]) -> list[Path]:
+def write_analysis(analysis: Analysis, out_dir: str | os.PathLike[str],
+                   uncertainty: Any = None) -> list[Path]:
     """Write ``out_dir/summary.json`` and the CSV tables of ``analysis``; returns the paths.
 
     What ``zenthermo analyze`` writes, and what ``zenthermo run`` writes per method.
+    ``uncertainty`` (error bars of ``analysis``, optional) goes into summary.json.
     """
-    summary = write_summary(analysis, Path(out_dir) / "summary.json")
+    summary = write_summary(analysis, Path(out_dir) / "summary.json", uncertainty)
     return [summary, *write_tables(analysis, out_dir)]
 
 

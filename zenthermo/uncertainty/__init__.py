@@ -20,7 +20,13 @@ from zenthermo.uncertainty.estimate import (
     estimate_uncertainty,
     member_temperatures,
 )
-from zenthermo.uncertainty.parallel import MapFunction, local_process_map, serial_map
+from zenthermo.uncertainty.parallel import (
+    MapFunction,
+    engine_map,
+    local_process_map,
+    member_map,
+    serial_map,
+)
 from zenthermo.uncertainty.results import (
     CoexistenceInterval,
     CriticalPointInterval,
@@ -41,8 +47,10 @@ __all__ = [
     "UncertaintyResult",
     "UncertaintySettings",
     "analyze_with_uncertainty",
+    "engine_map",
     "estimate_uncertainty",
     "local_process_map",
+    "member_map",
     "member_temperatures",
     "serial_map",
     "uncertainty_from_dict",

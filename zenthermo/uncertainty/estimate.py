@@ -22,9 +22,11 @@ from numpy.typing import ArrayLike
 
 from zenthermo.errors import ConfigurationError, FitError
 from zenthermo.landscape.exact import ExactZentropy
+from zenthermo.physics.eos import EOS_KINDS
 from zenthermo.progress import SILENT, Progress
 from zenthermo.sources import SourceSet
 from zenthermo.thermo.analysis import analyze
+from zenthermo.thermo.critical import find_critical_point
 from zenthermo.thermo.isobar import DEFAULT_VOLUME_GRID
 from zenthermo.thermo.results import Analysis
 from zenthermo.uncertainty.aggregate import (
@@ -34,7 +36,13 @@ from zenthermo.uncertainty.aggregate import (
     failure_counts,
     isobar_intervals,
 )
-from zenthermo.uncertainty.members import MemberTask, analyse_member
+from zenthermo.uncertainty.members import (
+    MEMBER_ERRORS,
+    MemberTask,
+    analyse_member,
+    build_landscape,
+    failure_reason,
+)
 from zenthermo.uncertainty.parallel import MapFunction, serial_map
 from zenthermo.uncertainty.resampling import draw_members, plan_resampling
 from zenthermo.uncertainty.results import UncertaintyResult
@@ -155,7 +163,8 @@ def estimate_uncertainty(
         eos_weights=weights,
         eos_kind_counts=eos_kind_counts(outcomes, source_set.names),
         debye_spreads=spreads,
-        warnings=_warnings(plan, settings, failures, len(outcomes)),
+        warnings=_warnings(plan, settings, failures, len(outcomes))
+        + _flexible_warning(plan, central, phase_diagram),
     )
 
 
@@ -181,6 +190,48 @@ def _warnings(plan, settings: UncertaintySettings, failures: Mapping[str, int],
     if failed:
         notes.append(f"{failed} of {n} members failed and are left out of every interval")
     return tuple(notes)
+
+
+#: A kind left out of the family (more parameters than the plain kind) with an Akaike weight
+#: above this, over the whole family, is called strongly favoured by the data.
+STRONG_WEIGHT = 0.9
+
+
+def _flexible_warning(plan, central: Analysis, phase_diagram: bool) -> tuple[str, ...]:
+    """One warning when the data strongly favour a kind left out of the family, with the
+    plain critical temperature those kinds would give."""
+    favoured: dict[str, tuple[str, float]] = {}
+    for family, weights in zip(plan.families, plan.flexible_weights, strict=False):
+        left_out = {k: w for k, w in weights.items() if k not in family.kinds}
+        if left_out:
+            kind = max(left_out, key=lambda k: left_out[k])
+            if left_out[kind] > STRONG_WEIGHT:
+                favoured[family.name] = (kind, left_out[kind])
+    if not favoured:
+        return ()
+    listed = ", ".join(f"{k} for {name} (Akaike weight {w:.2f})"
+                       for name, (k, w) in favoured.items())
+    note = (f"the data strongly favour equations of state with more parameters than the plain "
+            f"analysis's {plan.central_eos}: {listed}; they are left out of the model average "
+            f"(its family: kinds with at most {EOS_KINDS[plan.central_eos]} parameters)")
+    cp = central.phase_diagram.critical_point
+    if phase_diagram and cp is not None:
+        kinds = tuple(favoured.get(f.name, (plan.central_eos, 0.0))[0] for f in plan.families)
+        try:
+            with np.errstate(all="ignore"):
+                other = find_critical_point(build_landscape(plan.source_set, kinds,
+                                                            plan.physics_options))
+        except MEMBER_ERRORS as error:
+            other, reason = None, failure_reason(error)
+        else:
+            reason = "no critical point"
+        if other is None:
+            note += f"; with them the plain analysis finds {reason} (T_c = {cp.T_K:.1f} K here)"
+        else:
+            note += (f"; with them the plain T_c would be {other.T_K:.1f} K instead of "
+                     f"{cp.T_K:.1f} K ({other.T_K - cp.T_K:+.1f} K), a model choice these "
+                     "intervals do not cover (a plain analysis with the favoured kind does)")
+    return (note,)
 
 
 def analyze_with_uncertainty(

@@ -2,9 +2,11 @@
 
 The uncertainty analysis never schedules work itself; it hands one picklable task per
 member to a map function. :func:`serial_map` is the default. :func:`local_process_map`
-uses the standard library's process pool, for use until the package-wide parallel engine
-(Dask) is wired in; the engine's ``map(func, items)`` has the same signature and can be
-passed as it is.
+uses the standard library's process pool on this machine; :func:`engine_map` runs the
+members through the package-wide Dask engine (:func:`zenthermo.engine.map`) on a client;
+:func:`member_map` chooses: the engine where the caller itself runs as a Dask task (``zenthermo
+run --scheduler``: a worker process cannot start a process pool of its own), local processes
+otherwise.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol
 
-__all__ = ["MapFunction", "local_process_map", "serial_map"]
+__all__ = ["MapFunction", "engine_map", "local_process_map", "member_map", "serial_map"]
 
 
 class MapFunction(Protocol):
@@ -45,3 +47,49 @@ def local_process_map(max_workers: int | None = None) -> MapFunction:
             return list(pool.map(func, items, chunksize=chunk))
 
     return process_map
+
+
+def engine_map(client: Any = None, workers: int | None = None) -> MapFunction:
+    """A map function over the Dask engine: :func:`zenthermo.engine.map` on ``client``.
+
+    Without a client each call starts a LocalCluster of ``workers`` processes. Members
+    never raise for a bad resample (they come back failed), so an exception here is one
+    of the cluster itself and is raised.
+    """
+
+    def dask_map(func: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+        from zenthermo import engine
+
+        return engine.map(func, list(items), client=client, workers=workers,
+                          description="uncertainty members")
+
+    return dask_map
+
+
+def _inside_dask_task() -> bool:
+    try:
+        from distributed import get_worker
+    except ImportError:  # pragma: no cover - dask is a dependency
+        return False
+    try:
+        get_worker()
+    except ValueError:  # "No worker found"
+        return False
+    return True
+
+
+def _worker_client_map(func: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+    from distributed import worker_client
+
+    with worker_client() as client:  # leaves the worker's slot free while members run
+        return engine_map(client)(func, items)
+
+
+def member_map(workers: int | None = None) -> MapFunction:
+    """The map function for members of an analysis running here.
+
+    Inside a Dask task (a job sent to a scheduler) the members are tasks of the same
+    cluster (:func:`engine_map` on the worker's client); elsewhere they run on ``workers``
+    local processes (:func:`local_process_map`; default one per CPU).
+    """
+    return _worker_client_map if _inside_dask_task() else local_process_map(workers)

@@ -73,7 +73,13 @@ class ResamplingPlan:
     source_set : SourceSet
     central_eos : str
     families : tuple of EosFamily
-        One per source, in the set's order.
+        One per source, in the set's order: the kinds members draw from
+        (:meth:`UncertaintySettings.family_kinds`).
+    flexible_weights : tuple of dict
+        One per source: {kind: Akaike weight} over every kind of ``settings.eos_kinds``,
+        where some were left out of ``families`` for having more parameters than the
+        central kind (empty otherwise); what the warning on a strongly favoured flexible
+        kind reads.
     phonons : tuple of (PhononResiduals or None)
         One per source; None where the source has no phonon grids.
     physics_options : Mapping
@@ -85,6 +91,7 @@ class ResamplingPlan:
     families: tuple[EosFamily, ...]
     phonons: tuple[PhononResiduals | None, ...]
     physics_options: Mapping[str, Any]
+    flexible_weights: tuple[Mapping[str, float], ...] = ()
 
     def eos_weights(self) -> dict[str, dict[str, float]]:
         """Source name -> {kind: Akaike weight}."""
@@ -125,19 +132,23 @@ def plan_resampling(
     interpolation = str(options.get("phonon_interpolation", "auto"))
     if options.get("phonon_degree") is not None:
         interpolation = f"poly{int(options['phonon_degree'])}"
-    families, phonons = [], []
+    families, phonons, flexible = [], [], []
+    kinds = settings.family_kinds(central) if settings.averages_eos else (central,)
+    left_out = settings.averages_eos and len(kinds) < len(settings.eos_kinds)
     for source in source_set:
         n_grids = sum(p.vibrations is not None for p in source.points)
         uses_phonons = vibrations == "phonopy" or (vibrations == "auto"
                                                    and n_grids >= MIN_AUTO_VOLUMES)
-        kinds = settings.eos_kinds if settings.averages_eos else (central,)
-        families.append(fit_family(
-            source.volumes, source.energies, kinds, name=source.name,
-            needs_minimum=(vibrations == "debye" or (vibrations == "auto" and not uses_phonons)),
-            required=central,
-        ))
+        needs_minimum = vibrations == "debye" or (vibrations == "auto" and not uses_phonons)
+        families.append(fit_family(source.volumes, source.energies, kinds, name=source.name,
+                                   needs_minimum=needs_minimum, required=central))
+        if left_out:
+            every = fit_family(source.volumes, source.energies, settings.eos_kinds,
+                               name=source.name, needs_minimum=needs_minimum)
+            flexible.append({c.kind: float(c.weight) for c in every.candidates})
         phonons.append(_phonon_residuals(source, interpolation) if uses_phonons else None)
-    return ResamplingPlan(source_set, central, tuple(families), tuple(phonons), options)
+    return ResamplingPlan(source_set, central, tuple(families), tuple(phonons), options,
+                          tuple(flexible))
 
 
 def draw_members(plan: ResamplingPlan, settings: UncertaintySettings) -> tuple[MemberInputs, ...]:

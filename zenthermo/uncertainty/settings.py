@@ -76,7 +76,14 @@ class UncertaintySettings:
     seed : int
         Seed of every random draw (>= 0).
     eos_kinds : tuple of str
-        The equation-of-state family averaged over (methods ``eos`` and ``both``).
+        The equation-of-state kinds averaged over (methods ``eos`` and ``both``); of these,
+        only the kinds with no more parameters than the plain analysis's kind take part
+        unless ``more_flexible_kinds`` (see :func:`family_kinds`).
+    more_flexible_kinds : bool
+        Also average over kinds with more parameters than the plain kind (default False:
+        with 12 volumes AICc can favour BM5 so strongly that a model average over it
+        moves every interval away from a BM4 analysis; the result then warns instead,
+        stating the shift of T_c).
     debye_scaling_spread, debye_x_spread : Spread or None
         Optional spreads of the Debye-Grueneisen s and x; one value per member, shared by
         all sources (they are parameters of one model, not of one configuration).
@@ -104,6 +111,7 @@ class UncertaintySettings:
     member_tstep_K: float = DEFAULT_MEMBER_TSTEP_K
     phase_lines: bool = True
     draw_noise_level: bool = True
+    more_flexible_kinds: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.members, bool) or not isinstance(self.members, (int, np.integer)):
@@ -138,6 +146,26 @@ class UncertaintySettings:
     def averages_eos(self) -> bool:
         """True when members draw their equation of state from the family."""
         return self.method in ("eos", "both")
+
+    def family_kinds(self, plain_kind: str) -> tuple[str, ...]:
+        """The kinds of :attr:`eos_kinds` averaged over around a plain analysis with
+        ``plain_kind``: those with no more parameters than it (all with
+        ``more_flexible_kinds``).
+
+        Raises
+        ------
+        ConfigurationError
+            No kind of :attr:`eos_kinds` qualifies.
+        """
+        limit = EOS_KINDS[plain_kind]
+        kinds = tuple(k for k in self.eos_kinds
+                      if self.more_flexible_kinds or EOS_KINDS[k] <= limit)
+        if not kinds:
+            raise ConfigurationError(
+                f"no kind of the equation-of-state family {list(self.eos_kinds)} has at most "
+                f"the {limit} parameters of the plain analysis's {plain_kind}",
+                hint="add kinds with fewer parameters, or allow more flexible kinds")
+        return kinds
 
 
 def validate_ci(ci) -> tuple[float, float, float]:
