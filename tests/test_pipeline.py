@@ -203,7 +203,8 @@ def test_a_run_config_is_plain_data_that_travels_to_another_process():
     assert pickle.loads(pickle.dumps(config)) == config
     assert config.physics_options() == {"eos": "bm4", "vibrations": "auto",
                                         "debye_scaling": 0.617, "debye_x": 0.6667,
-                                        "debye_volume": "cell"}
+                                        "debye_volume": "cell", "electronic": "auto",
+                                        "phonon_interpolation": "auto"}
 
 
 def test_si_workflow_expands_the_glob_in_phonopy_order(si_qha_dir):

@@ -21,11 +21,15 @@ from typing import Any
 from zenthermo.errors import ConfigurationError
 from zenthermo.physics.options import (
     DEFAULT_DEBYE_VOLUME,
+    DEFAULT_ELECTRONIC,
     DEFAULT_EOS,
+    DEFAULT_INTERPOLATION,
     DEFAULT_SCALING,
     DEFAULT_VIBRATIONS,
     DEFAULT_X,
+    ELECTRONIC_MODELS,
     EOS_KINDS,
+    INTERPOLATION_FORMS,
     VIBRATION_MODELS,
     VOLUME_CONVENTIONS,
 )
@@ -43,9 +47,16 @@ _PHYSICS = (
     ("debye_x", DEFAULT_X, "--debye-x", "Debye-Grueneisen x in gamma = (1+B')/2 - x"),
     ("debye_volume", DEFAULT_DEBYE_VOLUME, "--debye-volume",
      "volume in the Debye-temperature prefactor: cell (as DFTTK) or atom (Moruzzi)"),
+    ("electronic", DEFAULT_ELECTRONIC, "--electronic",
+     "thermal electronic free energy from the electronic DOS: auto (where a source has it), "
+     "on (every source must), off"),
+    ("phonon_interpolation", DEFAULT_INTERPOLATION, "--phonon-interpolation",
+     "F_vib between phonon volumes: auto (best at predicting left-out volumes), poly<d> "
+     "(degree d in V) or strain<d> (in V^(-2/3)), d = 1..6"),
 )
 _CHOICES = {"eos": tuple(EOS_KINDS), "vibrations": VIBRATION_MODELS,
-            "debye_volume": VOLUME_CONVENTIONS}
+            "debye_volume": VOLUME_CONVENTIONS, "electronic": ELECTRONIC_MODELS,
+            "phonon_interpolation": INTERPOLATION_FORMS}
 
 
 def join_negative_values(argv: Sequence[str]) -> list[str]:
@@ -85,7 +96,8 @@ def parse_pressures(text: str) -> list[float]:
 
 
 def add_physics_options(parser: argparse.ArgumentParser, with_defaults: bool = True) -> None:
-    """Add --eos, --vibrations, --debye-scaling, --debye-x, --debye-volume.
+    """Add --eos, --vibrations, --debye-scaling, --debye-x, --debye-volume, --electronic,
+    --phonon-interpolation.
 
     With ``with_defaults=False`` unset options stay None (so that a workflow file can
     supply them); the help text still names the default.

@@ -7,7 +7,9 @@
 * a VASP results tree (one folder per configuration, one folder per volume in each, see
   :mod:`zenthermo.io.layout`), or configuration folders given directly, are read with
   :mod:`zenthermo.io.vasp`. A ``thermal_properties.yaml`` in a volume folder becomes that
-  point's phonon grid.
+  point's phonon grid; electronic DOS, phonon DOS and force constants in the volume folders
+  or in separate calculation folders (DFTTK's ``elec_<i>``, ``phonon_<i>``,
+  ``YPHON_results``) are attached by volume (:mod:`zenthermo.io.dfttk`).
 
 Checks and what they do (recoverable problems become ``excluded`` entries with a reason;
 problems that leave no usable data set raise :class:`~zenthermo.errors.InputError`):
@@ -49,6 +51,7 @@ import numpy as np
 from zenthermo.errors import InputError
 from zenthermo.io import accounting, layout
 from zenthermo.io.configurations import find_configurations
+from zenthermo.io.dfttk import attach_configuration_data
 from zenthermo.io.manifest import MANIFEST_NAME, Manifest, read_manifest
 from zenthermo.io.paths import relative_path
 from zenthermo.io.vasp import VolumeReading, read_volume
@@ -157,10 +160,10 @@ def ingest(
     symmetry_structures: dict[str, str] = {}
     with progress.stage("spin patterns and multiplicities", total=len(configurations)) as advance:
         for configuration in configurations:
-            sources.append(
-                _build_source(configuration, threshold, symprec, keep_spin_flips, min_volumes,
-                              symmetry_structures)
-            )
+            source = _build_source(configuration, threshold, symprec, keep_spin_flips,
+                                   min_volumes, symmetry_structures)
+            sources.append(attach_configuration_data(configuration.folder, configuration.root,
+                                                     configuration.name, source))
             advance()
     set_warnings += check_settings(configurations, sources, allow_mixed_settings)
     for source in sources:

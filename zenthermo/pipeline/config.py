@@ -49,7 +49,7 @@ class RunConfig:
         Temperature step, K.
     methods : tuple of str or None
         Subset of :data:`METHODS`; None: every method the sources allow.
-    eos, vibrations, debye_scaling, debye_x, debye_volume
+    eos, vibrations, debye_scaling, debye_x, debye_volume, electronic, phonon_interpolation
         Physics options of the per-source free energies
         (:func:`~zenthermo.physics.free_energy.build_source_free_energies`).
     phase_diagram : bool
@@ -97,6 +97,8 @@ class RunConfig:
     debye_scaling: float = options.DEFAULT_SCALING
     debye_x: float = options.DEFAULT_X
     debye_volume: str = options.DEFAULT_DEBYE_VOLUME
+    electronic: str = options.DEFAULT_ELECTRONIC
+    phonon_interpolation: str = options.DEFAULT_INTERPOLATION
     phase_diagram: bool = True
     references: tuple[str, ...] = ()
     tdb: str | None = None
@@ -168,4 +170,5 @@ class RunConfig:
         """Keyword arguments of ``build_source_free_energies`` (and ``load_landscape``)."""
         return {"eos": self.eos, "vibrations": self.vibrations,
                 "debye_scaling": self.debye_scaling, "debye_x": self.debye_x,
-                "debye_volume": self.debye_volume}
+                "debye_volume": self.debye_volume, "electronic": self.electronic,
+                "phonon_interpolation": self.phonon_interpolation}

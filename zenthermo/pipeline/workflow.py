@@ -12,6 +12,8 @@ A workflow maps onto :class:`zenthermo.pipeline.config.RunConfig`
     vibrations = "auto"          # auto phonopy debye none
     debye_scaling = 0.617
     debye_x = 0.6667
+    electronic = "auto"          # auto on off: thermal electronic free energy from the DOS
+    phonon_interpolation = "auto"  # auto poly1..poly6 strain1..strain6
 
     [analysis]
     pressures_GPa = [0, 2, 4]
@@ -73,7 +75,9 @@ SCHEMA: dict[str, dict[str, tuple[str, tuple[type, ...]]]] = {
     "physics": {"eos": ("eos", (str,)), "vibrations": ("vibrations", (str,)),
                 "debye_scaling": ("debye_scaling", (int, float)),
                 "debye_x": ("debye_x", (int, float)),
-                "debye_volume": ("debye_volume", (str,))},
+                "debye_volume": ("debye_volume", (str,)),
+                "electronic": ("electronic", (str,)),
+                "phonon_interpolation": ("phonon_interpolation", (str,))},
     "analysis": {"pressures_GPa": ("pressures_GPa", (list,)), "tmin_K": ("tmin_K", (int, float)),
                  "tmax_K": ("tmax_K", (int, float)), "tstep_K": ("tstep_K", (int, float)),
                  "phase_diagram": ("phase_diagram", (bool,))},
