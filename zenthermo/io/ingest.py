@@ -54,6 +54,7 @@ from zenthermo.io.configurations import find_configurations
 from zenthermo.io.dfttk import attach_configuration_data
 from zenthermo.io.manifest import MANIFEST_NAME, Manifest, read_manifest
 from zenthermo.io.paths import relative_path
+from zenthermo.io.qha_electronic import attach_fe_v, refuse_fe_v, split_fe_v
 from zenthermo.io.vasp import VolumeReading, read_volume
 from zenthermo.io.vasp_checks import (
     Configuration,
@@ -128,11 +129,16 @@ def ingest(
     for path in given:
         if not path.exists():
             raise InputError("does not exist", path)
+    named = list(given)
+    given, fe_v = split_fe_v(given)
     qha = layout.phonopy_qha_inputs(given)
     if qha is not None:
         from zenthermo.io.phonopy_files import read_phonopy_qha
 
-        return read_phonopy_qha(qha[0], qha[1])
+        result = read_phonopy_qha(qha[0], qha[1])
+        return result if fe_v is None else attach_fe_v(result, fe_v, qha[0])
+    if fe_v is not None and fe_v in named:
+        refuse_fe_v(fe_v)
     parsed_manifest = _find_manifest(given, manifest)
     threshold = moment_threshold
     if parsed_manifest is not None:
