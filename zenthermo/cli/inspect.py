@@ -15,7 +15,22 @@ from typing import TextIO
 from zenthermo.sources import SourceSet
 
 
-def _print_rich(source_set: SourceSet, path: str, stream: TextIO) -> None:
+def _models(source_set: SourceSet, args: argparse.Namespace) -> list[tuple[str, ...]]:
+    """The models each source gets with the given physics options (empty if they fail)."""
+    from zenthermo.cli._options import physics_options
+    from zenthermo.errors import ZenthermoError
+    from zenthermo.physics.free_energy import build_source_free_energies
+    from zenthermo.report.sources_table import model_rows
+
+    try:
+        return model_rows(build_source_free_energies(source_set, **physics_options(args)))
+    except ZenthermoError as error:
+        print(f"zenthermo: warning: models not shown: {error}", file=sys.stderr)
+        return []
+
+
+def _print_rich(source_set: SourceSet, path: str, stream: TextIO,
+                models: list[tuple[str, ...]]) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -25,7 +40,7 @@ def _print_rich(source_set: SourceSet, path: str, stream: TextIO) -> None:
     console = Console(file=stream)
     for line in header_lines(source_set, path):
         console.print(line, highlight=False)
-    for title, columns, rows in sections(source_set):
+    for title, columns, rows in sections(source_set, models):
         table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
         # Columns with nothing in them (labels equal to names) are left out on screen.
         shown = [i for i in range(len(columns)) if any(row[i] for row in rows)]
@@ -48,13 +63,14 @@ def _handle(args: argparse.Namespace, progress) -> int:
 
     source_set = load_sources(args.sources_file)
     path = str(args.sources_file)
+    models = _models(source_set, args) if args.models and len(source_set) else []
     stream = sys.stdout
     if args.json:
-        stream.write(json.dumps(summary_document(source_set, path), indent=1) + "\n")
+        stream.write(json.dumps(summary_document(source_set, path, models), indent=1) + "\n")
     elif stream.isatty():
-        _print_rich(source_set, path, stream)
+        _print_rich(source_set, path, stream, models)
     else:
-        stream.write(render_plain(source_set, path))
+        stream.write(render_plain(source_set, path, models))
     return 0
 
 
@@ -66,10 +82,18 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         description="Print one row per source of a sources file written by `zenthermo "
                     "ingest` or SourceSet.save: multiplicity and its origin, magnetic order, "
                     "volumes kept and excluded, volume range, minimum energy, phonons, "
-                    "then every exclusion with its reason and every warning.",
+                    "with --models the free-energy models of each source (vibrations and their "
+                    "data, electronic part, volume forms with their leave-one-out error, "
+                    "extrapolation), then every exclusion with its reason and every warning.",
     )
     parser.add_argument("sources_file", metavar="SOURCES_FILE",
                         help="the sources file (.json or .json.gz)")
     parser.add_argument("--json", action="store_true",
                         help="print the summary as JSON instead of tables")
+    parser.add_argument("--models", action="store_true",
+                        help="also show the free-energy models each source gets with the "
+                             "physics options below (builds them: slower)")
+    from zenthermo.cli._options import add_physics_options
+
+    add_physics_options(parser)  # the models table shows what these options give
     parser.set_defaults(handler=_handle)

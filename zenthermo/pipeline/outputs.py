@@ -102,7 +102,7 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
         with clock("figures"):
             figures = draw_report_figures(tmp / "figures", analyses, landscapes, free_energies,
                                           references, progress, uncertainty=uncertainty)
-        extra_tables = []
+        extra_tables = [_models_table(free_energies)]
         for method in ("exact", "zenn"):
             if bars[method] is not None and method in analyses:
                 from zenthermo.report.intervals import uncertainty_table
@@ -132,6 +132,22 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
     moved = tuple(_moved(f, tmp, out) for f in figures)
     return RunResult(out, source_set, landscapes, analyses, moved, dict(clock.seconds),
                      tuple(warnings), uncertainty, ensemble_uncertainty)
+
+
+def _models_table(free_energies: Any) -> Any:
+    """The report's table of the models each source's F_k(V, T) uses."""
+    from zenthermo.report.html import Table
+    from zenthermo.report.sources_table import MODEL_COLUMNS, model_rows
+
+    return Table(
+        "Free-energy models per configuration", MODEL_COLUMNS,
+        tuple(model_rows(free_energies)),
+        note="F_k(V, T) = static EOS + vibrations + thermal electronic part. Phonon and "
+             "electronic free energies are continued in V by the form named (poly<d>: "
+             "degree d in V; strain<d>: in V^(-2/3)), chosen by leave-one-out "
+             "cross-validation unless set; the number in brackets is its leave-one-out "
+             "error of F in meV per cell. 'extrapolated in V': the static volumes reach "
+             "beyond the phonon or electronic data volumes.")
 
 
 def _moved(files: Any, tmp: Path, out: Path) -> Any:

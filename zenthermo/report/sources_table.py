@@ -13,7 +13,8 @@ import numpy as np
 
 from zenthermo.sources import Source, SourceSet
 
-__all__ = ["EXCLUSION_COLUMNS", "SOURCE_COLUMNS", "WARNING_COLUMNS", "SourceSummary",
+__all__ = ["EXCLUSION_COLUMNS", "MODEL_COLUMNS", "SOURCE_COLUMNS", "WARNING_COLUMNS",
+           "SourceSummary", "model_rows",
            "exclusion_rows", "format_plain_table", "header_lines", "render_plain",
            "sections", "source_rows", "summarize_source", "summary_document", "warning_rows"]
 
@@ -23,6 +24,9 @@ SOURCE_COLUMNS = ("source", "label", "g (origin)", "magnetic", "volumes kept/exc
                   "warnings")
 EXCLUSION_COLUMNS = ("where", "item", "V (A^3)", "reason")
 WARNING_COLUMNS = ("where", "warning")
+#: Column titles of the per-source models table (:func:`model_rows`).
+MODEL_COLUMNS = ("source", "static", "vibrations", "F_vib in V (LOO meV)", "electronic",
+                 "F_el in V (LOO meV)", "extrapolated in V")
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,46 @@ def source_rows(source_set: SourceSet) -> list[tuple[str, ...]]:
     return rows
 
 
+def model_rows(free_energies) -> list[tuple[str, ...]]:
+    """One row per source of the models its free energy uses, :data:`MODEL_COLUMNS` order.
+
+    ``free_energies``: the :class:`~zenthermo.physics.free_energy.SourceFreeEnergy` of each
+    source. Vibrations name the model and what its data were (phonon DOS, force constants,
+    phonopy's thermal properties); the volume forms come with their leave-one-out error of F;
+    "extrapolated in V" says whether the static volumes reach beyond the phonon or
+    electronic data volumes.
+    """
+    rows = []
+    for fe in free_energies:
+        vibrations = {"phonopy": f"phonons ({fe.phonon_data or 'grids'})",
+                      "debye": "Debye-Grueneisen", "none": "none"}.get(fe.vibrations,
+                                                                      fe.vibrations)
+        electronic = {"dos": "on (electronic DOS)", "free_energy": "on (F_el grids)",
+                      "none": "off"}.get(fe.electronic, fe.electronic)
+        edges = np.asarray(fe.volume_domain, dtype=np.float64)
+        outside = bool(np.any(fe.extrapolated(edges)))
+        rows.append((
+            fe.name, fe.eos_fit.kind, vibrations,
+            _form(fe.vibrational_model, fe.phonon_volume_range) if fe.vibrations == "phonopy"
+            else "-",
+            electronic,
+            _form(fe.electronic_model, fe.electronic_volume_range)
+            if fe.electronic != "none" else "-",
+            "yes" if outside else "no",
+        ))
+    return rows
+
+
+def _form(model, span) -> str:
+    loo = float(getattr(model, "loo_rms_eV", float("nan")))
+    text = str(getattr(model, "form", "")) or "-"
+    if np.isfinite(loo):
+        text += f" ({loo * 1e3:.2g})"
+    if span is not None:
+        text += f", {span[0]:.4g}-{span[1]:.4g} A^3"
+    return text
+
+
 def exclusion_rows(source_set: SourceSet) -> list[tuple[str, ...]]:
     """Every excluded item with its reason: the set's first, then each source's."""
     rows: list[tuple[str, ...]] = [("(set)", e.item, _number(e.volume, ".3f"), e.reason)
@@ -160,8 +204,11 @@ def format_plain_table(columns: tuple[str, ...], rows: list[tuple[str, ...]]) ->
     return "\n".join(text.rstrip() for text in out)
 
 
-def sections(source_set: SourceSet):
+def sections(source_set: SourceSet, models: list[tuple[str, ...]] | None = None):
+    """(title, columns, rows) of each table; ``models``: :func:`model_rows`, if computed."""
     yield "Sources", SOURCE_COLUMNS, source_rows(source_set)
+    if models:
+        yield "Models", MODEL_COLUMNS, models
     excluded = exclusion_rows(source_set)
     if excluded:
         yield "Excluded", EXCLUSION_COLUMNS, excluded
@@ -170,17 +217,19 @@ def sections(source_set: SourceSet):
         yield "Warnings", WARNING_COLUMNS, warnings
 
 
-def render_plain(source_set: SourceSet, path: str) -> str:
+def render_plain(source_set: SourceSet, path: str,
+                 models: list[tuple[str, ...]] | None = None) -> str:
     """The whole report as plain text."""
     parts = ["\n".join(header_lines(source_set, path))]
-    for title, columns, rows in sections(source_set):
+    for title, columns, rows in sections(source_set, models):
         parts.append(f"{title}\n{format_plain_table(columns, rows)}")
     return "\n\n".join(parts) + "\n"
 
 
-def summary_document(source_set: SourceSet, path: str) -> dict:
+def summary_document(source_set: SourceSet, path: str,
+                     models: list[tuple[str, ...]] | None = None) -> dict:
     """The same content as JSON-ready data (``zenthermo inspect --json``)."""
-    return {
+    document = {
         "path": path,
         "root": source_set.root,
         "sources": [asdict(summarize_source(s)) for s in source_set],
@@ -189,3 +238,6 @@ def summary_document(source_set: SourceSet, path: str) -> dict:
         "warnings": [dict(zip(WARNING_COLUMNS, r, strict=True))
                      for r in warning_rows(source_set)],
     }
+    if models:
+        document["models"] = [dict(zip(MODEL_COLUMNS, r, strict=True)) for r in models]
+    return document
