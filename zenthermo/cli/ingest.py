@@ -20,7 +20,12 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         description=(
             "Read a VASP results tree (one folder per configuration, one folder per volume), "
             "configuration folders, or phonopy-qha inputs (e-v.dat plus "
-            "thermal_properties.yaml files), check them, and write one SourceSet file."
+            "thermal_properties.yaml files, and fe-v.dat if any), or an ASE database "
+            "(results.db: rows with config=, optional multiplicity=, volume_index=, "
+            "ideal=True for the ideal cell), check them, and write one SourceSet file. "
+            "Electronic DOS (total_dos.dat, vasprun.xml), phonon DOS (phonopy total_dos.dat, "
+            "YPHON vdos/volph) and phonopy force constants found in the volume folders or "
+            "beside them (DFTTK's elec_*, phonon_*, YPHON_results) are attached by volume."
         ),
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="results tree, folders or files")

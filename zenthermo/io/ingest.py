@@ -4,6 +4,8 @@
 
 * phonopy-qha inputs (an ``e-v.dat``-style file plus ``thermal_properties.yaml*`` files, or
   one folder holding them) go to :func:`zenthermo.io.phonopy_files.read_phonopy_qha`;
+* an ASE database (``results.db``) goes to :func:`zenthermo.io.ase_db.read_ase_db`, whose
+  rows go through the same checks;
 * a VASP results tree (one folder per configuration, one folder per volume in each, see
   :mod:`zenthermo.io.layout`), or configuration folders given directly, are read with
   :mod:`zenthermo.io.vasp`. A ``thermal_properties.yaml`` in a volume folder becomes that
@@ -50,6 +52,7 @@ import numpy as np
 
 from zenthermo.errors import InputError
 from zenthermo.io import accounting, layout
+from zenthermo.io.ase_db import is_ase_db
 from zenthermo.io.configurations import find_configurations
 from zenthermo.io.dfttk import attach_configuration_data
 from zenthermo.io.manifest import MANIFEST_NAME, Manifest, read_manifest
@@ -129,6 +132,12 @@ def ingest(
     for path in given:
         if not path.exists():
             raise InputError("does not exist", path)
+    if len(given) == 1 and is_ase_db(given[0]):
+        from zenthermo.io.ase_db import read_ase_db
+
+        return read_ase_db(given[0], allow_mixed_settings=allow_mixed_settings,
+                           keep_spin_flips=keep_spin_flips, moment_threshold=moment_threshold,
+                           symprec=symprec, min_volumes=min_volumes, progress=progress)
     named = list(given)
     given, fe_v = split_fe_v(given)
     qha = layout.phonopy_qha_inputs(given)
@@ -159,21 +168,10 @@ def ingest(
         configurations, merge_duplicates)
     set_excluded += merged
     set_warnings += notes
-    exclude_foreign_compositions(configurations)
-    for configuration in configurations:
-        exclude_other_site_order(configuration)
-    sources = []
-    symmetry_structures: dict[str, str] = {}
-    with progress.stage("spin patterns and multiplicities", total=len(configurations)) as advance:
-        for configuration in configurations:
-            source = _build_source(configuration, threshold, symprec, keep_spin_flips,
-                                   min_volumes, symmetry_structures)
-            sources.append(attach_configuration_data(configuration.folder, configuration.root,
-                                                     configuration.name, source))
-            advance()
-    set_warnings += check_settings(configurations, sources, allow_mixed_settings)
-    for source in sources:
-        set_warnings += [f"{source.name}: {w}" for w in source.warnings]
+    sources, checked, symmetry_structures = checked_sources(
+        configurations, threshold, symprec, keep_spin_flips, min_volumes,
+        allow_mixed_settings, progress)
+    set_warnings += checked
     metadata: dict[str, Any] = {
         "reader": "vasp",
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -199,6 +197,38 @@ def ingest(
         warnings=tuple(set_warnings),
         metadata=metadata,
     )
+
+
+def checked_sources(configurations: list[Configuration], threshold: float, symprec: float,
+                    keep_spin_flips: bool, min_volumes: int, allow_mixed_settings: bool,
+                    progress, attach_data: bool = True
+                    ) -> tuple[list[Source], list[str], dict[str, str]]:
+    """The checks of the module docstring on configurations whose readings are in.
+
+    Shared by the VASP folders and other readers that build
+    :class:`~zenthermo.io.vasp_checks.Configuration` objects (:mod:`zenthermo.io.ase_db`).
+    ``attach_data``: attach the electronic and phonon data of the configuration folders
+    (:mod:`zenthermo.io.dfttk`). Returns (sources, set warnings, symmetry structures).
+    """
+    set_warnings: list[str] = []
+    exclude_foreign_compositions(configurations)
+    for configuration in configurations:
+        exclude_other_site_order(configuration)
+    sources = []
+    symmetry_structures: dict[str, str] = {}
+    with progress.stage("spin patterns and multiplicities", total=len(configurations)) as advance:
+        for configuration in configurations:
+            source = _build_source(configuration, threshold, symprec, keep_spin_flips,
+                                   min_volumes, symmetry_structures)
+            if attach_data:
+                source = attach_configuration_data(configuration.folder, configuration.root,
+                                                   configuration.name, source)
+            sources.append(source)
+            advance()
+    set_warnings += check_settings(configurations, sources, allow_mixed_settings)
+    for source in sources:
+        set_warnings += [f"{source.name}: {w}" for w in source.warnings]
+    return sources, set_warnings, symmetry_structures
 
 
 def _find_manifest(given: list[Path], manifest) -> Manifest | None:

@@ -232,6 +232,8 @@ def symmetry_permutations(configuration: Configuration, readings: list[VolumeRea
     if configuration.outer is not None:
         candidates.append(layout.find_file(configuration.outer, "POSCAR"))
     first_folder = configuration.readings[0][0].path if configuration.readings else None
+    if first_folder is not None and not first_folder.is_dir():  # rows of a database
+        first_folder = None
     if first_folder is not None:
         candidates.append(layout.earliest_stage_file(first_folder, "POSCAR"))
     warnings: list[str] = []
