@@ -162,3 +162,32 @@ def test_a_phonopy_force_constant_folder_gives_its_volume_a_grid(tree, force_con
 def test_read_folder_data_of_an_empty_folder_finds_nothing(tmp_path):
     found = read_folder_data(tmp_path, 4, tmp_path)
     assert not found.found
+
+
+def test_a_vasprun_with_a_dos_gives_its_folder_an_electronic_dos(ase_vasp_data, tmp_path):
+    """A static volume folder's vasprun.xml (and an elec folder's vasprun.xml.elec_dos);
+    a run without a <dos> block gives nothing, one whose DOS misses electrons is named."""
+    raw = (ase_vasp_data / "vasprun_dfpt.xml").read_bytes()
+    static = tmp_path / "vol_0"
+    static.mkdir()
+    (static / "vasprun.xml").write_bytes(raw)
+    found = read_folder_data(static, 2, tmp_path, volume=40.5765, static_vasprun=True)
+    ((volume, dos, path),) = found.electronic
+    assert volume == 40.5765 and path == "vol_0/vasprun.xml"
+    assert dos.electron_count == pytest.approx(8.0, abs=1e-4)
+    assert not read_folder_data(static, 2, tmp_path).found  # only a static run's: opt-in
+    elec = tmp_path / "elec_0"
+    elec.mkdir()
+    (elec / "vasprun.xml.elec_dos").write_bytes(raw)
+    ((volume, _, _),) = read_folder_data(elec, 2, tmp_path).electronic
+    assert volume == pytest.approx(40.5765, rel=1e-5)  # the run's own cell
+    (elec / "vasprun.xml.elec_dos").write_bytes(
+        raw.replace(b'<i name="NELECT">      8.00000000</i>',
+                    b'<i name="NELECT">     10.00000000</i>'))
+    found = read_folder_data(elec, 2, tmp_path)
+    assert found.electronic == [] and "NELECT = 10" in found.problems[0][1]
+    without = tmp_path / "vol_1"
+    without.mkdir()
+    start, end = raw.index(b"<dos>"), raw.index(b"</dos>") + len(b"</dos>")
+    (without / "vasprun.xml").write_bytes(raw[:start] + raw[end:])
+    assert not read_folder_data(without, 2, tmp_path, volume=40.0, static_vasprun=True).found
