@@ -1,11 +1,11 @@
 """Benchmark: fcc Al (DFTTK's files) with phonon DOS and electronic DOS, 0-1000 K at 1 K.
 
-Times each stage on the al-dfttk fixture (8 volumes): reading the static points (VASP),
-the YPHON phonon DOS and the electronic DOS tables; building F_k = E + F_vib + F_el (the
-electronic part at 8 volumes x 101 temperatures); and the exact landscape's analysis at
-0 GPa on 1001 temperatures with the phase-diagram search. The same with the electronic part
-off, and F_el of one DOS on 201 and 1001 temperatures. Best of 3 warm runs; writes the
-``al-electronic`` section of docs/benchmarks.md.
+Times each stage on the al-dfttk fixture (8 volumes): ingesting DFTTK's layout (static
+points from VASP, YPHON phonon DOS and electronic DOS tables, matched by volume); building
+F_k = E + F_vib + F_el (the electronic part at 8 volumes x 101 temperatures); and the exact
+landscape's analysis at 0 GPa on 1001 temperatures with the phase-diagram search. The same
+with the electronic part off, and F_el of one DOS on 201 and 1001 temperatures. Best of 3
+warm runs; writes the ``al-electronic`` section of docs/benchmarks.md.
 
     .venv/bin/python benchmarks/al_electronic.py [CONFIG_FOLDER]
 """
@@ -28,32 +28,11 @@ DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "al-dftt
 
 
 def read_al(root: Path):
-    """Static points, phonon DOS and electronic DOS matched by volume (until ingestion reads
-    DFTTK's layout itself)."""
-    from zenthermo.io.electronic_dos import read_dos_table
-    from zenthermo.io.layout import volume_folder
-    from zenthermo.io.phonon_dos import read_yphon_dos
-    from zenthermo.io.vasp import read_volume
-    from zenthermo.io.volume_matching import attach_by_volume
-    from zenthermo.sources import Source, SourceSet, VolumePoint
+    """The Al source as ``zenthermo ingest`` reads DFTTK's layout: static points (VASP),
+    YPHON phonon DOS and electronic DOS tables matched by volume."""
+    import zenthermo
 
-    points = []
-    for i in range(8):
-        r = read_volume(volume_folder(root / f"vol_{i}"), root)
-        points.append(VolumePoint(label=r.label, volume=r.volume, energy=r.energy,
-                                  natoms=r.natoms, composition=r.composition,
-                                  provenance=r.provenance))
-    source = Source(name="Al", multiplicity=1, natoms=4, composition={"Al": 4},
-                    points=tuple(points))
-    phonons = [read_yphon_dos(root / "YPHON_results" / f"vdos_{i}",
-                              root / "YPHON_results" / f"volph_{i}", natoms=4)
-               for i in range(8)]
-    electrons = [read_dos_table(root / f"elec_{i}" / "total_dos.dat") for i in range(8)]
-    source, _ = attach_by_volume(
-        source, vibrations=[(None, p.grid, f"vdos_{i}") for i, p in enumerate(phonons)],
-        electronic=[(p.volume, e, f"elec_{i}") for i, (p, e) in
-                    enumerate(zip(phonons, electrons, strict=True))])
-    return SourceSet(sources=(source,), root=str(root))
+    return zenthermo.ingest(root)
 
 
 def best_of(function, repeats: int = 3):
