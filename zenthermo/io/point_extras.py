@@ -151,10 +151,10 @@ def _read_vasprun_dos(folder: Path, natoms: int, root: Path, volume: float | Non
         stage = _stage(path.name, "vasprun.xml")
         if stage == "" and not static_vasprun:
             continue
-        if b"<dos>" not in _read_bytes(path)[0]:
-            continue
         shown = relative_path(path, root)
         try:
+            if b"<dos>" not in _read_bytes(path)[0]:
+                continue
             dos = read_vasprun_dos(path, recorded_as=shown)
         except InputError as error:
             found.problems.append((relative_path(error.path or path, root), error.reason))
