@@ -116,6 +116,9 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
         with clock("report"), progress.stage("tables and report"):
             for method, analysis in analyses.items():
                 write_analysis(analysis, tmp / method, uncertainty=bars.get(method))
+            if "exact" in analyses:
+                extra_tables.append(_decomposition(free_energies, analyses["exact"],
+                                                   tmp / "exact"))
             if "zenn" in landscapes:
                 save_model(landscapes["zenn"], tmp / "zenn" / "model.pt")
             source_set.save(tmp / "sources.json")
@@ -132,6 +135,18 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
     moved = tuple(_moved(f, tmp, out) for f in figures)
     return RunResult(out, source_set, landscapes, analyses, moved, dict(clock.seconds),
                      tuple(warnings), uncertainty, ensemble_uncertainty)
+
+
+def _decomposition(free_energies: Any, analysis: Any, folder: Path) -> Any:
+    """C_P and alpha split into lattice, electronic and configurational parts: one CSV per
+    isobar in ``folder`` and the report's table."""
+    from zenthermo.report.decomposition import decomposition_table, write_decomposition
+    from zenthermo.thermo.decomposition import decompose_isobar
+
+    parts = [decompose_isobar(free_energies, i.P_GPa, i.T_K, i.V_A3) for i in analysis.isobars]
+    for part in parts:
+        write_decomposition(part, folder)
+    return decomposition_table(parts)
 
 
 def _models_table(free_energies: Any) -> Any:
