@@ -50,6 +50,11 @@ def test_run_writes_report_summary_tables_and_figures(fe3pt_run):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "measured: sumiyama_fe3pt_lcte" in (out / "figures" / "lcte.svg").read_text()
     assert "config_0" in html and "Data quality" in html
+    # each source's models, and C_P / alpha split into their parts
+    assert "Free-energy models per configuration" in html and "Debye-Grueneisen" in html
+    assert "Where C_P and the thermal expansion come from" in html
+    assert (out / "exact" / "decomposition_P0GPa.csv").is_file()
+    assert {"decomposition", "free_energy_parts"} <= names
 
 
 def test_fe3pt_shows_nte_at_zero_pressure(fe3pt_run):

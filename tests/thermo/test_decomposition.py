@@ -76,3 +76,19 @@ def test_the_csv_and_the_report_table(fe3pt, tmp_path):
     (row,) = [r for r in report.rows if r[1] == "300"]
     assert float(row[5]) == pytest.approx(parts.total_Cp()[60] / KB_EV_PER_K, abs=1e-3)
     assert "zentropy fluctuation" in report.note
+
+
+def test_the_figures_of_the_parts(fe3pt, fe3pt_vasp_dir, tmp_path):
+    from zenthermo.report.figures_parts import plot_decomposition, plot_free_energy_parts
+
+    _, parts = fe3pt
+    figure = plot_decomposition(parts, 12, out_dir=tmp_path)
+    assert [ax.get_title() for ax in figure.axes] == ["Heat capacity by part, 0 GPa",
+                                                       "Thermal expansion by part, 0 GPa"]
+    assert (tmp_path / "decomposition.svg").is_file()
+    free_energies = build_source_free_energies(zenthermo.ingest(fe3pt_vasp_dir))
+    figure = plot_free_energy_parts(free_energies, 12)
+    labels = [line.get_label() for line in figure.axes[0].lines]
+    assert "config_0 (Debye), 300 K" in labels and not figure.axes[1].lines
+    assert plot_free_energy_parts(build_source_free_energies(
+        zenthermo.ingest(fe3pt_vasp_dir), vibrations="none"), 12) is None

@@ -117,8 +117,9 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
             for method, analysis in analyses.items():
                 write_analysis(analysis, tmp / method, uncertainty=bars.get(method))
             if "exact" in analyses:
-                extra_tables.append(_decomposition(free_energies, analyses["exact"],
-                                                   tmp / "exact"))
+                table, drawn = _decomposition(free_energies, analyses["exact"], tmp)
+                extra_tables.append(table)
+                figures += drawn
             if "zenn" in landscapes:
                 save_model(landscapes["zenn"], tmp / "zenn" / "model.pt")
             source_set.save(tmp / "sources.json")
@@ -137,16 +138,34 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
                      tuple(warnings), uncertainty, ensemble_uncertainty)
 
 
-def _decomposition(free_energies: Any, analysis: Any, folder: Path) -> Any:
+def _decomposition(free_energies: Any, analysis: Any, tmp: Path) -> tuple[Any, list[Any]]:
     """C_P and alpha split into lattice, electronic and configurational parts: one CSV per
-    isobar in ``folder`` and the report's table."""
+    isobar in ``tmp/exact``, the report's table, and the figures of the parts (F_vib and F_el
+    of each source; the split at the pressure nearest 0)."""
     from zenthermo.report.decomposition import decomposition_table, write_decomposition
+    from zenthermo.report.figures_parts import plot_decomposition, plot_free_energy_parts
+    from zenthermo.report.html import FigureFiles
+    from zenthermo.report.style import write_figure
     from zenthermo.thermo.decomposition import decompose_isobar
 
     parts = [decompose_isobar(free_energies, i.P_GPa, i.T_K, i.V_A3) for i in analysis.isobars]
     for part in parts:
-        write_decomposition(part, folder)
-    return decomposition_table(parts)
+        write_decomposition(part, tmp / "exact")
+    zero = min(parts, key=lambda d: abs(d.P_GPa))
+    drawn = []
+    for name, figure, title, caption in (
+            ("free_energy_parts", plot_free_energy_parts(free_energies, analysis.natoms),
+             "Vibrational and electronic free energies",
+             "F_vib and F_el of each configuration against volume, at 300 K (solid) and "
+             "1000 K (dashed), over its data volumes."),
+            ("decomposition", plot_decomposition(zero, analysis.natoms),
+             "Where C_P and the thermal expansion come from",
+             f"Lattice (vibrations), electronic and configurational (zentropy fluctuation) "
+             f"parts of C_P and alpha at {zero.P_GPa:g} GPa; they add up to the total.")):
+        if figure is not None:
+            png, svg = write_figure(figure, tmp / "figures", name)
+            drawn.append(FigureFiles(name, title, caption, png, svg))
+    return decomposition_table(parts), drawn
 
 
 def _models_table(free_energies: Any) -> Any:
