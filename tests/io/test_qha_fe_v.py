@@ -80,3 +80,12 @@ def test_fe_v_dat_beside_a_vasp_tree_says_where_it_belongs(fe3pt_vasp_dir, si_fo
     folder, _, _ = si_folder
     with pytest.raises(InputError, match="goes with phonopy-qha inputs"):
         zenthermo.ingest(fe3pt_vasp_dir / "config_0", folder / "fe-v.dat")
+
+
+def test_fe_v_dat_at_the_root_of_a_vasp_tree_is_reported_unused(fe3pt_vasp_dir, tmp_path):
+    from faults.makers import link_tree
+
+    tree = link_tree(fe3pt_vasp_dir, tmp_path / "tree", ["config_0"])
+    (tree / "fe-v.dat").write_text("0 1.0\n10 1.0\n")
+    source_set = zenthermo.ingest(tree)
+    assert any("fe-v.dat" in w and "not used" in w for w in source_set.warnings)

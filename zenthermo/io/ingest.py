@@ -172,6 +172,9 @@ def ingest(
         configurations, threshold, symprec, keep_spin_flips, min_volumes,
         allow_mixed_settings, progress)
     set_warnings += checked
+    if fe_v is not None:
+        set_warnings.append(f"{fe_v.name}: phonopy-qha's electronic free energies, not used "
+                            "with VASP results (put the electronic DOS in the volume folders)")
     metadata: dict[str, Any] = {
         "reader": "vasp",
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
