@@ -90,7 +90,7 @@ def read_ase_db(path: str | os.PathLike[str], *, allow_mixed_settings: bool = Fa
         reading, reason = _reading(row, db_path, digest)
         if config is None:
             reason = reason or "no config= key naming its configuration"
-        if reason:
+        if reason or reading is None:
             excluded.append(Exclusion(item, f"{db_path.name}#{row.id}",
                                       f"{item}{_named(config)}: {reason}; not used"))
             continue

@@ -196,9 +196,9 @@ def _read_force_constants(folder: Path, natoms: int, root: Path, volume: float |
     own = cell_volume * factor
     grid = dataclasses.replace(grid, volume=own)
     # the mesh is Gamma-centred and the 3 acoustic modes at Gamma are left out on purpose
-    if (grid.imaginary_modes or 0) > 3 * factor:
-        found.problems.append((shown, f"phonons have {grid.imaginary_modes - 3 * factor} "
-                                      "imaginary mode(s)"))
+    imaginary = (grid.imaginary_modes or 0) - 3 * factor
+    if imaginary > 0:
+        found.problems.append((shown, f"phonons have {imaginary} imaginary mode(s)"))
         return
     found.vibrations.append((volume if volume is not None else own, grid, shown))
 
@@ -240,7 +240,7 @@ def _structure(folder: Path) -> tuple[int, float] | None:
         stages = _named(folder, kind)
         if not stages:
             continue
-        path = max(stages, key=lambda p: layout.stage_rank(_stage(p.name, kind)))
+        path = max(stages, key=lambda p: layout.stage_rank(_stage(p.name, kind) or ""))
         try:
             structure = parse_poscar(_read_bytes(path)[0].decode("utf-8", "replace"), path)
         except InputError:

@@ -128,7 +128,7 @@ def model_rows(free_energies) -> list[tuple[str, ...]]:
     "extrapolated in V" says whether the static volumes reach beyond the phonon or
     electronic data volumes.
     """
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for fe in free_energies:
         vibrations = {"phonopy": f"phonons ({fe.phonon_data or 'grids'})",
                       "debye": "Debye-Grueneisen", "none": "none"}.get(fe.vibrations,

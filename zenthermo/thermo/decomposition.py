@@ -56,15 +56,17 @@ class Decomposition:
     alpha_per_K: dict[str, np.ndarray]
 
     def total_Cp(self) -> np.ndarray:
-        return sum(self.Cp_eV_per_K.values())
+        """C_P, eV/K per cell: the sum of the parts."""
+        return np.sum([self.Cp_eV_per_K[p] for p in PARTS], axis=0)
 
     def total_alpha(self) -> np.ndarray:
-        return sum(self.alpha_per_K.values())
+        """alpha, 1/K: the sum of the parts."""
+        return np.sum([self.alpha_per_K[p] for p in PARTS], axis=0)
 
     def rows(self, temperatures: Sequence[float]) -> list[tuple[str, ...]]:
         """Formatted rows at the grid temperatures nearest to ``temperatures`` (per cell:
         C_P in k_B, alpha in 1e-6/K), for the report."""
-        rows = []
+        rows: list[tuple[str, ...]] = []
         for T in temperatures:
             i = int(np.argmin(np.abs(self.T_K - T)))
             cp = [self.Cp_eV_per_K[p][i] / KB_EV_PER_K for p in PARTS]
@@ -113,7 +115,7 @@ def decompose_isobar(free_energies: Sequence[Any], P_GPa: float, T_K, V_A3) -> D
     fvt["configurational"] = np.sum(p * (U - mean_U) * (F_V - mean_FV), axis=0) / (
         kT * np.where(hot, T, 1))
     alpha = {name: np.where(hot, -fvt[name] / (V * F_VV), 0.0) for name in PARTS}
-    alpha_total = sum(alpha.values())
+    alpha_total = np.sum([alpha[name] for name in PARTS], axis=0)
     dilation = T * V * (V * F_VV) * alpha_total  # T V B_T alpha, eV/K per unit alpha_i
     cv = {name: np.where(hot, cv[name], 0.0) for name in PARTS}
     cp = {name: cv[name] + dilation * alpha[name] for name in PARTS}
