@@ -33,7 +33,8 @@ def plot_free_energy_parts(free_energies: Sequence[Any], natoms: int,
     with style.figure_style():
         figure, (ax_vib, ax_el) = style.new_figure(2, 1, width=10.4, height=4.3)
         for k, fe in enumerate(sources):
-            volumes = np.linspace(*fe.volume_domain, 120)
+            lo, hi = fe.volume_domain
+            volumes = np.linspace(float(lo), float(hi), 120)
             for j, T in enumerate(_SHOWN_TEMPERATURES):
                 T = min(T, fe.temperature_domain[1])
                 vibrations = {"phonopy": "phonons", "debye": "Debye"}.get(fe.vibrations,
