@@ -191,3 +191,13 @@ def test_a_vasprun_with_a_dos_gives_its_folder_an_electronic_dos(ase_vasp_data, 
     start, end = raw.index(b"<dos>"), raw.index(b"</dos>") + len(b"</dos>")
     (without / "vasprun.xml").write_bytes(raw[:start] + raw[end:])
     assert not read_folder_data(without, 2, tmp_path, volume=40.0, static_vasprun=True).found
+
+
+def test_data_of_a_volume_without_its_static_point_are_named_by_folder(tree):
+    shutil.rmtree(tree / "vol_5")
+    source = zenthermo.ingest(tree.parent)["config_Al"]
+    assert len(source.points) == 7 and source.electronic_volume_count == 7
+    unmatched = {e.item: e for e in source.excluded if "matches no static volume" in e.reason}
+    assert set(unmatched) == {"config_Al/elec_5", "config_Al/YPHON_results"}
+    assert unmatched["config_Al/YPHON_results"].path == "config_Al/YPHON_results/vdos_5"
+    assert unmatched["config_Al/elec_5"].volume == pytest.approx(64.0)

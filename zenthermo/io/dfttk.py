@@ -84,6 +84,7 @@ def attach_configuration_data(folder: Path, root: Path, name: str, source: Sourc
     notes: list[str] = []
     vibrations: list = []
     electronic: list = []
+    items: dict[str, str] = {}  # datum's path -> the folder it came from, as an item
     labels = {p.label for p in source.points}
     static = {p.label: p for p in source.points}
     for sub in layout.subfolders(folder):
@@ -101,6 +102,8 @@ def attach_configuration_data(folder: Path, root: Path, name: str, source: Sourc
             continue
         vibrations += found.vibrations
         electronic += found.electronic
+        items.update({path: f"{name}/{sub.name}" for _, _, path in
+                      (*found.vibrations, *found.electronic)})
         notes += found.notes
         excluded += [Exclusion(f"{name}/{sub.name}", path, reason)
                      for path, reason in found.problems]
@@ -111,6 +114,7 @@ def attach_configuration_data(folder: Path, root: Path, name: str, source: Sourc
     with_phonons = attached.phonon_volume_count
     if 0 < with_phonons < len(attached.points) and vibrations:
         notes.append(f"phonon data for {with_phonons} of {len(attached.points)} volumes")
+    unmatched = tuple(dataclasses.replace(e, item=items.get(e.path, e.item)) for e in unmatched)
     return dataclasses.replace(attached, excluded=(*excluded, *unmatched),
                                warnings=(*source.warnings, *notes))
 
@@ -128,19 +132,21 @@ def _account(excluded: list[Exclusion], name: str, sub: Path, root: Path,
     if found.vibrations or found.electronic:
         del excluded[index]  # used: its data are on the points (or listed as unmatched)
     elif not found.problems:
-        excluded[index] = Exclusion(item, relative_path(sub, root), _empty_reason(sub))
+        reason = _empty_reason(sub)
+        if reason is not None:  # otherwise the reader's own reason stands
+            excluded[index] = Exclusion(item, relative_path(sub, root), reason)
     else:
         del excluded[index]  # its problems are listed, naming the files
 
 
-def _empty_reason(sub: Path) -> str:
+def _empty_reason(sub: Path) -> str | None:
     if sub.name.lower().startswith("phonon"):
         return ("phonon calculation without results (no force constants, FORCE_SETS, "
                 "phonopy_params.yaml or phonon total_dos.dat): not used")
     if sub.name.lower().startswith("elec"):
         return ("electronic DOS calculation without a DOS (no total_dos.dat or vasprun.xml "
                 "with a <dos> block): not used")
-    return "no VASP output and no electronic or phonon data"
+    return None
 
 
 __all__ = ["YPHON_FOLDER", "attach_configuration_data", "read_yphon_results"]
