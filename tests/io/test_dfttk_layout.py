@@ -201,3 +201,12 @@ def test_data_of_a_volume_without_its_static_point_are_named_by_folder(tree):
     assert set(unmatched) == {"config_Al/elec_5", "config_Al/YPHON_results"}
     assert unmatched["config_Al/YPHON_results"].path == "config_Al/YPHON_results/vdos_5"
     assert unmatched["config_Al/elec_5"].volume == pytest.approx(64.0)
+
+
+def test_a_bad_file_in_a_static_folder_is_named_and_its_point_kept(tree):
+    (tree / "vol_2" / "total_dos.dat").write_text("-1.0\n0.0\n1.0\n")
+    source = zenthermo.ingest(tree.parent)["config_Al"]
+    assert len(source.points) == 8 and source.electronic_volume_count == 8  # elec_2 still
+    (problem,) = [e for e in source.excluded if e.item.startswith("config_Al/vol_2")]
+    assert problem.item == "config_Al/vol_2/total_dos.dat"
+    assert "expected 2 columns" in problem.reason

@@ -105,8 +105,10 @@ def attach_configuration_data(folder: Path, root: Path, name: str, source: Sourc
         items.update({path: f"{name}/{sub.name}" for _, _, path in
                       (*found.vibrations, *found.electronic)})
         notes += found.notes
-        excluded += [Exclusion(f"{name}/{sub.name}", path, reason)
-                     for path, reason in found.problems]
+        # a static folder's point stays: the item names the file that was not used
+        excluded += [Exclusion(f"{name}/{sub.name}" + (f"/{Path(path).name}"
+                                                       if sub.name in labels else ""),
+                               path, reason) for path, reason in found.problems]
     if not (vibrations or electronic):
         return dataclasses.replace(source, excluded=tuple(excluded),
                                    warnings=(*source.warnings, *notes))
