@@ -56,3 +56,29 @@ def test_inspect_prints_the_models_for_the_options_given(al, tmp_path, capsys):
                  "--vibrations", "debye"]) == 0
     (model,) = json.loads(capsys.readouterr().out)["models"]
     assert (model["vibrations"], model["electronic"]) == ("Debye-Grueneisen", "off")
+
+
+@pytest.mark.slow  # a tiny ZENN fit beside the exact landscape, figures, report
+def test_a_mixed_set_runs_with_both_methods_and_the_report_names_each_model(al, tmp_path):
+    """Phonons and electronic DOS, static energies only (Debye), phonons at fewer volumes:
+    one landscape, both methods, each source's models in the report."""
+    from zenthermo.pipeline import RunConfig, run_pipeline
+
+    (full,) = al.sources
+    mixed = SourceSet(sources=(full, _stripped(full, "static_only"),
+                               _stripped(full, "inner", keep=lambda i: 1 <= i <= 6)),
+                      root=al.root)
+    sources = tmp_path / "mixed.json"
+    mixed.save(sources)
+    out = tmp_path / "out"
+    result = run_pipeline(RunConfig(
+        inputs=(str(sources),), output_dir=str(out), pressures_GPa=(0.0,), tstep_K=100.0,
+        tmax_K=600.0, phase_diagram=False,
+        zenn_settings={"adam_epochs": 10, "lbfgs_iterations": 2}))
+    assert set(result.analyses) == {"exact", "zenn"}
+    html = (out / "report.html").read_text(encoding="utf-8")
+    table = html[html.index("Free-energy models per configuration"):]
+    table = table[:table.index("</table>")]
+    for name, model in (("config_Al", "phonons (phonon_dos)"),
+                        ("static_only", "Debye-Grueneisen"), ("inner", "on (electronic DOS)")):
+        assert name in table and model in table
