@@ -175,7 +175,10 @@ def test_a_vasprun_with_a_dos_gives_its_folder_an_electronic_dos(ase_vasp_data, 
     ((volume, dos, path),) = found.electronic
     assert volume == 40.5765 and path == "vol_0/vasprun.xml"
     assert dos.electron_count == pytest.approx(8.0, abs=1e-4)
-    assert not read_folder_data(static, 2, tmp_path).found  # only a static run's: opt-in
+    relaxed = tmp_path / "vol_2"
+    relaxed.mkdir()
+    (relaxed / "vasprun.xml.1relax").write_bytes(raw)  # a relaxation's DOS is never used
+    assert not read_folder_data(relaxed, 2, tmp_path, volume=40.0, static_vasprun=True).found
     elec = tmp_path / "elec_0"
     elec.mkdir()
     (elec / "vasprun.xml.elec_dos").write_bytes(raw)
@@ -186,6 +189,11 @@ def test_a_vasprun_with_a_dos_gives_its_folder_an_electronic_dos(ase_vasp_data, 
                     b'<i name="NELECT">     10.00000000</i>'))
     found = read_folder_data(elec, 2, tmp_path)
     assert found.electronic == [] and "NELECT = 10" in found.problems[0][1]
+    miscounted = raw.replace(b'<i name="NELECT">      8.00000000</i>',
+                             b'<i name="NELECT">     10.00000000</i>')
+    (static / "vasprun.xml").write_bytes(miscounted)  # read unasked: a note, not an exclusion
+    found = read_folder_data(static, 2, tmp_path, volume=40.5765, static_vasprun=True)
+    assert not found.problems and "its DOS not used" in found.notes[0]
     without = tmp_path / "vol_1"
     without.mkdir()
     start, end = raw.index(b"<dos>"), raw.index(b"</dos>") + len(b"</dos>")
@@ -210,3 +218,12 @@ def test_a_bad_file_in_a_static_folder_is_named_and_its_point_kept(tree):
     (problem,) = [e for e in source.excluded if e.item.startswith("config_Al/vol_2")]
     assert problem.item == "config_Al/vol_2/total_dos.dat"
     assert "expected 2 columns" in problem.reason
+
+
+def test_a_dos_run_with_its_own_vasprun_is_data_not_a_static_point(tree, ase_vasp_data):
+    """DFTTK keeps the DOS run as vasprun.xml.elec_dos: an energy file, but no static point."""
+    (tree / "elec_0" / "vasprun.xml.elec_dos").write_bytes(
+        (ase_vasp_data / "vasprun_dfpt.xml").read_bytes())
+    source = zenthermo.ingest(tree.parent)["config_Al"]
+    assert sorted(p.label for p in source.points) == [f"vol_{i}" for i in range(8)]
+    assert source.electronic_volume_count == 8  # elec_0's total_dos.dat is preferred

@@ -67,6 +67,11 @@ def split_name(name: str) -> tuple[str, str] | None:
     return None
 
 
+def is_dos_stage(stage: str) -> bool:
+    """True for the stage of a DOS run (DFTTK's ``elec_dos``): its energy is no static point."""
+    return "dos" in stage.lower()
+
+
 def stage_rank(stage: str) -> tuple[int, int, int]:
     """Sort key of a stage tag: static stages last (highest), then plain, then others."""
     number_match = re.search(r"\d+", stage)
@@ -170,7 +175,8 @@ def volume_folder(folder: Path) -> VolumeFolder | None:
     for files in stages.values():
         if "thermal_properties.yaml" in files:
             phonons = files["thermal_properties.yaml"]
-    candidates = [s for s, files in stages.items() if any(k in files for k in ENERGY_KINDS)]
+    candidates = [s for s, files in stages.items() if any(k in files for k in ENERGY_KINDS)
+                  and not is_dos_stage(s)]
     if not candidates:
         return None
     stage = max(candidates, key=stage_rank)

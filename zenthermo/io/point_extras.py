@@ -147,17 +147,25 @@ def _read_vasprun_dos(folder: Path, natoms: int, root: Path, volume: float | Non
                       static_vasprun: bool, found: FolderData) -> None:
     from zenthermo.io.electronic_dos import read_vasprun_dos
 
-    for path in _named(folder, "vasprun.xml"):
-        stage = _stage(path.name, "vasprun.xml")
-        if stage == "" and not static_vasprun:
-            continue
+    own_run = static_vasprun or volume is None  # the folder's plain or static run counts
+    paths = [p for p in _named(folder, "vasprun.xml")
+             if layout.is_dos_stage(stage := _stage(p.name, "vasprun.xml") or "")
+             or (own_run and (stage == "" or "static" in stage.lower()))]
+    for path in sorted(paths, key=lambda p: not layout.is_dos_stage(
+            _stage(p.name, "vasprun.xml") or "")):  # a DOS run first
         shown = relative_path(path, root)
         try:
             if b"<dos>" not in _read_bytes(path)[0]:
                 continue
             dos = read_vasprun_dos(path, recorded_as=shown)
         except InputError as error:
-            found.problems.append((relative_path(error.path or path, root), error.reason))
+            where = relative_path(error.path or path, root)
+            if volume is not None and not layout.is_dos_stage(_stage(path.name, "vasprun.xml")
+                                                              or ""):
+                # the static run's own DOS, read unasked: a note, the point is unaffected
+                found.notes.append(f"{where}: its DOS not used: {error.reason}")
+            else:
+                found.problems.append((where, error.reason))
             continue
         structure = _structure(folder)
         factor = 1.0 if structure is None else natoms / structure[0]
