@@ -12,7 +12,8 @@ Understood layouts of one volume folder (names may end in ``.gz``, ``.bz2``, ``.
 The stage used is the final static one: a stage whose tag contains ``static`` (the highest
 numbered if several), else the unsuffixed files, else the highest numbered other stage.
 A stage qualifies only if it holds an energy file (``vasprun.xml``, ``OSZICAR`` or
-``OUTCAR``).
+``OUTCAR``) and is not a DOS run (a tag containing ``dos``, as DFTTK's ``elec_dos``: its
+DOS is electronic data, see :mod:`zenthermo.io.dfttk`).
 
 A results tree is a folder of configuration folders, each a folder of volume folders; a
 configuration folder can also be given directly.
