@@ -43,3 +43,16 @@ def test_a_workflow_file_sets_them_and_the_command_line_wins(tmp_path):
     assert config.physics_options()["phonon_interpolation"] == "poly3"
     assert workflow_config(workflow, electronic="on").electronic == "on"
     assert RunConfig().physics_options()["electronic"] == "auto"
+
+
+@pytest.mark.parametrize(("key", "value"), [("electronic", "yes"),
+                                            ("phonon_interpolation", "cubic")])
+def test_a_workflow_with_an_unknown_value_is_refused_naming_the_key(tmp_path, key, value):
+    from zenthermo.errors import ConfigurationError
+
+    (tmp_path / "in.json").write_text("{}")
+    workflow = tmp_path / "run.toml"
+    workflow.write_text(f'[inputs]\npaths = ["in.json"]\n[physics]\n{key} = "{value}"\n')
+    with pytest.raises(ConfigurationError, match=f"{key} must be one of") as error:
+        workflow_config(workflow)
+    assert error.value.path == str(workflow)

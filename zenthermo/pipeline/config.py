@@ -151,6 +151,11 @@ class RunConfig:
         for name, ok, wanted in rules:
             if not ok:
                 raise ConfigurationError(f"{name} must be {wanted}, got {getattr(self, name)}")
+        for name, allowed in (("electronic", options.ELECTRONIC_MODELS),
+                              ("phonon_interpolation", options.INTERPOLATION_FORMS)):
+            if getattr(self, name) not in allowed:
+                raise ConfigurationError(f"{name} must be one of {', '.join(allowed)}, got "
+                                         f"{getattr(self, name)!r}")
         if self.tmin_K is not None and self.tmax_K is not None and not self.tmin_K < self.tmax_K:
             raise ConfigurationError(f"tmin_K ({self.tmin_K}) must be below tmax_K "
                                      f"({self.tmax_K})")
