@@ -166,7 +166,11 @@ class RunConfig:
             return None
         from zenthermo.uncertainty.settings import UncertaintySettings
 
-        lo, mid, hi = (float(x) for x in self.uncertainty_ci)
+        ci = tuple(float(x) for x in self.uncertainty_ci)
+        if len(ci) != 3:
+            raise ConfigurationError(f"ci must be three percentiles (low, middle, high), "
+                                     f"got {list(ci)}")
+        lo, mid, hi = ci
         return UncertaintySettings(members=self.uncertainty_members,
                                    method=self.uncertainty_method,
                                    ci=(lo, mid, hi), seed=self.seed)
