@@ -73,8 +73,8 @@ class DnnLandscape(TrainedLandscape):
     def multiplicities(self) -> np.ndarray:
         return np.zeros(0, dtype=np.float64)
 
-    def total_jet(self, V: Tensor, T: Tensor) -> Jet:
-        return self.network(V, T)
+    def total_jet(self, V: Tensor, T: Tensor, need: frozenset = ALL_FIELDS) -> Jet:
+        return self.network(V, T, need)
 
     def probabilities(self, V, T) -> np.ndarray:
         raise NotImplementedError(

@@ -169,12 +169,10 @@ def residual_scales(f_scale: float, v_half: float, t_max: float) -> dict[str, fl
 
 
 def _masked_mse(prediction: Tensor, rows: Rows, name: str, scale: float | Tensor) -> Tensor:
+    # No branch on the count: reading it back would synchronise a GPU on every step.
     mask = rows.masks[name]
-    count = mask.sum()
-    if int(count) == 0:
-        return prediction.new_zeros(())
-    residual = (prediction - rows.targets[name]) / scale
-    return (residual * residual * mask).sum() / count
+    residual = torch.where(mask, (prediction - rows.targets[name]) / scale, 0.0)
+    return (residual * residual).sum() / mask.sum().clamp_min(1)
 
 
 def data_terms(jet: Jet, rows: Rows, scales: dict[str, float], prefix: str,
