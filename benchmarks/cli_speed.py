@@ -139,32 +139,35 @@ def si_inputs() -> list[Path]:
     return [SI / "e-v.dat"] + [SI / f"thermal_properties.yaml-{i}" for i in range(-5, 6)]
 
 
-def median_wall(command: list[str], cwd: Path, repeats: int, before=None) -> float:
-    times = []
-    for _ in range(repeats):
-        if before is not None:
-            before()
-        start = time.perf_counter()
-        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
-        if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(command[:2])} failed: {done.stderr[-500:]}")
-    return statistics.median(times)
+def wall(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:2])} failed: {done.stderr[-500:]}")
+    return seconds
 
 
 def measure(label: str, inputs: list[Path], work: Path, repeats: int) -> list[object]:
+    """Median wall time of each command; the programs take turns in every repeat, so a
+    change of the machine's load falls on all of them alike."""
     work.mkdir(parents=True, exist_ok=True)
     files = [str(p) for p in inputs]
-    qha = median_wall([str(BIN / "phonopy-qha"), *files], work, repeats)
-    sources = work / "sources.json"
-    ingest = median_wall([str(BIN / "zenthermo"), "ingest", *files, "-o", str(sources),
-                          "--quiet"], work, repeats)
-    analyze = median_wall([str(BIN / "zenthermo"), "analyze", str(sources), "-o",
-                           str(work / "out"), "--quiet"], work, repeats,
-                          before=lambda: shutil.rmtree(work / "out", ignore_errors=True))
-    ratio = analyze / qha
+    sources, out = work / "sources.json", work / "out"
+    commands = {
+        "qha": [str(BIN / "phonopy-qha"), *files],
+        "ingest": [str(BIN / "zenthermo"), "ingest", *files, "-o", str(sources), "--quiet"],
+        "analyze": [str(BIN / "zenthermo"), "analyze", str(sources), "-o", str(out),
+                    "--quiet"],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeats):
+        for name, command in commands.items():
+            shutil.rmtree(out, ignore_errors=True)
+            times[name].append(wall(command, work))
+    qha, ingest, analyze = (statistics.median(times[name]) for name in commands)
     row = [label, f"{qha:.2f}", f"{ingest:.2f}", f"{analyze:.2f}", f"{ingest + analyze:.2f}",
-           f"{ratio:.2f}x"]
+           f"{analyze / qha:.2f}x"]
     print(" | ".join(row), flush=True)
     return row
 
@@ -173,7 +176,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    help_wall = median_wall([str(BIN / "zenthermo"), "--help"], ROOT, args.repeats)
+    help_wall = statistics.median(wall([str(BIN / "zenthermo"), "--help"], ROOT)
+                                  for _ in range(args.repeats))
     print(f"zenthermo --help: {help_wall:.2f} s", flush=True)
     rows = []
     with tempfile.TemporaryDirectory(prefix="cli-speed-") as tmp:
