@@ -67,7 +67,7 @@ def time_pressures(repeats: int = 3) -> dict[str, float]:
     return result
 
 
-def child(n: int) -> None:
+def child(n: int, tstep: float) -> None:
     """Analyse K = n configurations at 0 GPa; print seconds and memory as JSON."""
     from zenthermo.landscape.exact import ExactZentropy
     from zenthermo.thermo.analysis import analyze
@@ -75,7 +75,8 @@ def child(n: int) -> None:
     landscape = ExactZentropy(replicated(fe3pt_free_energies(), n))
     tracemalloc.start()
     start = time.perf_counter()
-    analysis = analyze(landscape, (0.0,), TEMPERATURES_K, phase_diagram=False)
+    analysis = analyze(landscape, (0.0,), np.arange(0.0, 1000.0 + tstep / 2, tstep),
+                       phase_diagram=False)
     seconds = time.perf_counter() - start
     traced = tracemalloc.get_traced_memory()[1]
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -84,8 +85,9 @@ def child(n: int) -> None:
                       "maxrss_MiB": rss_kib / 1024}))
 
 
-def measure_configurations(n: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", str(n)], check=True,
+def measure_configurations(n: int, tstep: float) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", str(n), "--tstep", str(tstep)],
+                         check=True,
                          capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -93,10 +95,12 @@ def measure_configurations(n: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--configurations", type=int, nargs="+", default=[3, 100, 1000])
+    parser.add_argument("--tstep", type=float, default=1.0,
+                        help="temperature step of the configurations runs, K (1)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child)
+        child(args.child, args.tstep)
         return
     pressures = time_pressures()
     ratio = pressures["50"] / pressures["1"]
@@ -104,7 +108,7 @@ def main() -> None:
           f"({ratio:.1f}x)", flush=True)
     rows = []
     for n in args.configurations:
-        m = measure_configurations(n)
+        m = measure_configurations(n, args.tstep)
         print(m, flush=True)
         rows.append([n, f"{m['seconds']:.1f}", f"{m['maxrss_MiB']:.0f}",
                      f"{m['traced_MiB']:.0f}"])
@@ -117,7 +121,8 @@ def main() -> None:
         f"Pressures (best of 3, one process): 1 pressure {pressures['1']:.2f} s, "
         f"50 pressures (0-8 GPa) {pressures['50']:.2f} s: **{ratio:.1f}x** one pressure "
         "(target under 5x; the F_V volume scan is computed once for all pressures).\n\n"
-        "Configurations (0 GPa; copies of the three Fe3Pt sources under new names and "
+        f"Configurations (0 GPa, 0-1000 K at {args.tstep:g} K; copies of the three Fe3Pt "
+        "sources under new names and "
         "multiplicities; each K in a fresh process; target 1000 configurations under "
         "4 GiB):\n\n"
         + markdown_table(["configurations K", "analysis s", "peak RSS MiB",
