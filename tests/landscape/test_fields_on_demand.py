@@ -135,3 +135,35 @@ def test_landscapes_without_fields_are_still_served():
     assert d.F_VV is not None  # a legacy landscape returns everything
     d = derivatives_of(legacy.inner, V, T, ("F_V",))
     assert d.F_VV is None
+
+
+class _Parabola:
+    """A cheap source: F = e + k/2 (V - 150)^2 - 1e-4 T, every derivative exact."""
+
+    volume_domain, temperature_domain, natoms = (100.0, 200.0), (0.0, 2000.0), 4
+
+    def __init__(self, i: int):
+        self.name, self.multiplicity, self.e = f"c{i}", 1.0 + i % 3, 1e-3 * i
+
+    def derivatives(self, V, T):
+        from zenthermo.physics.derivatives import FreeEnergyDerivatives
+
+        x = V - 150.0
+        zero = np.zeros(np.shape(V))
+        return FreeEnergyDerivatives(self.e + 0.005 * x * x - 1e-4 * T, 0.01 * x, zero + 0.01,
+                                     zero, zero - 1e-4, zero, zero)
+
+
+def test_exact_memory_does_not_grow_with_sources_times_points(monkeypatch):
+    import tracemalloc
+
+    landscape = ExactZentropy([_Parabola(i) for i in range(100)])
+    monkeypatch.setattr(exact_module, "SOURCE_POINTS", 1 << 12)  # 40 points per chunk
+    V_grid, T_grid = np.linspace(140.0, 165.0, 101)[:, None], np.linspace(0, 1500, 100)[None]
+    tracemalloc.start()
+    d = landscape.derivatives(V_grid, T_grid, fields=("F_V",))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert d.F_V.shape == (101, 100)
+    # p_k on every point would be 100 x 10100 x 8 B = 8 MB; a chunk needs a few 100 kB
+    assert peak < 3 * 2**20, peak

@@ -126,15 +126,15 @@ class ExactZentropy:
         ``fields`` (names such as ``("F_V", "F_VV")``; None: all) chooses which fields the
         zentropy sum computes; the others come back as None.
         """
-        return self._evaluate(V, T, requested_fields(fields))[0]
+        return self._evaluate(V, T, requested_fields(fields), (True, False, False))[0]
 
     def probabilities(self, V: ArrayLike, T: ArrayLike) -> np.ndarray:
         """p_k(V,T), shape (K, *broadcast_shape); sums to one over k."""
-        return self._evaluate(V, T, ("F",))[1]
+        return self._evaluate(V, T, ("F",), (False, True, False))[1]
 
     def configuration_entropy(self, V: ArrayLike, T: ArrayLike) -> np.ndarray:
         """S_mix = -k_B sum_k p_k ln(p_k / g_k), eV/K per cell, broadcast shape."""
-        return self._evaluate(V, T, ("F",))[2]
+        return self._evaluate(V, T, ("F",), (False, False, True))[2]
 
     def __repr__(self) -> str:
         return (
@@ -145,23 +145,35 @@ class ExactZentropy:
     # -- the sum ------------------------------------------------------------------------------
 
     def _evaluate(
-        self, V: ArrayLike, T: ArrayLike, fields: tuple[str, ...] = DERIVATIVE_FIELDS
-    ) -> tuple[FreeEnergyDerivatives, np.ndarray, np.ndarray]:
-        """(derivatives with ``fields``, p_k, S_mix), in chunks of SOURCE_POINTS // K points."""
+        self, V: ArrayLike, T: ArrayLike, fields: tuple[str, ...] = DERIVATIVE_FIELDS,
+        keep: tuple[bool, bool, bool] = (True, True, True),
+    ) -> tuple[FreeEnergyDerivatives | None, np.ndarray | None, np.ndarray | None]:
+        """(derivatives with ``fields``, p_k, S_mix), in chunks of SOURCE_POINTS // K points.
+
+        ``keep`` says which of the three to assemble (the others are None): p_k alone is
+        K times the size of a field, so it is gathered only when asked for.
+        """
         V, T = _checked_inputs(V, T)
         shape = V.shape
         step = max(1, SOURCE_POINTS // len(self._sources))
         if V.size <= step:
-            return self._evaluate_block(V, T, fields)
+            whole = self._evaluate_block(V, T, fields)
+            return tuple(x if k else None for x, k in zip(whole, keep, strict=True))
         flat_v, flat_t = V.reshape(-1), T.reshape(-1)
-        parts = [self._evaluate_block(flat_v[i:i + step], flat_t[i:i + step], fields)
-                 for i in range(0, flat_v.size, step)]
-        values = {name: np.concatenate([getattr(d, name) for d, _, _ in parts]).reshape(shape)
-                  for name in fields}
-        derivatives = FreeEnergyDerivatives(**{name: values.get(name)
-                                               for name in DERIVATIVE_FIELDS})
-        p = np.concatenate([x[1] for x in parts], axis=1).reshape((-1, *shape))
-        s_mix = np.concatenate([x[2] for x in parts]).reshape(shape)
+        parts = []
+        for i in range(0, flat_v.size, step):
+            block = self._evaluate_block(flat_v[i:i + step], flat_t[i:i + step], fields)
+            parts.append(tuple(x if k else None for x, k in zip(block, keep, strict=True)))
+        derivatives = p = s_mix = None
+        if keep[0]:
+            values = {name: np.concatenate([getattr(d, name) for d, _, _ in parts])
+                      .reshape(shape) for name in fields}
+            derivatives = FreeEnergyDerivatives(**{name: values.get(name)
+                                                   for name in DERIVATIVE_FIELDS})
+        if keep[1]:
+            p = np.concatenate([x[1] for x in parts], axis=1).reshape((-1, *shape))
+        if keep[2]:
+            s_mix = np.concatenate([x[2] for x in parts]).reshape(shape)
         return derivatives, p, s_mix
 
     def _evaluate_block(
