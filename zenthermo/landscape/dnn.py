@@ -45,7 +45,7 @@ class DnnNetwork(nn.Module):
         norm = self.norm
         inputs = norm.features(V, T)
         raw = self.mlp(inputs, need).map(lambda x: norm.scale[0] * x[0, :, 0])
-        return norm.baseline_jet(*inputs[:2]).map(lambda x: x[0]).plus(raw).restrict(need)
+        return norm.baseline_jet(*inputs[:2], need).map(lambda x: x[0]).plus(raw).restrict(need)
 
 
 class DnnLandscape(TrainedLandscape):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from zenthermo.landscape.jets import Jet, constant_jet
+from zenthermo.landscape.jets import ALL_FIELDS, Jet, constant_jet
 from zenthermo.landscape.mlp import DTYPE
 
 __all__ = ["N_BASIS", "Normalisation", "baseline_basis", "low_temperature_feature",
@@ -136,8 +136,9 @@ class Normalisation(nn.Module):
             return v, t
         return v, t, low_temperature_feature(T, self.t_low, self.t_knee, self._knee_on)
 
-    def baseline_jet(self, v: Jet, t: Jet) -> Jet:
-        """The polynomial baseline of every output, fields (n_out, *v.f.shape)."""
+    def baseline_jet(self, v: Jet, t: Jet, need: frozenset = ALL_FIELDS) -> Jet:
+        """The polynomial baseline of every output, fields (n_out, *v.f.shape); only the
+        jet fields in ``need`` (and the value)."""
         coeffs = self.baseline.T[:, :, None]  # (7, n_out, 1)
-        return baseline_basis(v, t).map(
+        return baseline_basis(v, t).restrict(need | {"f"}).map(
             lambda b: (coeffs * (b[:, None] if b.dim() == 2 else b)).sum(0))

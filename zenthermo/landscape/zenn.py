@@ -137,7 +137,7 @@ class ZennNetwork(nn.Module):
         raw = self.mlp(doubled, need).map(lambda x: x[..., 0])
         e_net = raw.map(lambda x: x[:k])
         s_net = raw.map(lambda x: x[k:])
-        energy = norm.baseline_jet(v, t).plus(e_net.map(lambda x: norm.scale[:, None] * x))
+        energy = norm.baseline_jet(v, t, need).plus(e_net.map(lambda x: norm.scale[:, None] * x))
         # S_k = s_scale (t + 1)/2 softplus(net): >= 0, and 0 at T = 0 (t = -1).
         t_frac = t.map(lambda x: x / 2).plus(constant_jet(torch.full_like(t.f, 0.5)))
         entropy = activate(s_net, "softplus", need).times(t_frac).map(
