@@ -51,7 +51,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's)")
     args = parser.parse_args()
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
     from zenthermo.data import load_default_sources
     from zenthermo.landscape.exact import ExactZentropy
 
@@ -74,7 +79,8 @@ def main() -> None:
     text = (
         "## ZENN analysis against the exact analysis (`benchmarks/zenn_analysis_speed.py`)\n\n"
         "Embedded Fe3Pt data; 3 isobars (0, 2, 4 GPa) at 1 K steps, 0-1000 K, phase diagram "
-        f"included; best of {args.repeats}. Target: ZENN within 3x the exact analysis on the "
+        f"included; best of {args.repeats}; {torch.get_num_threads()} torch thread(s). "
+        "Target: ZENN within 3x the exact analysis on the "
         f"same grid. Machine: {platform.machine()}, {os.cpu_count()} CPUs, shared with "
         "other work (measured under load).\n\n"
         + markdown_table(["landscape", "analysis s", "vs exact", "temperatures",
