@@ -279,7 +279,7 @@ def test_zenn_is_analysed_on_the_users_temperature_grid(fe3pt_sources, tmp_path,
                             ExactZentropy.from_sources(source_set, **config.physics_options())))
     captured = {}
     monkeypatch.setattr(run_module, "write_outputs",
-                        lambda config, ss, fes, landscapes, analyses, *rest: captured.update(
+                        lambda config, ss, fes, landscapes, analyses, *rest, **kw: captured.update(
                             analyses))
     run_pipeline(RunConfig(inputs=(str(fe3pt_sources),), output_dir=str(tmp_path / "o"),
                            pressures_GPa=(0.0,), tstep_K=2.0, phase_diagram=False))
