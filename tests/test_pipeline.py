@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from zenthermo.cli import main
@@ -267,3 +268,29 @@ def test_cli_accepts_a_workflow(fe3pt_sources, tmp_path):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Workflow &lt;run&gt;" in html
     assert not (Path.cwd() / "ignored-by-o").exists()
+
+
+def test_zenn_is_analysed_on_the_users_temperature_grid(fe3pt_sources, tmp_path, monkeypatch):
+    """No coarser grid for a network: zenn/summary.json has the temperatures exact/ has."""
+    from zenthermo.landscape.exact import ExactZentropy
+    from zenthermo.pipeline import run as run_module
+
+    class StandIn:  # the exact landscape under the name zenn (the fit is not under test)
+        def __init__(self, inner):
+            self.inner, self.method = inner, "zenn"
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    monkeypatch.setattr(run_module, "fit_zenn",
+                        lambda source_set, config, temperatures, progress: StandIn(
+                            ExactZentropy.from_sources(source_set, **config.physics_options())))
+    captured = {}
+    monkeypatch.setattr(run_module, "write_outputs",
+                        lambda config, ss, fes, landscapes, analyses, *rest, **kw: captured.update(
+                            analyses))
+    run_pipeline(RunConfig(inputs=(str(fe3pt_sources),), output_dir=str(tmp_path / "o"),
+                           pressures_GPa=(0.0,), tstep_K=2.0, phase_diagram=False))
+    exact_T = captured["exact"].isobars[0].T_K
+    assert exact_T.size > 201
+    np.testing.assert_array_equal(captured["zenn"].isobars[0].T_K, exact_T)

@@ -6,6 +6,7 @@ kind it is (exact zentropy, ZENN, plain DNN).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -50,10 +51,16 @@ class Landscape(Protocol):
     @property
     def temperature_domain(self) -> tuple[float, float]: ...
 
-    def derivatives(self, V: ArrayLike, T: ArrayLike) -> FreeEnergyDerivatives:
+    def derivatives(
+        self, V: ArrayLike, T: ArrayLike, fields: Iterable[str] | None = None
+    ) -> FreeEnergyDerivatives:
         """F and its partial derivatives at (V, T), broadcast against each other.
 
         V in A^3 per cell, T in K (T = 0 allowed). Returns arrays of the broadcast shape.
+        ``fields`` names the fields the caller needs (e.g. ``("F_V", "F_VV")``; None: all
+        seven); a landscape may leave the others None and skip their cost. Callers that
+        must also serve landscapes written before ``fields`` existed go through
+        :func:`zenthermo.thermo.evaluate.derivatives_of`.
         """
         ...
 

@@ -47,7 +47,8 @@ class DnnNetwork(nn.Module):
         norm = self.norm
         inputs = norm.features(V, T)
         raw = self.mlp(inputs, need).map(lambda x: norm.scale[0] * x[0, :, 0])
-        return norm.baseline_jet(*inputs[:2]).map(lambda x: x[0]).plus(raw).restrict(need)
+        baseline = norm.baseline_jet(inputs[0], inputs[1], need).map(lambda x: x[0])
+        return baseline.plus(raw).restrict(need)
 
 
 class DnnLandscape(TrainedLandscape):
@@ -77,8 +78,8 @@ class DnnLandscape(TrainedLandscape):
     def multiplicities(self) -> np.ndarray:
         return np.zeros(0, dtype=np.float64)
 
-    def total_jet(self, V: Tensor, T: Tensor) -> Jet:
-        return self.network(V, T)
+    def total_jet(self, V: Tensor, T: Tensor, need: frozenset = ALL_FIELDS) -> Jet:
+        return self.network(V, T, need)
 
     def probabilities(self, V, T) -> np.ndarray:
         raise NotImplementedError(

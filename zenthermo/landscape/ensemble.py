@@ -22,11 +22,10 @@ from typing import Any
 import numpy as np
 
 from zenthermo.errors import ConfigurationError
-from zenthermo.physics.derivatives import FreeEnergyDerivatives
+from zenthermo.physics.derivatives import FreeEnergyDerivatives, requested_fields
 
 __all__ = ["EnsembleLandscape", "fit_ensemble"]
 
-_FIELDS = ("F", "F_V", "F_VV", "F_VVV", "F_T", "F_TT", "F_VT")
 
 
 class EnsembleLandscape:
@@ -90,15 +89,18 @@ class EnsembleLandscape:
         lows, highs = zip(*(m.temperature_domain for m in self.members), strict=True)
         return float(max(lows)), float(min(highs))
 
-    def member_derivatives(self, V, T) -> list[FreeEnergyDerivatives]:
-        """Each member's F and derivatives at (V, T), in member order."""
-        return [m.derivatives(V, T) for m in self.members]
+    def member_derivatives(self, V, T, fields=None) -> list[FreeEnergyDerivatives]:
+        """Each member's F and derivatives at (V, T), in member order (only ``fields``,
+        None: all, as :meth:`derivatives`)."""
+        return [m.derivatives(V, T, fields=fields) for m in self.members]
 
-    def derivatives(self, V, T) -> FreeEnergyDerivatives:
-        """The ensemble mean of F and of each partial derivative at (V, T)."""
-        each = self.member_derivatives(V, T)
-        return FreeEnergyDerivatives(**{
-            name: np.mean([getattr(d, name) for d in each], axis=0) for name in _FIELDS})
+    def derivatives(self, V, T, fields=None) -> FreeEnergyDerivatives:
+        """The ensemble mean of F and of each partial derivative at (V, T); ``fields``
+        (None: all) chooses which are computed, the others are None."""
+        names = requested_fields(fields)
+        each = self.member_derivatives(V, T, fields=names)
+        return FreeEnergyDerivatives.partial({
+            name: np.mean([getattr(d, name) for d in each], axis=0) for name in names})
 
     def probabilities(self, V, T) -> np.ndarray:
         """Mean of the members' p_k(V,T), shape (K, *broadcast_shape)."""

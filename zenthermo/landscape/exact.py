@@ -16,13 +16,20 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from zenthermo.errors import ConfigurationError, DomainError
-from zenthermo.landscape.jets import Jet
+from zenthermo.landscape.jets import JET_FIELD, Jet, need_for
 from zenthermo.landscape.zentropy import zentropy_sum
-from zenthermo.physics.derivatives import FreeEnergyDerivatives
+from zenthermo.physics.derivatives import (
+    DERIVATIVE_FIELDS,
+    FreeEnergyDerivatives,
+    requested_fields,
+)
 
-__all__ = ["ExactZentropy"]
+__all__ = ["SOURCE_POINTS", "ExactZentropy"]
 
-_FIELDS = ("F", "F_V", "F_VV", "F_VVV", "F_T", "F_TT", "F_VT")
+#: Most (source, point) pairs evaluated at once: a call on N points with K sources runs in
+#: chunks of SOURCE_POINTS // K points, so memory stays bounded however many sources there
+#: are (about 0.1 GB per chunk with every field).
+SOURCE_POINTS = 1 << 19
 
 
 class ExactZentropy:
@@ -128,20 +135,28 @@ class ExactZentropy:
     def temperature_domain(self) -> tuple[float, float]:
         return self._temperature_domain
 
-    def derivatives(self, V: ArrayLike, T: ArrayLike) -> FreeEnergyDerivatives:
+    def derivatives(self, V: ArrayLike, T: ArrayLike, fields=None) -> FreeEnergyDerivatives:
         """F (eV per cell) and its exact partial derivatives at (V, T), broadcast.
 
         V in A^3 per cell, T in K (T = 0 allowed). Returns arrays of the broadcast shape.
+        ``fields`` (names such as ``("F_V", "F_VV")``; None: all) chooses which fields the
+        zentropy sum computes; the others come back as None.
         """
-        return self._evaluate(V, T)[0]
+        derivatives = self._evaluate(V, T, requested_fields(fields), (True, False, False))[0]
+        assert derivatives is not None  # asked for by keep
+        return derivatives
 
     def probabilities(self, V: ArrayLike, T: ArrayLike) -> np.ndarray:
         """p_k(V,T), shape (K, *broadcast_shape); sums to one over k."""
-        return self._evaluate(V, T)[1]
+        p = self._evaluate(V, T, ("F",), (False, True, False))[1]
+        assert p is not None  # asked for by keep
+        return p
 
     def configuration_entropy(self, V: ArrayLike, T: ArrayLike) -> np.ndarray:
         """S_mix = -k_B sum_k p_k ln(p_k / g_k), eV/K per cell, broadcast shape."""
-        return self._evaluate(V, T)[2]
+        s_mix = self._evaluate(V, T, ("F",), (False, False, True))[2]
+        assert s_mix is not None  # asked for by keep
+        return s_mix
 
     def __repr__(self) -> str:
         return (
@@ -152,25 +167,58 @@ class ExactZentropy:
     # -- the sum ------------------------------------------------------------------------------
 
     def _evaluate(
-        self, V: ArrayLike, T: ArrayLike
-    ) -> tuple[FreeEnergyDerivatives, np.ndarray, np.ndarray]:
+        self, V: ArrayLike, T: ArrayLike, fields: tuple[str, ...] = DERIVATIVE_FIELDS,
+        keep: tuple[bool, bool, bool] = (True, True, True),
+    ) -> tuple[FreeEnergyDerivatives | None, np.ndarray | None, np.ndarray | None]:
+        """(derivatives with ``fields``, p_k, S_mix), in chunks of SOURCE_POINTS // K points.
+
+        ``keep`` says which of the three to assemble (the others are None): p_k alone is
+        K times the size of a field, so it is gathered only when asked for.
+        """
         V, T = _checked_inputs(V, T)
         shape = V.shape
+        step = max(1, SOURCE_POINTS // len(self._sources))
+        if V.size <= step:
+            d, p_k, s = self._evaluate_block(V, T, fields)
+            return (d if keep[0] else None, p_k if keep[1] else None, s if keep[2] else None)
+        flat_v, flat_t = V.reshape(-1), T.reshape(-1)
+        parts = []
+        for i in range(0, flat_v.size, step):
+            block = self._evaluate_block(flat_v[i:i + step], flat_t[i:i + step], fields)
+            parts.append(tuple(x if k else None for x, k in zip(block, keep, strict=True)))
+        derivatives = p = s_mix = None
+        if keep[0]:
+            values = {name: np.concatenate([getattr(d, name) for d, _, _ in parts])
+                      .reshape(shape) for name in fields}
+            derivatives = FreeEnergyDerivatives.partial(values)
+        if keep[1]:
+            p = np.concatenate([x[1] for x in parts], axis=1).reshape((-1, *shape))
+        if keep[2]:
+            s_mix = np.concatenate([x[2] for x in parts]).reshape(shape)
+        return derivatives, p, s_mix
+
+    def _evaluate_block(
+        self, V: np.ndarray, T: np.ndarray, fields: tuple[str, ...]
+    ) -> tuple[FreeEnergyDerivatives, np.ndarray, np.ndarray]:
+        shape = V.shape
+        need = need_for(fields)
         stacked = [s.derivatives(V, T) for s in self._sources]
         d = {
-            f: np.stack([np.broadcast_to(getattr(x, f), shape) for x in stacked]) for f in _FIELDS
+            name: np.stack([np.broadcast_to(getattr(x, name), shape) for x in stacked])
+            for name in DERIVATIVE_FIELDS if JET_FIELD[name] in need
         }
+        del stacked
         if not all(np.all(np.isfinite(a)) for a in d.values()):
             raise DomainError(
                 "a source free energy is not finite at the requested (V, T)",
                 hint=f"stay inside V {self._volume_domain} A^3, T {self._temperature_domain} K",
             )
-        jet = Jet(d["F"], d["F_V"], d["F_T"], d["F_VV"], d["F_TT"], d["F_VT"], d["F_VVV"])
+        jet = Jet(*(d.get(name) for name in ("F", "F_V", "F_T", "F_VV", "F_TT", "F_VT",
+                                               "F_VVV")))
         result = zentropy_sum(jet, self._ln_g, T)
-        total = result.total
-        derivatives = FreeEnergyDerivatives(F=total.f, F_V=total.v, F_VV=total.vv,
-                                            F_VVV=total.vvv, F_T=total.t, F_TT=total.tt,
-                                            F_VT=total.vt)
+        total = dict(zip(Jet._fields, result.total, strict=True))
+        derivatives = FreeEnergyDerivatives.partial(
+            {name: total[JET_FIELD[name]] for name in fields})
         return derivatives, result.p, result.s_mix
 
 

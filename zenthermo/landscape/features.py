@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from zenthermo.landscape.jets import Jet, constant_jet
+from zenthermo.landscape.jets import ALL_FIELDS, Jet, constant_jet
 from zenthermo.landscape.mlp import DTYPE
 
 __all__ = ["N_BASIS", "Normalisation", "baseline_basis", "low_temperature_feature",
@@ -44,9 +44,12 @@ def baseline_basis(v: Jet, t: Jet) -> Jet:
     return Jet(*fields)
 
 
-def _knee(T: Tensor, t_knee: Tensor) -> Jet:
-    """s(T) = (T^4 + T_0^4)^(1/4) - T_0 and its dT, d2T derivatives (s = T for T_0 = 0)."""
-    if float(t_knee) <= 0:
+def _knee(T: Tensor, t_knee: Tensor, knee_on: bool | None = None) -> Jet:
+    """s(T) = (T^4 + T_0^4)^(1/4) - T_0 and its dT, d2T derivatives (s = T for T_0 = 0).
+
+    ``knee_on`` (whether T_0 > 0) spares reading ``t_knee`` back from the device.
+    """
+    if not (float(t_knee) > 0 if knee_on is None else knee_on):
         return Jet(T, None, torch.ones_like(T), None, None, None, None)
     t0_4 = t_knee ** 4
     r = T ** 4 + t0_4
@@ -54,7 +57,8 @@ def _knee(T: Tensor, t_knee: Tensor) -> Jet:
                3 * T * T * t0_4 * r ** -1.75, None, None)
 
 
-def temperature_feature(T: Tensor, t_max: Tensor, t_knee: Tensor) -> Jet:
+def temperature_feature(T: Tensor, t_max: Tensor, t_knee: Tensor,
+                        knee_on: bool | None = None) -> Jet:
     """The network's temperature input t(T) in [-1, 1] and its dT, d2T derivatives.
 
     ``t_knee`` = 0: t = 2T/T_max - 1 (linear). ``t_knee`` = T_0 > 0:
@@ -64,19 +68,20 @@ def temperature_feature(T: Tensor, t_max: Tensor, t_knee: Tensor) -> Jet:
     law, so the learned entropy obeys the Nernst theorem (S_V -> 0, alpha -> 0) instead of
     keeping whatever slope a generic fit leaves at T = 0.
     """
-    s = _knee(T, t_knee)
-    s_max = _knee(t_max.reshape(1), t_knee).f[0]
+    s = _knee(T, t_knee, knee_on)
+    s_max = _knee(t_max.reshape(1), t_knee, knee_on).f[0]
     return s.map(lambda x: x * (2 / s_max)).plus(constant_jet(-torch.ones_like(T)))
 
 
-def low_temperature_feature(T: Tensor, t_low: Tensor, t_knee: Tensor) -> Jet:
+def low_temperature_feature(T: Tensor, t_low: Tensor, t_knee: Tensor,
+                            knee_on: bool | None = None) -> Jet:
     """A second temperature input u(T) = (s - T_1)/(s + T_1) in [-1, 1), T_1 = ``t_low``.
 
     s(T) as in :func:`temperature_feature`. It spreads 0 - ~3 T_1 (where Debye-like
     vibrational functions and the configurational balance change fastest) over most of
     the input range, which the linear feature compresses into a few per cent of it.
     """
-    s = _knee(T, t_knee)
+    s = _knee(T, t_knee, knee_on)
     d = s.f + t_low
     dt = None if s.t is None else 2 * t_low * s.t / d ** 2
     dtt = -4 * t_low * s.t ** 2 / d ** 3
@@ -118,23 +123,32 @@ class Normalisation(nn.Module):
         self.register_buffer("baseline", baseline.to(DTYPE).clone())
         self.register_buffer("scale", scale.to(DTYPE).clone())
         self.register_buffer("entropy_scale", entropy_scale.to(DTYPE).clone())
+        # Python copies of the switches, so that a forward pass on a GPU never reads a
+        # buffer back to the host; refreshed when a state dict is loaded.
+        self._switches()
+        self.register_load_state_dict_post_hook(lambda module, _keys: module._switches())
+
+    def _switches(self) -> None:
+        self._n_inputs = 3 if float(self.t_low) > 0 else 2
+        self._knee_on = float(self.t_knee) > 0
 
     @property
     def n_inputs(self) -> int:
         """Number of network inputs: v, t, and u when ``t_low`` > 0."""
-        return 3 if float(self.t_low) > 0 else 2
+        return self._n_inputs
 
     def features(self, V: Tensor, T: Tensor) -> tuple[Jet, ...]:
         """Jets of the network inputs: v(V) (value, d/dV), t(T) and, where ``t_low`` > 0,
         u(T) (value, d/dT, d2/dT2): physical derivatives."""
         v = Jet((V - self.v_mid) / self.v_half, 1 / self.v_half, None, None, None, None, None)
-        t = temperature_feature(T, self.t_max, self.t_knee)
-        if self.n_inputs == 2:
+        t = temperature_feature(T, self.t_max, self.t_knee, self._knee_on)
+        if self._n_inputs == 2:
             return v, t
-        return v, t, low_temperature_feature(T, self.t_low, self.t_knee)
+        return v, t, low_temperature_feature(T, self.t_low, self.t_knee, self._knee_on)
 
-    def baseline_jet(self, v: Jet, t: Jet) -> Jet:
-        """The polynomial baseline of every output, fields (n_out, *v.f.shape)."""
+    def baseline_jet(self, v: Jet, t: Jet, need: frozenset = ALL_FIELDS) -> Jet:
+        """The polynomial baseline of every output, fields (n_out, *v.f.shape); only the
+        jet fields in ``need`` (and the value)."""
         coeffs = self.baseline.T[:, :, None]  # (7, n_out, 1)
-        return baseline_basis(v, t).map(
+        return baseline_basis(v, t).restrict(need | {"f"}).map(
             lambda b: (coeffs * (b[:, None] if b.dim() == 2 else b)).sum(0))

@@ -13,12 +13,33 @@ from __future__ import annotations
 import operator
 from typing import Any, NamedTuple
 
-__all__ = ["ALL_FIELDS", "TRAINING_FIELDS", "Jet", "compose", "constant_jet"]
+__all__ = ["ALL_FIELDS", "JET_FIELD", "TRAINING_FIELDS", "Jet", "compose", "constant_jet",
+           "need_for"]
 
 #: Jet fields needed to train (values, slopes, curvature in V, and F_TT for C_V >= 0).
 TRAINING_FIELDS = frozenset({"f", "v", "t", "vv", "tt"})
 #: Every field of a jet.
 ALL_FIELDS = frozenset({"f", "v", "t", "vv", "tt", "vt", "vvv"})
+#: The jet field of each field of :class:`~zenthermo.physics.derivatives.FreeEnergyDerivatives`.
+JET_FIELD = {"F": "f", "F_V": "v", "F_VV": "vv", "F_VVV": "vvv", "F_T": "t", "F_TT": "tt",
+             "F_VT": "vt"}
+#: The lower-order fields each jet field is computed from (chain and product rules, and the
+#: zentropy sum's fluctuation terms).
+_NEEDS = {"f": {"f"}, "v": {"f", "v"}, "vv": {"f", "v", "vv"}, "vvv": {"f", "v", "vv", "vvv"},
+          "t": {"f", "t"}, "tt": {"f", "t", "tt"}, "vt": {"f", "v", "t", "vt"}}
+
+
+def need_for(fields) -> frozenset:
+    """The jet fields to propagate so that the derivative ``fields`` come out exactly.
+
+    ``fields`` are names of :class:`~zenthermo.physics.derivatives.FreeEnergyDerivatives`
+    fields (``"F"``, ``"F_V"``, ...); F itself is always included (the zentropy weights need
+    it).
+    """
+    need: set[str] = {"f"}
+    for name in fields:
+        need |= _NEEDS[JET_FIELD[name]]
+    return frozenset(need)
 
 
 def _mul(*factors):

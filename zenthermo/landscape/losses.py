@@ -144,6 +144,41 @@ def padded_source_rows(table: TargetTable, mask: np.ndarray, n_sources: int,
                 torch.as_tensor(T, dtype=DTYPE, device=device), source, targets, masks)
 
 
+def own_points(ps_rows: Rows, shared_V: Tensor, shared_T: Tensor
+               ) -> tuple[Tensor, Tensor, Tensor]:
+    """Where each per-source row is evaluated: at a shared point, or at an extra one.
+
+    The per-source points are usually the combined points (the sources are distilled on a
+    common grid), so evaluating both would run the networks twice at the same (V, T).
+    Returns ``extra_V``, ``extra_T`` (K, n_extra), the per-source points that are not
+    shared (padded), and ``index`` (K, n_ps): the column of ``cat([extra, shared])`` that
+    holds each per-source row (padding columns point at column 0; they are masked out).
+    """
+    K, n_ps = ps_rows.V.shape
+    real = np.zeros((K, n_ps), dtype=bool)
+    for mask in ps_rows.masks.values():
+        real |= mask.cpu().numpy()
+    V, T = ps_rows.V.cpu().numpy(), ps_rows.T.cpu().numpy()
+    points = zip(shared_V.cpu().numpy().tolist(), shared_T.cpu().numpy().tolist(), strict=True)
+    lookup = {point: j for j, point in enumerate(points)}
+    found = np.array([[lookup.get(point, -1)
+                       for point in zip(V[k].tolist(), T[k].tolist(), strict=True)]
+                      for k in range(K)], dtype=np.int64).reshape(K, n_ps)
+    missing = real & (found < 0)
+    n_extra = int(missing.sum(axis=1).max(initial=0))
+    extra_V = np.repeat(V[:, :1] if n_ps else np.zeros((K, 1)), n_extra, axis=1)
+    extra_T = np.zeros((K, n_extra))
+    index = np.where(found >= 0, found + n_extra, 0)
+    for k in range(K):
+        columns = np.flatnonzero(missing[k])
+        extra_V[k, :columns.size], extra_T[k, :columns.size] = V[k, columns], T[k, columns]
+        index[k, columns] = np.arange(columns.size)
+    device = ps_rows.V.device
+    return (torch.as_tensor(extra_V, dtype=DTYPE, device=device),
+            torch.as_tensor(extra_T, dtype=DTYPE, device=device),
+            torch.as_tensor(index, device=device))
+
+
 def target_scales(tables: list[TargetTable], f_scale: float) -> dict[str, float]:
     """Characteristic scale of each target: ``f_scale`` for F, RMS of the targets otherwise."""
     scales = {"F": float(f_scale)}
@@ -169,12 +204,10 @@ def residual_scales(f_scale: float, v_half: float, t_max: float) -> dict[str, fl
 
 
 def _masked_mse(prediction: Tensor, rows: Rows, name: str, scale: float | Tensor) -> Tensor:
+    # No branch on the count: reading it back would synchronise a GPU on every step.
     mask = rows.masks[name]
-    count = mask.sum()
-    if int(count) == 0:
-        return prediction.new_zeros(())
-    residual = (prediction - rows.targets[name]) / scale
-    return (residual * residual * mask).sum() / count
+    residual = torch.where(mask, (prediction - rows.targets[name]) / scale, 0.0)
+    return (residual * residual).sum() / mask.sum().clamp_min(1)
 
 
 def data_terms(jet: Jet, rows: Rows, scales: dict[str, float], prefix: str,

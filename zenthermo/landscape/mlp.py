@@ -111,8 +111,10 @@ class BatchedMLP(nn.Module):
             stacked = torch.cat([a[i] for i in present], dim=1)  # one bmm for all fields
             out = torch.bmm(stacked, w).reshape(m, len(present), -1, w.shape[2])
             fields: list[Tensor | None] = [None] * 7
-            for j, i in enumerate(present):
-                fields[i] = out[:, j]
+            # unbind: one view per field, whose backward stacks the gradients (selecting
+            # out[:, j] field by field zero-fills and accumulates a full-size gradient each)
+            for i, part in zip(present, out.unbind(1), strict=True):
+                fields[i] = part
             fields[0] = fields[0] + b
             jet = Jet(*fields)
         return jet

@@ -40,6 +40,7 @@ from zenthermo.landscape.initialise import (
 from zenthermo.landscape.losses import (
     Rows,
     data_terms,
+    own_points,
     padded_source_rows,
     physics_terms,
     residual_scales,
@@ -243,25 +244,28 @@ class ZennFitter(_Fitter):
             n_ps, n_c = ps_rows.V.shape[1], len(c_rows)
             shared_V = torch.cat([c_rows.V] + ([col_V] if with_physics else []))
             shared_T = torch.cat([c_rows.T] + ([col_T] if with_physics else []))
-            V_all = torch.cat([ps_rows.V, shared_V.expand(K, -1)], dim=1)
-            T_all = torch.cat([ps_rows.T, shared_T.expand(K, -1)], dim=1)
+            # per-source rows at a shared point reuse its evaluation (no duplicate passes)
+            extra_V, extra_T, own_index = own_points(ps_rows, shared_V, shared_T)
+            n_x = extra_V.shape[1]
+            V_all = torch.cat([extra_V, shared_V.expand(K, -1)], dim=1)
+            T_all = torch.cat([extra_T, shared_T.expand(K, -1)], dim=1)
 
             def loss():
                 free_k, _, entropy_k = network.sources(V_all, T_all, s.training_fields())
                 terms = {}
                 if n_ps:
-                    own = free_k.map(lambda x: x[:, :n_ps])
+                    own = free_k.map(lambda x: x.gather(1, own_index))
                     terms.update(data_terms(own, ps_rows, source_scales, "source ",
                                             s.alpha_floor))
                 if n_c:
-                    window = slice(n_ps, n_ps + n_c)
+                    window = slice(n_x, n_x + n_c)
                     total, _ = network.combine(free_k.map(lambda x: x[:, window]),
                                                entropy_k.map(lambda x: x[:, window]),
                                                c_rows.T)
                     terms.update(data_terms(total, c_rows, loss_scales, "system ",
                                             s.alpha_floor))
                 if with_physics:
-                    terms.update(physics_terms(free_k.map(lambda x: x[:, n_ps + n_c:]),
+                    terms.update(physics_terms(free_k.map(lambda x: x[:, n_x + n_c:]),
                                                loss_scales, t_max))
                 return weighted_sum(terms, weights), terms
 

@@ -10,29 +10,35 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from zenthermo.landscape.jets import Jet
+from zenthermo.landscape.jets import ALL_FIELDS, JET_FIELD, Jet, need_for
 from zenthermo.landscape.mlp import DTYPE
-from zenthermo.physics.derivatives import FreeEnergyDerivatives
+from zenthermo.physics.derivatives import (
+    DERIVATIVE_FIELDS,
+    FreeEnergyDerivatives,
+    requested_fields,
+)
 
 __all__ = ["CHUNK_POINTS", "TrainedLandscape", "evaluate_jets", "jets_to_derivatives"]
 
-#: Points evaluated per forward pass by the landscapes (bounds memory on large grids).
-CHUNK_POINTS = 32768
+#: Points evaluated per forward pass by the landscapes: small enough that a chunk's jets stay
+#: in cache, large enough that the per-pass overhead is negligible.
+CHUNK_POINTS = 2048
 
 
 def evaluate_jets(fn, V, T, device: str = "cpu"
                   ) -> tuple[tuple[int, ...], list[tuple[Jet, Tensor | None]]]:
     """Call ``fn(V_tensor, T_tensor) -> (Jet, extra)`` on broadcast numpy inputs in chunks.
 
-    Returns the broadcast shape and, per chunk, the concatenation is left to the caller:
-    a list of tuples (jet, extra) with tensors on the CPU.
+    Runs under ``torch.inference_mode`` (no autograd record). Returns the broadcast shape
+    and, per chunk of :data:`CHUNK_POINTS` points, a tuple (jet, extra) with tensors on the
+    CPU; the concatenation is left to the caller.
     """
     V_arr, T_arr = np.broadcast_arrays(np.asarray(V, dtype=np.float64),
                                        np.asarray(T, dtype=np.float64))
     shape = V_arr.shape
     flat_v, flat_t = V_arr.reshape(-1), T_arr.reshape(-1)
     outputs = []
-    with torch.no_grad():
+    with torch.inference_mode():
         for start in range(0, max(flat_v.size, 1), CHUNK_POINTS):
             v = torch.as_tensor(flat_v[start:start + CHUNK_POINTS], dtype=DTYPE, device=device)
             t = torch.as_tensor(flat_t[start:start + CHUNK_POINTS], dtype=DTYPE, device=device)
@@ -41,12 +47,17 @@ def evaluate_jets(fn, V, T, device: str = "cpu"
     return shape, outputs
 
 
-def jets_to_derivatives(shape: tuple[int, ...], outputs) -> FreeEnergyDerivatives:
-    """Concatenate chunked jets into a :class:`FreeEnergyDerivatives` of ``shape``."""
-    fields = [torch.cat([jet[i] for jet, _ in outputs]).numpy().reshape(shape)
-              for i in range(7)]
-    f, fv, ft, fvv, ftt, fvt, fvvv = fields
-    return FreeEnergyDerivatives(F=f, F_V=fv, F_VV=fvv, F_VVV=fvvv, F_T=ft, F_TT=ftt, F_VT=fvt)
+def jets_to_derivatives(shape: tuple[int, ...], outputs,
+                        fields: tuple[str, ...] = DERIVATIVE_FIELDS) -> FreeEnergyDerivatives:
+    """Concatenate chunked jets into a :class:`FreeEnergyDerivatives` of ``shape``.
+
+    Only ``fields`` are assembled; the others are None.
+    """
+    values = {}
+    for name in fields:
+        i = Jet._fields.index(JET_FIELD[name])
+        values[name] = torch.cat([jet[i] for jet, _ in outputs]).numpy().reshape(shape)
+    return FreeEnergyDerivatives.partial(values)
 
 
 class TrainedLandscape:
@@ -94,12 +105,20 @@ class TrainedLandscape:
     def temperature_domain(self) -> tuple[float, float]:
         return self._temperature_domain
 
-    def total_jet(self, V: Tensor, T: Tensor) -> Jet:  # pragma: no cover - abstract
-        """The jet of F at points V, T of shape (N,)."""
+    def total_jet(self, V: Tensor, T: Tensor,
+                  need: frozenset = ALL_FIELDS) -> Jet:  # pragma: no cover - abstract
+        """The jet of F at points V, T of shape (N,), with the jet fields ``need``."""
         raise NotImplementedError
 
-    def derivatives(self, V, T) -> FreeEnergyDerivatives:
-        """F and its exact partial derivatives at (V, T) (numpy in, float64 numpy out)."""
-        shape, outputs = evaluate_jets(lambda v, t: (self.total_jet(v, t), None), V, T,
+    def derivatives(self, V, T, fields=None) -> FreeEnergyDerivatives:
+        """F and its exact partial derivatives at (V, T) (numpy in, float64 numpy out).
+
+        ``fields`` (names of :class:`FreeEnergyDerivatives` fields; None: all) chooses what
+        is computed: the network propagates only the jet fields these need, and the
+        others come back as None.
+        """
+        fields = requested_fields(fields)
+        need = need_for(fields)
+        shape, outputs = evaluate_jets(lambda v, t: (self.total_jet(v, t, need), None), V, T,
                                        self.device)
-        return jets_to_derivatives(shape, outputs)
+        return jets_to_derivatives(shape, outputs, fields)

@@ -40,11 +40,11 @@ import torch
 from torch import Tensor, nn
 
 from zenthermo.landscape.features import Normalisation
-from zenthermo.landscape.jets import ALL_FIELDS, Jet, constant_jet
+from zenthermo.landscape.jets import ALL_FIELDS, Jet, constant_jet, need_for
 from zenthermo.landscape.mlp import DTYPE, BatchedMLP, activate
 from zenthermo.landscape.trained import TrainedLandscape, evaluate_jets, jets_to_derivatives
 from zenthermo.landscape.zentropy import zentropy_sum
-from zenthermo.physics.derivatives import FreeEnergyDerivatives
+from zenthermo.physics.derivatives import FreeEnergyDerivatives, requested_fields
 from zenthermo.units import KB_EV_PER_K
 
 __all__ = ["TORCH", "ZennLandscape", "ZennNetwork", "combine_sources"]
@@ -144,7 +144,7 @@ class ZennNetwork(nn.Module):
         raw = self.mlp(doubled, need).map(lambda x: x[..., 0])
         e_net = raw.map(lambda x: x[:k])
         s_net = raw.map(lambda x: x[k:])
-        energy = norm.baseline_jet(v, t).plus(e_net.map(lambda x: norm.scale[:, None] * x))
+        energy = norm.baseline_jet(v, t, need).plus(e_net.map(lambda x: norm.scale[:, None] * x))
         # S_k = s_scale (t + 1)/2 softplus(net): >= 0, and 0 at T = 0 (t = -1).
         t_frac = t.map(lambda x: x / 2).plus(constant_jet(torch.full_like(t.f, 0.5)))
         entropy = activate(s_net, "softplus", need).times(t_frac).map(
@@ -198,21 +198,26 @@ class ZennLandscape(TrainedLandscape):
         """g_k, shape (K,) (learned ones for a system-mode model)."""
         return torch.exp(self.network.log_g.detach()).cpu().numpy().astype("float64")
 
-    def total_jet(self, V: Tensor, T: Tensor) -> Jet:
-        return self.network(V, T)[0]
+    def total_jet(self, V: Tensor, T: Tensor, need: frozenset = ALL_FIELDS) -> Jet:
+        return self.network(V, T, need)[0]
 
-    def source_derivatives(self, V, T) -> list[FreeEnergyDerivatives]:
-        """The learned per-source F_k and derivatives, one entry per source."""
-        shape, outputs = evaluate_jets(lambda v, t: (self.network.sources(v, t)[0], None),
-                                       V, T, self.device)
+    def source_derivatives(self, V, T, fields=None) -> list[FreeEnergyDerivatives]:
+        """The learned per-source F_k and derivatives, one entry per source (``fields`` as
+        in :meth:`derivatives`)."""
+        fields = requested_fields(fields)
+        need = need_for(fields)
+        shape, outputs = evaluate_jets(
+            lambda v, t: (self.network.sources(v, t, need)[0], None), V, T, self.device)
         result = []
         for k in range(self.network.n_sources):
             per_k = [(jet.map(lambda x, k=k: x[k]), None) for jet, _ in outputs]
-            result.append(jets_to_derivatives(shape, per_k))
+            result.append(jets_to_derivatives(shape, per_k, fields))
         return result
 
     def probabilities(self, V, T):
         """p_k(V,T), shape (K, *broadcast_shape); rows sum to one."""
-        shape, outputs = evaluate_jets(lambda v, t: self.network(v, t)[::2], V, T, self.device)
+        only_f = frozenset({"f"})
+        shape, outputs = evaluate_jets(lambda v, t: self.network(v, t, only_f)[::2], V, T,
+                                       self.device)
         log_p = torch.cat([extra for _, extra in outputs if extra is not None], dim=1)
         return torch.exp(log_p).numpy().reshape((self.network.n_sources, *shape))

@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
+
+__all__ = ["DERIVATIVE_FIELDS", "FreeEnergyDerivatives", "requested_fields"]
+
+#: The names of the fields of :class:`FreeEnergyDerivatives`, in order.
+DERIVATIVE_FIELDS = ("F", "F_V", "F_VV", "F_VVV", "F_T", "F_TT", "F_VT")
+
+
+def requested_fields(names: Iterable[str] | None) -> tuple[str, ...]:
+    """Validate a choice of derivative fields; None means all of them.
+
+    Returns the names in the order of :data:`DERIVATIVE_FIELDS`.
+
+    Raises
+    ------
+    ValueError
+        An unknown name, or an empty choice.
+    """
+    if names is None:
+        return DERIVATIVE_FIELDS
+    wanted = {names} if isinstance(names, str) else set(names)
+    unknown = sorted(wanted - set(DERIVATIVE_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown derivative field(s) {unknown}; choose from {DERIVATIVE_FIELDS}")
+    if not wanted:
+        raise ValueError("no derivative fields asked for")
+    return tuple(name for name in DERIVATIVE_FIELDS if name in wanted)
 
 
 @dataclass(frozen=True)
@@ -13,7 +41,9 @@ class FreeEnergyDerivatives:
 
     Units: F in eV per cell; V in A^3 per cell; T in K. So ``F_V`` is eV/A^3 (= -P),
     ``F_VV`` eV/A^6, ``F_VVV`` eV/A^9, ``F_T`` eV/K (= -S), ``F_TT`` eV/K^2 (= -C_V/T),
-    ``F_VT`` eV/(A^3 K).
+    ``F_VT`` eV/(A^3 K). A field that the caller did not ask for (``fields=`` of a
+    landscape's ``derivatives``) is None; the fields are typed as arrays because a caller
+    reads only what it asked for (:meth:`partial` builds such a result).
     """
 
     F: np.ndarray
@@ -25,12 +55,24 @@ class FreeEnergyDerivatives:
     F_VT: np.ndarray
 
     def __add__(self, other: FreeEnergyDerivatives) -> FreeEnergyDerivatives:
+        """Field-wise sum; a field missing (None) on either side is missing in the sum."""
+        def add(a, b):
+            return None if a is None or b is None else a + b
+
         return FreeEnergyDerivatives(
-            *(getattr(self, f.name) + getattr(other, f.name) for f in fields(self))
+            *(add(getattr(self, f.name), getattr(other, f.name)) for f in fields(self))
         )
 
     def as_dict(self) -> dict[str, np.ndarray]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """The fields that are present, by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) is not None}
+
+    @classmethod
+    def partial(cls, present: dict[str, np.ndarray]) -> FreeEnergyDerivatives:
+        """The fields in ``present``; every other field None (not computed)."""
+        values: dict[str, Any] = {name: present.get(name) for name in DERIVATIVE_FIELDS}
+        return cls(**values)
 
     @staticmethod
     def zeros(shape: tuple[int, ...]) -> FreeEnergyDerivatives:

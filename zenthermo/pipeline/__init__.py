@@ -32,7 +32,7 @@ from zenthermo.pipeline.config import (
 )
 from zenthermo.pipeline.inputs import choose_methods, load_inputs, order_phonopy_inputs
 from zenthermo.pipeline.outputs import RunResult
-from zenthermo.pipeline.run import ZENN_MAX_TEMPERATURES, fit_zenn, run_pipeline, temperatures_for
+from zenthermo.pipeline.run import fit_zenn, run_pipeline, temperatures_for
 from zenthermo.pipeline.workflow import read_workflow, workflow_config
 
 __all__ = [
@@ -40,7 +40,6 @@ __all__ = [
     "DEFAULT_SOURCES",
     "DEFAULT_TMAX_K",
     "METHODS",
-    "ZENN_MAX_TEMPERATURES",
     "RunConfig",
     "RunResult",
     "choose_methods",

@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -29,12 +28,7 @@ from zenthermo.progress import SILENT, Progress
 from zenthermo.sources import SourceSet
 from zenthermo.thermo.temperatures import choose_temperatures, clipped_note
 
-__all__ = ["ZENN_MAX_TEMPERATURES", "estimate_run_uncertainty", "fit_zenn", "run_pipeline",
-           "temperatures_for"]
-
-#: Most temperatures on a ZENN isobar (a network costs far more per point than the exact sum;
-#: its temperature step is widened to stay under this).
-ZENN_MAX_TEMPERATURES = 201
+__all__ = ["estimate_run_uncertainty", "fit_zenn", "run_pipeline", "temperatures_for"]
 
 
 class _Stopwatch:
@@ -54,15 +48,6 @@ def temperatures_for(config: RunConfig, landscape: Any) -> np.ndarray:
     """The temperature grid of ``config`` for ``landscape``, as ``zenthermo analyze`` builds it."""
     return choose_temperatures(landscape.temperature_domain, config.tmin_K, config.tmax_K,
                                config.tstep_K)
-
-
-def _network_grid(config: RunConfig, landscape: Any) -> np.ndarray:
-    grid = temperatures_for(config, landscape)
-    if len(grid) <= ZENN_MAX_TEMPERATURES:
-        return grid
-    step = (grid[-1] - grid[0]) / (ZENN_MAX_TEMPERATURES - 1)
-    return temperatures_for(replace(config, tstep_K=max(config.tstep_K, step),
-                                    tmin_K=float(grid[0]), tmax_K=float(grid[-1])), landscape)
 
 
 def fit_zenn(source_set: SourceSet, config: RunConfig, temperatures: np.ndarray,
@@ -145,7 +130,8 @@ def run_pipeline(config: RunConfig, progress: Progress | None = None) -> RunResu
     configurations = configurations_of(exact)
     for method, landscape in landscapes.items():
         with clock(f"analysis ({method})"):
-            grid = temperatures if method == "exact" else _network_grid(config, landscape)
+            # every method on the user's grid (clipped to its domain only if narrower)
+            grid = temperatures if method == "exact" else temperatures_for(config, landscape)
             analyses[method] = analyze(
                 landscape, config.pressures_GPa, grid,
                 configurations=() if method == "exact" else configurations,

@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike
 
 from zenthermo.errors import ConfigurationError, DomainError
 from zenthermo.progress import SILENT, Progress
-from zenthermo.thermo.isobar import DEFAULT_VOLUME_GRID, compute_isobar, validate_temperatures
+from zenthermo.thermo.isobar import DEFAULT_VOLUME_GRID, compute_isobars, validate_temperatures
 from zenthermo.thermo.nte import nte_windows
 from zenthermo.thermo.results import Analysis, ConfigurationSummary, Isobar, PhaseDiagram
 from zenthermo.thermo.temperatures import choose_temperatures, temperature_grid
@@ -132,7 +132,7 @@ def analyze(
         the result holds an empty :class:`PhaseDiagram` with ``computed=False``).
     progress : Progress, optional
     n_volume_grid : int
-        Volumes scanned per temperature for the minima of G (see ``compute_isobar``).
+        Volumes scanned per temperature for the minima of G (see ``compute_isobars``).
 
     Returns
     -------
@@ -141,7 +141,7 @@ def analyze(
     Raises
     ------
     DomainError, ConfigurationError
-        Bad temperatures or pressures (see :func:`compute_isobar`).
+        Bad temperatures or pressures (see :func:`~zenthermo.thermo.isobar.compute_isobar`).
     """
     progress = SILENT if progress is None else progress
     pressures = [float(p) for p in np.atleast_1d(np.asarray(pressures_GPa, dtype=np.float64))]
@@ -155,8 +155,9 @@ def analyze(
 
     isobars: list[Isobar] = []
     with progress.stage("isobars", total=len(pressures)) as advance:
-        for pressure in pressures:
-            isobar = compute_isobar(landscape, pressure, temperatures, n_volume_grid=n_volume_grid)
+        # one volume scan and one batched polish for all pressures (only g = F_V + P moves)
+        computed = compute_isobars(landscape, pressures, temperatures, n_volume_grid)
+        for isobar in computed:
             windows = nte_windows(isobar.T_K, isobar.alpha_per_K)
             isobars.append(dataclasses.replace(isobar, nte_windows=windows))
             advance()

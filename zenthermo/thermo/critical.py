@@ -33,6 +33,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from zenthermo.errors import ConfigurationError, DomainError
+from zenthermo.thermo.evaluate import derivatives_of
 from zenthermo.thermo.results import CriticalPoint
 from zenthermo.units import EV_PER_A3_IN_GPA
 
@@ -123,7 +124,7 @@ def _search(
     temperatures = np.linspace(T_lo, T_hi, int(n_temperatures) + (T_lo == 0.0))
     temperatures = temperatures[temperatures > 0.0]
 
-    F_VV = landscape.derivatives(volumes[None, :], temperatures[:, None]).F_VV
+    F_VV = derivatives_of(landscape, volumes[None, :], temperatures[:, None], ("F_VV",)).F_VV
     m_interior, _ = _interior_minima(F_VV)
     if np.all(F_VV >= 0.0):
         return CriticalPointSearch(None, "the landscape is convex in V everywhere in its domain")
@@ -214,7 +215,7 @@ def _curvature_minimum(
     """(V, F_VV) at an interior local minimum of F_VV(., T): the one at grid index
     ``guess_index``, else the one nearest to volume ``near``; None if there is none."""
     if guess_index is None:
-        F_VV = landscape.derivatives(volumes, T).F_VV
+        F_VV = derivatives_of(landscape, volumes, T, ("F_VV",)).F_VV
         inner = F_VV[1:-1]
         minima = np.flatnonzero((inner <= F_VV[:-2]) & (inner <= F_VV[2:])) + 1
         if minima.size == 0:
@@ -223,14 +224,14 @@ def _curvature_minimum(
     a, b = volumes[guess_index - 1], volumes[guess_index + 1]
 
     def third(V: float) -> float:
-        return float(landscape.derivatives(V, T).F_VVV)
+        return float(derivatives_of(landscape, V, T, ("F_VVV",)).F_VVV)
 
     fa, fb = third(a), third(b)
     if fa < 0.0 < fb:
         V = brentq(third, a, b, xtol=1e-12, rtol=1e-14)
     else:  # flat or kinked minimum: keep the grid point
         V = float(volumes[guess_index])
-    return V, float(landscape.derivatives(V, T).F_VV)
+    return V, float(derivatives_of(landscape, V, T, ("F_VV",)).F_VV)
 
 
 def _refine(
@@ -256,7 +257,7 @@ def _refine(
     V, T = polished
     if not (volumes[0] < V < volumes[-1] and temperatures[0] <= T <= temperatures[-1]):
         return None
-    d = landscape.derivatives(V, T)
+    d = derivatives_of(landscape, V, T, ("F_V", "F_VV", "F_VVV"))
     point = CriticalPoint(T_K=float(T), P_GPa=float(-d.F_V * EV_PER_A3_IN_GPA), V_A3=float(V))
     return point, abs(float(d.F_VV)), abs(float(d.F_VVV))
 
@@ -298,7 +299,7 @@ def _newton_polish(
         h_T = min(h_T0, 0.5 * T)
         Vs = np.array([V, V - h_V, V + h_V, V, V])
         Ts = np.array([T, T, T, T - h_T, T + h_T])
-        d = landscape.derivatives(Vs, Ts)
+        d = derivatives_of(landscape, Vs, Ts, ("F_VV", "F_VVV"))
         residual = np.array([d.F_VV[0], d.F_VVV[0]])
         jacobian = np.array([
             [d.F_VVV[0], (d.F_VV[4] - d.F_VV[3]) / (2 * h_T)],

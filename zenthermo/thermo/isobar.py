@@ -30,20 +30,21 @@ describe and :class:`~zenthermo.errors.DomainError` is raised.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from zenthermo.errors import DomainError
+from zenthermo.thermo.evaluate import derivatives_of
 from zenthermo.thermo.results import Isobar, MetastableBranch
 from zenthermo.units import ev_per_a3_to_gpa, gpa_to_ev_per_a3
 
 if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
     from zenthermo.landscape.base import Landscape
 
-__all__ = ["DEFAULT_VOLUME_GRID", "compute_isobar", "validate_temperatures"]
+__all__ = ["DEFAULT_VOLUME_GRID", "compute_isobar", "compute_isobars", "validate_temperatures"]
 
 #: Default number of volumes on which G(V) is scanned for minima.
 DEFAULT_VOLUME_GRID = 201
@@ -132,20 +133,73 @@ def compute_isobar(
         Bad temperatures, a non-finite pressure, or a pressure whose equilibrium volume is
         outside the volume domain at every temperature.
     """
-    if not np.isfinite(P_GPa):
-        raise DomainError(f"pressure {P_GPa} GPa is not a finite number")
+    return compute_isobars(landscape, (P_GPa,), T_K, n_volume_grid)[0]
+
+
+def compute_isobars(
+    landscape: Landscape,
+    pressures_GPa: Sequence[float],
+    T_K: ArrayLike,
+    n_volume_grid: int = DEFAULT_VOLUME_GRID,
+) -> list[Isobar]:
+    """:func:`compute_isobar` at several pressures, sharing the work that does not depend on P.
+
+    F_V on the (volume grid x temperature) scan is evaluated once for all pressures (only
+    the tangent line ``g = F_V + P`` moves with P); the Newton polish, the Gibbs energies
+    and the properties of all pressures are evaluated together. The results equal
+    ``[compute_isobar(landscape, P, T_K, n_volume_grid) for P in pressures_GPa]``, and the
+    first pressure that fails raises the error that call would raise.
+    """
+    pressures = [float(p) for p in pressures_GPa]
+    for P_GPa in pressures:
+        if not np.isfinite(P_GPa):
+            raise DomainError(f"pressure {P_GPa} GPa is not a finite number")
     if n_volume_grid < 3:
         raise DomainError(f"n_volume_grid must be at least 3, got {n_volume_grid}")
     T = validate_temperatures(landscape, T_K)
     v_low, v_high = (float(v) for v in landscape.volume_domain)
-    P = float(gpa_to_ev_per_a3(float(P_GPa)))
+    P_eV = [float(gpa_to_ev_per_a3(p)) for p in pressures]
     grid = np.linspace(v_low, v_high, int(n_volume_grid))
 
-    cand_t, cand_lo, cand_hi, cand_edge = _bracket_minima(landscape, grid, T, P)
-    V_cand = _polish(landscape, T[cand_t], cand_lo, cand_hi, P)
-    d_cand = landscape.derivatives(V_cand, T[cand_t])
-    G_cand = np.asarray(d_cand.F, dtype=np.float64) + P * V_cand
+    F_V = _scan_slopes(landscape, grid, T)
+    brackets = [_bracket_minima(F_V, grid, P) for P in P_eV]
+    counts = [b[0].size for b in brackets]
+    cand_t, cand_lo, cand_hi, cand_edge = (np.concatenate([b[i] for b in brackets])
+                                           for i in range(4))
+    cand_P = np.repeat(P_eV, counts)
+    V_cand = _polish(landscape, T[cand_t], cand_lo, cand_hi, cand_P)
+    F_cand = derivatives_of(landscape, V_cand, T[cand_t], ("F",)).F
+    G_cand = np.asarray(F_cand, dtype=np.float64) + cand_P * V_cand
 
+    equilibria = []
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    for i, P_GPa in enumerate(pressures):
+        part = slice(offsets[i], offsets[i + 1])
+        equilibria.append(_equilibrium(landscape, P_GPa, T, cand_t[part], V_cand[part],
+                                       G_cand[part], cand_edge[part]))
+    V_all = np.concatenate([e[0] for e in equilibria])
+    P_all = np.repeat(P_eV, T.size)
+    T_all = np.tile(T, len(pressures))
+    properties = _properties(landscape, P_all, T_all, V_all)
+    isobars = []
+    for i, P_GPa in enumerate(pressures):
+        part = slice(i * T.size, (i + 1) * T.size)
+        arrays = {name: value[part].copy() for name, value in properties.items()
+                  if name != "probabilities"}
+        probabilities = {k: p[part].copy() for k, p in properties["probabilities"].items()}
+        isobars.append(Isobar(P_GPa=P_GPa, **arrays, probabilities=probabilities,
+                              extrapolated=equilibria[i][1], metastable=equilibria[i][2],
+                              near_edge=equilibria[i][3]))
+    return isobars
+
+
+def _equilibrium(
+    landscape: Landscape, P_GPa: float, T: np.ndarray, cand_t: np.ndarray, V_cand: np.ndarray,
+    G_cand: np.ndarray, cand_edge: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, MetastableBranch | None, np.ndarray]:
+    """(V_eq, extrapolated, metastable branch, near_edge) at one pressure from its candidate
+    minima."""
+    v_low, v_high = (float(v) for v in landscape.volume_domain)
     best = _lowest_per_temperature(cand_t, G_cand, T.size, np.isfinite(G_cand))
     if np.any(best < 0):
         bad = T[best < 0]
@@ -170,9 +224,7 @@ def compute_isobar(
         has = second >= 0
         metastable = MetastableBranch(T_K=T[has].copy(), V_A3=V_cand[second[has]].copy(),
                                       G_eV=G_cand[second[has]].copy())
-
-    isobar = _properties(landscape, float(P_GPa), P, T, V_eq, extrapolated, metastable)
-    return replace(isobar, near_edge=near_edge)
+    return V_eq, np.asarray(extrapolated, dtype=bool), metastable, near_edge
 
 
 def _near_edge(landscape: Landscape, V_eq: np.ndarray, extrapolated: np.ndarray) -> np.ndarray:
@@ -189,46 +241,51 @@ def _near_edge(landscape: Landscape, V_eq: np.ndarray, extrapolated: np.ndarray)
     return ~extrapolated & ((V_eq < v_low + low) | (V_eq > v_high - high))
 
 
-def _bracket_minima(
-    landscape: Landscape, grid: np.ndarray, T: np.ndarray, P: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Find every local minimum of G on the grid, for all temperatures.
-
-    Returns flat candidate arrays: temperature index, bracket low and high volume (equal
-    for an edge minimum) and whether the candidate is an edge of the domain.
-    """
+def _scan_slopes(landscape: Landscape, grid: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """F_V on the (volume grid x temperature) scan, shape (nV, nT), in temperature chunks."""
     chunk = max(1, MAX_POINTS_PER_CALL // grid.size)
-    t_idx, lo, hi, edge = [], [], [], []
+    columns = []
     for start in range(0, T.size, chunk):
         T_chunk = T[start:start + chunk]
-        g = np.asarray(landscape.derivatives(grid[:, None], T_chunk[None, :]).F_V) + P
-        g = np.broadcast_to(g, (grid.size, T_chunk.size))
-        # interior: g < 0 at grid[j] and g >= 0 at grid[j+1]
-        j, t = np.nonzero((g[:-1] < 0) & (g[1:] >= 0))
-        t_idx.append(t + start)
-        lo.append(grid[j])
-        hi.append(grid[j + 1])
-        edge.append(np.zeros(j.size, dtype=bool))
-        # exact zero on the first grid point with G rising after it is a minimum at the edge
-        left = np.nonzero(g[0] >= 0)[0]
-        right = np.nonzero(g[-1] < 0)[0]
-        for cols, volume in ((left, grid[0]), (right, grid[-1])):
-            t_idx.append(cols + start)
-            lo.append(np.full(cols.size, volume))
-            hi.append(np.full(cols.size, volume))
-            edge.append(np.ones(cols.size, dtype=bool))
+        F_V = derivatives_of(landscape, grid[:, None], T_chunk[None, :], ("F_V",)).F_V
+        columns.append(np.broadcast_to(np.asarray(F_V, dtype=np.float64),
+                                       (grid.size, T_chunk.size)))
+    return np.concatenate(columns, axis=1)
+
+
+def _bracket_minima(
+    F_V: np.ndarray, grid: np.ndarray, P: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Find every local minimum of G = F + PV on the grid, for all temperatures.
+
+    ``F_V`` has shape (nV, nT). Returns flat candidate arrays: temperature index, bracket
+    low and high volume (equal for an edge minimum) and whether the candidate is an edge of
+    the domain.
+    """
+    g = F_V + P
+    # interior: g < 0 at grid[j] and g >= 0 at grid[j+1]
+    j, t = np.nonzero((g[:-1] < 0) & (g[1:] >= 0))
+    t_idx, lo, hi, edge = [t], [grid[j]], [grid[j + 1]], [np.zeros(j.size, dtype=bool)]
+    # exact zero on the first grid point with G rising after it is a minimum at the edge
+    left = np.nonzero(g[0] >= 0)[0]
+    right = np.nonzero(g[-1] < 0)[0]
+    for cols, volume in ((left, grid[0]), (right, grid[-1])):
+        t_idx.append(cols)
+        lo.append(np.full(cols.size, volume))
+        hi.append(np.full(cols.size, volume))
+        edge.append(np.ones(cols.size, dtype=bool))
     return (np.concatenate(t_idx).astype(np.intp), np.concatenate(lo),
             np.concatenate(hi), np.concatenate(edge))
 
 
 def _polish(
-    landscape: Landscape, T: np.ndarray, lo: np.ndarray, hi: np.ndarray, P: float
+    landscape: Landscape, T: np.ndarray, lo: np.ndarray, hi: np.ndarray, P: np.ndarray
 ) -> np.ndarray:
     """Solve F_V(V, T) + P = 0 inside each bracket [lo, hi] (g(lo) < 0 <= g(hi)).
 
     Safeguarded Newton: a Newton step on g with slope F_VV where it stays strictly inside
     the current bracket and F_VV > 0, a bisection step otherwise. Degenerate brackets
-    (lo == hi, the domain edges) are returned unchanged.
+    (lo == hi, the domain edges) are returned unchanged. ``P`` (eV/A^3) is per bracket.
     """
     a, b = lo.copy(), hi.copy()
     active = b > a
@@ -238,8 +295,8 @@ def _polish(
         if not np.any(active):
             break
         idx = np.nonzero(active)[0]
-        d = landscape.derivatives(V[idx], T[idx])
-        g = np.asarray(d.F_V, dtype=np.float64) + P
+        d = derivatives_of(landscape, V[idx], T[idx], ("F_V", "F_VV"))
+        g = np.asarray(d.F_V, dtype=np.float64) + P[idx]
         slope = np.asarray(d.F_VV, dtype=np.float64)
         neg = g < 0
         a[idx] = np.where(neg, V[idx], a[idx])
@@ -270,16 +327,10 @@ def _lowest_per_temperature(
     return result
 
 
-def _properties(
-    landscape: Landscape,
-    P_GPa: float,
-    P: float,
-    T: np.ndarray,
-    V: np.ndarray,
-    extrapolated: np.ndarray,
-    metastable: MetastableBranch | None,
-) -> Isobar:
-    d = landscape.derivatives(V, T)
+def _properties(landscape: Landscape, P: np.ndarray, T: np.ndarray,
+                V: np.ndarray) -> dict[str, Any]:
+    """The isobar's property arrays at equilibrium points (V, T) under pressures P (eV/A^3)."""
+    d = derivatives_of(landscape, V, T, ("F", "F_VV", "F_T", "F_TT", "F_VT"))
     F = np.asarray(d.F, dtype=np.float64)
     F_VV = np.asarray(d.F_VV, dtype=np.float64)
     F_TT = np.asarray(d.F_TT, dtype=np.float64)
@@ -289,22 +340,19 @@ def _properties(
     with np.errstate(divide="ignore", invalid="ignore"):
         alpha = -F_VT / (V * F_VV) + 0.0  # + 0.0 turns -0.0 (at T = 0) into 0.0
         Cp = T * (-F_TT + F_VT**2 / F_VV) + 0.0
-    return Isobar(
-        P_GPa=P_GPa,
-        T_K=T.copy(),
-        V_A3=V.copy(),
-        G_eV=G,
-        F_eV=F,
-        S_eV_per_K=S,
-        H_eV=G + T * S,
-        Cp_eV_per_K=Cp,
-        Cv_eV_per_K=-T * F_TT + 0.0,
-        B_GPa=ev_per_a3_to_gpa(V * F_VV),
-        alpha_per_K=alpha,
-        extrapolated=np.asarray(extrapolated, dtype=bool),
-        probabilities=_probabilities(landscape, V, T),
-        metastable=metastable,
-    )
+    return {
+        "T_K": T,
+        "V_A3": V,
+        "G_eV": G,
+        "F_eV": F,
+        "S_eV_per_K": S,
+        "H_eV": G + T * S,
+        "Cp_eV_per_K": Cp,
+        "Cv_eV_per_K": -T * F_TT + 0.0,
+        "B_GPa": np.asarray(ev_per_a3_to_gpa(V * F_VV), dtype=np.float64),
+        "alpha_per_K": alpha,
+        "probabilities": _probabilities(landscape, V, T),
+    }
 
 
 def _probabilities(landscape: Landscape, V: np.ndarray, T: np.ndarray) -> dict[str, np.ndarray]:
@@ -323,7 +371,7 @@ def _raise_all_extrapolated(
 ) -> None:
     """Explain which pressures the data can describe, then raise DomainError."""
     probe_T = np.array([T[0], T[-1]])
-    d = landscape.derivatives(np.array([[v_low], [v_high]]), probe_T[None, :])
+    d = derivatives_of(landscape, np.array([[v_low], [v_high]]), probe_T[None, :], ("F_V",))
     P_edges = ev_per_a3_to_gpa(-np.asarray(d.F_V))  # rows: V low, V high; cols: T
     p_max = float(np.max(P_edges[0]))
     p_min = float(np.min(P_edges[1]))

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
+from zenthermo.thermo.evaluate import derivatives_of
 from zenthermo.thermo.results import Coexistence, CriticalPoint, Spinodal
 from zenthermo.units import EV_PER_A3_IN_GPA
 
@@ -83,7 +84,7 @@ def compute_spinodal(
     temperatures = np.sort(np.asarray(temperatures, dtype=np.float64))[::-1]
     temperatures = temperatures[temperatures < T_c]
     volumes = np.linspace(*landscape.volume_domain, int(n_volumes))
-    F_VV = landscape.derivatives(volumes[None, :], temperatures[:, None]).F_VV
+    F_VV = derivatives_of(landscape, volumes[None, :], temperatures[:, None], ("F_VV",)).F_VV
 
     low_brackets: list[Bracket] = []
     high_brackets: list[Bracket] = []
@@ -109,8 +110,8 @@ def compute_spinodal(
     T_all = np.append(T_kept[::-1], T_c)
     V_low = np.append(V_low[::-1], V_c)
     V_high = np.append(V_high[::-1], V_c)
-    P_low = -landscape.derivatives(V_low, T_all).F_V * EV_PER_A3_IN_GPA
-    P_high = -landscape.derivatives(V_high, T_all).F_V * EV_PER_A3_IN_GPA
+    P_low = -derivatives_of(landscape, V_low, T_all, ("F_V",)).F_V * EV_PER_A3_IN_GPA
+    P_high = -derivatives_of(landscape, V_high, T_all, ("F_V",)).F_V * EV_PER_A3_IN_GPA
     P_low[-1] = P_high[-1] = critical_point.P_GPa
     return Spinodal(T_K=T_all, V_low_A3=V_low, V_high_A3=V_high, P_low_GPa=P_low,
                     P_high_GPa=P_high)
@@ -171,7 +172,8 @@ def compute_coexistence(
     n_inside = int(np.argmax(leaves)) if leaves.any() else n
     keep = good & (np.arange(n) < n_inside)
     T, V1, V2 = T[keep], V1[keep], V2[keep]
-    P = -landscape.derivatives(V1, T).F_V * EV_PER_A3_IN_GPA if T.size else np.empty(0)
+    P = (-derivatives_of(landscape, V1, T, ("F_V",)).F_V * EV_PER_A3_IN_GPA if T.size
+         else np.empty(0))
     return Coexistence(
         T_K=np.append(T[::-1], critical_point.T_K),
         P_GPa=np.append(P[::-1], critical_point.P_GPa),
@@ -204,7 +206,7 @@ def _unstable_interval(
         lo = max(int(np.searchsorted(volumes, previous[0])) - 1, 0)
         hi = min(int(np.searchsorted(volumes, previous[1])) + 1, len(volumes) - 1)
         grid = np.linspace(volumes[lo], volumes[hi], 801)
-        runs = _negative_runs(landscape.derivatives(grid, T).F_VV)
+        runs = _negative_runs(derivatives_of(landscape, grid, T, ("F_VV",)).F_VV)
         if not runs:
             return None
     a, b = min(runs, key=lambda r: _distance(grid, r, centre))
@@ -225,7 +227,7 @@ def _roots_of_curvature(
     b = np.array([y for _, y in brackets])
 
     def curvature(V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        d = landscape.derivatives(V, T)
+        d = derivatives_of(landscape, V, T, ("F_VV", "F_VVV"))
         return d.F_VV, d.F_VVV
 
     return _bracketed_newton(curvature, a, b)
@@ -271,7 +273,7 @@ def _hull_guess(
     whether it ends inside the grid (an edge ending on the first or last grid volume means
     that the true tangent point lies outside the domain).
     """
-    F = landscape.derivatives(volumes[None, :], T[:, None]).F
+    F = derivatives_of(landscape, volumes[None, :], T[:, None], ("F",)).F
     V1, V2 = np.full(T.shape, np.nan), np.full(T.shape, np.nan)
     found = np.zeros(T.shape, dtype=bool)
     inside = np.ones(T.shape, dtype=bool)
@@ -320,7 +322,7 @@ def _newton_common_tangent(
     n = T.size
     converged = np.zeros(n, dtype=bool)
     for _ in range(max_iterations):
-        d = landscape.derivatives(np.concatenate([V1, V2]), TT)
+        d = derivatives_of(landscape, np.concatenate([V1, V2]), TT, ("F", "F_V", "F_VV"))
         F1, F2 = d.F[:n], d.F[n:]
         G1, G2 = d.F_V[:n], d.F_V[n:]
         H1, H2 = d.F_VV[:n], d.F_VV[n:]
@@ -346,7 +348,7 @@ def _newton_common_tangent(
     # F(V1) - F(V2) carries the rounding of F itself (eV per cell), which limits the volumes
     # to ~1e-12 |F| / (F_VV (V2 - V1)); accept a last step below 1e-9 relative
     converged = last_step <= 1e-9
-    d = landscape.derivatives(np.concatenate([V1, V2]), TT)
+    d = derivatives_of(landscape, np.concatenate([V1, V2]), TT, ("F_VV",))
     stable = (d.F_VV[:n] > 0.0) & (d.F_VV[n:] > 0.0)
     in_domain = (V_lo < V1) & (V_hi > V2)
     off_spinodal = (s_low > V1) & (s_high < V2)

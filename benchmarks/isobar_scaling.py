@@ -1,0 +1,135 @@
+"""How the exact analysis grows with the number of pressures and of configurations.
+
+Issue 15, item 5. Two measurements on the embedded Fe3Pt data (BM4 + Debye-Grueneisen,
+0-1000 K at 1 K, isobars only):
+
+* pressures: ``analyze`` at 1 pressure and at 50 pressures (0-8 GPa) in one process; target
+  50 pressures under 5x one (the volume scan is shared, only the tangent line moves with P);
+* configurations: ``analyze`` at 0 GPa of a synthetic exact landscape of K configurations
+  (copies of the three Fe3Pt sources under new names and multiplicities), each K in a fresh
+  process, with its peak resident memory (``ru_maxrss``) and the peak of Python's
+  allocations (tracemalloc); target 1000 configurations under 4 GiB.
+
+Run: ``python benchmarks/isobar_scaling.py [--configurations 3 100 1000]``. Writes its table
+into docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._report import markdown_table, write_section  # noqa: E402
+
+TEMPERATURES_K = np.arange(0.0, 1001.0, 1.0)
+MANY_PRESSURES_GPA = tuple(np.linspace(0.0, 8.0, 50))
+
+
+def fe3pt_free_energies():
+    from zenthermo.data import load_default_sources
+    from zenthermo.physics.free_energy import build_source_free_energies
+
+    return build_source_free_energies(load_default_sources())
+
+
+def replicated(free_energies, n: int):
+    """n sources: copies of the given ones, renamed, with multiplicities 1, 2, 3, ..."""
+    return [dataclasses.replace(free_energies[i % len(free_energies)], name=f"c{i}",
+                                multiplicity=float(1 + i % 7)) for i in range(n)]
+
+
+def time_pressures(repeats: int = 3) -> dict[str, float]:
+    from zenthermo.landscape.exact import ExactZentropy
+    from zenthermo.thermo.analysis import analyze
+
+    landscape = ExactZentropy(fe3pt_free_energies())
+    result = {}
+    for label, pressures in (("1", (0.0,)), ("50", MANY_PRESSURES_GPA)):
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            analyze(landscape, pressures, TEMPERATURES_K, phase_diagram=False)
+            times.append(time.perf_counter() - start)
+        result[label] = min(times)
+    return result
+
+
+def child(n: int, tstep: float) -> None:
+    """Analyse K = n configurations at 0 GPa; print seconds and memory as JSON."""
+    from zenthermo.landscape.exact import ExactZentropy
+    from zenthermo.thermo.analysis import analyze
+
+    landscape = ExactZentropy(replicated(fe3pt_free_energies(), n))
+    tracemalloc.start()
+    start = time.perf_counter()
+    analysis = analyze(landscape, (0.0,), np.arange(0.0, 1000.0 + tstep / 2, tstep),
+                       phase_diagram=False)
+    seconds = time.perf_counter() - start
+    traced = tracemalloc.get_traced_memory()[1]
+    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert len(analysis.isobars[0].probabilities) == n
+    print(json.dumps({"n": n, "seconds": seconds, "traced_MiB": traced / 2**20,
+                      "maxrss_MiB": rss_kib / 1024}))
+
+
+def measure_configurations(n: int, tstep: float) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", str(n), "--tstep", str(tstep)],
+                         check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--configurations", type=int, nargs="+", default=[3, 100, 1000])
+    parser.add_argument("--tstep", type=float, default=1.0,
+                        help="temperature step of the configurations runs, K (1)")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.tstep)
+        return
+    pressures = time_pressures()
+    ratio = pressures["50"] / pressures["1"]
+    print(f"1 pressure {pressures['1']:.2f} s, 50 pressures {pressures['50']:.2f} s "
+          f"({ratio:.1f}x)", flush=True)
+    rows = []
+    for n in args.configurations:
+        m = measure_configurations(n, args.tstep)
+        print(m, flush=True)
+        rows.append([n, f"{m['seconds']:.1f}", f"{m['maxrss_MiB']:.0f}",
+                     f"{m['traced_MiB']:.0f}"])
+    text = (
+        "## Exact analysis: cost against pressures and configurations "
+        "(`benchmarks/isobar_scaling.py`)\n\n"
+        "Embedded Fe3Pt data, 0-1000 K at 1 K, isobars only (no phase diagram). "
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, shared with other work "
+        "(measured under load: times are upper bounds).\n\n"
+        f"Pressures (best of 3, one process): 1 pressure {pressures['1']:.2f} s, "
+        f"50 pressures (0-8 GPa) {pressures['50']:.2f} s: **{ratio:.1f}x** one pressure "
+        "(target under 5x; the F_V volume scan is computed once for all pressures).\n\n"
+        f"Configurations (0 GPa, 0-1000 K at {args.tstep:g} K; copies of the three Fe3Pt "
+        "sources under new names and "
+        "multiplicities; each K in a fresh process; target 1000 configurations under "
+        "4 GiB):\n\n"
+        + markdown_table(["configurations K", "analysis s", "peak RSS MiB",
+                          "peak traced (Python) MiB"], rows)
+    )
+    write_section("isobar-scaling", text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Isobars at many pressures share the volume scan: the same numbers as one call per pressure,
+and the scan is evaluated once whatever the number of pressures."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from synthetic import mean_field_sources
+
+from zenthermo.errors import DomainError
+from zenthermo.landscape.exact import ExactZentropy
+from zenthermo.thermo.analysis import analyze
+from zenthermo.thermo.isobar import compute_isobar, compute_isobars
+
+T_GRID = np.linspace(0.0, 1600.0, 161)
+PRESSURES = (-1.0, 0.0, 0.5, 1.0, 2.0, 3.0)
+
+
+class CountingLandscape:
+    """An exact landscape that records the shape and fields of every derivatives call."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.calls = []
+        for name in ("method", "natoms", "source_names", "multiplicities", "volume_domain",
+                     "temperature_domain", "probabilities"):
+            setattr(self, name, getattr(inner, name))
+
+    def derivatives(self, V, T, fields=None):
+        shape = np.broadcast_shapes(np.shape(V), np.shape(T))
+        self.calls.append((shape, tuple(fields or ())))
+        return self.inner.derivatives(V, T, fields=fields)
+
+
+@pytest.fixture(scope="module")
+def double_well():
+    sources, _ = mean_field_sources()
+    return ExactZentropy(sources)
+
+
+def assert_isobars_equal(a, b):
+    for field in dataclasses.fields(a):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        if isinstance(x, np.ndarray):
+            np.testing.assert_array_equal(x, y, err_msg=field.name)
+        elif isinstance(x, dict):
+            assert x.keys() == y.keys()
+            for key in x:
+                np.testing.assert_array_equal(x[key], y[key], err_msg=key)
+        elif field.name == "metastable" and x is not None:
+            np.testing.assert_array_equal(x.V_A3, y.V_A3)
+            np.testing.assert_array_equal(x.T_K, y.T_K)
+        else:
+            assert x == y, field.name
+
+
+def test_many_pressures_equal_one_call_per_pressure(double_well):
+    together = compute_isobars(double_well, PRESSURES, T_GRID)
+    assert [i.P_GPa for i in together] == list(PRESSURES)
+    for P, isobar in zip(PRESSURES, together, strict=True):
+        assert_isobars_equal(isobar, compute_isobar(double_well, P, T_GRID))
+    assert any(i.metastable is not None for i in together)  # the two-phase region is covered
+
+
+def test_the_volume_scan_runs_once_for_all_pressures(double_well):
+    counting = CountingLandscape(double_well)
+    compute_isobars(counting, PRESSURES, T_GRID, n_volume_grid=101)
+    scans = [fields for shape, fields in counting.calls if shape == (101, T_GRID.size)]
+    assert scans == [("F_V",)]
+    # Newton steps ask for F_V and F_VV only; nothing asks for F_VVV
+    assert all("F_VVV" not in fields for _, fields in counting.calls)
+    assert ("F_V", "F_VV") in {fields for _, fields in counting.calls}
+
+
+def test_analysis_at_many_pressures_is_the_per_pressure_analysis(double_well):
+    both = analyze(double_well, PRESSURES[:3], T_GRID, phase_diagram=False)
+    for P, isobar in zip(PRESSURES[:3], both.isobars, strict=True):
+        alone = analyze(double_well, (P,), T_GRID, phase_diagram=False).isobars[0]
+        assert_isobars_equal(isobar, alone)
+        assert isobar.nte_windows == alone.nte_windows
+
+
+def test_the_first_failing_pressure_raises(double_well):
+    with pytest.raises(DomainError, match="400 GPa"):
+        compute_isobars(double_well, (0.0, 400.0, 1.0), T_GRID)
+    with pytest.raises(DomainError, match="not a finite number"):
+        compute_isobars(double_well, (0.0, float("inf")), T_GRID)
