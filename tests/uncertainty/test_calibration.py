@@ -54,7 +54,8 @@ def test_a_short_coverage_run_checks_every_quantity():
         benchmark = importlib.import_module("benchmarks.uncertainty_coverage")
     finally:
         sys.path.remove(str(ROOT))
-    results = [benchmark.run_dataset((5e-4, d, 0, 6, "both", True)) for d in range(2)]
+    results = [benchmark.run_dataset((5e-4, d, 0, 6, "both", True, False))
+               for d in range(2)]
     for checks, failed, with_cp in results:
         assert failed == 0 and with_cp == 6
         quantities = [(c.quantity, c.P_GPa) for c in checks]
@@ -64,3 +65,6 @@ def test_a_short_coverage_run_checks_every_quantity():
         assert all(np.isfinite(c.width) and c.width > 0 for c in checks)
     row = benchmark.summarise(5e-4, results, 6)
     assert row[:2] == ["0.5", 2] and len(row) == 12
+    assert all(" ± " in cell for cell in row[2:10:2])  # each coverage with its standard error
+    assert benchmark.standard_error(19, 20) == pytest.approx(np.sqrt(0.95 * 0.05 / 20))
+    assert benchmark.standard_error(20, 20) == 0.0
