@@ -26,6 +26,8 @@ runs more threads than it has cores.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,12 +138,19 @@ def build_cluster(spec: ClusterSpec):
 
     ``build_cluster(spec).job_script()`` shows the job script without submitting anything.
     """
+    # Importing dask_jobqueue replaces the SIGINT handler with sys.exit (its runner module
+    # does so at import); keep ours, so that Ctrl-C still cleans up as everywhere else.
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous_handler = signal.getsignal(signal.SIGINT) if in_main_thread else None
     try:
         import dask_jobqueue
     except ModuleNotFoundError:
         raise ConfigurationError(
             "a [cluster] table needs dask-jobqueue",
             hint="pip install 'zenthermo[hpc]' (or dask-jobqueue)") from None
+    finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGINT, previous_handler)
     cluster_class = getattr(dask_jobqueue, KINDS[spec.kind])
     return cluster_class(**spec.cluster_kwargs())
 

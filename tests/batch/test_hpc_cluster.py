@@ -3,6 +3,9 @@ the SLURMCluster it builds writes the job script the table asks for (nothing sub
 
 from __future__ import annotations
 
+import importlib.util
+import signal
+
 import pytest
 
 from zenthermo.errors import ConfigurationError
@@ -49,7 +52,7 @@ def test_pbs_takes_its_own_keys():
 
 
 def test_the_slurm_job_script_asks_for_what_the_table_says():
-    pytest.importorskip("dask_jobqueue", reason="dask-jobqueue (zenthermo[hpc]) not installed")
+    needs_dask_jobqueue()
     cluster = build_cluster(cluster_spec(TABLE))
     try:
         script = cluster.job_script()
@@ -63,7 +66,7 @@ def test_the_slurm_job_script_asks_for_what_the_table_says():
 
 
 def test_the_slurm_recipe_builds_its_job_script(fixtures_dir):
-    pytest.importorskip("dask_jobqueue", reason="dask-jobqueue (zenthermo[hpc]) not installed")
+    needs_dask_jobqueue()
     from pathlib import Path
 
     from zenthermo.batch import read_batch_file
@@ -76,3 +79,19 @@ def test_the_slurm_recipe_builds_its_job_script(fixtures_dir):
         cluster.close()
     assert "#SBATCH --cpus-per-task=16" in script and "--nworkers 16" in script
     assert "source $HOME/zenthermo/.venv/bin/activate" in script
+
+
+def needs_dask_jobqueue() -> None:
+    """Skip without dask-jobqueue, without importing it here (zenthermo.hpc imports it)."""
+    if importlib.util.find_spec("dask_jobqueue") is None:
+        pytest.skip("dask-jobqueue (zenthermo[hpc]) not installed")
+
+
+def test_building_a_cluster_keeps_the_ctrl_c_handler():
+    """dask_jobqueue replaces the SIGINT handler with sys.exit when imported; zenthermo puts
+    its own back, so that Ctrl-C still raises KeyboardInterrupt and output is cleaned up."""
+    needs_dask_jobqueue()
+    before = signal.getsignal(signal.SIGINT)
+    cluster = build_cluster(cluster_spec(TABLE))
+    cluster.close()
+    assert signal.getsignal(signal.SIGINT) is before
