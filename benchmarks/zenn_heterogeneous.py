@@ -232,16 +232,19 @@ Fe3Pt's three configurations with different data: `config_0` phonons (synthetic,
 Debye-Grueneisen table with scaling 0.63) and an electronic DOS (free-electron band) at all
 12 volumes, `config_22` phonons (scaling 0.60) at its 6 inner volumes only (148-163 of
 139-172 A^3, continued in V beyond them), `config_28` static energies only (Debye-Grueneisen,
-scaling 0.617); models chosen by `vibrations="auto"`, `electronic="auto"`. Truth: the exact
-landscape of the same set, {_exact_summary(first)}. The all-Debye row is the same three
-sources without the phonon and electronic data (exact: {_exact_summary(homogeneous)}).
+scaling 0.617); models chosen by `vibrations="auto"`, `electronic="auto"`.
+
+* Truth, the exact landscape of the same set: {_exact_summary(first)}.
+* The all-Debye rows: the same three sources without the phonon and electronic data
+  (exact: {_exact_summary(homogeneous)}).
+
 ZENN with the default settings ({defaults.n_volumes} volumes x {defaults.n_temperatures}
 temperatures per source, 0-{defaults.max_temperature:g} K), trained on all 12 volumes
 (this measures how well ZENN takes the mixture, not prediction at unseen volumes; see the
 "zenn" section for that). Isobars every 5 K from 10 to 995 K; V errors relative, C_P errors in
-k_B per atom. {torch.get_num_threads()} torch threads; measured under load (load average
-{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} over 1 / 5 / 15 min on 2 shared cores), so fit
-times are upper bounds.
+k_B per atom. Torch threads: {torch.get_num_threads()}; measured under load (load average
+{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} over 1 / 5 / 15 min on 2 shared cores), so the
+fit times are upper bounds.
 
 {main_table}
 
