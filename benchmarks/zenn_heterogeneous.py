@@ -13,7 +13,7 @@ The phonon grids are synthetic with a known origin: a Debye-Grueneisen model of 
 own static EOS with a Debye-temperature scaling other than the default (0.63 for
 ``config_0``, 0.60 for ``config_22``, against 0.617), tabulated on 0-1500 K every 10 K like
 phonopy's ``thermal_properties.yaml``; the electronic DOS is a free-electron band
-(bandwidth 8 eV x (V/155 A^3)^(-2/3), 22 electrons per cell, N(E_F) 4.0-4.4 states/eV per
+(bandwidth 8 eV x (V/155 A^3)^(-2/3), 22 electrons per cell, N(E_F) 3.8-4.4 states/eV per
 cell). ``vibrations="auto"`` and ``electronic="auto"`` choose the models per source. The truth
 is ``ExactZentropy`` of the same set; ZENN (default settings) is trained on the same set and
 compared with it: critical point, the NTE window at 0 GPa, V(T) and C_P along isobars,
