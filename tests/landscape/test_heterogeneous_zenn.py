@@ -89,6 +89,7 @@ def test_each_source_is_taught_its_own_model_over_its_own_temperatures(models, d
     assert rows.T[rows.source == 0].max() == 800.0
     assert rows.T[rows.source == 1].max() == 1000.0
     assert data.combined.T.max() == 800.0
+    assert data.temperature_domain == (0.0, 800.0)  # the model claims only where all are
 
 
 def test_zenn_takes_the_mixture_and_each_learned_source_follows_its_own_model(mixed, models,

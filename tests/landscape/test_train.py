@@ -38,8 +38,17 @@ def test_per_source_tables_keep_each_sources_own_points():
         np.testing.assert_array_equal(ps.F[rows], expected.F)
         np.testing.assert_array_equal(ps.F_VV[rows], expected.F_VV)
         np.testing.assert_array_equal(ps.F_T[rows], expected.F_T)
-    assert data.volume_domain == (138.0, 165.0)
-    assert data.temperature_domain == (0.0, 1500.0)
+    # the landscape is defined where every source has data: the intersection
+    assert data.volume_domain == (141.0, 160.0)
+    assert data.temperature_domain == (0.0, 750.0)
+
+
+def test_sources_without_a_common_range_are_refused():
+    sources = three_source_set()
+    volumes = [np.linspace(140, 150, 4), np.linspace(151, 160, 4), np.linspace(140, 160, 4)]
+    temps = [np.linspace(0, 1000, 5)] * 3
+    with pytest.raises(InputError, match="share no volume and temperature range"):
+        per_source_training_data(sources, volumes, temps, natoms=12)
 
 
 def test_combined_targets_are_the_zentropy_sum_where_every_source_is_defined():

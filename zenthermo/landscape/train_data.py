@@ -244,16 +244,20 @@ def per_source_training_data(
     per_source = TargetTable(V, T, F, F_V, F_VV, F_T, F_VT, source,
                              validation_rows(V, T, held_v, held_t))
 
-    # System-level targets: every distinct (V, T) of any source that lies inside every
-    # source's own sampled ranges (so no source is extrapolated to make a target).
+    # The landscape is the zentropy sum over all sources, so it is defined where every
+    # source has data: the intersection of the sources' sampled ranges (as for the exact
+    # landscape). System-level targets are the distinct (V, T) of any source inside it.
+    own = [cols[7] == k for k in range(len(free_energies))]
+    v0, v1 = max(cols[0][o].min() for o in own), min(cols[0][o].max() for o in own)
+    t0, t1 = max(cols[1][o].min() for o in own), min(cols[1][o].max() for o in own)
+    if not (v0 < v1 and t0 < t1):
+        raise InputError(
+            "the sources share no volume and temperature range (volumes "
+            f"{v0:g}..{v1:g} A^3, temperatures {t0:g}..{t1:g} K in common)",
+            hint="ZENN sums the sources' free energies; give them overlapping data")
     points = np.unique(np.stack([cols[0], cols[1]], axis=1), axis=0)
-    inside = np.ones(len(points), dtype=bool)
-    for k in range(len(free_energies)):
-        own = cols[7] == k
-        v0, v1 = cols[0][own].min(), cols[0][own].max()
-        t0, t1 = cols[1][own].min(), cols[1][own].max()
-        inside &= (points[:, 0] >= v0 - 1e-9) & (points[:, 0] <= v1 + 1e-9)
-        inside &= (points[:, 1] >= t0 - 1e-9) & (points[:, 1] <= t1 + 1e-9)
+    inside = ((points[:, 0] >= v0 - 1e-9) & (points[:, 0] <= v1 + 1e-9)
+              & (points[:, 1] >= t0 - 1e-9) & (points[:, 1] <= t1 + 1e-9))
     points = points[inside]
     g = np.array([float(fe.multiplicity) for fe in free_energies])
     if points.size:
@@ -272,8 +276,8 @@ def per_source_training_data(
         combined=combined,
         natoms=int(natoms),
         composition=dict(composition or {}),
-        volume_domain=(float(cols[0].min()), float(cols[0].max())),
-        temperature_domain=(float(cols[1].min()), float(cols[1].max())),
+        volume_domain=(float(v0), float(v1)),
+        temperature_domain=(float(t0), float(t1)),
         origin=origin,
     )
 
