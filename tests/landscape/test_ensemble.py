@@ -122,3 +122,17 @@ def test_the_members_analyses_give_intervals_about_the_ensembles(ensemble):
     np.testing.assert_allclose(high, np.percentile(members, 95.0, axis=0))
     assert set(bars.isobars[0].probabilities) == set(ensemble.source_names)
     assert summary_dict(central, bars)["uncertainty"]["method"] == "ensemble"
+
+
+def test_members_fitted_by_a_map_function_across_a_process_boundary_are_the_same(data, ensemble):
+    """A map function (the Dask engine's on a cluster) gets picklable tasks and gives back
+    picklable landscapes: members as if fitted here."""
+    import pickle
+
+    def pickling_map(func, items):
+        return [pickle.loads(pickle.dumps(func(pickle.loads(pickle.dumps(item)))))
+                for item in items]
+
+    mapped = fit_ensemble(ZennFitter, TINY, data, members=3, map_fn=pickling_map)
+    for here, there in zip(ensemble.members, mapped.members, strict=True):
+        np.testing.assert_array_equal(here.derivatives(V, T).F, there.derivatives(V, T).F)

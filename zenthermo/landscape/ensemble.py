@@ -24,7 +24,7 @@ import numpy as np
 from zenthermo.errors import ConfigurationError
 from zenthermo.physics.derivatives import FreeEnergyDerivatives, requested_fields
 
-__all__ = ["EnsembleLandscape", "fit_ensemble"]
+__all__ = ["EnsembleLandscape", "fit_ensemble", "fit_member"]
 
 
 
@@ -116,7 +116,8 @@ class EnsembleLandscape:
 
 
 def fit_ensemble(fitter_class: Callable[..., Any], settings: Any, data: Any, members: int,
-                 progress: Any = None) -> EnsembleLandscape:
+                 progress: Any = None, map_fn: Callable[..., list[Any]] | None = None,
+                 ) -> EnsembleLandscape:
     """Fit ``members`` landscapes that differ only in their seed (settings.seed + m).
 
     Parameters
@@ -129,6 +130,10 @@ def fit_ensemble(fitter_class: Callable[..., Any], settings: Any, data: Any, mem
     members : int
         M >= 2.
     progress : Progress, optional
+        Used when the members are fitted here, one after another.
+    map_fn : callable, optional
+        ``map_fn(func, items) -> list`` in item order (e.g. the Dask engine's, so that the
+        members are tasks of a cluster); without one they are fitted here in turn.
 
     Returns
     -------
@@ -136,8 +141,15 @@ def fit_ensemble(fitter_class: Callable[..., Any], settings: Any, data: Any, mem
     """
     if isinstance(members, bool) or not isinstance(members, (int, np.integer)) or members < 2:
         raise ConfigurationError(f"an ensemble needs at least 2 members, got {members!r}")
-    fitted = []
-    for m in range(int(members)):
-        fitter = fitter_class(replace(settings, seed=int(settings.seed) + m))
-        fitted.append(fitter.fit(data, progress=progress).landscape_)
-    return EnsembleLandscape(fitted)
+    jobs = [(fitter_class, replace(settings, seed=int(settings.seed) + m), data)
+            for m in range(int(members))]
+    if map_fn is not None:
+        return EnsembleLandscape(list(map_fn(fit_member, jobs)))
+    return EnsembleLandscape([fit_member(job, progress) for job in jobs])
+
+
+def fit_member(job: tuple[Callable[..., Any], Any, Any], progress: Any = None) -> Any:
+    """The landscape of one member, ``job = (fitter_class, settings, data)`` (a picklable
+    task for a map function)."""
+    fitter_class, settings, data = job
+    return fitter_class(settings).fit(data, progress=progress).landscape_

@@ -126,7 +126,7 @@ class Normalisation(nn.Module):
         # Python copies of the switches, so that a forward pass on a GPU never reads a
         # buffer back to the host; refreshed when a state dict is loaded.
         self._switches()
-        self.register_load_state_dict_post_hook(lambda module, _keys: module._switches())
+        self.register_load_state_dict_post_hook(_refresh_switches)  # module level: picklable
 
     def _switches(self) -> None:
         self._n_inputs = 3 if float(self.t_low) > 0 else 2
@@ -152,3 +152,8 @@ class Normalisation(nn.Module):
         coeffs = self.baseline.T[:, :, None]  # (7, n_out, 1)
         return baseline_basis(v, t).restrict(need | {"f"}).map(
             lambda b: (coeffs * (b[:, None] if b.dim() == 2 else b)).sum(0))
+
+
+def _refresh_switches(module: Normalisation, _keys: object) -> None:
+    """After ``load_state_dict``: the input switches follow the loaded buffers."""
+    module._switches()

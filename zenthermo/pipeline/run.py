@@ -74,8 +74,13 @@ def fit_zenn(source_set: SourceSet, config: RunConfig, temperatures: np.ndarray,
                                       **fitter.settings.data_options())
     if config.zenn_ensemble > 1:
         from zenthermo.landscape.ensemble import fit_ensemble
+        from zenthermo.uncertainty.parallel import inside_dask_task, member_map
 
-        return fit_ensemble(ZennFitter, fitter.settings, data, config.zenn_ensemble, progress)
+        # On a cluster (run --scheduler) the members are tasks of it; here, one after another
+        # (each fit already uses the cores through torch's threads).
+        map_fn = member_map() if inside_dask_task() else None
+        return fit_ensemble(ZennFitter, fitter.settings, data, config.zenn_ensemble, progress,
+                            map_fn=map_fn)
     return fitter.fit(data, progress=progress).landscape_
 
 

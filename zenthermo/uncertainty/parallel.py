@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol
 
-__all__ = ["MapFunction", "engine_map", "local_process_map", "member_map", "serial_map"]
+__all__ = ["MapFunction", "engine_map", "inside_dask_task", "local_process_map", "member_map",
+           "serial_map"]
 
 
 class MapFunction(Protocol):
@@ -66,7 +67,8 @@ def engine_map(client: Any = None, workers: int | None = None) -> MapFunction:
     return dask_map
 
 
-def _inside_dask_task() -> bool:
+def inside_dask_task() -> bool:
+    """Whether this code runs as a task on a Dask worker."""
     try:
         from distributed import get_worker
     except ImportError:  # pragma: no cover - dask is a dependency
@@ -92,4 +94,4 @@ def member_map(workers: int | None = None) -> MapFunction:
     cluster (:func:`engine_map` on the worker's client); elsewhere they run on ``workers``
     local processes (:func:`local_process_map`; default one per CPU).
     """
-    return _worker_client_map if _inside_dask_task() else local_process_map(workers)
+    return _worker_client_map if inside_dask_task() else local_process_map(workers)
