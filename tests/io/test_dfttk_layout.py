@@ -5,12 +5,12 @@ constants; bad data reported by file, never fatal."""
 from __future__ import annotations
 
 import shutil
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 from faults.makers import link_tree, replace
+from phonopy_emt import emt_aluminium_phonopy
 
 import zenthermo
 from zenthermo.io.point_extras import dos_table_kind, read_folder_data
@@ -119,28 +119,9 @@ def test_dos_files_inside_the_volume_folders_belong_to_their_point(tree, al_dftt
 @pytest.fixture(scope="module")
 def force_constants_folder(tmp_path_factory) -> Path:
     """Real EMT forces of a 32-atom fcc Al supercell at 66 A^3 per 4-atom cell (vol_4)."""
-    from ase import Atoms
-    from ase.build import bulk
-    from ase.calculators.emt import EMT
-    from phonopy import Phonopy
-    from phonopy.structure.atoms import PhonopyAtoms
-
     folder = tmp_path_factory.mktemp("fc") / "phonon_4"
     folder.mkdir()
-    cell = bulk("Al", "fcc", a=66.0 ** (1 / 3), cubic=True)
-    unit = PhonopyAtoms(symbols=cell.get_chemical_symbols(), cell=cell.cell[:],
-                        scaled_positions=cell.get_scaled_positions())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ph = Phonopy(unit, supercell_matrix=2 * np.eye(3, dtype=int), primitive_matrix="auto")
-    ph.generate_displacements(distance=0.01)
-    forces = []
-    for supercell in ph.supercells_with_displacements:
-        atoms = Atoms(supercell.symbols, cell=supercell.cell, pbc=True,
-                      scaled_positions=supercell.scaled_positions)
-        atoms.calc = EMT()
-        forces.append(atoms.get_forces())
-    ph.forces = np.array(forces)
+    ph = emt_aluminium_phonopy(66.0 ** (1 / 3))
     ph.save(folder / "phonopy_params.yaml")
     return folder
 

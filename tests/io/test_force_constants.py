@@ -7,11 +7,11 @@ Al supercell (phonopy's displacement, 0.01 A), and written by phonopy's own writ
 from __future__ import annotations
 
 import shutil
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+from phonopy_emt import emt_aluminium_phonopy
 
 from zenthermo.errors import InputError
 from zenthermo.io.force_constants import find_force_constants, thermal_properties_from_folder
@@ -23,28 +23,10 @@ MESH = 20.0
 
 @pytest.fixture(scope="module")
 def phonopy_folders(tmp_path_factory) -> tuple[Path, object]:
-    from ase import Atoms
-    from ase.build import bulk
-    from ase.calculators.emt import EMT
-    from phonopy import Phonopy
     from phonopy.file_IO import write_FORCE_CONSTANTS, write_FORCE_SETS
-    from phonopy.structure.atoms import PhonopyAtoms
 
     root = tmp_path_factory.mktemp("phonopy")
-    cell = bulk("Al", "fcc", a=4.05, cubic=True)
-    unit = PhonopyAtoms(symbols=cell.get_chemical_symbols(), cell=cell.cell[:],
-                        scaled_positions=cell.get_scaled_positions())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ph = Phonopy(unit, supercell_matrix=2 * np.eye(3, dtype=int), primitive_matrix="auto")
-    ph.generate_displacements(distance=0.01)
-    forces = []
-    for supercell in ph.supercells_with_displacements:
-        atoms = Atoms(supercell.symbols, cell=supercell.cell, pbc=True,
-                      scaled_positions=supercell.scaled_positions)
-        atoms.calc = EMT()
-        forces.append(atoms.get_forces())
-    ph.forces = np.array(forces)
+    ph = emt_aluminium_phonopy(4.05)
     for name in ("params", "disp_sets", "yaml_constants", "disp_only"):
         (root / name).mkdir()
     ph.save(root / "params" / "phonopy_params.yaml")
