@@ -325,3 +325,17 @@ def test_a_burst_of_ctrl_c_while_a_run_writes_leaves_nothing_hidden(tmp_path):
         assert process.returncode == 130 and "no partial output was kept" in stderr
         assert not (tmp_path / "out").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_main_called_from_python_leaves_the_ctrl_c_handler_after_an_interrupt(monkeypatch):
+    """The console script ignores the rest of a burst while it exits; a caller of main()
+    from Python (a notebook, a test) keeps its own handler."""
+    import zenthermo.cli as cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "check_option_values", interrupted)
+    before = signal.getsignal(signal.SIGINT)
+    assert cli.main(["inspect", "sources.json"]) == cli.EXIT_INTERRUPTED
+    assert signal.getsignal(signal.SIGINT) is before

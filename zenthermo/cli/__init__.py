@@ -59,7 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``zenthermo`` console script; returns the exit status."""
+    """Entry point of the ``zenthermo`` console script; returns the exit status.
+
+    Called with ``argv`` (from Python: a test, a notebook) it leaves the process's Ctrl-C
+    handler as it found it, also after an interrupt.
+    """
     parser = build_parser()
     args = parser.parse_args(join_negative_values(sys.argv[1:] if argv is None else argv))
     progress = SILENT if args.quiet else RichProgress()
@@ -73,7 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"zenthermo: error: {error}", file=sys.stderr)
         return EXIT_INPUT_ERROR
     except KeyboardInterrupt:
-        ignore_further_interrupts()
+        if argv is None:  # the console script, about to exit: a burst ends nothing half-way
+            ignore_further_interrupts()
         print("zenthermo: interrupted; no partial output was kept", file=sys.stderr)
         return EXIT_INTERRUPTED
 
