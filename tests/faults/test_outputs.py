@@ -257,6 +257,17 @@ def test_a_glob_input_stands_for_the_files_it_matches(workspace, monkeypatch):
 
 
 # ------------------------------------------------------------------ Ctrl-C, in bursts
+@pytest.fixture
+def python_ctrl_c():
+    """Python's own Ctrl-C handling (KeyboardInterrupt, SIGINT not blocked) for the test,
+    whatever earlier code in this process left; restored afterwards."""
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    yield
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    signal.signal(signal.SIGINT, handler)
+
+
 def _interrupt_during(monkeypatch, name: str, calls: int = 1):
     """Make zenthermo.io.atomic's ``name`` (shutil.rmtree or os.replace) receive a SIGINT
     on its first ``calls`` calls, as a second or third Ctrl-C would arrive."""
@@ -274,7 +285,8 @@ def _interrupt_during(monkeypatch, name: str, calls: int = 1):
                         interrupted)
 
 
-def test_a_burst_of_ctrl_c_during_the_cleanup_leaves_no_hidden_folder(tmp_path, monkeypatch):
+def test_a_burst_of_ctrl_c_during_the_cleanup_leaves_no_hidden_folder(tmp_path, monkeypatch,
+                                                                      python_ctrl_c):
     _interrupt_during(monkeypatch, "rmtree", calls=3)
     with pytest.raises(KeyboardInterrupt), atomic_directory(tmp_path / "out") as tmp:
         (tmp / "half.csv").write_text("1,2")
@@ -282,7 +294,7 @@ def test_a_burst_of_ctrl_c_during_the_cleanup_leaves_no_hidden_folder(tmp_path, 
     assert list(tmp_path.iterdir()) == []
 
 
-def test_ctrl_c_during_the_swap_keeps_a_complete_folder(tmp_path, monkeypatch):
+def test_ctrl_c_during_the_swap_keeps_a_complete_folder(tmp_path, monkeypatch, python_ctrl_c):
     out = tmp_path / "out"
     with atomic_directory(out) as tmp:
         (tmp / "report.html").write_text("old")
