@@ -30,7 +30,7 @@ from zenthermo.pipeline.config import (
     METHODS,
     RunConfig,
 )
-from zenthermo.pipeline.inputs import choose_methods, load_inputs, order_phonopy_inputs
+from zenthermo.pipeline.inputs import choose_methods, load_inputs
 from zenthermo.pipeline.outputs import RunResult
 from zenthermo.pipeline.run import fit_zenn, run_pipeline, temperatures_for
 from zenthermo.pipeline.workflow import read_workflow, workflow_config
@@ -45,7 +45,6 @@ __all__ = [
     "choose_methods",
     "fit_zenn",
     "load_inputs",
-    "order_phonopy_inputs",
     "read_workflow",
     "run_pipeline",
     "temperatures_for",

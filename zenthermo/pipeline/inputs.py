@@ -1,14 +1,13 @@
 """The inputs of a run: what the user pointed at, read into one :class:`SourceSet`.
 
 A sources file is loaded as it is; result folders and phonopy-qha files are ingested (the
-``thermal_properties.yaml-<n>`` files put in the numeric order phonopy pairs them in); no
+reader pairs ``thermal_properties.yaml-<n>`` files with e-v.dat rows by number); no
 input means the embedded Fe3Pt default. :func:`choose_methods` then says which landscapes
 the sources allow.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,32 +19,7 @@ from zenthermo.pipeline.config import METHODS, RunConfig
 from zenthermo.progress import SILENT, Progress
 from zenthermo.sources import SourceSet
 
-__all__ = ["choose_methods", "load_inputs", "order_phonopy_inputs"]
-
-_YAML_SUFFIX = re.compile(r"^thermal_properties\.yaml(?P<suffix>.*?)(\.(gz|bz2|xz))?$")
-
-
-def order_phonopy_inputs(paths: Sequence[str]) -> list[str]:
-    """Put ``thermal_properties.yaml-<n>`` files in numeric order of ``n`` after the others.
-
-    The shell sorts ``thermal_properties.yaml-*`` as ``--1 --2 ... -0 -1 ...``; phonopy's
-    documented command pairs ``e-v.dat`` rows with ``-5 ... -1, 0 ... 5``. Files without a
-    numeric suffix keep their order; the ingestion checks the pairing against the volumes.
-    """
-    def key(item: tuple[int, str]) -> tuple[int, float, int]:
-        index, path = item
-        match = _YAML_SUFFIX.match(Path(path).name)
-        if match is None:
-            return (0, 0.0, index)
-        suffix = match.group("suffix")
-        number = suffix[1:] if suffix.startswith("-") else suffix
-        try:
-            return (1, float(number), index)
-        except ValueError:
-            return (1, float("inf"), index)
-
-    return [path for _, path in sorted(enumerate(paths), key=key)]
-
+__all__ = ["choose_methods", "load_inputs"]
 
 def load_inputs(inputs: Sequence[str], manifest: str | None = None,
                 progress: Progress | None = None, **options: Any) -> SourceSet:
@@ -81,7 +55,7 @@ def load_inputs(inputs: Sequence[str], manifest: str | None = None,
         return load_sources(inputs[0])
     from zenthermo.io.ingest import ingest
 
-    return ingest(*order_phonopy_inputs(list(inputs)), manifest=manifest, progress=progress,
+    return ingest(*inputs, manifest=manifest, progress=progress,
                   **options)
 
 

@@ -65,7 +65,6 @@ from typing import Any
 from zenthermo.errors import ConfigurationError, InputError
 from zenthermo.io.tomlfile import read_toml
 from zenthermo.pipeline.config import RunConfig
-from zenthermo.pipeline.inputs import order_phonopy_inputs
 
 __all__ = ["FREE_TABLES", "SCHEMA", "read_workflow", "workflow_config"]
 
@@ -200,7 +199,7 @@ def _expand(patterns: list[str], base: Path, file: Path) -> list[str]:
             raise InputError(f"path {pattern!r} matches nothing (tried {tried})", file,
                              hint="relative paths are resolved against the workflow's folder, "
                                   "then the current directory")
-        paths += order_phonopy_inputs(found)
+        paths += found  # the phonopy-qha reader pairs files by number
     return paths
 
 
