@@ -63,7 +63,7 @@ def test_a_bad_pressure_is_a_short_error_without_the_usage_text(pressures, tmp_p
 @pytest.mark.parametrize(("field", "value"), [
     ("debye_scaling", -1.0), ("debye_scaling", float("nan")), ("debye_x", float("inf")),
     ("tstep_K", 0.0), ("tstep_K", -1.0), ("tmin_K", -5.0), ("tmax_K", 0.0),
-    ("pressures_GPa", (0.0, float("nan"))),
+    ("pressures_GPa", (0.0, float("nan"))), ("tstep_K", "5"), ("debye_x", True),
 ])
 def test_a_workflow_value_is_refused_naming_its_key(field, value):
     with pytest.raises(ConfigurationError, match=field):
@@ -74,3 +74,16 @@ def test_good_values_pass():
     config = RunConfig(tmin_K=0.0, tmax_K=500.0, tstep_K=0.5, debye_scaling=0.617,
                        debye_x=-0.1, pressures_GPa=(-2.0, 0.0))
     assert config.tstep_K == 0.5
+
+
+@pytest.mark.parametrize(("flag", "field", "value"), [
+    ("--tstep", "tstep_K", 0.0), ("--tmin", "tmin_K", -1.0), ("--tmax", "tmax_K", 0.0),
+    ("--debye-scaling", "debye_scaling", -1.0), ("--debye-x", "debye_x", float("inf")),
+])
+def test_the_command_line_and_a_workflow_state_the_same_rule(flag, field, value, tmp_path,
+                                                             capsys):
+    main(["analyze", "in.json", "-o", str(tmp_path / "o"), f"{flag}={value}", "--quiet"])
+    said_by_cli = capsys.readouterr().err.split(" must be ")[1].split(", got")[0]
+    with pytest.raises(ConfigurationError) as refused:
+        RunConfig(**{field: value})
+    assert f"{field} must be {said_by_cli}, got" in str(refused.value)

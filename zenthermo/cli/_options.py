@@ -13,12 +13,12 @@ before parsing (``--pressures=-2,0,2``, argparse's documented spelling for such 
 from __future__ import annotations
 
 import argparse
-import math
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from zenthermo.errors import ConfigurationError
+from zenthermo.option_rules import problem
 from zenthermo.physics.options import (
     DEFAULT_DEBYE_VOLUME,
     DEFAULT_ELECTRONIC,
@@ -116,28 +116,21 @@ def physics_options(args: argparse.Namespace) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def _positive(x: float) -> bool:
-    return math.isfinite(x) and x > 0
-
-
-def _non_negative(x: float) -> bool:
-    return math.isfinite(x) and x >= 0
-
-
-#: argparse dest -> (flag, test, what the value must be) for :func:`check_option_values`.
+#: argparse dest -> (flag, quantity of :data:`zenthermo.option_rules.RULES`) for
+#: :func:`check_option_values`.
 _VALUE_RULES = {
-    "debye_scaling": ("--debye-scaling", _positive, "a positive number"),
-    "debye_x": ("--debye-x", math.isfinite, "a finite number"),
-    "tmin": ("--tmin", _non_negative, "a temperature >= 0 K"),
-    "tmax": ("--tmax", _positive, "a temperature > 0 K"),
-    "tstep": ("--tstep", _positive, "a positive temperature step in K"),
-    "moment_threshold": ("--moment-threshold", _positive, "a positive moment in mu_B"),
-    "zenn_epochs": ("--zenn-epochs", lambda n: n >= 1, "at least 1"),
-    "epochs": ("--epochs", lambda n: n >= 1, "at least 1"),
-    "lbfgs": ("--lbfgs", lambda n: n >= 0, "0 or more"),
-    "natoms": ("--natoms", lambda n: n >= 1, "at least 1"),
-    "n_sources": ("--sources", lambda n: n >= 1, "at least 1"),
-    "seed": ("--seed", lambda n: n >= 0, "0 or more"),
+    "debye_scaling": ("--debye-scaling", "debye_scaling"),
+    "debye_x": ("--debye-x", "debye_x"),
+    "tmin": ("--tmin", "tmin"),
+    "tmax": ("--tmax", "tmax"),
+    "tstep": ("--tstep", "tstep"),
+    "moment_threshold": ("--moment-threshold", "moment_threshold"),
+    "zenn_epochs": ("--zenn-epochs", "epochs"),
+    "epochs": ("--epochs", "epochs"),
+    "lbfgs": ("--lbfgs", "lbfgs"),
+    "natoms": ("--natoms", "natoms"),
+    "n_sources": ("--sources", "n_sources"),
+    "seed": ("--seed", "seed"),
 }
 
 
@@ -152,9 +145,10 @@ def check_option_values(args: argparse.Namespace) -> None:
     ConfigurationError
         E.g. ``--debye-scaling must be a positive number, got -1``.
     """
-    for dest, (flag, test, wanted) in _VALUE_RULES.items():
+    for dest, (flag, quantity) in _VALUE_RULES.items():
         value = getattr(args, dest, None)
-        if value is not None and not test(value):
+        wanted = None if value is None else problem(quantity, value)
+        if wanted is not None:
             raise ConfigurationError(f"{flag} must be {wanted}, got {value:g}")
     tmin, tmax = getattr(args, "tmin", None), getattr(args, "tmax", None)
     if tmin is not None and tmax is not None and not tmin < tmax:

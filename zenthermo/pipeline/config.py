@@ -7,13 +7,13 @@ one, and it can be pickled and sent to another process.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from zenthermo.data import default_sources_path
 from zenthermo.errors import ConfigurationError
+from zenthermo.option_rules import problem
 from zenthermo.physics import options
 from zenthermo.thermo.temperatures import DEFAULT_TMAX_K
 
@@ -136,20 +136,14 @@ class RunConfig:
 
     def _check_values(self) -> None:
         """Numbers that cannot be used are refused here, naming the field (a workflow key)."""
-        def finite(x: Any) -> bool:
-            return isinstance(x, (int, float)) and math.isfinite(x)
-
-        rules = (("pressures_GPa", all(finite(p) for p in self.pressures_GPa), "finite"),
-                 ("tstep_K", finite(self.tstep_K) and self.tstep_K > 0, "positive"),
-                 ("tmin_K", self.tmin_K is None or finite(self.tmin_K) and self.tmin_K >= 0,
-                  ">= 0"),
-                 ("tmax_K", self.tmax_K is None or finite(self.tmax_K) and self.tmax_K > 0,
-                  "positive"),
-                 ("debye_scaling", finite(self.debye_scaling) and self.debye_scaling > 0,
-                  "positive"),
-                 ("debye_x", finite(self.debye_x), "finite"))
-        for name, ok, wanted in rules:
-            if not ok:
+        quantities = [("pressures_GPa", "pressure", p) for p in self.pressures_GPa]
+        quantities += [(name, name[:-2], getattr(self, name))
+                       for name in ("tstep_K", "tmin_K", "tmax_K")
+                       if getattr(self, name) is not None]
+        quantities += [(name, name, getattr(self, name)) for name in ("debye_scaling", "debye_x")]
+        for name, quantity, value in quantities:
+            wanted = problem(quantity, value)
+            if wanted is not None:
                 raise ConfigurationError(f"{name} must be {wanted}, got {getattr(self, name)}")
         for name, allowed in (("electronic", options.ELECTRONIC_MODELS),
                               ("phonon_interpolation", options.INTERPOLATION_FORMS)):
