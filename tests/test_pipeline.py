@@ -168,6 +168,10 @@ def test_zenn_method_writes_its_own_summary_and_model(fe3pt_sources, tmp_path):
     assert set(result.analyses) == {"exact", "zenn"}
     assert (out / "zenn" / "summary.json").is_file()
     assert (out / "zenn" / "model.pt").is_file()
+    # each configuration's learned F_k, E_k, S_k along the isobar (ZENN only)
+    header = (out / "zenn" / "sources_P0GPa.csv").read_text().splitlines()[0].split(",")
+    assert {"T_K", "V_A3", "F_config_0_eV", "E_config_0_eV", "S_config_0_eV_per_K"} <= set(header)
+    assert not (out / "exact" / "sources_P0GPa.csv").exists()
     assert "zenn_vs_exact" in {f.name for f in result.figures}
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Agreement of the methods" in html

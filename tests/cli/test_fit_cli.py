@@ -74,6 +74,9 @@ def test_system_mode_fit_and_analyze(tmp_path):
     assert summary["method"] == "zenn"
     assert summary["natoms"] == 4
     assert summary["volume_domain"] == [140.0, 160.0]
+    # a ZENN model's per-source F_k, E_k, S_k along each isobar
+    tables = sorted(out.glob("sources_P*GPa.csv"))
+    assert tables and "E_latent_1_eV" in tables[0].read_text().splitlines()[0]
 
 
 def test_one_volume_per_source_is_refused_and_nothing_written(tmp_path, fe3pt_file, capsys):

@@ -76,6 +76,7 @@ def run(args: argparse.Namespace, progress: Progress) -> int:
     from zenthermo.io.atomic import atomic_directory
     from zenthermo.io.output_guard import check_output_folder
     from zenthermo.landscape.loading import landscape_notes, load_landscape
+    from zenthermo.report.source_energies import write_source_energies
     from zenthermo.report.tables import write_analysis
     from zenthermo.thermo.analysis import analyze
     from zenthermo.thermo.temperatures import choose_temperatures, clipped_note
@@ -102,6 +103,7 @@ def run(args: argparse.Namespace, progress: Progress) -> int:
             _warn(f"error bars: {note}")
     with atomic_directory(args.output) as tmp:
         write_analysis(analysis, tmp, uncertainty=uncertainty)
+        write_source_energies(landscape, analysis, tmp)  # ZENN only: F_k, E_k, S_k
     if not args.quiet:
         print(human_summary(analysis, Path(args.output),
                             phase_diagram=not args.no_phase_diagram, uncertainty=uncertainty))

@@ -235,6 +235,25 @@ def data_terms(jet: Jet, rows: Rows, scales: dict[str, float], prefix: str,
     return terms
 
 
+def entropy_terms(free_k: Jet, entropy_k: Jet, rows: Rows | None, scale: float,
+                  prefix: str) -> dict[str, Tensor]:
+    """The split of each F_k into E_k - T S_k: S_k taught the entropy -dF_k/dT.
+
+    With per-source ``rows`` (fields (K, n) at their points): the mean squared
+    (S_k + F_T target)/``scale`` of the entropy network against its source's entropy,
+    term ``S_k``. Without rows (system mode, no per-source entropies): the Gibbs-Helmholtz
+    consistency (S_k + F_k,T)/``scale`` of the learned F_k itself at every point of the
+    jets, term ``S_k = -F_k,T``. Either way E_k = F_k + T S_k becomes the source's
+    internal energy. Per source, the F_T data term already fixes F_k,T, so the term moves
+    only the split; the self-consistent form also asks F_k,T <= 0 and F_k,T(V, 0) = 0
+    (S_k >= 0 and S_k(V, 0) = 0 hold by construction), the third law per latent source.
+    """
+    if rows is not None:
+        return {f"{prefix}S_k": _masked_mse(-entropy_k.f, rows, "F_T", scale)}
+    residual = (entropy_k.f + free_k.t) / scale
+    return {f"{prefix}S_k = -F_k,T": (residual * residual).mean()}
+
+
 def jensen_shannon(log_p: Tensor, log_q: Tensor) -> Tensor:
     """Jensen-Shannon divergence of discrete distributions along the last axis, in nats.
 

@@ -85,6 +85,13 @@ class TrainingSettings:
     seed : int
     device : str
         ``cpu`` or ``cuda``.
+    weight_intrinsic_entropy : float or None
+        Weight of the term that fixes the networks' split F_k = E_k - T S_k (see
+        :func:`~zenthermo.landscape.losses.entropy_terms`): per-source mode, each entropy
+        network S_k against its source's entropy -dF_k/dT; system mode (only with
+        ``entropy_fluctuation_gamma``), S_k = -dF_k/dT of the learned F_k. None: 1 with
+        ``entropy_fluctuation_gamma`` (the only place the split enters F), else 0 (off:
+        on Fe3Pt the term cost accuracy, T_c 0.2 -> 4.6 K).
     """
 
     hidden: tuple[int, ...] = (24, 24)
@@ -119,6 +126,7 @@ class TrainingSettings:
     low_temperature_input: float = 0.1
     seed: int = 0
     device: str = "cpu"
+    weight_intrinsic_entropy: float | None = None
 
     def __post_init__(self) -> None:
         if self.device not in ("cpu", "cuda"):
@@ -150,7 +158,8 @@ class TrainingSettings:
         """Keyword arguments of :func:`training_data_from_sources` that these settings fix."""
         return {"n_temperatures": self.n_temperatures, "n_volumes": self.n_volumes,
                 "max_temperature": self.max_temperature,
-                "validation_fraction": self.validation_fraction, "seed": self.seed}
+                "validation_fraction": self.validation_fraction, "seed": self.seed,
+                "entropy_fluctuation_gamma": self.entropy_fluctuation_gamma}
 
     def data_weights(self, prefix: str, multiplier: float) -> dict[str, float]:
         return {f"{prefix}F": multiplier * self.weight_F,

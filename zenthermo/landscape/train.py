@@ -29,6 +29,7 @@ import torch
 
 from zenthermo.errors import FitError
 from zenthermo.landscape.dnn import DnnLandscape, DnnNetwork, make_dnn_normalisation
+from zenthermo.landscape.entropy_split import teach_initial_entropy
 from zenthermo.landscape.features import Normalisation
 from zenthermo.landscape.initialise import (
     absorb_initial_misfit,
@@ -37,9 +38,11 @@ from zenthermo.landscape.initialise import (
     obeys_third_law,
     residual_scale,
 )
+from zenthermo.landscape.jets import constant_jet
 from zenthermo.landscape.losses import (
     Rows,
     data_terms,
+    entropy_terms,
     own_points,
     padded_source_rows,
     physics_terms,
@@ -191,6 +194,16 @@ class ZennFitter(_Fitter):
         knee = s.low_temperature_knee if obeys_third_law(data) else 0.0
         norm_args = domain_normalisation(data, knee)
         K = len(data.source_names)
+        w_entropy = s.weight_intrinsic_entropy  # None: only where the split enters F
+        if w_entropy is None:
+            w_entropy = 0.0 if s.entropy_fluctuation_gamma is None else 1.0
+        if data.mode == "per-source" and \
+                data.entropy_fluctuation_gamma != s.entropy_fluctuation_gamma:
+            raise FitError(
+                f"the system-level targets were built with entropy_fluctuation_gamma = "
+                f"{data.entropy_fluctuation_gamma}, the fit has {s.entropy_fluctuation_gamma}",
+                hint="build the data with training_data_from_sources(..., "
+                     "**settings.data_options())")
         train_ps = ~data.per_source.validation
         train_c = ~data.combined.validation
         baselines, scales, entropy_scales = [], [], []
@@ -228,13 +241,20 @@ class ZennFitter(_Fitter):
             norm, torch.as_tensor(np.log(data.multiplicities), dtype=DTYPE), s.hidden,
             s.activation, learn_multiplicities=data.learn_multiplicities,
             entropy_fluctuation_gamma=s.entropy_fluctuation_gamma, generator=generator).to(dev)
+        if w_entropy:
+            # E_k then starts near F_k + T S_k (no Adam phase, no pre-training)
+            teach_initial_entropy(network, data, steps=min(200, s.adam_epochs))
         absorb_initial_misfit(network, data, norm_args)
         loss_scales = target_scales([data.per_source, data.combined], float(np.mean(scales)))
         source_scales = (residual_scales(float(np.mean(scales)), norm_args[1], norm_args[2])
                          if s.sobolev_scaling == "residual" else loss_scales)
         weights = {**s.data_weights("source ", s.weight_sources),
                    **s.data_weights("system ", s.weight_combined),
-                   "convexity": s.weight_convexity, "heat_capacity": s.weight_heat_capacity}
+                   "convexity": s.weight_convexity, "heat_capacity": s.weight_heat_capacity,
+                   "source S_k": w_entropy, "system S_k = -F_k,T": w_entropy}
+        # system mode has no per-source entropies: Gibbs-Helmholtz, only where the split
+        # enters F (the fluctuation term)
+        self_consistent = data.mode == "system" and s.entropy_fluctuation_gamma is not None
         col_V, col_T = self._collocation(data, s)
         t_max = norm_args[2]
 
@@ -257,6 +277,13 @@ class ZennFitter(_Fitter):
                     own = free_k.map(lambda x: x.gather(1, own_index))
                     terms.update(data_terms(own, ps_rows, source_scales, "source ",
                                             s.alpha_floor))
+                    if w_entropy:
+                        s_own = constant_jet(entropy_k.f.gather(1, own_index))
+                        terms.update(entropy_terms(own, s_own, ps_rows, source_scales["F_T"],
+                                                   "source "))
+                elif self_consistent and w_entropy:
+                    terms.update(entropy_terms(free_k, entropy_k, None,
+                                               float(np.mean(entropy_scales)), "system "))
                 if n_c:
                     window = slice(n_x, n_x + n_c)
                     total, _ = network.combine(free_k.map(lambda x: x[:, window]),

@@ -128,6 +128,10 @@ class TrainingData:
         System mode: ``"F"`` (a table of total F) or ``"density"`` (a volume density per
         temperature, which fixes F only up to a constant per temperature); ``""`` in
         per-source mode.
+    entropy_fluctuation_gamma : float or None
+        Per-source mode: the entropy-fluctuation gamma the system-level targets include
+        (:func:`zentropy_targets`); a ZENN with this term must be trained on data built
+        with the same gamma. None: the plain zentropy sum.
     """
 
     mode: str
@@ -141,6 +145,7 @@ class TrainingData:
     temperature_domain: tuple[float, float] = (0.0, 0.0)
     origin: str = ""
     system_target: str = ""
+    entropy_fluctuation_gamma: float | None = None
 
     @property
     def learn_multiplicities(self) -> bool:
@@ -160,12 +165,42 @@ def _implied_free_energy(T: np.ndarray, density: np.ndarray) -> np.ndarray:
     return -KB_EV_PER_K * T * np.log(p)
 
 
+def fluctuation_penalty(entropy, T, gamma: float):
+    """The entropy-fluctuation shift T S^2 / (gamma^2 k_B) of F_k, as a jet.
+
+    ``entropy`` is the jet of S_k (numpy or torch fields), ``T`` its temperatures (K); the
+    result's fields are those the product rule gives from the entropy's (eV per cell).
+    ZENN's zentropy sum and the system-level targets both use it.
+    """
+    from zenthermo.landscape.jets import Jet
+
+    T_jet = Jet(T, None, T * 0 + 1, None, None, None, None)
+    return entropy.times(entropy).times(T_jet).map(
+        lambda x: x / (gamma * gamma * KB_EV_PER_K))
+
+
+def source_entropy_jet(free_energy, V: np.ndarray, T: np.ndarray, relative_step: float = 1e-4):
+    """The jet of a source's entropy S = -F_T: S_V, S_T exact, S_VV and S_VT by central
+    differences of F_VT and F_TT in V (step ``relative_step`` x V); S_TT, S_VVV None."""
+    from zenthermo.landscape.jets import Jet
+
+    V, T = np.broadcast_arrays(np.asarray(V, dtype=np.float64), np.asarray(T, dtype=np.float64))
+    h = relative_step * V
+    d = free_energy.derivatives(V, T)
+    up, down = free_energy.derivatives(V + h, T), free_energy.derivatives(V - h, T)
+    return Jet(-d.F_T, -d.F_VT, -d.F_TT, -(up.F_VT - down.F_VT) / (2 * h), None,
+               -(up.F_TT - down.F_TT) / (2 * h), None)
+
+
 def zentropy_targets(derivs: Sequence, multiplicities: np.ndarray, V: np.ndarray,
-                     T: np.ndarray) -> dict[str, np.ndarray]:
+                     T: np.ndarray, gamma: float | None = None,
+                     entropies: Sequence | None = None) -> dict[str, np.ndarray]:
     """The zentropy sum of per-source free energies and its F_V, F_VV, F_T, F_VT (numpy).
 
     The same formulas as the exact landscape and the network
-    (:func:`zenthermo.landscape.zentropy.zentropy_sum`).
+    (:func:`zenthermo.landscape.zentropy.zentropy_sum`). With ``gamma``, each F_k in the
+    sum is shifted by :func:`fluctuation_penalty` of its entropy (``entropies``: the jets
+    of :func:`source_entropy_jet`, one per source), as ZENN's sum does with that term on.
     """
     from zenthermo.landscape.jets import Jet
     from zenthermo.landscape.zentropy import zentropy_sum
@@ -173,9 +208,17 @@ def zentropy_targets(derivs: Sequence, multiplicities: np.ndarray, V: np.ndarray
     def stack(name: str) -> np.ndarray:
         return np.stack([np.asarray(getattr(d, name), dtype=np.float64) for d in derivs])
 
+    T = np.asarray(T, dtype=np.float64)
     jet = Jet(stack("F"), stack("F_V"), stack("F_T"), stack("F_VV"), stack("F_TT"),
               stack("F_VT"), stack("F_VVV"))
-    total = zentropy_sum(jet, np.log(multiplicities), np.asarray(T, dtype=np.float64)).total
+    if gamma is not None:
+        if entropies is None:
+            raise ValueError("the fluctuation term needs the sources' entropy jets")
+        entropy = Jet(*(None if any(e[i] is None for e in entropies)
+                        else np.stack([e[i] for e in entropies]) for i in range(7)))
+        jet = jet.plus(fluctuation_penalty(entropy, T, gamma)).restrict(
+            frozenset({"f", "v", "t", "vv", "vt"}))
+    total = zentropy_sum(jet, np.log(multiplicities), T).total
     return {"F": total.f, "F_V": total.v, "F_VV": total.vv, "F_T": total.t, "F_VT": total.vt}
 
 
@@ -205,6 +248,7 @@ def per_source_training_data(
     validation_fraction: float = 0.15,
     seed: int = 0,
     origin: str = "",
+    entropy_fluctuation_gamma: float | None = None,
 ) -> TrainingData:
     """Per-source tables from source free energies sampled at each source's own points.
 
@@ -221,6 +265,9 @@ def per_source_training_data(
         ones only) for early stopping.
     seed : int
         Seeds the choice of held-out volumes and temperatures.
+    entropy_fluctuation_gamma : float or None
+        ZENN's entropy-fluctuation gamma: the system-level targets are then the sum that
+        ZENN evaluates with it (:func:`zentropy_targets`), with the sources' entropies.
     """
     if not free_energies:
         raise InputError("no sources to train on")
@@ -262,7 +309,10 @@ def per_source_training_data(
     g = np.array([float(fe.multiplicity) for fe in free_energies])
     if points.size:
         Vc, Tc = points[:, 0], points[:, 1]
-        targets = zentropy_targets([fe.derivatives(Vc, Tc) for fe in free_energies], g, Vc, Tc)
+        gamma = entropy_fluctuation_gamma
+        targets = zentropy_targets(
+            [fe.derivatives(Vc, Tc) for fe in free_energies], g, Vc, Tc, gamma,
+            None if gamma is None else [source_entropy_jet(fe, Vc, Tc) for fe in free_energies])
         combined = TargetTable(Vc, Tc, targets["F"], targets["F_V"], targets["F_VV"],
                                targets["F_T"], targets["F_VT"], np.full(Vc.size, -1),
                                validation_rows(Vc, Tc, held_v, held_t))
@@ -279,6 +329,7 @@ def per_source_training_data(
         volume_domain=(float(v0), float(v1)),
         temperature_domain=(float(t0), float(t1)),
         origin=origin,
+        entropy_fluctuation_gamma=entropy_fluctuation_gamma,
     )
 
 
@@ -327,6 +378,7 @@ def source_volume_grid(source, n_volumes: int) -> np.ndarray:
 def training_data_from_sources(source_set, *, eos: str = "bm4", vibrations: str = "auto",
                                n_temperatures: int = 13, max_temperature: float = 1000.0,
                                n_volumes: int = 0, validation_fraction: float = 0.15, seed: int = 0,
+                               entropy_fluctuation_gamma: float | None = None,
                                **physics_options) -> TrainingData:
     """Per-source training data for a :class:`~zenthermo.sources.SourceSet`.
 
@@ -336,7 +388,8 @@ def training_data_from_sources(source_set, *, eos: str = "bm4", vibrations: str 
     0: :func:`source_volume_grid`) on its own temperature grid
     (:func:`source_temperature_grid`). The targets are the physics model's values and exact
     derivatives, never the raw DFT energies (which scatter ~meV about the EOS).
-    ``eos``, ``vibrations`` and ``physics_options`` go to ``build_source_free_energies``.
+    ``eos``, ``vibrations`` and ``physics_options`` go to ``build_source_free_energies``;
+    ``entropy_fluctuation_gamma`` as in :func:`per_source_training_data`.
     """
     from zenthermo.physics.free_energy import build_source_free_energies
 
@@ -361,4 +414,5 @@ def training_data_from_sources(source_set, *, eos: str = "bm4", vibrations: str 
         validation_fraction=validation_fraction,
         seed=seed,
         origin=str(source_set.root),
+        entropy_fluctuation_gamma=entropy_fluctuation_gamma,
     )

@@ -23,6 +23,11 @@ Inputs and output normalisation: :mod:`zenthermo.landscape.features`
 (E_k = polynomial baseline_k(v, t) + scale_k * net_k, the networks learn an O(1) residual).
 The intrinsic entropy is S_k = s_scale_k * (t + 1)/2 * softplus(net), which
 is >= 0 and vanishes at T = 0 exactly (so the S_k -> 0 constraint holds by construction).
+F_k alone does not fix the split into the networks' E_k and T S_k; it matters only to the
+entropy-fluctuation term below, with which training teaches S_k the source's entropy
+-dF_k/dT (:func:`~zenthermo.landscape.losses.entropy_terms`).
+:meth:`ZennLandscape.source_energy_entropy` reports each source's entropy and internal
+energy from the learned F_k by Gibbs-Helmholtz (S_k = -dF_k/dT, E_k = F_k + T S_k).
 
 Optional entropy fluctuation (the paper's extension, ``entropy_fluctuation_gamma``): the
 weights become g_k exp(-F_k/k_B T - (S_k/(gamma k_B))^2), i.e. each F_k in the sum is
@@ -36,16 +41,17 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
 from zenthermo.landscape.features import Normalisation
 from zenthermo.landscape.jets import ALL_FIELDS, Jet, constant_jet, need_for
 from zenthermo.landscape.mlp import DTYPE, BatchedMLP, activate
+from zenthermo.landscape.train_data import fluctuation_penalty
 from zenthermo.landscape.trained import TrainedLandscape, evaluate_jets, jets_to_derivatives
 from zenthermo.landscape.zentropy import zentropy_sum
 from zenthermo.physics.derivatives import FreeEnergyDerivatives, requested_fields
-from zenthermo.units import KB_EV_PER_K
 
 __all__ = ["TORCH", "ZennLandscape", "ZennNetwork", "combine_sources"]
 
@@ -165,9 +171,7 @@ class ZennNetwork(nn.Module):
         weighted = free
         gamma = self.entropy_fluctuation_gamma
         if gamma is not None:
-            T_jet = Jet(T, None, torch.ones_like(T), None, None, None, None)
-            penalty = entropy.times(entropy).times(T_jet).map(
-                lambda x: x / (gamma * gamma * KB_EV_PER_K))
+            penalty = fluctuation_penalty(entropy, T, gamma)
             weighted = free.plus(penalty).restrict(frozenset(
                 name for name, x in zip(Jet._fields, free, strict=True) if x is not None))
         return combine_sources(weighted, self.log_g, T)
@@ -213,6 +217,31 @@ class ZennLandscape(TrainedLandscape):
             per_k = [(jet.map(lambda x, k=k: x[k]), None) for jet, _ in outputs]
             result.append(jets_to_derivatives(shape, per_k, fields))
         return result
+
+    def source_energy_entropy(self, V, T, networks: bool = False
+                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The learned F_k, E_k and S_k of every source at (V, T), each (K, *shape).
+
+        F_k = E_k - T S_k exactly (eV, eV and eV/K per cell). By default the split of
+        the learned F_k by Gibbs-Helmholtz: S_k = -dF_k/dT (exact, from the jets) and
+        E_k = F_k + T S_k, the source's entropy and internal energy (F_k,T is taught the
+        sources' -S in per-source mode, so this S_k follows the source's entropy closely).
+        ``networks=True``: the energy and entropy networks' own outputs, whose split the
+        data fix only where it was taught (``weight_intrinsic_entropy``, see
+        :func:`~zenthermo.landscape.losses.entropy_terms`).
+        """
+        need = frozenset({"f"}) if networks else frozenset({"f", "t"})
+
+        def parts(v: Tensor, t: Tensor) -> tuple[Jet, Tensor]:
+            free, energy, entropy = self.network.sources(v, t, need)
+            S = entropy.f if networks else -free.t
+            E = energy.f if networks else free.f + t * S
+            return free.restrict(frozenset({"f"})), torch.stack([free.f, E, S])
+
+        shape, outputs = evaluate_jets(parts, V, T, self.device)
+        stacked = torch.cat([extra for _, extra in outputs if extra is not None], dim=2)
+        values = stacked.numpy().reshape((3, self.network.n_sources, *shape))
+        return values[0], values[1], values[2]
 
     def probabilities(self, V, T):
         """p_k(V,T), shape (K, *broadcast_shape); rows sum to one."""

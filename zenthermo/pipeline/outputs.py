@@ -96,6 +96,7 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
     from zenthermo.report.agreement import landscape_agreement
     from zenthermo.report.figures import draw_report_figures
     from zenthermo.report.html import ReportContent, write_report
+    from zenthermo.report.source_energies import write_source_energies
     from zenthermo.report.tables import write_analysis
 
     with atomic_directory(config.output_dir) as tmp:
@@ -116,6 +117,8 @@ def write_outputs(config: RunConfig, source_set: SourceSet, free_energies: Seque
         with clock("report"), progress.stage("tables and report"):
             for method, analysis in analyses.items():
                 write_analysis(analysis, tmp / method, uncertainty=bars.get(method))
+                if method in landscapes:  # ZENN: F_k, E_k, S_k per source along the isobars
+                    write_source_energies(landscapes[method], analysis, tmp / method)
             if "exact" in analyses:
                 table, drawn = _decomposition(free_energies, analyses["exact"], tmp)
                 extra_tables.append(table)
