@@ -1,0 +1,31 @@
+"""The task of one material, run in this process: it says where its time went (input
+hashes and the up-to-date check, the pipeline and its stages, the manifest), so that the
+batch's overhead against a lone run can be accounted stage by stage."""
+
+from __future__ import annotations
+
+import pytest
+
+from zenthermo.batch import materials_from_mappings
+from zenthermo.batch.task import run_material
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_task_times_its_stages_and_a_skipped_one_only_its_check(tmp_path, si_qha_dir):
+    entry = {"name": "si", "methods": {"run": ["exact"]}, "analysis": {"tstep_K": 20},
+             "inputs": {"paths": [str(si_qha_dir / "e-v.dat"),
+                                  str(si_qha_dir / "thermal_properties.yaml-*")]}}
+    material = materials_from_mappings([entry])[0].placed_in(tmp_path)
+
+    done = run_material(material)
+    assert done.status == "ok", done.error
+    assert set(done.timings_s) == {"check", "pipeline", "manifest"}
+    assert all(seconds >= 0 for seconds in done.timings_s.values())
+    assert sum(done.timings_s.values()) <= done.wall_s + 0.05  # the manifest's write is last
+    assert {"load inputs", "figures", "report"} <= set(done.stages_s)
+    assert sum(done.stages_s.values()) <= done.timings_s["pipeline"]
+
+    again = run_material(material)
+    assert again.status == "skipped"
+    assert set(again.timings_s) == {"check"} and again.stages_s == {}
