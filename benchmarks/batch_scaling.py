@@ -83,35 +83,43 @@ def warm_up(config) -> None:
 
 @dataclass
 class Lone:
-    """A material run alone: wall time and the pipeline's stage timings, s."""
+    """A material run alone: wall time, CPU time and the pipeline's stage timings, s."""
 
     wall_s: float
+    cpu_s: float
     stages_s: dict
 
 
-def lone_runs(placed, out: Path) -> dict[str, Lone]:
-    """Each material run alone in this process (after a warm-up run)."""
+def lone_runs(placed, out: Path) -> tuple[float, dict[str, Lone]]:
+    """Wall s of the warm-up run, and each material run alone in this process after it."""
     import torch
 
     from zenthermo.pipeline import run_pipeline
 
     torch.set_num_threads(1)
+    start = time.perf_counter()
     warm_up(replace(placed[0].config, output_dir=str(out / "warm-up")))
+    warm = time.perf_counter() - start
     runs = {}
     for material in placed:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         result = run_pipeline(material.config)
-        runs[material.name] = Lone(time.perf_counter() - start, dict(result.timings_s))
-    return runs
+        runs[material.name] = Lone(time.perf_counter() - start, time.thread_time() - cpu,
+                                   dict(result.timings_s))
+    return warm, runs
 
 
 @dataclass
 class Batch:
-    """A batch run: cold and warm wall time, s, and its :class:`BatchRun`."""
+    """A batch run: cold and warm wall time, its :class:`BatchRun`, and the CPU time (s) of
+    the worker processes (every thread) and of this process (client, scheduler, the closing
+    files) during the warm part."""
 
     cold_s: float
     warm_s: float
     run: object
+    worker_cpu_s: float
+    client_cpu_s: float
 
 
 def batch_run(entries, out: Path, workers: int, dask_defaults: bool = False) -> Batch:
@@ -127,15 +135,19 @@ def batch_run(entries, out: Path, workers: int, dask_defaults: bool = False) -> 
         with engine.client(workers=workers) as client:
             warm = replace(entries[0].config, output_dir=str(out.parent / f"{out.name}-warm"))
             client.run(warm_up, warm)  # on every worker
-            ready = time.perf_counter()
+            ready, before = time.perf_counter(), client.run(time.process_time)
+            cpu = time.process_time()
             run = execute_batch(entries, out, client, force=True)
             done = time.perf_counter()
+            cpu = time.process_time() - cpu
+            after = client.run(time.process_time)
     finally:
         engine.LOCAL_WORKER_CONFIG = settings
     statuses = {o.name: o.status for o in run.outcomes}
     if set(statuses.values()) != {"ok"}:
         sys.exit(f"some materials did not run on {workers} worker(s): {statuses}")
-    return Batch(done - start, done - ready, run)
+    workers_cpu = sum(after[address] - before[address] for address in after)
+    return Batch(done - start, done - ready, run, workers_cpu, cpu)
 
 
 def breakdown(lone: dict[str, Lone], batch: Batch) -> list[list[object]]:
@@ -166,6 +178,21 @@ def breakdown(lone: dict[str, Lone], batch: Batch) -> list[list[object]]:
     return rows
 
 
+def cpu_breakdown(lone: dict[str, Lone], batch: Batch) -> list[list[object]]:
+    """Rows (what, alone CPU s, batch CPU s, s per material) of the 1-worker batch."""
+    alone, count = sum(run.cpu_s for run in lone.values()), len(lone)
+    tasks = sum(o.cpu_s for o in batch.run.outcomes)
+
+    def row(what, batched, reference):
+        return [what, "-" if reference is None else f"{reference:.2f}", f"{batched:.2f}",
+                f"{(batched - (reference or 0.0)) / count:+.3f}"]
+
+    return [row("task threads (pipeline, hashes, manifest)", tasks, alone),
+            row("worker process, all threads (+ Dask's event loop)", batch.worker_cpu_s, alone),
+            row("this process: client, scheduler, batch.csv + index.html", batch.client_cpu_s,
+                None)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tstep", type=float, default=1.0, help="temperature step, K (1)")
@@ -181,7 +208,7 @@ def main() -> None:
         sys.exit("cannot set up the batch: " + "; ".join(bad))
     work = Path(tempfile.mkdtemp(prefix="zenthermo-batch-bench-"))
     try:
-        lone = lone_runs([m.placed_in(work / "lone") for m in entries], work)
+        first, lone = lone_runs([m.placed_in(work / "lone") for m in entries], work)
         runs = {n: batch_run(entries, work / f"batch-{n}", n) for n in (1, 2)}
         if args.dask_defaults:  # last: Dask's nanny leaves its settings in os.environ
             runs["defaults"] = batch_run(entries, work / "batch-defaults", 1, True)
@@ -190,27 +217,33 @@ def main() -> None:
     total, count = sum(run.wall_s for run in lone.values()), len(entries)
     one, two = runs[1], runs[2]
 
-    def overhead(seconds):
-        return f"{(seconds - total) / count:+.2f}"
+    def overhead(batch: Batch) -> list[str]:
+        return [f"{(batch.warm_s - total) / count:+.2f}",
+                f"{(batch.cold_s - total - first) / count:+.2f}"]
 
     rows = [
-        ["alone, in process (sum of 8)", "-", f"{total:.1f}", "-", "-", "-"],
-        ["batch, 1 worker", 1, f"{one.warm_s:.1f}", f"{one.cold_s:.1f}",
-         overhead(one.warm_s), overhead(one.cold_s)],
+        ["alone, in process (sum of 8)", "-", f"{total:.1f}", f"{total + first:.1f}", "-", "-"],
+        ["batch, 1 worker", 1, f"{one.warm_s:.1f}", f"{one.cold_s:.1f}", *overhead(one)],
         ["batch, 2 workers", 2, f"{two.warm_s:.1f}", f"{two.cold_s:.1f}", "-", "-"],
     ]
     if "defaults" in runs:
         old = runs["defaults"]
         rows.append(["batch, 1 worker, Dask's default worker settings", 1,
-                     f"{old.warm_s:.1f}", f"{old.cold_s:.1f}", overhead(old.warm_s),
-                     overhead(old.cold_s)])
+                     f"{old.warm_s:.1f}", f"{old.cold_s:.1f}", *overhead(old)])
     table = markdown_table(["run", "workers", "wall s (warm)", "wall s (cold)",
                             "overhead s/material (warm)", "overhead s/material (cold)"], rows)
     stages = markdown_table(["stage (1 worker, warm)", "alone s (sum of 8)", "batch s (sum)",
                              "overhead s/material"], breakdown(lone, one))
+    cpu_rows = cpu_breakdown(lone, one)
+    if "defaults" in runs:
+        cpu_rows += [[f"Dask's default worker settings: {what}", *rest]
+                     for what, *rest in cpu_breakdown(lone, runs["defaults"])[:2]]
+    cpu = markdown_table(["CPU time (1 worker, warm)", "alone s (sum of 8)", "batch s",
+                          "overhead s/material"], cpu_rows)
     per_material = markdown_table(
-        ["material", "alone s", "task s (1 worker)"],
-        [[o.name, f"{lone[o.name].wall_s:.2f}", f"{o.wall_s:.2f}"] for o in one.run.outcomes])
+        ["material", "alone s", "task s (1 worker)", "alone CPU s", "task CPU s (1 worker)"],
+        [[o.name, f"{lone[o.name].wall_s:.2f}", f"{o.wall_s:.2f}", f"{lone[o.name].cpu_s:.2f}",
+          f"{o.cpu_s:.2f}"] for o in one.run.outcomes])
     load = os.getloadavg()[0]
     text = (
         "## Batch scaling (`benchmarks/batch_scaling.py`)\n\n"
@@ -219,12 +252,14 @@ def main() -> None:
         f"{os.cpu_count()} CPUs visible, load average {load:.1f} at the end. Alone and on "
         "the workers: one torch/BLAS thread, one warm-up run before the clock, the same "
         "output files. Warm: the cluster started and each worker warmed up before the "
-        "clock; cold: with them.\n\n"
+        "clock; cold: with them (and alone with its warm-up run: the first run of a "
+        "process, imports included).\n\n"
         f"Speed-up 1 -> 2 workers: **{one.warm_s / two.warm_s:.2f}x** warm, "
         f"{one.cold_s / two.cold_s:.2f}x cold (target >= 1.7x on 2 idle cores); overhead "
         "per material against running alone: target < 0.5 s.\n\n" + table
         + "\n\nWhere the 1-worker batch's time goes (per material: the difference from "
-        "alone, divided by 8):\n\n" + stages + "\n\n" + per_material
+        "alone, divided by 8):\n\n" + stages + "\n\nCPU time, which the load of a shared "
+        "machine disturbs far less than wall time:\n\n" + cpu + "\n\n" + per_material
     )
     print(text)
     if not args.no_write:

@@ -25,6 +25,7 @@ def test_a_task_times_its_stages_and_a_skipped_one_only_its_check(tmp_path, si_q
     assert sum(done.timings_s.values()) <= done.wall_s + 0.05  # the manifest's write is last
     assert {"load inputs", "figures", "report"} <= set(done.stages_s)
     assert sum(done.stages_s.values()) <= done.timings_s["pipeline"]
+    assert 0 < done.cpu_s <= done.wall_s + 0.05  # one thread: no more CPU than wall time
 
     again = run_material(material)
     assert again.status == "skipped"

@@ -52,6 +52,8 @@ class MaterialOutcome:
         ``manifest``; the stages that ran.
     stages_s : dict
         The pipeline's own stage timings (``RunResult.timings_s``), s; empty unless ok.
+    cpu_s : float
+        CPU time of the task's thread, s (its own work, without the worker's other threads).
     """
 
     name: str
@@ -62,6 +64,7 @@ class MaterialOutcome:
     wall_s: float = 0.0
     timings_s: dict[str, float] = field(default_factory=dict)
     stages_s: dict[str, float] = field(default_factory=dict)
+    cpu_s: float = 0.0
 
 
 class _Spans(dict):
@@ -87,7 +90,7 @@ def run_material(material: Material, force: bool = False) -> MaterialOutcome:
     """Run one material (or find it up to date); never raises for the material's problems."""
     from zenthermo.pipeline import run_pipeline
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     if material.config is None:
         return failed(material, material.error or "no configuration")
     config = material.config
@@ -103,7 +106,7 @@ def run_material(material: Material, force: bool = False) -> MaterialOutcome:
             rows = material_rows(material.name, "skipped", manifest["rows"],
                                  wall_s=wall, report=report)
             return MaterialOutcome(material.name, "skipped", tuple(rows), wall_s=wall,
-                                   timings_s=dict(spans))
+                                   timings_s=dict(spans), cpu_s=time.thread_time() - cpu)
         with spans("pipeline"):
             result = run_pipeline(config)
         numbers = headline_rows(result.analyses)
@@ -113,10 +116,11 @@ def run_material(material: Material, force: bool = False) -> MaterialOutcome:
     except Exception as error:  # one material's failure must not stop the batch
         outcome = failed(material, one_line(error), traceback.format_exc(),
                          time.perf_counter() - started)
-        return replace(outcome, timings_s=dict(spans))
+        return replace(outcome, timings_s=dict(spans), cpu_s=time.thread_time() - cpu)
     rows = material_rows(material.name, "ok", numbers, wall_s=wall, report=report)
     return MaterialOutcome(material.name, "ok", tuple(rows), wall_s=wall,
-                           timings_s=dict(spans), stages_s=dict(result.timings_s))
+                           timings_s=dict(spans), stages_s=dict(result.timings_s),
+                           cpu_s=time.thread_time() - cpu)
 
 
 __all__ = ["MaterialOutcome", "failed", "run_material"]
