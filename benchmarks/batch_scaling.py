@@ -259,7 +259,14 @@ def main() -> None:
         "per material against running alone: target < 0.5 s.\n\n" + table
         + "\n\nWhere the 1-worker batch's time goes (per material: the difference from "
         "alone, divided by 8):\n\n" + stages + "\n\nCPU time, which the load of a shared "
-        "machine disturbs far less than wall time:\n\n" + cpu + "\n\n" + per_material
+        "machine disturbs far less than wall time:\n\n" + cpu + "\n\n"
+        "With Dask's default worker settings the pipeline costs more CPU on a worker than "
+        "alone: Dask's nanny sets `MALLOC_TRIM_THRESHOLD_`, which turns glibc's adaptive "
+        "mmap threshold off (every numpy temporary and figure buffer over 128 KiB is "
+        "page-faulted afresh, 7-9x the page faults of a lone run), and its statistical "
+        "profiler samples the task's stack every 10 ms on the event loop. zenthermo's local "
+        "workers run without both (`zenthermo.engine.LOCAL_WORKER_CONFIG`).\n\n"
+        + per_material
     )
     print(text)
     if not args.no_write:
