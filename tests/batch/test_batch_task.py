@@ -1,17 +1,17 @@
 """The task of one material, run in this process: it says where its time went (input
 hashes and the up-to-date check, the pipeline and its stages, the manifest), so that the
-batch's overhead against a lone run can be accounted stage by stage."""
+batch's overhead against a lone run can be accounted stage by stage; the batch times its
+own stages too."""
 
 from __future__ import annotations
 
 import pytest
 
-from zenthermo.batch import materials_from_mappings
+from zenthermo.batch import execute_batch, materials_from_mappings
 from zenthermo.batch.task import run_material
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow
 def test_a_task_times_its_stages_and_a_skipped_one_only_its_check(tmp_path, si_qha_dir):
     entry = {"name": "si", "methods": {"run": ["exact"]}, "analysis": {"tstep_K": 20},
              "inputs": {"paths": [str(si_qha_dir / "e-v.dat"),
@@ -30,3 +30,11 @@ def test_a_task_times_its_stages_and_a_skipped_one_only_its_check(tmp_path, si_q
     again = run_material(material)
     assert again.status == "skipped"
     assert set(again.timings_s) == {"check"} and again.stages_s == {}
+
+
+def test_a_batch_times_its_own_stages(tmp_path):
+    entry = {"name": "gone", "inputs": {"paths": ["no-such-results-tree"]}}
+    run = execute_batch([entry], tmp_path / "out", base_dir=str(tmp_path))
+    assert [o.status for o in run.outcomes] == ["failed"]
+    assert set(run.timings_s) == {"materials", "batch table and index"}  # no cluster started
+    assert all(seconds >= 0 for seconds in run.timings_s.values())
