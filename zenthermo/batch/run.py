@@ -21,9 +21,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -46,11 +47,17 @@ Entries = str | os.PathLike[str] | BatchFile | Sequence[Material | Mapping[str, 
 
 @dataclass(frozen=True)
 class BatchRun:
-    """A finished batch: the table, each material's outcome and the files written."""
+    """A finished batch: the table, each material's outcome and the files written.
+
+    ``timings_s``: wall time of the batch's stages in this process, s: ``cluster start``
+    (only where the batch started one), ``materials`` (from submitting the tasks to the
+    last outcome) and ``batch table and index`` (batch.csv, Parquet, index.html).
+    """
 
     table: pd.DataFrame
     outcomes: tuple[MaterialOutcome, ...]
     files: tuple[Path, ...]
+    timings_s: Mapping[str, float] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
@@ -108,31 +115,39 @@ def execute_batch(entries: Entries, out_dir: str | os.PathLike[str], client: Any
     description = f"batch: {len(runnable)} material{'s' if len(runnable) != 1 else ''}"
     run = partial(engine.map, task, runnable, retries=retries, errors="return",
                   progress=progress, description=description, labels=labels)
+    timings: dict[str, float] = {}
     try:
         if client is not None or not runnable:
+            started = time.perf_counter()
             results = run(client=client) if runnable else []
         else:
             count = None if workers is None else min(int(workers), len(runnable))
             if scheduler is None and cluster is None and count is None:
                 count = min(engine.default_workers(), len(runnable))
             with ExitStack() as stack:
+                started = time.perf_counter()
                 with (progress or SILENT).stage("start the Dask cluster"):
                     owned = stack.enter_context(engine.client(scheduler, count, cluster=cluster))
                 link = engine.dashboard_link(owned)
                 if announce is not None and link:
                     announce(f"Dask dashboard: {link}")
+                timings["cluster start"] = time.perf_counter() - started
+                started = time.perf_counter()
                 results = run(client=owned)
+        timings["materials"] = time.perf_counter() - started
     except KeyboardInterrupt:
         if client is None and scheduler is None:  # our workers are gone: nothing writes
             remove_temporaries(out, [m.name for m in materials])
         raise
+    started = time.perf_counter()
     remove_temporaries(out, [m.name for m in materials])
     outcomes = _outcomes(materials, runnable, results)
     table = batch_frame([row for outcome in outcomes for row in outcome.rows])
     files = write_batch_table(table, out)
     title = f"zenthermo batch: {batch.path.name}" if batch.path.name else "zenthermo batch"
     files.append(write_index(table, out, title, tuple(f.name for f in files)))
-    return BatchRun(table, tuple(outcomes), tuple(files))
+    timings["batch table and index"] = time.perf_counter() - started
+    return BatchRun(table, tuple(outcomes), tuple(files), timings)
 
 
 def _batch(entries: Entries, base_dir: str | None) -> BatchFile:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,15 @@ class MaterialOutcome:
     detail : str
         The traceback of an unexpected error (for ``--debug``).
     wall_s : float
+        Wall time of the task on its worker, s.
+    timings_s : dict
+        Where ``wall_s`` went, s: ``check`` (input hashes and the up-to-date test),
+        ``pipeline`` (:func:`~zenthermo.pipeline.run_pipeline`, outputs included) and
+        ``manifest``; the stages that ran.
+    stages_s : dict
+        The pipeline's own stage timings (``RunResult.timings_s``), s; empty unless ok.
+    cpu_s : float
+        CPU time of the task's thread, s (its own work, without the worker's other threads).
     """
 
     name: str
@@ -51,6 +62,21 @@ class MaterialOutcome:
     error: str = ""
     detail: str = ""
     wall_s: float = 0.0
+    timings_s: dict[str, float] = field(default_factory=dict)
+    stages_s: dict[str, float] = field(default_factory=dict)
+    cpu_s: float = 0.0
+
+
+class _Spans(dict):
+    """``with spans("stage"):`` records the stage's wall time (s) under its name."""
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[stage] = self.get(stage, 0.0) + time.perf_counter() - started
 
 
 def failed(material: Material, error: str, detail: str = "",
@@ -64,30 +90,37 @@ def run_material(material: Material, force: bool = False) -> MaterialOutcome:
     """Run one material (or find it up to date); never raises for the material's problems."""
     from zenthermo.pipeline import run_pipeline
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     if material.config is None:
         return failed(material, material.error or "no configuration")
     config = material.config
     folder = Path(config.output_dir)
     report = f"{material.name}/report.html"
+    spans = _Spans()
     try:
-        options, inputs = options_record(config), input_record(config)
-        if not force:
-            manifest = is_up_to_date(folder, fingerprint(options, inputs))
-            if manifest is not None:
-                wall = time.perf_counter() - started
-                rows = material_rows(material.name, "skipped", manifest["rows"],
-                                     wall_s=wall, report=report)
-                return MaterialOutcome(material.name, "skipped", tuple(rows), wall_s=wall)
-        result = run_pipeline(config)
+        with spans("check"):
+            options, inputs = options_record(config), input_record(config)
+            manifest = None if force else is_up_to_date(folder, fingerprint(options, inputs))
+        if manifest is not None:
+            wall = time.perf_counter() - started
+            rows = material_rows(material.name, "skipped", manifest["rows"],
+                                 wall_s=wall, report=report)
+            return MaterialOutcome(material.name, "skipped", tuple(rows), wall_s=wall,
+                                   timings_s=dict(spans), cpu_s=time.thread_time() - cpu)
+        with spans("pipeline"):
+            result = run_pipeline(config)
         numbers = headline_rows(result.analyses)
-        wall = time.perf_counter() - started
-        write_manifest(folder, material.name, options, inputs, numbers, wall)
+        with spans("manifest"):
+            wall = time.perf_counter() - started
+            write_manifest(folder, material.name, options, inputs, numbers, wall)
     except Exception as error:  # one material's failure must not stop the batch
-        return failed(material, one_line(error), traceback.format_exc(),
-                      time.perf_counter() - started)
+        outcome = failed(material, one_line(error), traceback.format_exc(),
+                         time.perf_counter() - started)
+        return replace(outcome, timings_s=dict(spans), cpu_s=time.thread_time() - cpu)
     rows = material_rows(material.name, "ok", numbers, wall_s=wall, report=report)
-    return MaterialOutcome(material.name, "ok", tuple(rows), wall_s=wall)
+    return MaterialOutcome(material.name, "ok", tuple(rows), wall_s=wall,
+                           timings_s=dict(spans), stages_s=dict(result.timings_s),
+                           cpu_s=time.thread_time() - cpu)
 
 
 __all__ = ["MaterialOutcome", "failed", "run_material"]
