@@ -4,9 +4,10 @@ Below the critical temperature T_c the landscape is non-convex in V over some in
 (F_VV < 0: mechanically unstable); at T_c that interval shrinks to the single volume V_c
 where the minimum of F_VV over V touches zero. With m(T) = min_V F_VV(V, T):
 
-1. Scan: F_VV on a grid of temperatures x volumes (one vectorised call). m(T) is taken
-   over *interior* local minima of F_VV only, so a landscape that is merely soft at the
-   edge of its volume domain does not fake a transition.
+1. Scan: F_VV on a grid of temperatures x volumes (every fourth temperature first, the
+   others only next to a non-convex row; :func:`_curvature_scan`). m(T) is taken over
+   *interior* local minima of F_VV only, so a landscape that is merely soft at the edge of
+   its volume domain does not fake a transition.
 2. Bracket: the highest temperature step where m changes sign from negative to
    non-negative. Where several such steps exist the highest is the physically relevant
    one (the end of the transition line that survives to the highest T); the others are
@@ -46,6 +47,9 @@ __all__ = ["CriticalPointSearch", "find_critical_point", "locate_critical_point"
 #: (doubling) while the landscape is still non-convex at the top.
 UNBOUNDED_FIRST_SEARCH_K = 2000.0
 UNBOUNDED_SEARCH_LIMIT_K = 16000.0
+#: The curvature scan evaluates every COARSE_ROWS-th temperature, and the ones between only
+#: next to a non-convex row (1: every temperature).
+COARSE_ROWS = 4
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,7 @@ def _search(
     temperatures = np.linspace(T_lo, T_hi, int(n_temperatures) + (T_lo == 0.0))
     temperatures = temperatures[temperatures > 0.0]
 
-    F_VV = derivatives_of(landscape, volumes[None, :], temperatures[:, None], ("F_VV",)).F_VV
+    temperatures, F_VV = _curvature_scan(landscape, volumes, temperatures)
     m_interior, _ = _interior_minima(F_VV)
     if np.all(F_VV >= 0.0):
         return CriticalPointSearch(None, "the landscape is convex in V everywhere in its domain")
@@ -152,6 +156,42 @@ def _search(
         reason = ("F_VV < 0 only where the non-convex region reaches the edge of the volume "
                   f"domain {V_lo:g}-{V_hi:g} A^3: the critical point lies outside it")
     return CriticalPointSearch(None, reason)
+
+
+def _curvature_scan(
+    landscape: Landscape, volumes: np.ndarray, temperatures: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """F_VV on the scan grid, shape (nT', nV), at the temperatures that can hold a bracket.
+
+    Every :data:`COARSE_ROWS`-th temperature (and the last) first; the temperatures between
+    two of them only where either shows F_VV < 0 somewhere (a dip can only close between
+    rows of which the lower one is non-convex). Returns the temperatures kept (ascending) and
+    their rows: the whole grid wherever the landscape is non-convex, so the brackets are
+    those of the full grid unless a non-convex region lives entirely between two coarse
+    rows.
+    """
+    n = temperatures.size
+    evaluated = np.zeros(n, dtype=bool)
+    evaluated[::max(int(COARSE_ROWS), 1)] = True
+    evaluated[-1] = True
+    rows = np.empty((n, volumes.size))
+
+    def fill(index: np.ndarray) -> None:
+        if index.size:
+            rows[index] = derivatives_of(landscape, volumes[None, :], temperatures[index, None],
+                                         ("F_VV",)).F_VV
+
+    coarse = np.flatnonzero(evaluated)
+    fill(coarse)
+    negative = np.any(rows[coarse] < 0.0, axis=1)
+    between = [np.arange(a + 1, b) for a, b, low, high in
+               zip(coarse[:-1], coarse[1:], negative[:-1], negative[1:], strict=True)
+               if low or high]
+    if between:
+        index = np.concatenate(between)
+        fill(index)
+        evaluated[index] = True
+    return temperatures[evaluated], rows[evaluated]
 
 
 def _temperature_range(

@@ -37,6 +37,10 @@ if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycl
 __all__ = ["compute_coexistence", "compute_spinodal", "phase_line_temperatures"]
 
 _REL_TOL = 1e-12
+#: Spinodal temperatures evaluated together on one window of the volume grid.
+TRACE_BLOCK = 10
+#: Least number of grid steps the spinodal window reaches beyond the previous interval.
+TRACE_MARGIN = 20
 
 
 def phase_line_temperatures(
@@ -84,23 +88,7 @@ def compute_spinodal(
     temperatures = np.sort(np.asarray(temperatures, dtype=np.float64))[::-1]
     temperatures = temperatures[temperatures < T_c]
     volumes = np.linspace(*landscape.volume_domain, int(n_volumes))
-    F_VV = derivatives_of(landscape, volumes[None, :], temperatures[:, None], ("F_VV",)).F_VV
-
-    low_brackets: list[Bracket] = []
-    high_brackets: list[Bracket] = []
-    kept: list[float] = []
-    centre, previous = V_c, (V_c, V_c)
-    for row, T in zip(F_VV, temperatures, strict=True):
-        interval = _unstable_interval(landscape, volumes, row, T, centre, previous)
-        if interval is None:
-            break  # the unstable interval vanished from the grid or reached an edge
-        low, high = interval
-        low_brackets.append(low)
-        high_brackets.append(high)
-        kept.append(T)
-        previous = (low[0], high[1])
-        centre = 0.5 * (low[1] + high[0])
-
+    low_brackets, high_brackets, kept = _trace_unstable(landscape, volumes, temperatures, V_c)
     T_kept = np.array(kept)
     if T_kept.size:
         V_low = _roots_of_curvature(landscape, low_brackets, T_kept)
@@ -185,6 +173,74 @@ def compute_coexistence(
 # -- spinodal helpers --------------------------------------------------------------------------
 
 Bracket = tuple[float, float]
+
+
+def _trace_unstable(
+    landscape: Landscape, volumes: np.ndarray, temperatures: np.ndarray, V_c: float
+) -> tuple[list[Bracket], list[Bracket], list[float]]:
+    """Brackets of the two F_VV roots at each temperature (descending from T_c) until the
+    unstable interval vanishes or reaches an edge; the temperatures kept.
+
+    F_VV is evaluated, :data:`TRACE_BLOCK` temperatures at a time, only on a window of the
+    grid around the previous interval (as wide again on either side, at least
+    :data:`TRACE_MARGIN` steps). A row whose answer the window cannot settle (a negative
+    run touching the window, none inside it, or one farther from the centre than the
+    window's edge) is evaluated on the whole grid, so the brackets are those of the whole
+    grid.
+    """
+    low_brackets: list[Bracket] = []
+    high_brackets: list[Bracket] = []
+    kept: list[float] = []
+    centre, previous = V_c, (V_c, V_c)
+    n, k = volumes.size, 0
+    while k < temperatures.size:
+        i_lo = int(np.searchsorted(volumes, previous[0]))
+        i_hi = int(np.searchsorted(volumes, previous[1]))
+        margin = max(TRACE_MARGIN, i_hi - i_lo)
+        lo, hi = max(i_lo - margin, 0), min(i_hi + margin, n - 1)
+        block = temperatures[k:k + TRACE_BLOCK]
+        window = derivatives_of(landscape, volumes[None, lo:hi + 1], block[:, None],
+                                ("F_VV",)).F_VV
+        for row, T in zip(window, block, strict=True):
+            k += 1
+            interval = _windowed_interval(volumes, row, lo, centre)
+            settled = interval is not False
+            if not settled:
+                row = derivatives_of(landscape, volumes, T, ("F_VV",)).F_VV
+                interval = _unstable_interval(landscape, volumes, row, T, centre, previous)
+            if interval is None:
+                return low_brackets, high_brackets, kept  # vanished or reached an edge
+            low, high = interval
+            low_brackets.append(low)
+            high_brackets.append(high)
+            kept.append(T)
+            previous = (low[0], high[1])
+            centre = 0.5 * (low[1] + high[0])
+            if not settled:
+                break  # a new window around the new interval
+    return low_brackets, high_brackets, kept
+
+
+def _windowed_interval(
+    volumes: np.ndarray, row: np.ndarray, lo: int, centre: float
+) -> tuple[Bracket, Bracket] | None | bool:
+    """:func:`_unstable_interval` from the part ``row`` of a grid row starting at index
+    ``lo``; False where that part cannot tell (the whole row is needed)."""
+    hi, n = lo + row.size - 1, volumes.size
+    runs = [(a + lo, b + lo) for a, b in _negative_runs(row)]
+    if not runs:
+        return False
+    a, b = min(runs, key=lambda r: _distance(volumes, r, centre))
+    touches = [(x, y) for x, y in runs if (x == lo and lo > 0) or (y == hi and hi < n - 1)]
+    if touches:
+        return False  # a run may go on beyond the window
+    nearest_outside = min(centre - volumes[lo - 1] if lo > 0 else np.inf,
+                          volumes[hi + 1] - centre if hi < n - 1 else np.inf)
+    if not _distance(volumes, (a, b), centre) < nearest_outside:
+        return False  # a run outside the window could be nearer to the centre
+    if a == 0 or b == n - 1:
+        return None
+    return (volumes[a - 1], volumes[a]), (volumes[b], volumes[b + 1])
 
 
 def _negative_runs(row: np.ndarray) -> list[tuple[int, int]]:
