@@ -45,14 +45,16 @@ WINDOW_MARGIN = 3
 
 def scan_slopes(landscape: Landscape, grid: np.ndarray, T: np.ndarray,
                 pressures_eV: list[float],
-                coarse_spacing_K: float = COARSE_SPACING_K) -> np.ndarray:
+                coarse_spacing_K: float | None = None) -> np.ndarray:
     """F_V (eV/A^3) on the scan, shape (nV, nT); NaN where the brackets do not need it.
 
     ``grid`` (nV,) volumes A^3, ``T`` (nT,) ascending temperatures K, ``pressures_eV`` the
-    pressures (eV/A^3) whose brackets are kept. See the module docstring.
+    pressures (eV/A^3) whose brackets are kept; ``coarse_spacing_K`` defaults to
+    :data:`COARSE_SPACING_K` (0: every column in full). See the module docstring.
     """
     nT = T.size
-    step = _coarse_step(T, coarse_spacing_K)
+    spacing = COARSE_SPACING_K if coarse_spacing_K is None else coarse_spacing_K
+    step = _coarse_step(T, spacing)
     if step < 2:
         return _full_columns(landscape, grid, T)
     F_V = np.full((grid.size, nT), np.nan)
