@@ -57,7 +57,7 @@ def test_the_scan_falls_back_to_full_columns_where_a_minimum_jumps(mean_field):
     F_V = scan.scan_slopes(landscape, grid, T_FINE, P)
     assert np.isfinite(F_V[[0, -1]]).all()  # the domain edges are always evaluated
     full = np.isfinite(F_V).all(axis=0)
-    assert full[::4].all()  # the coarse columns
+    assert full[::int(scan.COARSE_SPACING_K)].all()  # the coarse columns (1 K steps)
     assert 0 < full.sum() < T_FINE.size
     assert np.isnan(F_V).any()
 

@@ -4,7 +4,7 @@ Below the critical temperature T_c the landscape is non-convex in V over some in
 (F_VV < 0: mechanically unstable); at T_c that interval shrinks to the single volume V_c
 where the minimum of F_VV over V touches zero. With m(T) = min_V F_VV(V, T):
 
-1. Scan: F_VV on a grid of temperatures x volumes (every fourth temperature first, the
+1. Scan: F_VV on a grid of temperatures x volumes (every sixth temperature first, the
    others only next to a non-convex row; :func:`_curvature_scan`). m(T) is taken over
    *interior* local minima of F_VV only, so a landscape that is merely soft at the edge of
    its volume domain does not fake a transition.
@@ -49,7 +49,9 @@ UNBOUNDED_FIRST_SEARCH_K = 2000.0
 UNBOUNDED_SEARCH_LIMIT_K = 16000.0
 #: The curvature scan evaluates every COARSE_ROWS-th temperature, and the ones between only
 #: next to a non-convex row (1: every temperature).
-COARSE_ROWS = 4
+COARSE_ROWS = 6
+#: Volume steps the curvature scan's windows reach beyond the non-convex region.
+SCAN_MARGIN = 10
 
 
 @dataclass(frozen=True)
@@ -130,12 +132,12 @@ def _search(
 
     temperatures, F_VV = _curvature_scan(landscape, volumes, temperatures)
     m_interior, _ = _interior_minima(F_VV)
-    if np.all(F_VV >= 0.0):
+    if not np.any(F_VV < 0.0):
         return CriticalPointSearch(None, "the landscape is convex in V everywhere in its domain")
     cells = _vanishing_dips(F_VV)
 
     # a residual this far below the typical curvature counts as a root
-    tolerance = 1e-8 * float(np.percentile(np.abs(F_VV), 90))
+    tolerance = 1e-8 * float(np.nanpercentile(np.abs(F_VV), 90))
     found: list[tuple[CriticalPoint, float, float]] = []
     for j, i in cells:
         point = _refine(landscape, volumes, temperatures, F_VV, j, i)
@@ -163,18 +165,20 @@ def _curvature_scan(
 ) -> tuple[np.ndarray, np.ndarray]:
     """F_VV on the scan grid, shape (nT', nV), at the temperatures that can hold a bracket.
 
-    Every :data:`COARSE_ROWS`-th temperature (and the last) first; the temperatures between
-    two of them only where either shows F_VV < 0 somewhere (a dip can only close between
-    rows of which the lower one is non-convex). Returns the temperatures kept (ascending) and
-    their rows: the whole grid wherever the landscape is non-convex, so the brackets are
-    those of the full grid unless a non-convex region lives entirely between two coarse
-    rows.
+    Every :data:`COARSE_ROWS`-th temperature (and the last) in full first; the temperatures
+    between two of them only where either shows F_VV < 0 somewhere (a dip can only close
+    between rows of which the lower one is non-convex), and there only on the volumes from
+    :data:`SCAN_MARGIN` steps below the first negative value of the two to as far above the
+    last (NaN elsewhere). Rows with a negative value within :data:`SCAN_MARGIN` // 2 steps of
+    that window's edge are evaluated in full. Returns the temperatures kept (ascending) and
+    their rows: the brackets are those of the full grid unless a non-convex region lives
+    entirely between two coarse rows or outside the window.
     """
-    n = temperatures.size
+    n, n_V = temperatures.size, volumes.size
     evaluated = np.zeros(n, dtype=bool)
     evaluated[::max(int(COARSE_ROWS), 1)] = True
     evaluated[-1] = True
-    rows = np.empty((n, volumes.size))
+    rows = np.full((n, n_V), np.nan)
 
     def fill(index: np.ndarray) -> None:
         if index.size:
@@ -183,14 +187,26 @@ def _curvature_scan(
 
     coarse = np.flatnonzero(evaluated)
     fill(coarse)
-    negative = np.any(rows[coarse] < 0.0, axis=1)
-    between = [np.arange(a + 1, b) for a, b, low, high in
-               zip(coarse[:-1], coarse[1:], negative[:-1], negative[1:], strict=True)
-               if low or high]
-    if between:
-        index = np.concatenate(between)
-        fill(index)
-        evaluated[index] = True
+    windows = []
+    for a, b in zip(coarse[:-1], coarse[1:], strict=True):
+        negative = np.flatnonzero((rows[a] < 0.0) | (rows[b] < 0.0))
+        if negative.size and b > a + 1:
+            windows.append((np.arange(a + 1, b), max(negative[0] - SCAN_MARGIN, 0),
+                            min(negative[-1] + SCAN_MARGIN, n_V - 1)))
+    if not windows:
+        return temperatures[evaluated], rows[evaluated]
+    t_index = np.concatenate([np.repeat(r, hi - lo + 1) for r, lo, hi in windows])
+    v_index = np.concatenate([np.tile(np.arange(lo, hi + 1), r.size) for r, lo, hi in windows])
+    rows[t_index, v_index] = derivatives_of(landscape, volumes[v_index], temperatures[t_index],
+                                            ("F_VV",)).F_VV
+    edge = SCAN_MARGIN // 2
+    full = [r for r, lo, hi in windows
+            if (lo > 0 and np.any(rows[r, lo:lo + edge] < 0.0))
+            or (hi < n_V - 1 and np.any(rows[r, hi - edge + 1:hi + 1] < 0.0))]
+    if full:
+        fill(np.concatenate(full))
+    for r, _, _ in windows:
+        evaluated[r] = True
     return temperatures[evaluated], rows[evaluated]
 
 

@@ -372,35 +372,45 @@ def _newton_common_tangent(
     landscape: Landscape, T: np.ndarray, V1: np.ndarray, V2: np.ndarray, s_low: np.ndarray,
     s_high: np.ndarray, max_iterations: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Newton on F_V(V1) = F_V(V2), F(V1) = F(V2) + F_V(V2)(V1 - V2), all T at once."""
+    """Newton on F_V(V1) = F_V(V2), F(V1) = F(V2) + F_V(V2)(V1 - V2), all T at once.
+
+    A temperature whose step has fallen below 1e-12 relative is converged and leaves the
+    iteration (only the others are evaluated again).
+    """
     V_lo, V_hi = (float(x) for x in landscape.volume_domain)
-    TT = np.concatenate([T, T])
+    V1, V2 = V1.astype(np.float64).copy(), V2.astype(np.float64).copy()
     n = T.size
-    converged = np.zeros(n, dtype=bool)
+    last_step = np.full(n, np.inf)
+    active = np.arange(n)
     for _ in range(max_iterations):
-        d = derivatives_of(landscape, np.concatenate([V1, V2]), TT, ("F", "F_V", "F_VV"))
-        F1, F2 = d.F[:n], d.F[n:]
-        G1, G2 = d.F_V[:n], d.F_V[n:]
-        H1, H2 = d.F_VV[:n], d.F_VV[n:]
+        if active.size == 0:
+            break
+        m = active.size
+        a1, a2, lo, hi = V1[active], V2[active], s_low[active], s_high[active]
+        d = derivatives_of(landscape, np.concatenate([a1, a2]), np.r_[T[active], T[active]],
+                           ("F", "F_V", "F_VV"))
+        F1, F2 = d.F[:m], d.F[m:]
+        G1, G2 = d.F_V[:m], d.F_V[m:]
+        H1, H2 = d.F_VV[:m], d.F_VV[m:]
         r1 = G1 - G2
-        r2 = F1 - F2 - G2 * (V1 - V2)
-        J11, J12, J21, J22 = H1, -H2, G1 - G2, -H2 * (V1 - V2)
+        r2 = F1 - F2 - G2 * (a1 - a2)
+        J11, J12, J21, J22 = H1, -H2, G1 - G2, -H2 * (a1 - a2)
         det = J11 * J22 - J12 * J21
         with np.errstate(divide="ignore", invalid="ignore"):
             dV1 = -(J22 * r1 - J12 * r2) / det
             dV2 = -(J11 * r2 - J21 * r1) / det
         dV1 = np.where(np.isfinite(dV1), dV1, 0.0)
         dV2 = np.where(np.isfinite(dV2), dV2, 0.0)
-        new1, new2 = V1 + dV1, V2 + dV2
+        new1, new2 = a1 + dV1, a2 + dV2
         # stay on the stable branches and inside the domain (halve the way to a limit)
-        new1 = np.where(new1 >= s_low, 0.5 * (V1 + s_low), new1)
-        new2 = np.where(new2 <= s_high, 0.5 * (V2 + s_high), new2)
+        new1 = np.where(new1 >= lo, 0.5 * (a1 + lo), new1)
+        new2 = np.where(new2 <= hi, 0.5 * (a2 + hi), new2)
         new1 = np.maximum(new1, V_lo)
         new2 = np.minimum(new2, V_hi)
-        last_step = np.maximum(np.abs(new1 - V1) / V1, np.abs(new2 - V2) / V2)
-        V1, V2 = new1, new2
-        if np.all(last_step <= _REL_TOL):
-            break
+        last_step[active] = np.maximum(np.abs(new1 - a1) / a1, np.abs(new2 - a2) / a2)
+        V1[active], V2[active] = new1, new2
+        active = active[last_step[active] > _REL_TOL]
+    TT = np.concatenate([T, T])
     # F(V1) - F(V2) carries the rounding of F itself (eV per cell), which limits the volumes
     # to ~1e-12 |F| / (F_VV (V2 - V1)); accept a last step below 1e-9 relative
     converged = last_step <= 1e-9

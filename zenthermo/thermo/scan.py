@@ -37,7 +37,7 @@ __all__ = ["COARSE_SPACING_K", "MAX_POINTS_PER_CALL", "WINDOW_MARGIN", "scan_slo
 #: Largest number of (V, T) points evaluated in one ``derivatives`` call.
 MAX_POINTS_PER_CALL = 400_000
 #: Largest spacing of the full (coarse) columns of the scan, K; 0 turns the refinement off.
-COARSE_SPACING_K = 4.0
+COARSE_SPACING_K = 8.0
 #: Grid steps a window reaches beyond the brackets of its coarse neighbours (and the most a
 #: bracket may move between them).
 WINDOW_MARGIN = 3
