@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import brentq
 
 from zenthermo.errors import ConfigurationError, DomainError
 from zenthermo.thermo.evaluate import derivatives_of
@@ -277,6 +276,8 @@ def _curvature_minimum(
         if minima.size == 0:
             return None
         guess_index = int(minima[np.argmin(np.abs(volumes[minima] - near))])
+    from scipy.optimize import brentq  # here: a convex landscape never needs scipy
+
     a, b = volumes[guess_index - 1], volumes[guess_index + 1]
 
     def third(V: float) -> float:
@@ -322,6 +323,7 @@ def _bisect_minimum_curvature(
     landscape: Landscape, volumes: np.ndarray, temperatures: np.ndarray, j: int, near: float
 ) -> tuple[float, float] | None:
     """brentq on the continuous m(T), the local minimum of F_VV near ``near`` (robust)."""
+    from scipy.optimize import brentq
 
     def m(T: float) -> float:
         found = _curvature_minimum(landscape, volumes, T, near=near)

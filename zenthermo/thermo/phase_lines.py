@@ -25,7 +25,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.spatial import ConvexHull, QhullError
 
 from zenthermo.thermo.evaluate import derivatives_of
 from zenthermo.thermo.results import Coexistence, CriticalPoint, Spinodal
@@ -352,6 +351,7 @@ def _scaling_guess(
 
 def _hull_edge_over(volumes: np.ndarray, F: np.ndarray, V: float) -> tuple[int, int] | None:
     """Indices (i, j) of the lower-convex-hull edge of (volumes, F) that spans V."""
+    from scipy.spatial import ConvexHull, QhullError  # here: only a non-convex F needs it
     x = (volumes - volumes[0]) / (volumes[-1] - volumes[0])
     y = F - (F[0] + (F[-1] - F[0]) * x)  # an affine shear keeps the hull
     scale = np.max(np.abs(y))
