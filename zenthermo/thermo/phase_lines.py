@@ -140,11 +140,15 @@ def compute_coexistence(
 
     hull_V1, hull_V2, hull_found, hull_inside = _hull_guess(landscape, volumes, T, s_low, s_high)
     scaled_V1, scaled_V2 = _scaling_guess(s_low, s_high, volumes[1] - volumes[0])
-    # Newton from both starts in one batch; the hull start wins where both converge
+    # Newton from both starts in one batch (from the hull only where it found an edge: its
+    # answer is used nowhere else); the hull start wins where both converge
     n = T.size
-    V1, V2, ok = _newton_common_tangent(
-        landscape, np.r_[T, T], np.r_[hull_V1, scaled_V1], np.r_[hull_V2, scaled_V2],
-        np.r_[s_low, s_low], np.r_[s_high, s_high], max_iterations,
+    runs = np.r_[np.flatnonzero(hull_found), n + np.arange(n)]
+    both = lambda a, b: np.r_[a, b][runs]  # noqa: E731 - the runs of two per-T arrays
+    V1, V2, ok = np.full(2 * n, np.nan), np.full(2 * n, np.nan), np.zeros(2 * n, dtype=bool)
+    V1[runs], V2[runs], ok[runs] = _newton_common_tangent(
+        landscape, both(T, T), both(hull_V1, scaled_V1), both(hull_V2, scaled_V2),
+        both(s_low, s_low), both(s_high, s_high), max_iterations,
     )
     use_hull = ok[:n] & hull_found
     good = use_hull | ok[n:]
