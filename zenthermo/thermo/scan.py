@@ -10,7 +10,8 @@ the next, so most of the grid is not needed:
 2. Between two coarse temperatures whose brackets match (for every pressure: the same
    number, each moved by at most :data:`WINDOW_MARGIN` grid steps, the same boundary
    minima), only windows of volumes around those brackets (reaching
-   :data:`WINDOW_MARGIN` steps beyond them) and the two end volumes are evaluated.
+   :data:`WINDOW_MARGIN` steps beyond them) and the two end volumes are evaluated (full
+   columns where the windows of all pressures would cover half the grid).
 3. Check: every column in between must show, inside its windows, as many brackets as its
    coarse neighbours and the same boundary minima; where a column does not (a minimum
    appears, vanishes or jumps: a phase transition), the whole interval gets full columns.
@@ -37,7 +38,7 @@ __all__ = ["COARSE_SPACING_K", "MAX_POINTS_PER_CALL", "WINDOW_MARGIN", "scan_slo
 #: Largest number of (V, T) points evaluated in one ``derivatives`` call.
 MAX_POINTS_PER_CALL = 400_000
 #: Largest spacing of the full (coarse) columns of the scan, K; 0 turns the refinement off.
-COARSE_SPACING_K = 8.0
+COARSE_SPACING_K = 16.0
 #: Grid steps a window reaches beyond the brackets of its coarse neighbours (and the most a
 #: bracket may move between them).
 WINDOW_MARGIN = 3
@@ -53,6 +54,7 @@ def scan_slopes(landscape: Landscape, grid: np.ndarray, T: np.ndarray,
     :data:`COARSE_SPACING_K` (0: every column in full). See the module docstring.
     """
     nT = T.size
+    pressures = np.asarray(pressures_eV, dtype=np.float64)
     spacing = COARSE_SPACING_K if coarse_spacing_K is None else coarse_spacing_K
     step = _coarse_step(T, spacing)
     if step < 2:
@@ -67,7 +69,7 @@ def scan_slopes(landscape: Landscape, grid: np.ndarray, T: np.ndarray,
         if c1 - c0 < 2:
             continue
         columns = np.arange(c0 + 1, c1)
-        rows = _window_rows(F_V[:, c0], F_V[:, c1], pressures_eV)
+        rows = _window_rows(F_V[:, c0], F_V[:, c1], pressures)
         if rows is None:
             full.append(columns)
         else:
@@ -78,7 +80,7 @@ def scan_slopes(landscape: Landscape, grid: np.ndarray, T: np.ndarray,
         t_index = np.concatenate([np.repeat(cols, rows.size) for cols, rows in windowed])
         F_V[v_index, t_index] = _points(landscape, grid[v_index], T[t_index])
         for columns, _ in windowed:
-            if not _consistent(F_V, columns, pressures_eV):
+            if not _consistent(F_V, columns, pressures):
                 full.append(columns)
     if full:
         columns = np.sort(np.concatenate(full))
@@ -94,45 +96,47 @@ def _coarse_step(T: np.ndarray, spacing_K: float) -> int:
     return max(1, int(np.floor(spacing_K / widest + 1e-9))) if widest > 0 else 1
 
 
-def _brackets(g: np.ndarray) -> np.ndarray:
-    """Grid indices j where g[j] < 0 <= g[j+1] (one column)."""
-    return np.flatnonzero((g[:-1] < 0) & (g[1:] >= 0))
-
-
-def _window_rows(f0: np.ndarray, f1: np.ndarray, pressures_eV: list[float]
+def _window_rows(f0: np.ndarray, f1: np.ndarray, pressures_eV: np.ndarray
                  ) -> np.ndarray | None:
     """Volume indices to evaluate between two coarse columns of F_V, or None where the
-    brackets of the two do not match (the interval gets full columns)."""
+    brackets of the two do not match or the windows would cover half the grid (the interval
+    gets full columns)."""
     n = f0.size
     if not (np.all(np.isfinite(f0)) and np.all(np.isfinite(f1))):
         return None
-    mask = np.zeros(n, dtype=bool)
+    g0, g1 = f0[:, None] + pressures_eV, f1[:, None] + pressures_eV  # (nV, nP)
+    if np.any((g0[0] >= 0) != (g1[0] >= 0)) or np.any((g0[-1] < 0) != (g1[-1] < 0)):
+        return None
+    up0, up1 = _rising(g0), _rising(g1)
+    if np.any(up0.sum(axis=0) != up1.sum(axis=0)):
+        return None
+    # the k-th bracket of each pressure at one end against the k-th at the other
+    j0, j1 = np.nonzero(up0.T)[1], np.nonzero(up1.T)[1]
+    if np.any(np.abs(j0 - j1) > WINDOW_MARGIN):
+        return None
+    change = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(change, np.maximum(np.minimum(j0, j1) - WINDOW_MARGIN, 0), 1)
+    np.add.at(change, np.minimum(np.maximum(j0, j1) + 2 + WINDOW_MARGIN, n), -1)
+    mask = np.cumsum(change[:n]) > 0
     mask[[0, n - 1]] = True
-    for P in pressures_eV:
-        g0, g1 = f0 + P, f1 + P
-        if (g0[0] >= 0) != (g1[0] >= 0) or (g0[-1] < 0) != (g1[-1] < 0):
-            return None
-        j0, j1 = _brackets(g0), _brackets(g1)
-        if j0.size != j1.size or np.any(np.abs(j0 - j1) > WINDOW_MARGIN):
-            return None
-        for a, b in zip(np.minimum(j0, j1), np.maximum(j0, j1), strict=True):
-            mask[max(a - WINDOW_MARGIN, 0): min(b + 2 + WINDOW_MARGIN, n)] = True
+    if mask.sum() > n // 2:
+        return None
     return np.flatnonzero(mask)
 
 
-def _consistent(F_V: np.ndarray, columns: np.ndarray, pressures_eV: list[float]) -> bool:
+def _rising(g: np.ndarray) -> np.ndarray:
+    """Where g turns from negative to non-negative between grid volumes j and j+1."""
+    return (g[:-1] < 0) & (g[1:] >= 0)
+
+
+def _consistent(F_V: np.ndarray, columns: np.ndarray, pressures_eV: np.ndarray) -> bool:
     """Whether windowed ``columns`` show their coarse neighbours' brackets (count and
     boundary minima) for every pressure."""
-    before = F_V[:, columns[0] - 1]
-    block = F_V[:, columns]
-    for P in pressures_eV:
-        g, g0 = block + P, before + P
-        count = np.count_nonzero((g[:-1] < 0) & (g[1:] >= 0), axis=0)
-        if np.any(count != _brackets(g0).size):
-            return False
-        if np.any((g[0] >= 0) != (g0[0] >= 0)) or np.any((g[-1] < 0) != (g0[-1] < 0)):
-            return False
-    return True
+    g0 = F_V[:, columns[0] - 1, None] + pressures_eV  # (nV, nP)
+    g = F_V[:, columns, None] + pressures_eV  # (nV, ncols, nP)
+    if np.any(_rising(g).sum(axis=0) != _rising(g0).sum(axis=0)):
+        return False
+    return bool(np.all((g[0] >= 0) == (g0[0] >= 0)) and np.all((g[-1] < 0) == (g0[-1] < 0)))
 
 
 def _full_columns(landscape: Landscape, grid: np.ndarray, T: np.ndarray) -> np.ndarray:
