@@ -4,10 +4,10 @@ Below the critical temperature T_c the landscape is non-convex in V over some in
 (F_VV < 0: mechanically unstable); at T_c that interval shrinks to the single volume V_c
 where the minimum of F_VV over V touches zero. With m(T) = min_V F_VV(V, T):
 
-1. Scan: F_VV on a grid of temperatures x volumes (every sixth temperature first, the
-   others only next to a non-convex row; :func:`_curvature_scan`). m(T) is taken over
-   *interior* local minima of F_VV only, so a landscape that is merely soft at the edge of
-   its volume domain does not fake a transition.
+1. Scan: F_VV on a grid of temperatures x volumes (every twelfth temperature first, the
+   others only next to a row with a low or negative F_VV; :func:`_curvature_scan`). m(T)
+   is taken over *interior* local minima of F_VV only, so a landscape that is merely soft
+   at the edge of its volume domain does not fake a transition.
 2. Bracket: the highest temperature step where m changes sign from negative to
    non-negative. Where several such steps exist the highest is the physically relevant
    one (the end of the transition line that survives to the highest T); the others are
@@ -48,7 +48,9 @@ UNBOUNDED_FIRST_SEARCH_K = 2000.0
 UNBOUNDED_SEARCH_LIMIT_K = 16000.0
 #: The curvature scan evaluates every COARSE_ROWS-th temperature, and the ones between only
 #: next to a non-convex row (1: every temperature).
-COARSE_ROWS = 6
+COARSE_ROWS = 12
+#: Below this fraction of a row's median |F_VV| the curvature scan counts F_VV as low.
+LOW_CURVATURE = 0.1
 #: Volume steps the curvature scan's windows reach beyond the non-convex region.
 SCAN_MARGIN = 10
 
@@ -165,13 +167,15 @@ def _curvature_scan(
     """F_VV on the scan grid, shape (nT', nV), at the temperatures that can hold a bracket.
 
     Every :data:`COARSE_ROWS`-th temperature (and the last) in full first; the temperatures
-    between two of them only where either shows F_VV < 0 somewhere (a dip can only close
-    between rows of which the lower one is non-convex), and there only on the volumes from
-    :data:`SCAN_MARGIN` steps below the first negative value of the two to as far above the
-    last (NaN elsewhere). Rows with a negative value within :data:`SCAN_MARGIN` // 2 steps of
-    that window's edge are evaluated in full. Returns the temperatures kept (ascending) and
-    their rows: the brackets are those of the full grid unless a non-convex region lives
-    entirely between two coarse rows or outside the window.
+    between two of them only where either shows a low F_VV somewhere (negative, or below
+    :data:`LOW_CURVATURE` times the row's median |F_VV|: a dip can only close between rows of
+    which the lower one is non-convex, and a dip that opens between two rows is on its way
+    at one of them), and there only on the volumes from :data:`SCAN_MARGIN` steps below the
+    first low value of the two to as far above the last (NaN elsewhere). Rows with a
+    negative value within :data:`SCAN_MARGIN` // 2 steps of that window's edge are evaluated
+    in full. Returns the temperatures kept (ascending) and their rows: the brackets are those
+    of the full grid unless F_VV falls from above a tenth of its typical value to below zero
+    and back between two coarse rows (or outside the window).
     """
     n, n_V = temperatures.size, volumes.size
     evaluated = np.zeros(n, dtype=bool)
@@ -186,12 +190,14 @@ def _curvature_scan(
 
     coarse = np.flatnonzero(evaluated)
     fill(coarse)
+    # "low": negative, or below a tenth of the row's typical curvature (a dip on its way)
+    low = rows[coarse] < LOW_CURVATURE * np.median(np.abs(rows[coarse]), axis=1)[:, None]
     windows = []
-    for a, b in zip(coarse[:-1], coarse[1:], strict=True):
-        negative = np.flatnonzero((rows[a] < 0.0) | (rows[b] < 0.0))
-        if negative.size and b > a + 1:
-            windows.append((np.arange(a + 1, b), max(negative[0] - SCAN_MARGIN, 0),
-                            min(negative[-1] + SCAN_MARGIN, n_V - 1)))
+    for k, (a, b) in enumerate(zip(coarse[:-1], coarse[1:], strict=True)):
+        dip = np.flatnonzero(low[k] | low[k + 1])
+        if dip.size and b > a + 1:
+            windows.append((np.arange(a + 1, b), max(dip[0] - SCAN_MARGIN, 0),
+                            min(dip[-1] + SCAN_MARGIN, n_V - 1)))
     if not windows:
         return temperatures[evaluated], rows[evaluated]
     t_index = np.concatenate([np.repeat(r, hi - lo + 1) for r, lo, hi in windows])
