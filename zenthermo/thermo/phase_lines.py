@@ -36,6 +36,10 @@ if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycl
 __all__ = ["compute_coexistence", "compute_spinodal", "phase_line_temperatures"]
 
 _REL_TOL = 1e-12
+#: The common-tangent Newton accepts a last step below this (relative); a temperature that
+#: has made _FLOOR_ITERATIONS steps below it stops there.
+_ACCEPTED_STEP = 1e-9
+_FLOOR_ITERATIONS = 5
 #: Spinodal temperatures evaluated together on one window of the volume grid.
 TRACE_BLOCK = 10
 #: Least number of grid steps the spinodal window reaches beyond the previous interval.
@@ -379,12 +383,15 @@ def _newton_common_tangent(
     """Newton on F_V(V1) = F_V(V2), F(V1) = F(V2) + F_V(V2)(V1 - V2), all T at once.
 
     A temperature whose step has fallen below 1e-12 relative is converged and leaves the
-    iteration (only the others are evaluated again).
+    iteration (only the others are evaluated again); so does one that has made
+    :data:`_FLOOR_ITERATIONS` steps below the accepted 1e-9 (the rounding of F keeps it from
+    1e-12: more iterations would only move it about by that rounding).
     """
     V_lo, V_hi = (float(x) for x in landscape.volume_domain)
     V1, V2 = V1.astype(np.float64).copy(), V2.astype(np.float64).copy()
     n = T.size
     last_step = np.full(n, np.inf)
+    at_floor = np.zeros(n, dtype=np.int64)  # steps so far below the accepted size
     active = np.arange(n)
     for _ in range(max_iterations):
         if active.size == 0:
@@ -413,11 +420,12 @@ def _newton_common_tangent(
         new2 = np.minimum(new2, V_hi)
         last_step[active] = np.maximum(np.abs(new1 - a1) / a1, np.abs(new2 - a2) / a2)
         V1[active], V2[active] = new1, new2
-        active = active[last_step[active] > _REL_TOL]
+        at_floor[active] += last_step[active] <= _ACCEPTED_STEP
+        active = active[(last_step[active] > _REL_TOL) & (at_floor[active] < _FLOOR_ITERATIONS)]
     TT = np.concatenate([T, T])
     # F(V1) - F(V2) carries the rounding of F itself (eV per cell), which limits the volumes
     # to ~1e-12 |F| / (F_VV (V2 - V1)); accept a last step below 1e-9 relative
-    converged = last_step <= 1e-9
+    converged = last_step <= _ACCEPTED_STEP
     d = derivatives_of(landscape, np.concatenate([V1, V2]), TT, ("F_VV",))
     stable = (d.F_VV[:n] > 0.0) & (d.F_VV[n:] > 0.0)
     in_domain = (V_lo < V1) & (V_hi > V2)
