@@ -41,7 +41,7 @@ MAX_POINTS_PER_CALL = 400_000
 COARSE_SPACING_K = 16.0
 #: Grid steps a window reaches beyond the brackets of its coarse neighbours (and the most a
 #: bracket may move between them).
-WINDOW_MARGIN = 3
+WINDOW_MARGIN = 2
 
 
 def scan_slopes(landscape: Landscape, grid: np.ndarray, T: np.ndarray,
