@@ -43,7 +43,7 @@ _FLOOR_ITERATIONS = 5
 #: Spinodal temperatures evaluated together on one window of the volume grid.
 TRACE_BLOCK = 10
 #: Least number of grid steps the spinodal window reaches beyond the previous interval.
-TRACE_MARGIN = 20
+TRACE_MARGIN = 10
 
 
 def phase_line_temperatures(
@@ -189,7 +189,7 @@ def _trace_unstable(
     unstable interval vanishes or reaches an edge; the temperatures kept.
 
     F_VV is evaluated, :data:`TRACE_BLOCK` temperatures at a time, only on a window of the
-    grid around the previous interval (as wide again on either side, at least
+    grid around the previous interval (half as wide again on either side, at least
     :data:`TRACE_MARGIN` steps). A row whose answer the window cannot settle (a negative
     run touching the window, none inside it, or one farther from the centre than the
     window's edge) is evaluated on the whole grid, so the brackets are those of the whole
@@ -203,7 +203,7 @@ def _trace_unstable(
     while k < temperatures.size:
         i_lo = int(np.searchsorted(volumes, previous[0]))
         i_hi = int(np.searchsorted(volumes, previous[1]))
-        margin = max(TRACE_MARGIN, i_hi - i_lo)
+        margin = max(TRACE_MARGIN, (i_hi - i_lo) // 2)
         lo, hi = max(i_lo - margin, 0), min(i_hi + margin, n - 1)
         block = temperatures[k:k + TRACE_BLOCK]
         window = derivatives_of(landscape, volumes[None, lo:hi + 1], block[:, None],
