@@ -33,13 +33,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-from scipy import constants as _c
 
 from zenthermo.errors import DomainError, FitError
 from zenthermo.physics.derivatives import FreeEnergyDerivatives
 from zenthermo.physics.eos import EosFit
 from zenthermo.physics.options import DEFAULT_SCALING, DEFAULT_X, VOLUME_CONVENTIONS
-from zenthermo.units import AMU_KG, KB_EV_PER_K
+from zenthermo.units import AMU_KG, HBAR_J_S, KB_EV_PER_K, KB_J_PER_K
 
 # Series of D3 for small y: D3 = 1 - 3y/8 + sum_k a_k y^(2k), a_k = 3 B_2k / ((2k+3)(2k)!).
 _SMALL_Y = 3.0
@@ -198,7 +197,7 @@ class DebyeGrueneisen:
         theta0 = (
             scaling
             * (6.0 * np.pi**2) ** (1.0 / 3.0)
-            * (_c.hbar / _c.k)
+            * (HBAR_J_S / KB_J_PER_K)
             * (v_prefactor * 1e-30) ** (1.0 / 6.0)
             * np.sqrt(b0_GPa * 1e9 / (mass_amu * AMU_KG))
         )

@@ -31,7 +31,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 
 from zenthermo.errors import DomainError, FitError
 from zenthermo.units import KB_EV_PER_K
@@ -193,6 +192,8 @@ def electronic_thermodynamics(energies, dos, temperatures, tolerance: float = 1e
 
 def _excess(levels: ElectronLevels, mu: np.ndarray, kT: np.ndarray):
     """N(mu, T) - N0 and dN/dmu for each (mu, kT) pair."""
+    from scipy.special import expit  # here: importing this module needs no scipy
+
     energy, weight, filled = levels.window(mu, kT)
     x = (energy - mu[:, None]) / kT[:, None]
     occupation = expit(-x)
@@ -240,6 +241,8 @@ def _chemical_potential(levels: ElectronLevels, kT: np.ndarray, tolerance: float
 
 def _at_mu(levels: ElectronLevels, mu: np.ndarray, kT: np.ndarray):
     """F_el, S_el, C_el at converged mu (each shape (m,))."""
+    from scipy.special import expit
+
     energy, weight, filled = levels.window(mu, kT)
     x = (energy - mu[:, None]) / kT[:, None]
     occupation = expit(-x)

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.polynomial import Polynomial
-from scipy.optimize import least_squares
 
 from zenthermo.errors import FitError, InputError
 from zenthermo.physics.options import EOS_KINDS
@@ -353,6 +352,8 @@ def _initial_guess(V: np.ndarray, E: np.ndarray) -> tuple[float, float, float, f
 
 
 def _fit_nonlinear(V: np.ndarray, E: np.ndarray, kind: str, name: str) -> EosFit:
+    from scipy.optimize import least_squares  # here: the linear BM fits need no scipy
+
     e0, v0, b0, bp = _initial_guess(V, E)
     e_shift = float(np.mean(E))
     func = _vinet_derivatives if kind == "vinet" else _murnaghan_derivatives

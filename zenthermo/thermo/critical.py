@@ -4,9 +4,10 @@ Below the critical temperature T_c the landscape is non-convex in V over some in
 (F_VV < 0: mechanically unstable); at T_c that interval shrinks to the single volume V_c
 where the minimum of F_VV over V touches zero. With m(T) = min_V F_VV(V, T):
 
-1. Scan: F_VV on a grid of temperatures x volumes (one vectorised call). m(T) is taken
-   over *interior* local minima of F_VV only, so a landscape that is merely soft at the
-   edge of its volume domain does not fake a transition.
+1. Scan: F_VV on a grid of temperatures x volumes (every twelfth temperature first, the
+   others only next to a row with a low or negative F_VV; :func:`_curvature_scan`). m(T)
+   is taken over *interior* local minima of F_VV only, so a landscape that is merely soft
+   at the edge of its volume domain does not fake a transition.
 2. Bracket: the highest temperature step where m changes sign from negative to
    non-negative. Where several such steps exist the highest is the physically relevant
    one (the end of the transition line that survives to the highest T); the others are
@@ -30,7 +31,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import brentq
 
 from zenthermo.errors import ConfigurationError, DomainError
 from zenthermo.thermo.evaluate import derivatives_of
@@ -46,6 +46,13 @@ __all__ = ["CriticalPointSearch", "find_critical_point", "locate_critical_point"
 #: (doubling) while the landscape is still non-convex at the top.
 UNBOUNDED_FIRST_SEARCH_K = 2000.0
 UNBOUNDED_SEARCH_LIMIT_K = 16000.0
+#: The curvature scan evaluates every COARSE_ROWS-th temperature, and the ones between only
+#: next to a non-convex row (1: every temperature).
+COARSE_ROWS = 12
+#: Below this fraction of a row's median |F_VV| the curvature scan counts F_VV as low.
+LOW_CURVATURE = 0.1
+#: Volume steps the curvature scan's windows reach beyond the non-convex region.
+SCAN_MARGIN = 10
 
 
 @dataclass(frozen=True)
@@ -124,14 +131,14 @@ def _search(
     temperatures = np.linspace(T_lo, T_hi, int(n_temperatures) + (T_lo == 0.0))
     temperatures = temperatures[temperatures > 0.0]
 
-    F_VV = derivatives_of(landscape, volumes[None, :], temperatures[:, None], ("F_VV",)).F_VV
+    temperatures, F_VV = _curvature_scan(landscape, volumes, temperatures)
     m_interior, _ = _interior_minima(F_VV)
-    if np.all(F_VV >= 0.0):
+    if not np.any(F_VV < 0.0):
         return CriticalPointSearch(None, "the landscape is convex in V everywhere in its domain")
     cells = _vanishing_dips(F_VV)
 
     # a residual this far below the typical curvature counts as a root
-    tolerance = 1e-8 * float(np.percentile(np.abs(F_VV), 90))
+    tolerance = 1e-8 * float(np.nanpercentile(np.abs(F_VV), 90))
     found: list[tuple[CriticalPoint, float, float]] = []
     for j, i in cells:
         point = _refine(landscape, volumes, temperatures, F_VV, j, i)
@@ -152,6 +159,60 @@ def _search(
         reason = ("F_VV < 0 only where the non-convex region reaches the edge of the volume "
                   f"domain {V_lo:g}-{V_hi:g} A^3: the critical point lies outside it")
     return CriticalPointSearch(None, reason)
+
+
+def _curvature_scan(
+    landscape: Landscape, volumes: np.ndarray, temperatures: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """F_VV on the scan grid, shape (nT', nV), at the temperatures that can hold a bracket.
+
+    Every :data:`COARSE_ROWS`-th temperature (and the last) in full first; the temperatures
+    between two of them only where either shows a low F_VV somewhere (negative, or below
+    :data:`LOW_CURVATURE` times the row's median |F_VV|: a dip can only close between rows of
+    which the lower one is non-convex, and a dip that opens between two rows is on its way
+    at one of them), and there only on the volumes from :data:`SCAN_MARGIN` steps below the
+    first low value of the two to as far above the last (NaN elsewhere). Rows with a
+    negative value within :data:`SCAN_MARGIN` // 2 steps of that window's edge are evaluated
+    in full. Returns the temperatures kept (ascending) and their rows: the brackets are those
+    of the full grid unless F_VV falls from above a tenth of its typical value to below zero
+    and back between two coarse rows (or outside the window).
+    """
+    n, n_V = temperatures.size, volumes.size
+    evaluated = np.zeros(n, dtype=bool)
+    evaluated[::max(int(COARSE_ROWS), 1)] = True
+    evaluated[-1] = True
+    rows = np.full((n, n_V), np.nan)
+
+    def fill(index: np.ndarray) -> None:
+        if index.size:
+            rows[index] = derivatives_of(landscape, volumes[None, :], temperatures[index, None],
+                                         ("F_VV",)).F_VV
+
+    coarse = np.flatnonzero(evaluated)
+    fill(coarse)
+    # "low": negative, or below a tenth of the row's typical curvature (a dip on its way)
+    low = rows[coarse] < LOW_CURVATURE * np.median(np.abs(rows[coarse]), axis=1)[:, None]
+    windows = []
+    for k, (a, b) in enumerate(zip(coarse[:-1], coarse[1:], strict=True)):
+        dip = np.flatnonzero(low[k] | low[k + 1])
+        if dip.size and b > a + 1:
+            windows.append((np.arange(a + 1, b), max(dip[0] - SCAN_MARGIN, 0),
+                            min(dip[-1] + SCAN_MARGIN, n_V - 1)))
+    if not windows:
+        return temperatures[evaluated], rows[evaluated]
+    t_index = np.concatenate([np.repeat(r, hi - lo + 1) for r, lo, hi in windows])
+    v_index = np.concatenate([np.tile(np.arange(lo, hi + 1), r.size) for r, lo, hi in windows])
+    rows[t_index, v_index] = derivatives_of(landscape, volumes[v_index], temperatures[t_index],
+                                            ("F_VV",)).F_VV
+    edge = SCAN_MARGIN // 2
+    full = [r for r, lo, hi in windows
+            if (lo > 0 and np.any(rows[r, lo:lo + edge] < 0.0))
+            or (hi < n_V - 1 and np.any(rows[r, hi - edge + 1:hi + 1] < 0.0))]
+    if full:
+        fill(np.concatenate(full))
+    for r, _, _ in windows:
+        evaluated[r] = True
+    return temperatures[evaluated], rows[evaluated]
 
 
 def _temperature_range(
@@ -221,6 +282,8 @@ def _curvature_minimum(
         if minima.size == 0:
             return None
         guess_index = int(minima[np.argmin(np.abs(volumes[minima] - near))])
+    from scipy.optimize import brentq  # here: a convex landscape never needs scipy
+
     a, b = volumes[guess_index - 1], volumes[guess_index + 1]
 
     def third(V: float) -> float:
@@ -266,6 +329,7 @@ def _bisect_minimum_curvature(
     landscape: Landscape, volumes: np.ndarray, temperatures: np.ndarray, j: int, near: float
 ) -> tuple[float, float] | None:
     """brentq on the continuous m(T), the local minimum of F_VV near ``near`` (robust)."""
+    from scipy.optimize import brentq
 
     def m(T: float) -> float:
         found = _curvature_minimum(landscape, volumes, T, near=near)

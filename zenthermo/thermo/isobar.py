@@ -4,11 +4,12 @@ The equilibrium volume at pressure P and temperature T is the *global* minimum o
 Gibbs energy G(V) = F(V, T) + P V over the landscape's volume domain. The search is
 vectorised over all temperatures:
 
-1. ``F_V`` is evaluated on a fine volume grid for every temperature at once (one
-   ``derivatives`` call on an (nV, nT) grid, in chunks of temperatures for large grids).
-   Every sign change of ``g = F_V + P`` from negative to positive between two grid volumes
-   brackets one local minimum of G; a positive ``g`` at the smallest volume (negative at the
-   largest) makes that edge of the domain a boundary minimum.
+1. ``F_V`` is evaluated on a fine volume grid for every temperature, once for all
+   pressures; on fine temperature grids only around the brackets between full columns a few
+   kelvin apart (:func:`zenthermo.thermo.scan.scan_slopes`). Every sign change of
+   ``g = F_V + P`` from negative to positive between two grid volumes brackets one local
+   minimum of G; a positive ``g`` at the smallest volume (negative at the largest) makes
+   that edge of the domain a boundary minimum.
 2. All brackets of all temperatures are polished together with a safeguarded Newton
    iteration on ``g = 0`` using ``F_VV`` (a bisection step whenever Newton would leave the
    bracket or ``F_VV <= 0``).
@@ -39,6 +40,7 @@ from numpy.typing import ArrayLike
 from zenthermo.errors import DomainError
 from zenthermo.thermo.evaluate import derivatives_of
 from zenthermo.thermo.results import Isobar, MetastableBranch
+from zenthermo.thermo.scan import scan_slopes
 from zenthermo.units import ev_per_a3_to_gpa, gpa_to_ev_per_a3
 
 if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
@@ -48,8 +50,6 @@ __all__ = ["DEFAULT_VOLUME_GRID", "compute_isobar", "compute_isobars", "validate
 
 #: Default number of volumes on which G(V) is scanned for minima.
 DEFAULT_VOLUME_GRID = 201
-#: Largest number of (V, T) points evaluated in one ``derivatives`` call.
-MAX_POINTS_PER_CALL = 400_000
 #: A minimum closer than this fraction of the domain width to an edge counts as at the edge.
 EDGE_TOLERANCE = 1e-7
 #: Temperatures may exceed the temperature domain by this much (K) for round-off.
@@ -161,7 +161,7 @@ def compute_isobars(
     P_eV = [float(gpa_to_ev_per_a3(p)) for p in pressures]
     grid = np.linspace(v_low, v_high, int(n_volume_grid))
 
-    F_V = _scan_slopes(landscape, grid, T)
+    F_V = scan_slopes(landscape, grid, T, P_eV)
     brackets = [_bracket_minima(F_V, grid, P) for P in P_eV]
     counts = [b[0].size for b in brackets]
     cand_t, cand_lo, cand_hi, cand_edge = (np.concatenate([b[i] for b in brackets])
@@ -239,18 +239,6 @@ def _near_edge(landscape: Landscape, V_eq: np.ndarray, extrapolated: np.ndarray)
     v_low, v_high = (float(v) for v in landscape.volume_domain)
     low, high = (float(s) for s in spacing)
     return ~extrapolated & ((V_eq < v_low + low) | (V_eq > v_high - high))
-
-
-def _scan_slopes(landscape: Landscape, grid: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """F_V on the (volume grid x temperature) scan, shape (nV, nT), in temperature chunks."""
-    chunk = max(1, MAX_POINTS_PER_CALL // grid.size)
-    columns = []
-    for start in range(0, T.size, chunk):
-        T_chunk = T[start:start + chunk]
-        F_V = derivatives_of(landscape, grid[:, None], T_chunk[None, :], ("F_V",)).F_V
-        columns.append(np.broadcast_to(np.asarray(F_V, dtype=np.float64),
-                                       (grid.size, T_chunk.size)))
-    return np.concatenate(columns, axis=1)
 
 
 def _bracket_minima(

@@ -25,7 +25,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.spatial import ConvexHull, QhullError
 
 from zenthermo.thermo.evaluate import derivatives_of
 from zenthermo.thermo.results import Coexistence, CriticalPoint, Spinodal
@@ -37,6 +36,14 @@ if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycl
 __all__ = ["compute_coexistence", "compute_spinodal", "phase_line_temperatures"]
 
 _REL_TOL = 1e-12
+#: The common-tangent Newton accepts a last step below this (relative); a temperature that
+#: has made _FLOOR_ITERATIONS steps below it stops there.
+_ACCEPTED_STEP = 1e-9
+_FLOOR_ITERATIONS = 5
+#: Spinodal temperatures evaluated together on one window of the volume grid.
+TRACE_BLOCK = 10
+#: Least number of grid steps the spinodal window reaches beyond the previous interval.
+TRACE_MARGIN = 10
 
 
 def phase_line_temperatures(
@@ -84,23 +91,7 @@ def compute_spinodal(
     temperatures = np.sort(np.asarray(temperatures, dtype=np.float64))[::-1]
     temperatures = temperatures[temperatures < T_c]
     volumes = np.linspace(*landscape.volume_domain, int(n_volumes))
-    F_VV = derivatives_of(landscape, volumes[None, :], temperatures[:, None], ("F_VV",)).F_VV
-
-    low_brackets: list[Bracket] = []
-    high_brackets: list[Bracket] = []
-    kept: list[float] = []
-    centre, previous = V_c, (V_c, V_c)
-    for row, T in zip(F_VV, temperatures, strict=True):
-        interval = _unstable_interval(landscape, volumes, row, T, centre, previous)
-        if interval is None:
-            break  # the unstable interval vanished from the grid or reached an edge
-        low, high = interval
-        low_brackets.append(low)
-        high_brackets.append(high)
-        kept.append(T)
-        previous = (low[0], high[1])
-        centre = 0.5 * (low[1] + high[0])
-
+    low_brackets, high_brackets, kept = _trace_unstable(landscape, volumes, temperatures, V_c)
     T_kept = np.array(kept)
     if T_kept.size:
         V_low = _roots_of_curvature(landscape, low_brackets, T_kept)
@@ -153,11 +144,15 @@ def compute_coexistence(
 
     hull_V1, hull_V2, hull_found, hull_inside = _hull_guess(landscape, volumes, T, s_low, s_high)
     scaled_V1, scaled_V2 = _scaling_guess(s_low, s_high, volumes[1] - volumes[0])
-    # Newton from both starts in one batch; the hull start wins where both converge
+    # Newton from both starts in one batch (from the hull only where it found an edge: its
+    # answer is used nowhere else); the hull start wins where both converge
     n = T.size
-    V1, V2, ok = _newton_common_tangent(
-        landscape, np.r_[T, T], np.r_[hull_V1, scaled_V1], np.r_[hull_V2, scaled_V2],
-        np.r_[s_low, s_low], np.r_[s_high, s_high], max_iterations,
+    runs = np.r_[np.flatnonzero(hull_found), n + np.arange(n)]
+    both = lambda a, b: np.r_[a, b][runs]  # noqa: E731 - the runs of two per-T arrays
+    V1, V2, ok = np.full(2 * n, np.nan), np.full(2 * n, np.nan), np.zeros(2 * n, dtype=bool)
+    V1[runs], V2[runs], ok[runs] = _newton_common_tangent(
+        landscape, both(T, T), both(hull_V1, scaled_V1), both(hull_V2, scaled_V2),
+        both(s_low, s_low), both(s_high, s_high), max_iterations,
     )
     use_hull = ok[:n] & hull_found
     good = use_hull | ok[n:]
@@ -185,6 +180,74 @@ def compute_coexistence(
 # -- spinodal helpers --------------------------------------------------------------------------
 
 Bracket = tuple[float, float]
+
+
+def _trace_unstable(
+    landscape: Landscape, volumes: np.ndarray, temperatures: np.ndarray, V_c: float
+) -> tuple[list[Bracket], list[Bracket], list[float]]:
+    """Brackets of the two F_VV roots at each temperature (descending from T_c) until the
+    unstable interval vanishes or reaches an edge; the temperatures kept.
+
+    F_VV is evaluated, :data:`TRACE_BLOCK` temperatures at a time, only on a window of the
+    grid around the previous interval (half as wide again on either side, at least
+    :data:`TRACE_MARGIN` steps). A row whose answer the window cannot settle (a negative
+    run touching the window, none inside it, or one farther from the centre than the
+    window's edge) is evaluated on the whole grid, so the brackets are those of the whole
+    grid.
+    """
+    low_brackets: list[Bracket] = []
+    high_brackets: list[Bracket] = []
+    kept: list[float] = []
+    centre, previous = V_c, (V_c, V_c)
+    n, k = volumes.size, 0
+    while k < temperatures.size:
+        i_lo = int(np.searchsorted(volumes, previous[0]))
+        i_hi = int(np.searchsorted(volumes, previous[1]))
+        margin = max(TRACE_MARGIN, (i_hi - i_lo) // 2)
+        lo, hi = max(i_lo - margin, 0), min(i_hi + margin, n - 1)
+        block = temperatures[k:k + TRACE_BLOCK]
+        window = derivatives_of(landscape, volumes[None, lo:hi + 1], block[:, None],
+                                ("F_VV",)).F_VV
+        for row, T in zip(window, block, strict=True):
+            k += 1
+            interval = _windowed_interval(volumes, row, lo, centre)
+            settled = interval is not False
+            if not settled:
+                row = derivatives_of(landscape, volumes, T, ("F_VV",)).F_VV
+                interval = _unstable_interval(landscape, volumes, row, T, centre, previous)
+            if interval is None:
+                return low_brackets, high_brackets, kept  # vanished or reached an edge
+            low, high = interval
+            low_brackets.append(low)
+            high_brackets.append(high)
+            kept.append(T)
+            previous = (low[0], high[1])
+            centre = 0.5 * (low[1] + high[0])
+            if not settled:
+                break  # a new window around the new interval
+    return low_brackets, high_brackets, kept
+
+
+def _windowed_interval(
+    volumes: np.ndarray, row: np.ndarray, lo: int, centre: float
+) -> tuple[Bracket, Bracket] | None | bool:
+    """:func:`_unstable_interval` from the part ``row`` of a grid row starting at index
+    ``lo``; False where that part cannot tell (the whole row is needed)."""
+    hi, n = lo + row.size - 1, volumes.size
+    runs = [(a + lo, b + lo) for a, b in _negative_runs(row)]
+    if not runs:
+        return False
+    a, b = min(runs, key=lambda r: _distance(volumes, r, centre))
+    touches = [(x, y) for x, y in runs if (x == lo and lo > 0) or (y == hi and hi < n - 1)]
+    if touches:
+        return False  # a run may go on beyond the window
+    nearest_outside = min(centre - volumes[lo - 1] if lo > 0 else np.inf,
+                          volumes[hi + 1] - centre if hi < n - 1 else np.inf)
+    if not _distance(volumes, (a, b), centre) < nearest_outside:
+        return False  # a run outside the window could be nearer to the centre
+    if a == 0 or b == n - 1:
+        return None
+    return (volumes[a - 1], volumes[a]), (volumes[b], volumes[b + 1])
 
 
 def _negative_runs(row: np.ndarray) -> list[tuple[int, int]]:
@@ -296,6 +359,7 @@ def _scaling_guess(
 
 def _hull_edge_over(volumes: np.ndarray, F: np.ndarray, V: float) -> tuple[int, int] | None:
     """Indices (i, j) of the lower-convex-hull edge of (volumes, F) that spans V."""
+    from scipy.spatial import ConvexHull, QhullError  # here: only a non-convex F needs it
     x = (volumes - volumes[0]) / (volumes[-1] - volumes[0])
     y = F - (F[0] + (F[-1] - F[0]) * x)  # an affine shear keeps the hull
     scale = np.max(np.abs(y))
@@ -316,38 +380,52 @@ def _newton_common_tangent(
     landscape: Landscape, T: np.ndarray, V1: np.ndarray, V2: np.ndarray, s_low: np.ndarray,
     s_high: np.ndarray, max_iterations: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Newton on F_V(V1) = F_V(V2), F(V1) = F(V2) + F_V(V2)(V1 - V2), all T at once."""
+    """Newton on F_V(V1) = F_V(V2), F(V1) = F(V2) + F_V(V2)(V1 - V2), all T at once.
+
+    A temperature whose step has fallen below 1e-12 relative is converged and leaves the
+    iteration (only the others are evaluated again); so does one that has made
+    :data:`_FLOOR_ITERATIONS` steps below the accepted 1e-9 (the rounding of F keeps it from
+    1e-12: more iterations would only move it about by that rounding).
+    """
     V_lo, V_hi = (float(x) for x in landscape.volume_domain)
-    TT = np.concatenate([T, T])
+    V1, V2 = V1.astype(np.float64).copy(), V2.astype(np.float64).copy()
     n = T.size
-    converged = np.zeros(n, dtype=bool)
+    last_step = np.full(n, np.inf)
+    at_floor = np.zeros(n, dtype=np.int64)  # steps so far below the accepted size
+    active = np.arange(n)
     for _ in range(max_iterations):
-        d = derivatives_of(landscape, np.concatenate([V1, V2]), TT, ("F", "F_V", "F_VV"))
-        F1, F2 = d.F[:n], d.F[n:]
-        G1, G2 = d.F_V[:n], d.F_V[n:]
-        H1, H2 = d.F_VV[:n], d.F_VV[n:]
+        if active.size == 0:
+            break
+        m = active.size
+        a1, a2, lo, hi = V1[active], V2[active], s_low[active], s_high[active]
+        d = derivatives_of(landscape, np.concatenate([a1, a2]), np.r_[T[active], T[active]],
+                           ("F", "F_V", "F_VV"))
+        F1, F2 = d.F[:m], d.F[m:]
+        G1, G2 = d.F_V[:m], d.F_V[m:]
+        H1, H2 = d.F_VV[:m], d.F_VV[m:]
         r1 = G1 - G2
-        r2 = F1 - F2 - G2 * (V1 - V2)
-        J11, J12, J21, J22 = H1, -H2, G1 - G2, -H2 * (V1 - V2)
+        r2 = F1 - F2 - G2 * (a1 - a2)
+        J11, J12, J21, J22 = H1, -H2, G1 - G2, -H2 * (a1 - a2)
         det = J11 * J22 - J12 * J21
         with np.errstate(divide="ignore", invalid="ignore"):
             dV1 = -(J22 * r1 - J12 * r2) / det
             dV2 = -(J11 * r2 - J21 * r1) / det
         dV1 = np.where(np.isfinite(dV1), dV1, 0.0)
         dV2 = np.where(np.isfinite(dV2), dV2, 0.0)
-        new1, new2 = V1 + dV1, V2 + dV2
+        new1, new2 = a1 + dV1, a2 + dV2
         # stay on the stable branches and inside the domain (halve the way to a limit)
-        new1 = np.where(new1 >= s_low, 0.5 * (V1 + s_low), new1)
-        new2 = np.where(new2 <= s_high, 0.5 * (V2 + s_high), new2)
+        new1 = np.where(new1 >= lo, 0.5 * (a1 + lo), new1)
+        new2 = np.where(new2 <= hi, 0.5 * (a2 + hi), new2)
         new1 = np.maximum(new1, V_lo)
         new2 = np.minimum(new2, V_hi)
-        last_step = np.maximum(np.abs(new1 - V1) / V1, np.abs(new2 - V2) / V2)
-        V1, V2 = new1, new2
-        if np.all(last_step <= _REL_TOL):
-            break
+        last_step[active] = np.maximum(np.abs(new1 - a1) / a1, np.abs(new2 - a2) / a2)
+        V1[active], V2[active] = new1, new2
+        at_floor[active] += last_step[active] <= _ACCEPTED_STEP
+        active = active[(last_step[active] > _REL_TOL) & (at_floor[active] < _FLOOR_ITERATIONS)]
+    TT = np.concatenate([T, T])
     # F(V1) - F(V2) carries the rounding of F itself (eV per cell), which limits the volumes
     # to ~1e-12 |F| / (F_VV (V2 - V1)); accept a last step below 1e-9 relative
-    converged = last_step <= 1e-9
+    converged = last_step <= _ACCEPTED_STEP
     d = derivatives_of(landscape, np.concatenate([V1, V2]), TT, ("F_VV",))
     stable = (d.F_VV[:n] > 0.0) & (d.F_VV[n:] > 0.0)
     in_domain = (V_lo < V1) & (V_hi > V2)

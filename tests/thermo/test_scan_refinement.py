@@ -1,0 +1,97 @@
+"""The analysis evaluates only the parts of its scans that bracket an answer (coarse full
+columns or rows, windows around the brackets between them) and gives the numbers of the
+plain full-grid scans: the isobar volume scan, the critical-point curvature scan and the
+spinodal trace, on synthetic landscapes with first-order transitions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from synthetic import landau_source, mean_field_sources
+from test_isobars_shared import CountingLandscape, assert_isobars_equal
+
+from zenthermo.landscape.exact import ExactZentropy
+from zenthermo.thermo import critical, phase_lines, scan
+from zenthermo.thermo.critical import locate_critical_point
+from zenthermo.thermo.isobar import compute_isobars
+from zenthermo.thermo.phase_lines import compute_spinodal
+
+T_FINE = np.arange(0.0, 1501.0, 1.0)
+
+
+@pytest.fixture(scope="module")
+def mean_field():
+    sources, answer = mean_field_sources(g1=3.0, g2=1.0, p0_GPa=-2.0)
+    return ExactZentropy(sources), answer
+
+
+@pytest.fixture(scope="module")
+def landau():
+    source, answer = landau_source()
+    return ExactZentropy([source]), answer
+
+
+def points(counting: CountingLandscape) -> int:
+    return sum(int(np.prod(shape)) for shape, _ in counting.calls)
+
+
+def test_refined_volume_scan_gives_the_full_scan_isobars(mean_field, monkeypatch):
+    landscape, answer = mean_field
+    # across the transition (jumps of V), at the critical pressure, and far from it
+    pressures = (answer.P_c_GPa - 1.0, answer.P_c_GPa, answer.P_c_GPa + 0.5, 0.0)
+    refined = CountingLandscape(landscape)
+    result = compute_isobars(refined, pressures, T_FINE)
+    monkeypatch.setattr(scan, "COARSE_SPACING_K", 0.0)
+    plain = CountingLandscape(landscape)
+    expected = compute_isobars(plain, pressures, T_FINE)
+    for a, b in zip(result, expected, strict=True):
+        assert_isobars_equal(a, b)
+    assert any(i.metastable is not None for i in expected)  # the transition is crossed
+    assert points(refined) < 0.5 * points(plain)
+
+
+def test_the_scan_falls_back_to_full_columns_where_a_minimum_jumps(mean_field):
+    landscape, answer = mean_field
+    grid = np.linspace(*landscape.volume_domain, 201)
+    P = [float(answer.P_c_GPa - 1.0) / 160.21766208]
+    F_V = scan.scan_slopes(landscape, grid, T_FINE, P)
+    assert np.isfinite(F_V[[0, -1]]).all()  # the domain edges are always evaluated
+    full = np.isfinite(F_V).all(axis=0)
+    assert full[::int(scan.COARSE_SPACING_K)].all()  # the coarse columns (1 K steps)
+    assert 0 < full.sum() < T_FINE.size
+    assert np.isnan(F_V).any()
+
+
+def test_coarse_temperature_grids_are_scanned_in_full(mean_field):
+    landscape, _ = mean_field
+    grid = np.linspace(*landscape.volume_domain, 51)
+    F_V = scan.scan_slopes(landscape, grid, np.linspace(0.0, 1500.0, 151), [0.0])
+    assert np.isfinite(F_V).all()
+
+
+@pytest.mark.parametrize("name", ["mean_field", "landau"])
+def test_refined_curvature_scan_finds_the_same_critical_point(name, request, monkeypatch):
+    landscape, answer = request.getfixturevalue(name)
+    refined = CountingLandscape(landscape)
+    found = locate_critical_point(refined)
+    monkeypatch.setattr(critical, "COARSE_ROWS", 1)
+    plain = CountingLandscape(landscape)
+    expected = locate_critical_point(plain)
+    assert found.critical_point == expected.critical_point
+    assert found.candidates == expected.candidates
+    assert found.critical_point.T_K == pytest.approx(answer.T_c, abs=1e-3)
+    assert points(refined) < points(plain)
+
+
+@pytest.mark.parametrize("name", ["mean_field", "landau"])
+def test_windowed_spinodal_trace_is_the_whole_grid_trace(name, request, monkeypatch):
+    landscape, _ = request.getfixturevalue(name)
+    critical_point = locate_critical_point(landscape).critical_point
+    refined = CountingLandscape(landscape)
+    found = compute_spinodal(refined, critical_point)
+    monkeypatch.setattr(phase_lines, "TRACE_MARGIN", 10**6)  # the window is the whole grid
+    plain = CountingLandscape(landscape)
+    expected = compute_spinodal(plain, critical_point)
+    for field in ("T_K", "V_low_A3", "V_high_A3", "P_low_GPa", "P_high_GPa"):
+        np.testing.assert_array_equal(getattr(found, field), getattr(expected, field))
+    assert points(refined) < 0.5 * points(plain)
