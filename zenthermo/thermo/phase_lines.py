@@ -22,7 +22,7 @@ extrapolated); the arrays returned are in ascending T and end at the critical po
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -212,7 +212,7 @@ def _trace_unstable(
             k += 1
             interval = _windowed_interval(volumes, row, lo, centre)
             settled = interval is not False
-            if not settled:
+            if interval is False:
                 row = derivatives_of(landscape, volumes, T, ("F_VV",)).F_VV
                 interval = _unstable_interval(landscape, volumes, row, T, centre, previous)
             if interval is None:
@@ -230,7 +230,7 @@ def _trace_unstable(
 
 def _windowed_interval(
     volumes: np.ndarray, row: np.ndarray, lo: int, centre: float
-) -> tuple[Bracket, Bracket] | None | bool:
+) -> tuple[Bracket, Bracket] | None | Literal[False]:
     """:func:`_unstable_interval` from the part ``row`` of a grid row starting at index
     ``lo``; False where that part cannot tell (the whole row is needed)."""
     hi, n = lo + row.size - 1, volumes.size
