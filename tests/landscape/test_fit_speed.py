@@ -117,3 +117,46 @@ def test_the_gated_loss_is_the_full_loss_and_gradient(active):
     assert set(terms) == set(full_terms)
     torch.testing.assert_close(a, b, rtol=1e-6, atol=0.0)
     torch.testing.assert_close(grad_a, grad_b, rtol=1e-5, atol=1e-12 * float(grad_b.abs().max()))
+
+
+def test_the_adam_steps_are_torchs_adam_with_an_exponential_learning_rate():
+    from zenthermo.landscape.optimise import _adam_step
+
+    generator = torch.Generator().manual_seed(0)
+    ours = [torch.randn(3, 4, dtype=DTYPE, generator=generator, requires_grad=True),
+            torch.randn(5, dtype=DTYPE, generator=generator, requires_grad=True)]
+    theirs = [p.detach().clone().requires_grad_(True) for p in ours]
+    optimiser = torch.optim.Adam(theirs, lr=1e-2)
+    scheduler = torch.optim.lr_scheduler.ExponentialLR(optimiser, gamma=0.97)
+    moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in ours]
+    lr = 1e-2
+    for step in range(1, 30):
+        for params in (ours, theirs):
+            loss = sum(((p - 0.3) ** 4).sum() + torch.sin(p).sum() for p in params)
+            for p in params:
+                p.grad = None
+            loss.backward()
+        _adam_step(ours, moments, step, lr)
+        lr *= 0.97
+        optimiser.step()
+        scheduler.step()
+    for a, b in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-15, atol=1e-15)
+
+
+@pytest.mark.slow
+def test_a_fit_imports_no_compiler_stack():
+    """Constructing a torch.optim optimiser imports torch._dynamo (seconds); the fit needs
+    none (checked in a fresh interpreter)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    code = (f"import sys; sys.path[:0] = [{str(here)!r}, {str(here.parent)!r}]\n"
+            "from test_train import TINY, ragged_data\n"
+            "from zenthermo.landscape.train import DnnFitter, ZennFitter\n"
+            "data = ragged_data()[-1]\n"
+            "ZennFitter(TINY).fit(data); DnnFitter(TINY).fit(data)\n"
+            "assert 'torch._dynamo' not in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=600)
