@@ -14,11 +14,15 @@ q(V|T) = exp(-F(V,T)/k_B T) / sum_V' exp(-F(V',T)/k_B T), averaged over temperat
 Regularisers on a collocation grid over the training domain (ZENN only): each source's
 F_k convex in V (penalise F_k,VV < 0) and C_V,k >= 0 (penalise F_k,TT > 0). S_k -> 0 at
 T = 0 holds by construction of the entropy network (see :mod:`zenthermo.landscape.zenn`).
+They are squared ReLUs, exactly zero (value and gradient) while no collocation point
+violates its constraint; :class:`GatedLoss` then leaves the collocation grid out of the
+training steps and checks it again at the optimiser's checkpoints.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -330,3 +334,38 @@ def weighted_sum(terms: dict[str, Tensor], weights: dict[str, float]) -> Tensor:
     if total is None:
         raise ValueError("no loss term has a non-zero weight")
     return total
+
+
+class GatedLoss:
+    """A training loss whose physics regularisers are evaluated only while they bite.
+
+    ``evaluate(physics, zeros)`` returns (loss, terms): with ``physics`` True including the
+    regularisers on the collocation grid, otherwise without them and with ``zeros`` (their
+    last values, all zero) reported among the terms. ``physics_check()`` returns the
+    regulariser terms alone. :meth:`checkpoint` (called by the optimiser at every
+    validation check, see :func:`~zenthermo.landscape.optimise.optimise`) evaluates them
+    without gradient and switches them off for the following steps when every weighted
+    one is exactly zero (then they add nothing to the loss or its gradient); they start
+    on. A constraint first violated between two checkpoints is caught at the next one.
+    """
+
+    def __init__(self, evaluate: Callable[[bool, dict], tuple[Tensor, dict]],
+                 physics_check: Callable[[], dict[str, Tensor]],
+                 weights: dict[str, float]) -> None:
+        self.evaluate = evaluate
+        self.physics_check = physics_check
+        self.weights = weights
+        self.active = True
+        self.zeros: dict[str, Tensor] = {}
+
+    def checkpoint(self) -> None:
+        """Re-evaluate the regularisers; off while every weighted one is exactly zero."""
+        with torch.no_grad():
+            terms = {k: v.detach() for k, v in self.physics_check().items()}
+        # one host read per checkpoint (not per step)
+        self.active = any(self.weights.get(k, 0.0) and float(v) != 0.0
+                          for k, v in terms.items())
+        self.zeros = {} if self.active else terms
+
+    def __call__(self) -> tuple[Tensor, dict]:
+        return self.evaluate(self.active, self.zeros)

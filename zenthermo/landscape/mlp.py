@@ -4,20 +4,29 @@
 evaluates them together (``torch.bmm``; no Python loop over models) on
 :class:`~zenthermo.landscape.jets.Jet` inputs, so every output carries its exact partial
 derivatives in V and T. Activations are smooth to third order (:func:`activate`).
+
+The weights are float64. Inside :meth:`BatchedMLP.precision` (``float32``) a forward pass
+runs in float32: the weights and input fields are rounded on the way in and the outputs
+widened back to float64, so the gradient still reaches the float64 weights (mixed
+precision, used in training; evaluation runs in float64, see :data:`TRAINING_DTYPES`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 
 import torch
 from torch import Tensor, nn
 
 from zenthermo.landscape.jets import ALL_FIELDS, Jet, compose
 
-__all__ = ["ACTIVATIONS", "DTYPE", "OUTPUT_GAIN", "BatchedMLP", "activate"]
+__all__ = ["ACTIVATIONS", "DTYPE", "OUTPUT_GAIN", "TRAINING_DTYPES", "BatchedMLP", "activate"]
 
 DTYPE = torch.float64
+#: Arithmetic of the MLPs during training (``TrainingSettings.training_precision``).
+TRAINING_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 ACTIVATIONS = ("tanh", "silu", "softplus")
 #: Initial scale of the output layer relative to Glorot: the networks start close to the
 #: fitted polynomial baseline, so that training does not first have to undo an O(1)
@@ -79,6 +88,17 @@ class BatchedMLP(nn.Module):
             self.weights.append(nn.Parameter(
                 torch.randn(n_models, n_i, n_o, dtype=DTYPE, generator=generator) * std))
             self.biases.append(nn.Parameter(torch.zeros(n_models, 1, n_o, dtype=DTYPE)))
+        #: Arithmetic of the forward pass (not saved: a model file holds float64 weights).
+        self.compute_dtype = DTYPE
+
+    @contextlib.contextmanager
+    def precision(self, dtype: torch.dtype) -> Iterator[None]:
+        """Run the forward passes inside the block in ``dtype`` (weights stay float64)."""
+        before, self.compute_dtype = self.compute_dtype, dtype
+        try:
+            yield
+        finally:
+            self.compute_dtype = before
 
     def forward(self, inputs: tuple[Jet, ...], need: frozenset = ALL_FIELDS) -> Jet:
         """Jets of all M outputs at the input features.
@@ -87,12 +107,17 @@ class BatchedMLP(nn.Module):
         and t(T) with d/dT and d2/dT2 (see :meth:`Normalisation.features`), so the outputs'
         fields are physical partial derivatives. Input fields have shape (N,) (the same
         points for every model), (M, N) (each model its own points) or () (a constant);
-        the output fields have shape (M, N, n_out).
+        the output fields have shape (M, N, n_out), float64 whatever the arithmetic of the
+        pass (:meth:`precision`).
         """
-        w0, b0 = self.weights[0], self.biases[0]
+        dtype = self.compute_dtype
+        weights = [w.to(dtype) for w in self.weights]
+        biases = [b.to(dtype) for b in self.biases]
+        w0, b0 = weights[0], biases[0]
         m = w0.shape[0]
 
         def lift(x: Tensor) -> Tensor:
+            x = x.to(dtype)
             if x.dim() == 0:
                 return x
             return x[None, :, None] if x.dim() == 1 else x[:, :, None]
@@ -105,7 +130,7 @@ class BatchedMLP(nn.Module):
         assert jet is not None, "a network needs at least one input feature"
         h = jet.f + b0
         jet = Jet(h, *jet[1:]).map(lambda x: x.expand_as(h))
-        for w, b in zip(self.weights[1:], self.biases[1:], strict=True):
+        for w, b in zip(weights[1:], biases[1:], strict=True):
             a = activate(jet, self.activation, need)
             present = [i for i, x in enumerate(a) if x is not None]
             stacked = torch.cat([a[i] for i in present], dim=1)  # one bmm for all fields
@@ -117,4 +142,4 @@ class BatchedMLP(nn.Module):
                 fields[i] = part
             fields[0] = fields[0] + b
             jet = Jet(*fields)
-        return jet
+        return jet if dtype == DTYPE else jet.map(lambda x: x.to(DTYPE))

@@ -1,5 +1,8 @@
 """The optimiser loop shared by the fitters: Adam, then an L-BFGS polish, keeping the weights
 with the best validation loss.
+
+A loss with a ``checkpoint()`` method (:class:`~zenthermo.landscape.losses.GatedLoss`) has it
+called at the start, at every validation check and before the final evaluation.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ __all__ = ["optimise"]
 def optimise(network, loss_fn, val_fn, s: TrainingSettings, progress, method: str) -> dict:
     """Adam then L-BFGS, keeping the weights with the best validation loss."""
     criterion = val_fn or loss_fn
+    checkpoint = getattr(loss_fn, "checkpoint", None) or (lambda: None)
+    checkpoint()
 
     def score() -> float:
         with torch.no_grad():
@@ -27,6 +32,7 @@ def optimise(network, loss_fn, val_fn, s: TrainingSettings, progress, method: st
             "step": 0}
 
     def consider(stage: str, step: int) -> bool:
+        checkpoint()
         value = score()
         if value < best["score"]:
             best.update(score=value, state=copy.deepcopy(network.state_dict()), stage=stage,
@@ -56,6 +62,7 @@ def optimise(network, loss_fn, val_fn, s: TrainingSettings, progress, method: st
                     if stale >= s.patience:
                         break
         network.load_state_dict(best["state"])
+        checkpoint()
     if s.lbfgs_iterations:
         chunk = max(s.evaluate_every // 4, 5)
         optimiser = torch.optim.LBFGS(params, lr=1.0, max_iter=chunk, history_size=50,
@@ -84,6 +91,7 @@ def optimise(network, loss_fn, val_fn, s: TrainingSettings, progress, method: st
                     break
         history["lbfgs_iterations"] = done
         network.load_state_dict(best["state"])
+    checkpoint()
     with torch.no_grad():
         train_loss, train_terms = loss_fn()
         history["final_train_loss"] = float(train_loss)

@@ -82,6 +82,10 @@ class TrainingSettings:
         T_1 of ZENN's second temperature input u(T) (see
         :func:`~zenthermo.landscape.features.low_temperature_feature`) as a fraction of the top
         training temperature; 0: no second input.
+    training_precision : str
+        Arithmetic of ZENN's networks during training: ``float32`` (default; the weights,
+        baseline, zentropy sum and losses stay float64, and a trained model is always
+        evaluated in float64) or ``float64``.
     seed : int
     device : str
         ``cpu`` or ``cuda``.
@@ -124,6 +128,7 @@ class TrainingSettings:
     entropy_fluctuation_gamma: float | None = None
     low_temperature_knee: float = 0.04
     low_temperature_input: float = 0.1
+    training_precision: str = "float32"
     seed: int = 0
     device: str = "cpu"
     weight_intrinsic_entropy: float | None = None
@@ -137,6 +142,9 @@ class TrainingSettings:
             if not torch.cuda.is_available():
                 raise ConfigurationError("device 'cuda' was asked for but torch sees no "
                                          "CUDA GPU", hint="use --device cpu")
+        if self.training_precision not in ("float32", "float64"):
+            raise ConfigurationError("training_precision must be 'float32' or 'float64', "
+                                     f"not {self.training_precision!r}")
         if not 0 <= self.validation_fraction < 0.5:
             raise ConfigurationError("validation_fraction must be in [0, 0.5)")
         if self.adam_epochs < 0 or self.lbfgs_iterations < 0:
@@ -152,6 +160,8 @@ class TrainingSettings:
         clean: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
                                  for k, v in values.items() if k in known}
         clean["device"] = "cpu"
+        # model files from before the setting existed were trained in float64
+        clean.setdefault("training_precision", "float64")
         return cls(**clean)
 
     def data_options(self) -> dict:

@@ -40,6 +40,7 @@ from zenthermo.landscape.initialise import (
 )
 from zenthermo.landscape.jets import constant_jet
 from zenthermo.landscape.losses import (
+    GatedLoss,
     Rows,
     data_terms,
     entropy_terms,
@@ -50,7 +51,7 @@ from zenthermo.landscape.losses import (
     target_scales,
     weighted_sum,
 )
-from zenthermo.landscape.mlp import DTYPE
+from zenthermo.landscape.mlp import DTYPE, TRAINING_DTYPES
 from zenthermo.landscape.optimise import optimise
 from zenthermo.landscape.settings import TrainingSettings
 from zenthermo.landscape.system_data import system_training_data
@@ -257,21 +258,35 @@ class ZennFitter(_Fitter):
         self_consistent = data.mode == "system" and s.entropy_fluctuation_gamma is not None
         col_V, col_T = self._collocation(data, s)
         t_max = norm_args[2]
+        dtype = TRAINING_DTYPES[s.training_precision]
 
-        def make_loss(ps_mask, c_mask, with_physics):
+        def precision():  # the networks' arithmetic in training (evaluation: float64)
+            return network.mlp.precision(dtype)
+
+        fields = s.training_fields()
+        data_fields = fields - {"tt"}  # F_TT only feeds the C_V >= 0 regulariser
+
+        def physics_check():
+            with precision():
+                free_k = network.sources(col_V, col_T, fields)[0]
+            return physics_terms(free_k, loss_scales, t_max)
+
+        def make_loss(ps_mask, c_mask):
             ps_rows = padded_source_rows(data.per_source, ps_mask, K, dev)
             c_rows = Rows.from_table(data.combined, c_mask, dev)
             n_ps, n_c = ps_rows.V.shape[1], len(c_rows)
-            shared_V = torch.cat([c_rows.V] + ([col_V] if with_physics else []))
-            shared_T = torch.cat([c_rows.T] + ([col_T] if with_physics else []))
-            # per-source rows at a shared point reuse its evaluation (no duplicate passes)
-            extra_V, extra_T, own_index = own_points(ps_rows, shared_V, shared_T)
+            # per-source rows at a combined point reuse its evaluation (no duplicate passes)
+            extra_V, extra_T, own_index = own_points(ps_rows, c_rows.V, c_rows.T)
             n_x = extra_V.shape[1]
-            V_all = torch.cat([extra_V, shared_V.expand(K, -1)], dim=1)
-            T_all = torch.cat([extra_T, shared_T.expand(K, -1)], dim=1)
+            points = {False: (torch.cat([extra_V, c_rows.V.expand(K, -1)], dim=1),
+                              torch.cat([extra_T, c_rows.T.expand(K, -1)], dim=1))}
+            points[True] = (torch.cat([points[False][0], col_V.expand(K, -1)], dim=1),
+                            torch.cat([points[False][1], col_T.expand(K, -1)], dim=1))
 
-            def loss():
-                free_k, _, entropy_k = network.sources(V_all, T_all, s.training_fields())
+            def evaluate(physics: bool = False, zeros: dict | None = None):
+                with precision():
+                    free_k, _, entropy_k = network.sources(*points[physics],
+                                                           fields if physics else data_fields)
                 terms = {}
                 if n_ps:
                     own = free_k.map(lambda x: x.gather(1, own_index))
@@ -291,19 +306,21 @@ class ZennFitter(_Fitter):
                                                c_rows.T)
                     terms.update(data_terms(total, c_rows, loss_scales, "system ",
                                             s.alpha_floor))
-                if with_physics:
+                if physics:
                     terms.update(physics_terms(free_k.map(lambda x: x[:, n_x + n_c:]),
                                                loss_scales, t_max))
+                else:
+                    terms.update(zeros or {})
                 return weighted_sum(terms, weights), terms
 
-            return loss if (n_ps or n_c) else None
+            return evaluate if (n_ps or n_c) else None
 
-        loss_fn = make_loss(~data.per_source.validation, ~data.combined.validation, True)
-        val_fn = make_loss(data.per_source.validation, data.combined.validation, False)
-        if loss_fn is None:
+        train_fn = make_loss(~data.per_source.validation, ~data.combined.validation)
+        val_fn = make_loss(data.per_source.validation, data.combined.validation)
+        if train_fn is None:
             raise FitError("no training rows left after the validation split",
                            hint="lower validation_fraction")
-        return network, loss_fn, val_fn
+        return network, GatedLoss(train_fn, physics_check, weights), val_fn
 
     def _landscape(self, network, data: TrainingData, history: dict) -> ZennLandscape:
         return ZennLandscape(network, data.natoms, data.source_names, data.volume_domain,
