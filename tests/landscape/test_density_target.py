@@ -203,8 +203,11 @@ def test_a_free_energy_table_records_its_target_kind_too():
 # -- fits -------------------------------------------------------------------------------
 
 def test_a_short_density_fit_lowers_the_loss_and_is_deterministic(small_data):
+    # 60 + 20 steps: after 20 + 5 the loss is still where the start's rounding put it
+    # (float32 and float64 training differ there; both reach 0.007 by 60 + 20)
+    short = TrainingSettings(**{**TINY.__dict__, "adam_epochs": 60, "lbfgs_iterations": 20})
     untrained = ZennFitter(UNTRAINED).fit(small_data)
-    a, b = ZennFitter(TINY).fit(small_data), ZennFitter(TINY).fit(small_data)
+    a, b = ZennFitter(short).fit(small_data), ZennFitter(short).fit(small_data)
     assert a.history_["final_train_loss"] < 0.7 * untrained.history_["final_train_loss"]
     assert a.history_["final_train_terms"]["system density"] > 0
     assert a.history_["system_target"] == "density"

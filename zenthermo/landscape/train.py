@@ -297,7 +297,10 @@ class ZennFitter(_Fitter):
                         terms.update(entropy_terms(own, s_own, ps_rows, source_scales["F_T"],
                                                    "source "))
                 elif self_consistent and w_entropy:
-                    terms.update(entropy_terms(free_k, entropy_k, None,
+                    # on the data points only: its value must not depend on the gate
+                    on_data = slice(0, n_x + n_c)
+                    terms.update(entropy_terms(free_k.map(lambda x: x[:, on_data]),
+                                               entropy_k.map(lambda x: x[:, on_data]), None,
                                                float(np.mean(entropy_scales)), "system "))
                 if n_c:
                     window = slice(n_x, n_x + n_c)
