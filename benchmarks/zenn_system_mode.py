@@ -12,9 +12,9 @@ the critical point (:func:`~zenthermo.thermo.critical.find_critical_point`), the
 windows along the 0 and 2 GPa isobars (:func:`~zenthermo.thermo.isobar.compute_isobar`),
 and the learned windows that overlap no true one (spurious).
 
-Run: ``.venv/bin/python -m benchmarks.zenn_system_mode [threads] [--quick]`` (writes the
-"zenn-system" section of docs/benchmarks.md; default 1 torch thread). ``--quick`` runs only
-the 31 x 34 table.
+Run: ``.venv/bin/python -m benchmarks.zenn_system_mode [threads] [jobs] [--quick]``
+(writes the "zenn-system" section of docs/benchmarks.md; default 1 torch thread per fit,
+1 fit at a time). ``--quick`` runs only the 31 x 34 table.
 """
 
 from __future__ import annotations
@@ -114,29 +114,34 @@ def fit(table, max_rows, settings=None, seed: int = 0, **data_options):
     data = system_training_data(table, 3, validation_fraction=settings.validation_fraction,
                                 seed=settings.seed, natoms=4, max_rows=max_rows,
                                 **data_options)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     fitter = ZennFitter(settings, n_latent_sources=3).fit(data)
+    fitter.history_["cpu_s"] = time.process_time() - cpu
     return fitter, time.perf_counter() - start
 
 
-def run(sizes=((31, 34), (91, 100)), row_caps=(None, "default"), seed: int = 0) -> list:
-    from zenthermo.landscape.system_data import MAX_TRAINING_ROWS
-
+def run_one(n_v: int, n_t: int, max_rows, seed: int = 0, threads: int = 1) -> dict:
+    """One system-mode fit of the n_V x n_T table, scored against the truth."""
+    torch.set_num_threads(threads)
     exact = held_out_landscape()
-    reference = truth(exact)
-    results = []
-    for n_v, n_t in sizes:
-        table = free_energy_table(exact, n_v, n_t)
-        for cap in row_caps:
-            max_rows = MAX_TRAINING_ROWS if cap == "default" else cap
-            fitter, wall = fit(table, max_rows, seed=seed)
-            row = score(fitter.landscape_, exact, reference, 4)
-            row.update(table=f"{n_v} x {n_t}", max_rows=max_rows, fit_s=wall,
-                       rows=fitter.history_["n_training_rows"],
-                       knee=float(fitter.network_.norm.t_knee), seed=seed)
-            results.append(row)
-            print(_row_text(row), flush=True)
-    return results, reference
+    fitter, wall = fit(free_energy_table(exact, n_v, n_t), max_rows, seed=seed)
+    row = score(fitter.landscape_, exact, truth(exact), 4)
+    row.update(table=f"{n_v} x {n_t}", max_rows=max_rows, fit_s=wall,
+               cpu_s=fitter.history_["cpu_s"], rows=fitter.history_["n_training_rows"],
+               knee=float(fitter.network_.norm.t_knee), seed=seed)
+    print(_row_text(row), flush=True)
+    return row
+
+
+def run(cases, threads: int = 1, jobs: int = 1) -> list:
+    """:func:`run_one` for each (n_V, n_T, max_rows, seed), ``jobs`` fits at a time."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    if jobs <= 1:
+        return [run_one(*case, threads=threads) for case in cases]
+    with ProcessPoolExecutor(jobs) as pool:
+        futures = [pool.submit(run_one, *case, threads=threads) for case in cases]
+        return [f.result() for f in futures]
 
 
 def _windows_text(ws) -> str:
@@ -145,7 +150,8 @@ def _windows_text(ws) -> str:
 
 def _row_text(r) -> str:
     cp = r["cp"]
-    return (f"{r['table']} rows={r['rows']} knee={r['knee']:.0f}K fit={r['fit_s']:.0f}s "
+    return (f"{r['table']} seed={r['seed']} rows={r['rows']} knee={r['knee']:.0f}K "
+            f"fit={r['fit_s']:.0f}s cpu={r['cpu_s']:.0f}s "
             f"F={r['F_rmse_meV_atom']:.3f} meV/atom "
             f"Tc={'n/a' if cp is None else f'{cp.T_K:.1f}'} dTc={r.get('Tc_err_K', np.nan):+.1f} "
             f"dPc={r.get('Pc_err_GPa', np.nan):+.3f} nte0={_windows_text(r['nte'][0.0])} "
@@ -156,12 +162,13 @@ def _row_text(r) -> str:
 def table_text(results) -> str:
     from benchmarks._report import markdown_table
 
-    headers = ["table (V x T)", "training rows", "seed", "fit time (s)", "F RMSE (meV/atom)",
+    headers = ["table (V x T)", "training rows", "seed", "fit wall / CPU time (s)",
+               "F RMSE (meV/atom)",
                "T_c error (K)", "P_c error (GPa)", "NTE at 0 GPa (K)", "NTE at 2 GPa (K)",
                "NTE end error (K)", "spurious NTE windows (K)"]
     rows = []
     for r in results:
-        rows.append([r["table"], r["rows"], r["seed"], f"{r['fit_s']:.0f}",
+        rows.append([r["table"], r["rows"], r["seed"], f"{r['fit_s']:.0f} / {r['cpu_s']:.0f}",
                      f"{r['F_rmse_meV_atom']:.3f}",
                      "n/a" if "Tc_err_K" not in r else f"{r['Tc_err_K']:+.1f}",
                      "n/a" if "Pc_err_GPa" not in r else f"{r['Pc_err_GPa']:+.3f}",
@@ -176,13 +183,14 @@ def main() -> None:
     from zenthermo.landscape.system_data import MAX_TRAINING_ROWS
 
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    torch.set_num_threads(int(args[0]) if args else 1)
-    quick = "--quick" in sys.argv
-    sizes = ((31, 34),) if quick else ((31, 34), (91, 100))
-    results, reference = run(sizes, row_caps=("default",))
-    if not quick:
-        for seed in (1,):
-            results += run(((91, 100),), row_caps=("default",), seed=seed)[0]
+    threads = int(args[0]) if args else 1
+    jobs = int(args[1]) if len(args) > 1 else 1
+    cases = [(31, 34, MAX_TRAINING_ROWS, 0)]
+    if "--quick" not in sys.argv:
+        cases += [(91, 100, MAX_TRAINING_ROWS, seed) for seed in (0, 1)]
+    results = run(cases, threads, jobs)
+    exact = held_out_landscape()
+    reference = truth(exact)
     cp = reference["cp"]
     text = f"""## ZENN system mode on a held-out landscape (`benchmarks/zenn_system_mode.py`)
 
@@ -195,8 +203,9 @@ K) and ZENN learns 3 latent sources from the table alone (default settings, syst
 `system_training_data(table, 3)`, which keeps at most {MAX_TRAINING_ROWS} training rows of a
 larger table on a rotated lattice that holds every volume and temperature). F RMSE on a
 60 x 66 grid between the table's points; NTE windows on the isobars every 5 K from
-{ISOBAR_T[0]:g} K; a spurious window overlaps no true one. {torch.get_num_threads()} torch
-thread, measured under load on a shared 2-core machine.
+{ISOBAR_T[0]:g} K; a spurious window overlaps no true one. {threads} torch
+thread(s) per fit, {jobs} fit(s) at a time, measured under load on a shared 2-core
+machine (wall times are upper bounds; the CPU time is the fit's own).
 
 {table_text(results)}
 """
