@@ -14,7 +14,8 @@ and the learned windows that overlap no true one (spurious).
 
 Run: ``.venv/bin/python -m benchmarks.zenn_system_mode [threads] [jobs] [--quick]``
 (writes the "zenn-system" section of docs/benchmarks.md; default 1 torch thread per fit,
-1 fit at a time). ``--quick`` runs only the 31 x 34 table.
+1 fit at a time). ``--quick`` runs only the 31 x 34 table; ``--steps`` only measures the
+CPU cost of one step on the full and the thinned tables (section "zenn-system-steps").
 """
 
 from __future__ import annotations
@@ -144,6 +145,39 @@ def run(cases, threads: int = 1, jobs: int = 1) -> list:
         return [f.result() for f in futures]
 
 
+def step_costs(cases=((31, 34, None), (91, 100, None), (91, 100, "default")),
+               repeats: int = 10) -> list:
+    """CPU seconds of one training loss + backward and of one validation loss, per table."""
+    from zenthermo.landscape.system_data import MAX_TRAINING_ROWS, system_training_data
+    from zenthermo.landscape.train import TrainingSettings, ZennFitter
+
+    exact = held_out_landscape()
+    settings = TrainingSettings(n_latent_sources=3)
+    rows = []
+    for n_v, n_t, cap in cases:
+        max_rows = MAX_TRAINING_ROWS if cap == "default" else cap
+        data = system_training_data(free_energy_table(exact, n_v, n_t), 3, natoms=4,
+                                    max_rows=max_rows)
+        network, loss_fn, val_fn = ZennFitter(settings)._build(
+            data, settings, torch.Generator().manual_seed(0))
+        loss_fn()[0].backward()
+        start = time.process_time()
+        for _ in range(repeats):
+            network.zero_grad()
+            loss_fn()[0].backward()
+        step = (time.process_time() - start) / repeats
+        start = time.process_time()
+        with torch.no_grad():
+            for _ in range(repeats):
+                val_fn()
+        rows.append([f"{n_v} x {n_t}", "all" if max_rows is None else max_rows,
+                     int((~data.combined.validation).sum()),
+                     int(data.combined.validation.sum()), f"{step * 1e3:.0f}",
+                     f"{(time.process_time() - start) / repeats * 1e3:.0f}"])
+        print(rows[-1], flush=True)
+    return rows
+
+
 def _windows_text(ws) -> str:
     return "; ".join(f"{a:.0f}-{b:.0f}" for a, b in ws) or "none"
 
@@ -185,6 +219,24 @@ def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     threads = int(args[0]) if args else 1
     jobs = int(args[1]) if len(args) > 1 else 1
+    if "--steps" in sys.argv:
+        torch.set_num_threads(threads)
+        from benchmarks._report import markdown_table
+
+        table = markdown_table(["table (V x T)", "max_rows", "training rows",
+                                "validation rows", "CPU per loss + backward (ms)",
+                                "CPU per validation loss (ms)"], step_costs())
+        write_section("zenn-system-steps", f"""### Cost of one system-mode step
+
+What one optimiser step of the fit costs (`benchmarks/zenn_system_mode.py --steps`, 3
+latent sources, default settings, {threads} torch thread, CPU time under load): the full
+91 x 100 table against the thinned one (`max_rows` = {MAX_TRAINING_ROWS}). A fit is about
+300 Adam steps and up to 1500 L-BFGS iterations (about 2200 loss evaluations).
+
+{table}
+""")
+        print(table)
+        return
     cases = [(31, 34, MAX_TRAINING_ROWS, 0)]
     if "--quick" not in sys.argv:
         cases += [(91, 100, MAX_TRAINING_ROWS, seed) for seed in (0, 1)]

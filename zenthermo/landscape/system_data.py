@@ -150,7 +150,7 @@ def system_training_data(table, n_sources: int = 2, *, validation_fraction: floa
     grid (:func:`grid_derivatives`; the training rows' from the training rows alone), so
     that the rows left out still inform the fit. Off by default: on the held-out landscape
     of ``benchmarks/zenn_system_mode.py`` F_V, F_T and F_VT targets removed the spurious
-    low-temperature NTE window of a 31 x 34 table but moved T_c by 14-60 K (docs/zenn.md).
+    low-temperature NTE window of a 31 x 34 table but moved T_c by -61 K (docs/zenn.md).
     """
     _check_n_sources(n_sources)
     rng = np.random.default_rng(seed)
