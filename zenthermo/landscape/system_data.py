@@ -5,6 +5,12 @@ A table of total F(V,T) (:func:`system_training_data`, from
 temperature (:func:`system_density_training_data`, from
 :class:`~zenthermo.io.density_table.DensityTable`); the tables and the validation split are
 those of :mod:`zenthermo.landscape.train_data`.
+
+A large F table is thinned before training (:func:`lattice_subsample`): the loss evaluates
+every training row at every step, so a step on a 91 x 100 table costs about 6 times one on
+the thinned table, while a smooth network learns the landscape from a rotated lattice of
+the rows that keeps every volume and every temperature of the table (docs/zenn.md,
+"System mode", for the accuracy measured).
 """
 
 from __future__ import annotations
@@ -16,7 +22,39 @@ import numpy as np
 from zenthermo.errors import InputError
 from zenthermo.landscape.train_data import TargetTable, TrainingData, held_out, validation_rows
 
-__all__ = ["system_density_training_data", "system_training_data"]
+__all__ = ["MAX_TRAINING_ROWS", "lattice_subsample", "system_density_training_data",
+           "system_training_data"]
+
+#: Default cap on the training rows of a system F table (validation rows: half of it).
+MAX_TRAINING_ROWS = 2000
+
+
+def lattice_subsample(V: np.ndarray, T: np.ndarray, candidates: np.ndarray,
+                      max_rows: int | None, rng: np.random.Generator) -> np.ndarray:
+    """At most about ``max_rows`` of the ``candidates`` rows, every V and T kept (bool mask).
+
+    All candidates when there are no more than ``max_rows`` (or ``max_rows`` is None).
+    Otherwise, with i and j the indices of a row's volume and temperature among the
+    candidates' distinct values and m = ceil(n / max_rows), the rows with
+    (i + j + r) mod m = 0 (r drawn from ``rng``): on a full grid a rotated lattice with
+    about n_T/m temperatures at each volume and n_V/m volumes at each temperature. A
+    volume or temperature left without a row (scattered tables) gets one drawn at random.
+    The same ``rng`` state gives the same rows.
+    """
+    keep = np.zeros(V.shape, dtype=bool)
+    rows = np.flatnonzero(candidates)
+    if max_rows is None or rows.size <= max_rows:
+        keep[rows] = True
+        return keep
+    m = int(np.ceil(rows.size / max(int(max_rows), 1)))
+    i = np.unique(V[rows], return_inverse=True)[1]
+    j = np.unique(T[rows], return_inverse=True)[1]
+    chosen = (i + j + int(rng.integers(m))) % m == 0
+    for index in (i, j):
+        for value in np.setdiff1d(np.arange(index.max() + 1), index[chosen]):
+            chosen[rng.choice(np.flatnonzero(index == value))] = True
+    keep[rows[chosen]] = True
+    return keep
 
 
 def _system_data(combined: TargetTable, n_sources: int, natoms: int,
@@ -44,21 +82,97 @@ def _check_n_sources(n_sources: int) -> None:
         raise InputError(f"the number of latent sources must be at least 1, not {n_sources}")
 
 
+def _differences(grid: np.ndarray, volumes: np.ndarray,
+                 temperatures: np.ndarray) -> dict[str, np.ndarray]:
+    F_V = np.gradient(grid, volumes, axis=0, edge_order=2)
+    return {"F_V": F_V, "F_T": np.gradient(grid, temperatures, axis=1, edge_order=2),
+            "F_VV": np.gradient(F_V, volumes, axis=0, edge_order=2),
+            "F_VT": np.gradient(F_V, temperatures, axis=1, edge_order=2)}
+
+
+def grid_derivatives(V: np.ndarray, T: np.ndarray, F: np.ndarray, rows: np.ndarray,
+                     fields: tuple[str, ...] = ("F_V", "F_T", "F_VT"),
+                     tolerance: float = 0.2) -> dict[str, np.ndarray]:
+    """Finite-difference derivatives of F on the ``rows`` that form a full V x T grid.
+
+    Second-order differences (:func:`numpy.gradient`, uneven spacing allowed, one-sided at
+    the edges) of F over the grid that the ``rows`` (bool mask) make, kept only where
+    they are converged: where the same differences on the grid of every other volume and
+    temperature agree with them within ``tolerance`` x |value| + ``tolerance`` x the RMS of
+    the field (then the error at the full spacing is about a third of that), and at the
+    grid points next to such points. Sharp features (the zentropy sum's mixing region
+    between configurations at low T) give no target. Each field has shape (n,), NaN
+    outside ``rows`` and where not converged, and everywhere when the rows are not a full
+    grid of at least five volumes and five temperatures (scattered tables get no
+    derivative targets). ``fields`` from F_V, F_VV, F_T, F_VT (eV/A^3, eV/A^6, eV/K,
+    eV/(A^3 K)).
+    """
+    from scipy.ndimage import binary_dilation
+
+    out = {name: np.full(V.shape, np.nan) for name in fields}
+    index = np.flatnonzero(rows)
+    volumes, i = np.unique(V[index], return_inverse=True)
+    temperatures, j = np.unique(T[index], return_inverse=True)
+    if volumes.size < 5 or temperatures.size < 5 or index.size != volumes.size * temperatures.size:
+        return out
+    grid = np.full((volumes.size, temperatures.size), np.nan)
+    grid[i, j] = F[index]
+    if not np.isfinite(grid).all():
+        return out
+    fine = _differences(grid, volumes, temperatures)
+    coarse = _differences(grid[::2, ::2], volumes[::2], temperatures[::2])
+    for name in fields:
+        value = fine[name]
+        at_coarse = value[::2, ::2]
+        floor = np.sqrt(np.mean(value ** 2))
+        bad = np.zeros(value.shape, dtype=bool)
+        bad[::2, ::2] = (np.abs(at_coarse - coarse[name])
+                         > tolerance * (np.abs(at_coarse) + floor))
+        bad = binary_dilation(bad, np.ones((3, 3), dtype=bool))
+        out[name][index] = np.where(bad, np.nan, value)[i, j]
+    return out
+
+
 def system_training_data(table, n_sources: int = 2, *, validation_fraction: float = 0.15,
                          seed: int = 0, natoms: int = 1,
-                         composition: Mapping[str, int] | None = None) -> TrainingData:
+                         composition: Mapping[str, int] | None = None,
+                         max_rows: int | None = MAX_TRAINING_ROWS,
+                         derivatives: tuple[str, ...] = ()) -> TrainingData:
     """System-mode data from a :class:`~zenthermo.io.free_energy_table.FreeEnergyTable`.
 
     K = ``n_sources`` latent sources with learned multiplicities (all start at g = 1).
+    Rows whose volume or temperature is held out (a ``validation_fraction`` of the
+    distinct interior values) are for validation. A table with more than ``max_rows``
+    training rows is thinned to about ``max_rows`` of them and ``max_rows // 2``
+    validation rows by :func:`lattice_subsample` (every training volume and temperature
+    kept; None: every row); the rows left out are not part of the data.
+
+    ``derivatives`` (from F_V, F_VV, F_T, F_VT) adds finite-difference targets of a full
+    grid (:func:`grid_derivatives`; the training rows' from the training rows alone), so
+    that the rows left out still inform the fit. Off by default: on the held-out landscape
+    of ``benchmarks/zenn_system_mode.py`` F_V, F_T and F_VT targets removed the spurious
+    low-temperature NTE window of a 31 x 34 table but moved T_c by -61 K (docs/zenn.md).
     """
     _check_n_sources(n_sources)
     rng = np.random.default_rng(seed)
     V, T = np.asarray(table.V_A3, float), np.asarray(table.T_K, float)
-    nan = np.full(V.size, np.nan)
     held_v = held_out(V, validation_fraction, rng)
     held_t = held_out(T, validation_fraction, rng)
-    combined = TargetTable(V, T, np.asarray(table.F_eV, float), nan, nan, nan, nan,
-                           np.full(V.size, -1), validation_rows(V, T, held_v, held_t))
+    validation = validation_rows(V, T, held_v, held_t)
+    F = np.asarray(table.F_eV, float)
+    nan = np.full(V.size, np.nan)
+    d = dict.fromkeys(("F_V", "F_VV", "F_T", "F_VT"), nan)
+    if derivatives:
+        # the training rows' targets from the training rows' F alone
+        train_d = grid_derivatives(V, T, F, ~validation, derivatives)
+        all_d = grid_derivatives(V, T, F, np.ones(V.size, bool), derivatives)
+        d.update({name: np.where(validation, all_d[name], train_d[name])
+                  for name in derivatives})
+    keep = (lattice_subsample(V, T, ~validation, max_rows, rng)
+            | lattice_subsample(V, T, validation,
+                                None if max_rows is None else max(max_rows // 2, 1), rng))
+    combined = TargetTable(V, T, F, d["F_V"], d["F_VV"], d["F_T"], d["F_VT"],
+                           np.full(V.size, -1), validation).subset(keep)
     return _system_data(combined, n_sources, natoms, composition,
                         str(getattr(table, "path", "")), "F")
 

@@ -192,7 +192,8 @@ class ZennFitter(_Fitter):
 
     def _build(self, data: TrainingData, s: TrainingSettings, generator: torch.Generator):
         dev = s.device
-        knee = s.low_temperature_knee if obeys_third_law(data) else 0.0
+        knee = (s.low_temperature_knee if obeys_third_law(data, s.low_temperature_knee)
+                else 0.0)
         norm_args = domain_normalisation(data, knee)
         K = len(data.source_names)
         w_entropy = s.weight_intrinsic_entropy  # None: only where the split enters F
