@@ -80,12 +80,16 @@ class ClusterSpec:
     threads_per_task: int = 1
 
     def cluster_kwargs(self) -> dict[str, Any]:
-        """The keyword arguments of the dask-jobqueue class, thread limits exported."""
+        """The keyword arguments of the dask-jobqueue class, thread limits and the Dask worker
+        profiler's switch exported."""
         from zenthermo.engine import thread_environment
 
         kwargs = dict(self.options)
-        exports = [f"export {k}={v}" for k, v in
-                   thread_environment(self.threads_per_task).items()]
+        environment = {**thread_environment(self.threads_per_task),
+                       # no 10 ms stack sampler in the workers (it takes the GIL from the
+                       # task; engine.LOCAL_WORKER_CONFIG turns it off on local clusters)
+                       "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
+        exports = [f"export {k}={v}" for k, v in environment.items()]
         kwargs["job_script_prologue"] = [*kwargs.get("job_script_prologue", []), *exports]
         return kwargs
 

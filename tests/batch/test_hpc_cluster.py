@@ -60,7 +60,8 @@ def test_the_slurm_job_script_asks_for_what_the_table_says():
         cluster.close()
     for line in ("#SBATCH -p normal", "#SBATCH -A mat123", "#SBATCH --cpus-per-task=4",
                  "#SBATCH -t 01:30:00", "#SBATCH --constraint=cpu",
-                 "source /opt/zenthermo/.venv/bin/activate", "export OMP_NUM_THREADS=1"):
+                 "source /opt/zenthermo/.venv/bin/activate", "export OMP_NUM_THREADS=1",
+                 "export DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False"):
         assert line in script
     assert "--nworkers 4" in script and "--nthreads 1" in script
 
