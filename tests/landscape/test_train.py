@@ -269,6 +269,27 @@ def test_thermal_expansion_targets_are_fitted_as_relative_errors():
     assert float(absolute) == pytest.approx((0.1 ** 2) / 3, rel=0.02)
 
 
+def test_near_critical_rows_of_f_vv_count_as_much_as_the_stiff_ones_with_a_floor():
+    from zenthermo.landscape.jets import Jet
+    from zenthermo.landscape.losses import Rows, data_terms
+    from zenthermo.landscape.train_data import TargetTable
+
+    # F_VV of a stiff row and of one next to the critical point (F_VV -> 0), both 10 % off
+    n = 2
+    F_VV = np.array([1e-2, 1e-4])
+    table = TargetTable(np.full(n, 150.0), np.array([100.0, 160.0]), *np.zeros((2, n)),
+                        F_VV, np.zeros(n), np.zeros(n), np.full(n, -1), np.zeros(n, bool))
+    rows = Rows.from_table(table, np.ones(n, bool), "cpu")
+    jet = Jet(*(torch.zeros(n),) * 3, torch.as_tensor(1.1 * F_VV), None, torch.zeros(n), None)
+    scales = dict.fromkeys(("F", "F_V", "F_VV", "F_T", "F_VT"), 1e-2)
+    floored = data_terms(jet, rows, scales, "", stiffness_floor=1e-3)["F_VV"]
+    absolute = data_terms(jet, rows, scales, "")["F_VV"]
+    # absolute: the near-critical row adds (1e-5 / 1e-2)^2, nothing; floored: ~(0.1)^2 / 1.1^2
+    assert float(absolute) == pytest.approx((0.1 ** 2) / 2, rel=1e-3)
+    assert float(floored) == pytest.approx((0.1 ** 2 / 1.001 ** 2 + 0.1 ** 2 / 1.1 ** 2) / 2,
+                                           rel=1e-6)
+
+
 def test_a_phonon_grid_is_thinned_densest_at_low_temperature_and_never_interpolated():
     from types import SimpleNamespace
 

@@ -215,14 +215,16 @@ def _masked_mse(prediction: Tensor, rows: Rows, name: str, scale: float | Tensor
 
 
 def data_terms(jet: Jet, rows: Rows, scales: dict[str, float], prefix: str,
-               alpha_floor: float = 0.0) -> dict[str, Tensor]:
+               alpha_floor: float = 0.0, stiffness_floor: float = 0.0) -> dict[str, Tensor]:
     """Mean squared scaled residuals of F, F_V, F_VV, F_T, F_VT against ``rows``.
 
     A field the jet does not carry (None: not asked for) gives no term. With
     ``alpha_floor`` > 0 the F_VT residual of each row is divided by |target| +
     ``alpha_floor`` x its scale instead: a relative error, so that the small F_VT of the
     low-temperature rows (thermal expansion -> 0 as T^3) is learned with its sign rather
-    than drowned by the large values at high T. Rows with a density target add the term
+    than drowned by the large values at high T. ``stiffness_floor`` > 0 does the same for
+    F_VV: the rows next to a critical point or spinodal, where F_VV -> 0 and whose small
+    F_VV decide T_c, count as much as the stiff rows. Rows with a density target add the term
     ``density``: :func:`density_term` of the jet's F.
     """
     terms = {}
@@ -235,6 +237,8 @@ def data_terms(jet: Jet, rows: Rows, scales: dict[str, float], prefix: str,
         scale: float | Tensor = scales[name]
         if name == "F_VT" and alpha_floor > 0:
             scale = rows.targets[name].abs() + alpha_floor * scale
+        elif name == "F_VV" and stiffness_floor > 0:
+            scale = rows.targets[name].abs() + stiffness_floor * scale
         terms[f"{prefix}{name}"] = _masked_mse(prediction, rows, name, scale)
     return terms
 

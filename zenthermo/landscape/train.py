@@ -309,7 +309,7 @@ class ZennFitter(_Fitter):
                                                entropy_k.map(lambda x: x[:, window]),
                                                c_rows.T)
                     terms.update(data_terms(total, c_rows, loss_scales, "system ",
-                                            s.alpha_floor))
+                                            s.alpha_floor, s.stiffness_floor))
                 if physics:
                     terms.update(physics_terms(free_k.map(lambda x: x[:, n_x + n_c:]),
                                                loss_scales, t_max))
