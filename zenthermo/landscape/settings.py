@@ -62,9 +62,10 @@ class TrainingSettings:
     stiffness_floor : float
         The same for the system-level F_VV (bulk modulus): residuals divided by |target| +
         ``stiffness_floor`` x the F_VV scale, so that the rows next to a critical point,
-        where F_VV -> 0, are fitted as closely as the stiff ones; 0: absolute. On the Fe3Pt
-        8-of-12 benchmark 0.1 took the worst T_c error over seeds 0-7 from 4.1 K to 2.3 K
-        (RMS 2.0 -> 1.2 K) at the same cost.
+        where F_VV -> 0, are fitted as closely as the stiff ones; 0 (default): absolute.
+        On the Fe3Pt 8-of-12 benchmark 0.1 took the worst T_c error over seeds 0-7 from
+        4.1 K to 2.3 K at 1500 L-BFGS iterations, but worsened B_T (docs/benchmarks.md);
+        2000 iterations without it did better on both.
     weight_sources, weight_combined : float
         Multipliers of the per-source and of the system-level (combined) data terms.
     weight_convexity, weight_heat_capacity : float
@@ -110,7 +111,7 @@ class TrainingSettings:
     adam_epochs: int = 300
     learning_rate: float = 1e-2
     final_learning_rate: float = 2e-4
-    lbfgs_iterations: int = 1500
+    lbfgs_iterations: int = 2000
     evaluate_every: int = 40
     patience: int = 25
     validation_fraction: float = 0.15
@@ -125,7 +126,7 @@ class TrainingSettings:
     weight_alpha: float = 0.5
     weight_density: float = 1.0
     alpha_floor: float = 0.05
-    stiffness_floor: float = 0.1
+    stiffness_floor: float = 0.0
     weight_sources: float = 1.0
     weight_combined: float = 3.0
     weight_convexity: float = 0.1
