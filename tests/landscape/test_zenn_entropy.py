@@ -18,13 +18,13 @@ from zenthermo.landscape.jets import Jet
 from zenthermo.landscape.mlp import DTYPE
 from zenthermo.landscape.train import TrainingSettings, ZennFitter
 from zenthermo.landscape.train_data import (
-    fluctuation_penalty,
     per_source_training_data,
     source_entropy_jet,
     training_data_from_sources,
     zentropy_targets,
 )
 from zenthermo.landscape.zenn import ZennLandscape, combine_sources
+from zenthermo.landscape.zentropy import fluctuation_penalty
 from zenthermo.report.source_energies import write_source_energies
 from zenthermo.units import KB_EV_PER_K
 

@@ -165,20 +165,6 @@ def _implied_free_energy(T: np.ndarray, density: np.ndarray) -> np.ndarray:
     return -KB_EV_PER_K * T * np.log(p)
 
 
-def fluctuation_penalty(entropy, T, gamma: float):
-    """The entropy-fluctuation shift T S^2 / (gamma^2 k_B) of F_k, as a jet.
-
-    ``entropy`` is the jet of S_k (numpy or torch fields), ``T`` its temperatures (K); the
-    result's fields are those the product rule gives from the entropy's (eV per cell).
-    ZENN's zentropy sum and the system-level targets both use it.
-    """
-    from zenthermo.landscape.jets import Jet
-
-    T_jet = Jet(T, None, T * 0 + 1, None, None, None, None)
-    return entropy.times(entropy).times(T_jet).map(
-        lambda x: x / (gamma * gamma * KB_EV_PER_K))
-
-
 def source_entropy_jet(free_energy, V: np.ndarray, T: np.ndarray, relative_step: float = 1e-4):
     """The jet of a source's entropy S = -F_T: S_V, S_T exact, S_VV and S_VT by central
     differences of F_VT and F_TT in V (step ``relative_step`` x V); S_TT, S_VVV None."""
@@ -203,7 +189,7 @@ def zentropy_targets(derivs: Sequence, multiplicities: np.ndarray, V: np.ndarray
     of :func:`source_entropy_jet`, one per source), as ZENN's sum does with that term on.
     """
     from zenthermo.landscape.jets import Jet
-    from zenthermo.landscape.zentropy import zentropy_sum
+    from zenthermo.landscape.zentropy import fluctuation_penalty, zentropy_sum
 
     def stack(name: str) -> np.ndarray:
         return np.stack([np.asarray(getattr(d, name), dtype=np.float64) for d in derivs])

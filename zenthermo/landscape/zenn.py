@@ -48,9 +48,8 @@ from torch import Tensor, nn
 from zenthermo.landscape.features import Normalisation
 from zenthermo.landscape.jets import ALL_FIELDS, Jet, constant_jet, need_for
 from zenthermo.landscape.mlp import DTYPE, BatchedMLP, activate
-from zenthermo.landscape.train_data import fluctuation_penalty
 from zenthermo.landscape.trained import TrainedLandscape, evaluate_jets, jets_to_derivatives
-from zenthermo.landscape.zentropy import zentropy_sum
+from zenthermo.landscape.zentropy import fluctuation_penalty, zentropy_sum
 from zenthermo.physics.derivatives import FreeEnergyDerivatives, requested_fields
 
 __all__ = ["TORCH", "ZennLandscape", "ZennNetwork", "combine_sources"]

@@ -39,7 +39,7 @@ import numpy as np
 from zenthermo.landscape.jets import Jet
 from zenthermo.units import KB_EV_PER_K
 
-__all__ = ["NUMPY", "ArrayOps", "ZentropySum", "zentropy_sum"]
+__all__ = ["NUMPY", "ArrayOps", "ZentropySum", "fluctuation_penalty", "zentropy_sum"]
 
 
 class ArrayOps(Protocol):
@@ -182,3 +182,15 @@ def zentropy_sum(F_k: Jet, ln_g: Any, T: Any, ops: ArrayOps = NUMPY) -> Zentropy
     total = Jet(F_min - kT * lse, F_V, F_T, F_VV, F_TT, F_VT, F_VVV)
     log_p = ops.where(p > 0.0, ln_p, -np.inf)
     return ZentropySum(total=total, p=p, log_p=log_p, s_mix=s_mix)
+
+
+def fluctuation_penalty(entropy, T, gamma: float):
+    """The entropy-fluctuation shift T S^2 / (gamma^2 k_B) of F_k, as a jet.
+
+    ``entropy`` is the jet of S_k (numpy or torch fields), ``T`` its temperatures (K); the
+    result's fields are those the product rule gives from the entropy's (eV per cell).
+    ZENN's zentropy sum and the system-level targets both use it.
+    """
+    T_jet = Jet(T, None, T * 0 + 1, None, None, None, None)
+    return entropy.times(entropy).times(T_jet).map(
+        lambda x: x / (gamma * gamma * KB_EV_PER_K))
