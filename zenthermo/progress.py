@@ -7,6 +7,7 @@ the default :data:`SILENT` does nothing. The CLI passes a :class:`RichProgress` 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
@@ -31,6 +32,24 @@ class SilentProgress:
 
 
 SILENT = SilentProgress()
+
+
+class Stopwatch:
+    """``with stopwatch("stage"):`` adds the stage's wall time (s) to ``stopwatch.seconds``.
+
+    A stage entered again adds to its total; a stage that raises is timed too.
+    """
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
 
 
 class RichProgress:

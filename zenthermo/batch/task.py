@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from zenthermo.batch.manifest import (
 )
 from zenthermo.batch.material import Material, one_line
 from zenthermo.batch.table import headline_rows, material_rows
+from zenthermo.progress import Stopwatch
 
 
 @dataclass(frozen=True)
@@ -67,18 +66,6 @@ class MaterialOutcome:
     cpu_s: float = 0.0
 
 
-class _Spans(dict):
-    """``with spans("stage"):`` records the stage's wall time (s) under its name."""
-
-    @contextmanager
-    def __call__(self, stage: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self[stage] = self.get(stage, 0.0) + time.perf_counter() - started
-
-
 def failed(material: Material, error: str, detail: str = "",
            wall_s: float | None = None) -> MaterialOutcome:
     """The outcome of a material that produced nothing."""
@@ -96,7 +83,7 @@ def run_material(material: Material, force: bool = False) -> MaterialOutcome:
     config = material.config
     folder = Path(config.output_dir)
     report = f"{material.name}/report.html"
-    spans = _Spans()
+    spans = Stopwatch()
     try:
         with spans("check"):
             options, inputs = options_record(config), input_record(config)
@@ -106,7 +93,7 @@ def run_material(material: Material, force: bool = False) -> MaterialOutcome:
             rows = material_rows(material.name, "skipped", manifest["rows"],
                                  wall_s=wall, report=report)
             return MaterialOutcome(material.name, "skipped", tuple(rows), wall_s=wall,
-                                   timings_s=dict(spans), cpu_s=time.thread_time() - cpu)
+                                   timings_s=dict(spans.seconds), cpu_s=time.thread_time() - cpu)
         with spans("pipeline"):
             result = run_pipeline(config)
         numbers = headline_rows(result.analyses)
@@ -116,10 +103,10 @@ def run_material(material: Material, force: bool = False) -> MaterialOutcome:
     except Exception as error:  # one material's failure must not stop the batch
         outcome = failed(material, one_line(error), traceback.format_exc(),
                          time.perf_counter() - started)
-        return replace(outcome, timings_s=dict(spans), cpu_s=time.thread_time() - cpu)
+        return replace(outcome, timings_s=dict(spans.seconds), cpu_s=time.thread_time() - cpu)
     rows = material_rows(material.name, "ok", numbers, wall_s=wall, report=report)
     return MaterialOutcome(material.name, "ok", tuple(rows), wall_s=wall,
-                           timings_s=dict(spans), stages_s=dict(result.timings_s),
+                           timings_s=dict(spans.seconds), stages_s=dict(result.timings_s),
                            cpu_s=time.thread_time() - cpu)
 
 

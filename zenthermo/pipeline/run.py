@@ -14,9 +14,6 @@ computed first and then written atomically (:mod:`zenthermo.pipeline.outputs`).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -24,24 +21,11 @@ import numpy as np
 from zenthermo.pipeline.config import RunConfig
 from zenthermo.pipeline.inputs import choose_methods, load_inputs
 from zenthermo.pipeline.outputs import RunResult, check_run_output, write_outputs
-from zenthermo.progress import SILENT, Progress
+from zenthermo.progress import SILENT, Progress, Stopwatch
 from zenthermo.sources import SourceSet
 from zenthermo.thermo.temperatures import choose_temperatures, clipped_note
 
 __all__ = ["estimate_run_uncertainty", "fit_zenn", "run_pipeline", "temperatures_for"]
-
-
-class _Stopwatch:
-    """``with clock("stage"):`` adds the stage's wall time to ``clock.seconds``."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-
-    @contextmanager
-    def __call__(self, stage: str) -> Iterator[None]:
-        started = time.perf_counter()
-        yield
-        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
 
 
 def temperatures_for(config: RunConfig, landscape: Any) -> np.ndarray:
@@ -112,7 +96,7 @@ def run_pipeline(config: RunConfig, progress: Progress | None = None) -> RunResu
 
     progress = SILENT if progress is None else progress
     check_run_output(config)  # before any work: outputs never touch inputs
-    clock = _Stopwatch()
+    clock = Stopwatch()
     with clock("load inputs"), progress.stage("load inputs"):
         source_set = load_inputs(config.inputs, config.manifest, progress,
                                  **config.ingest_options)
