@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 
 from zenthermo.batch.manifest import (
+    EMBEDDED_INPUT,
     MANIFEST_NAME,
     fingerprint,
     input_record,
@@ -69,3 +70,18 @@ def test_a_folder_is_up_to_date_only_while_complete(tmp_path):
     assert is_up_to_date(out, fingerprint(options, inputs)) is None
     (out / MANIFEST_NAME).write_text("not json")
     assert is_up_to_date(out, fingerprint(options, inputs)) is None
+
+
+def test_a_run_on_the_embedded_data_is_fingerprinted_by_their_content(tmp_path, monkeypatch):
+    from zenthermo import data
+    from zenthermo.data import default_sources_path
+
+    config = RunConfig(output_dir="unused")
+    (embedded,) = input_record(config)
+    assert embedded["given"] == EMBEDDED_INPUT
+    assert list(embedded["files"]) == [default_sources_path().name]
+    reference = fingerprint(options_record(config), [embedded])
+    changed = tmp_path / "sources.json"
+    changed.write_bytes(default_sources_path().read_bytes() + b"\n")
+    monkeypatch.setattr(data, "default_sources_path", lambda: changed)
+    assert fingerprint(options_record(config), input_record(config)) != reference

@@ -8,10 +8,10 @@ Every finished material folder holds ``batch-manifest.json`` (written last, atom
      "outputs": {relative path: size in bytes}, "rows": [headline rows], "wall_s": ...}
 
 The fingerprint covers the content (sha256) of every file under every input, reference,
-manifest and TDB path, the options and the zenthermo version; paths themselves are not in
-it, so a results tree that moves keeps its fingerprint. A material is *up to date* when the
-manifest's fingerprint equals the current one and every output it lists is there with its
-size.
+manifest and TDB path (the embedded default sources where no input is given), the options
+and the zenthermo version; paths themselves are not in it, so a results tree that moves
+keeps its fingerprint. A material is *up to date* when the manifest's fingerprint equals
+the current one and every output it lists is there with its size.
 """
 
 from __future__ import annotations
@@ -47,9 +47,22 @@ def tree_hashes(path: str | os.PathLike[str]) -> dict[str, str]:
     return hashes
 
 
+#: The ``given`` of the input record of a run on the embedded default sources.
+EMBEDDED_INPUT = "<embedded default sources>"
+
+
+def embedded_input_record() -> dict[str, Any]:
+    """The record of the embedded default sources (read by a run given no inputs)."""
+    from zenthermo.data import default_sources_path
+
+    resource = default_sources_path()
+    files = {resource.name: sha256_hex(resource.read_bytes())} if resource.is_file() else {}
+    return {"role": "inputs", "given": EMBEDDED_INPUT, "files": files}
+
+
 def input_record(config: RunConfig) -> list[dict[str, Any]]:
     """Every path the run reads, with the content hash of each file under it."""
-    record = []
+    record = [] if config.inputs else [embedded_input_record()]
     for role in PATH_FIELDS:
         value = getattr(config, role)
         paths = [value] if isinstance(value, str) else list(value or ())
@@ -125,6 +138,6 @@ def write_manifest(folder: str | os.PathLike[str], name: str, options: Mapping[s
     return path
 
 
-__all__ = ["MANIFEST_NAME", "SCHEMA", "file_sha256", "fingerprint", "input_record",
-           "is_up_to_date", "options_record", "output_sizes", "read_manifest",
-           "tree_hashes", "write_manifest"]
+__all__ = ["EMBEDDED_INPUT", "MANIFEST_NAME", "SCHEMA", "embedded_input_record",
+           "file_sha256", "fingerprint", "input_record", "is_up_to_date",
+           "options_record", "output_sizes", "read_manifest", "tree_hashes", "write_manifest"]
