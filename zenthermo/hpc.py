@@ -80,12 +80,13 @@ class ClusterSpec:
     threads_per_task: int = 1
 
     def cluster_kwargs(self) -> dict[str, Any]:
-        """The keyword arguments of the dask-jobqueue class, thread limits and the Dask worker
-        profiler's switch exported."""
-        from zenthermo.engine import thread_environment
+        """The keyword arguments of the dask-jobqueue class, with the thread limits, the
+        allocator thresholds and the Dask worker profiler's switch exported."""
+        from zenthermo.engine import WORKER_ALLOCATOR_ENVIRONMENT, thread_environment
 
         kwargs = dict(self.options)
         environment = {**thread_environment(self.threads_per_task),
+                       **WORKER_ALLOCATOR_ENVIRONMENT,
                        # no 10 ms stack sampler in the workers (it takes the GIL from the
                        # task; engine.LOCAL_WORKER_CONFIG turns it off on local clusters)
                        "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}

@@ -80,6 +80,20 @@ def test_local_workers_allocate_and_run_as_a_lone_run_does(monkeypatch):
             dask_client.restart()
 
 
+def test_an_exported_allocator_environment_outranks_the_nannys_default(monkeypatch):
+    """HPC job scripts export engine.WORKER_ALLOCATOR_ENVIRONMENT before `dask worker`
+    starts: a nanny with Dask's default settings then spawns workers with the pinned
+    thresholds, not its own MALLOC_TRIM_THRESHOLD_=65536."""
+    from distributed import Client, LocalCluster
+
+    for name, value in engine.WORKER_ALLOCATOR_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster, \
+            Client(cluster) as dask_client:
+        for name, value in engine.WORKER_ALLOCATOR_ENVIRONMENT.items():
+            assert set(dask_client.run(os.getenv, name).values()) == {value}
+
+
 def test_without_a_client_a_local_cluster_serves_the_call():
     assert engine.map(math.factorial, [4, 5], workers=1) == [24, 120]
 

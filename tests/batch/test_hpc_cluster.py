@@ -61,7 +61,9 @@ def test_the_slurm_job_script_asks_for_what_the_table_says():
     for line in ("#SBATCH -p normal", "#SBATCH -A mat123", "#SBATCH --cpus-per-task=4",
                  "#SBATCH -t 01:30:00", "#SBATCH --constraint=cpu",
                  "source /opt/zenthermo/.venv/bin/activate", "export OMP_NUM_THREADS=1",
-                 "export DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False"):
+                 "export DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False",
+                 "export MALLOC_TRIM_THRESHOLD_=67108864",
+                 "export MALLOC_MMAP_THRESHOLD_=33554432"):
         assert line in script
     assert "--nworkers 4" in script and "--nthreads 1" in script
 
