@@ -33,7 +33,8 @@ from zenthermo.thermo.evaluate import derivatives_of
 if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
     from zenthermo.landscape.base import Landscape
 
-__all__ = ["COARSE_SPACING_K", "MAX_POINTS_PER_CALL", "WINDOW_MARGIN", "scan_slopes"]
+__all__ = ["COARSE_SPACING_K", "MAX_POINTS_PER_CALL", "WINDOW_MARGIN", "bracket_minima",
+           "root_guesses", "scan_slopes"]
 
 #: Largest number of (V, T) points evaluated in one ``derivatives`` call.
 MAX_POINTS_PER_CALL = 400_000
@@ -158,3 +159,73 @@ def _points(landscape: Landscape, V: np.ndarray, T: np.ndarray) -> np.ndarray:
                         dtype=np.float64)
              for i in range(0, V.size, MAX_POINTS_PER_CALL)]
     return np.concatenate(parts) if parts else np.empty(0)
+
+
+def bracket_minima(F_V: np.ndarray, pressures_eV: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every local minimum of G = F + PV on the scan, for all pressures and temperatures.
+
+    ``F_V`` (nV, nT) from :func:`scan_slopes` (NaN entries bracket nothing), ``pressures_eV``
+    (nP,) eV/A^3. An interior minimum lies between grid volumes j and j+1 where
+    ``g = F_V + P`` is negative at j and non-negative at j+1, i.e. ``-F_V[j+1] <= P <
+    -F_V[j]`` (exact in floating point: the sign of a rounded sum is the sign of the sum);
+    the smallest volume is a boundary minimum where ``g >= 0`` there, the largest where
+    ``g < 0``. Returns flat candidate arrays (pressure index, temperature index, grid index
+    j, kind: 0 interior, 1 low edge (j = 0), 2 high edge (j = nV - 1)), ordered by pressure,
+    kind, j, temperature.
+    """
+    nV = F_V.shape[0]
+    order = np.argsort(pressures_eV, kind="stable")
+    sorted_p = pressures_eV[order]
+    f0, f1 = F_V[:-1], F_V[1:]
+    j, t = np.nonzero(f0 < f1)  # NaN compares False: an unevaluated pair brackets nothing
+    start = np.searchsorted(sorted_p, -f1[j, t], side="left")
+    stop = np.searchsorted(sorted_p, -f0[j, t], side="left")
+    low = np.nonzero(np.isfinite(F_V[0]))[0]
+    high = np.nonzero(np.isfinite(F_V[-1]))[0]
+    starts = np.concatenate([start, np.searchsorted(sorted_p, -F_V[0, low], side="left"),
+                             np.zeros(high.size, dtype=np.intp)])
+    stops = np.concatenate([stop, np.full(low.size, sorted_p.size, dtype=np.intp),
+                            np.searchsorted(sorted_p, -F_V[-1, high], side="left")])
+    rows = np.concatenate([j, np.zeros(low.size, np.intp), np.full(high.size, nV - 1)])
+    cols = np.concatenate([t, low, high])
+    kinds = np.repeat(np.array([0, 1, 2], dtype=np.int8), [j.size, low.size, high.size])
+    counts = np.maximum(stops - starts, 0)
+    owner = np.repeat(np.arange(counts.size), counts)
+    rank = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    p_idx = order[starts[owner] + rank]
+    t_idx, j_idx, kind = cols[owner], rows[owner], kinds[owner]
+    final = np.lexsort((t_idx, j_idx, kind, p_idx))
+    return p_idx[final], t_idx[final].astype(np.intp), j_idx[final].astype(np.intp), kind[final]
+
+
+def root_guesses(F_V: np.ndarray, grid: np.ndarray, p: np.ndarray, t: np.ndarray,
+                 j: np.ndarray) -> np.ndarray:
+    """Starting volumes (A^3) for the roots of ``F_V + p = 0`` bracketed in [grid[j],
+    grid[j+1]] at the temperature indices ``t``: the root of the cubic through ``F_V + p``
+    at four grid volumes around the bracket (the secant where one of them was not
+    evaluated), clipped into the bracket. Flat arrays of one length; needs nV >= 4 for
+    the cubic.
+    """
+    nV = grid.size
+    if nV < 4:
+        k0 = j
+        g = np.stack([F_V[j, t] + p, F_V[j + 1, t] + p, F_V[j + 1, t] + p, F_V[j + 1, t] + p])
+    else:
+        k0 = np.clip(j - 1, 0, nV - 4)
+        g = np.stack([F_V[k0 + i, t] + p for i in range(4)])  # (4, n) at s = 0..3
+    x0 = (j - k0).astype(np.float64)  # the bracket is [x0, x0 + 1] in s
+    ga, gb = F_V[j, t] + p, F_V[j + 1, t] + p
+    s = x0 + ga / (ga - gb)  # secant
+    d1 = g[1] - g[0]
+    d2 = (g[2] - 2.0 * g[1] + g[0]) / 2.0
+    d3 = (g[3] - 3.0 * g[2] + 3.0 * g[1] - g[0]) / 6.0
+    cubic = np.all(np.isfinite(g), axis=0) & (nV >= 4)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(4):  # Newton on the cubic, from the secant root
+            value = g[0] + s * (d1 + (s - 1.0) * (d2 + (s - 2.0) * d3))
+            slope = d1 + d2 * (2.0 * s - 1.0) + d3 * (3.0 * s * s - 6.0 * s + 2.0)
+            s = np.where(cubic, np.clip(s - value / slope, x0, x0 + 1.0), s)
+    u = np.where(np.isfinite(s), s - x0, 0.5)
+    lo, hi = grid[j], grid[np.minimum(j + 1, nV - 1)]
+    return np.clip(lo + u * (hi - lo), lo, hi)
