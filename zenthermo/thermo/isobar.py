@@ -5,8 +5,9 @@ Gibbs energy G(V) = F(V, T) + P V over the landscape's volume domain. The search
 vectorised over all temperatures:
 
 1. ``F_V`` is evaluated on a fine volume grid for every temperature, once for all
-   pressures; on fine temperature grids only around the brackets between full columns a few
-   kelvin apart (:func:`zenthermo.thermo.scan.scan_slopes`). Every sign change of
+   pressures; on fine temperature grids only in full columns a few kelvin apart (and at
+   the domain edges), the minima in between being continued from theirs where the
+   brackets match (:func:`zenthermo.thermo.scan.scan_slopes`). Every sign change of
    ``g = F_V + P`` from negative to positive between two grid volumes brackets one local
    minimum of G; a positive ``g`` at the smallest volume (negative at the largest) makes
    that edge of the domain a boundary minimum.
@@ -43,7 +44,14 @@ from numpy.typing import ArrayLike
 from zenthermo.errors import DomainError
 from zenthermo.thermo.evaluate import derivatives_of
 from zenthermo.thermo.results import Isobar, MetastableBranch
-from zenthermo.thermo.scan import bracket_minima, root_guesses, scan_slopes
+from zenthermo.thermo.scan import (
+    VolumeScan,
+    bracket_minima,
+    continued_brackets,
+    full_columns,
+    root_guesses,
+    scan_slopes,
+)
 from zenthermo.units import ev_per_a3_to_gpa, gpa_to_ev_per_a3
 
 if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
@@ -151,10 +159,13 @@ def compute_isobars(
 
     F_V on the (volume grid x temperature) scan is evaluated once for all pressures (only
     the tangent line ``g = F_V + P`` moves with P); the brackets of all pressures come from
-    it in one pass, and the Newton polish (whose last evaluation gives the properties) and
-    the source probabilities of all pressures are evaluated together. The results equal
-    ``[compute_isobar(landscape, P, T_K, n_volume_grid) for P in pressures_GPa]``, and the
-    first pressure that fails raises the error that call would raise.
+    it in one pass, the minima between coarse temperatures are continued from those at
+    the coarse temperatures (:mod:`zenthermo.thermo.scan`), and the Newton polish (whose
+    last evaluation gives the properties) and the source probabilities of all pressures
+    are evaluated together. The results equal ``[compute_isobar(landscape, P, T_K,
+    n_volume_grid) for P in pressures_GPa]`` to the Newton tolerance (which spans get
+    continued depends on all the pressures), and the first pressure that fails raises the
+    error that call would raise.
     """
     pressures = [float(p) for p in pressures_GPa]
     for P_GPa in pressures:
@@ -167,19 +178,19 @@ def compute_isobars(
     P_eV = [float(gpa_to_ev_per_a3(p)) for p in pressures]
     grid = np.linspace(v_low, v_high, int(n_volume_grid))
 
-    F_V = scan_slopes(landscape, grid, T, P_eV)
     P_arr = np.asarray(P_eV, dtype=np.float64)
-    cand_p, cand_t, cand_j, kind = bracket_minima(F_V, P_arr)
+    scan = scan_slopes(landscape, grid, T, P_eV)
+    parts = [_bracketed(landscape, scan.F_V, np.arange(T.size), grid, T, P_arr)]
+    if scan.spans.size:
+        parts += _continued(landscape, scan, grid, T, P_arr, parts[0])
+    cand_p, cand_t, kind, V_cand = (np.concatenate([part[i] for part in parts])
+                                    for i in range(4))
+    fields = {name: np.concatenate([part[4][name] for part in parts]) for name in _FINAL_FIELDS}
+    order = np.lexsort((V_cand, kind, cand_t, cand_p))
+    cand_p, cand_t, kind, V_cand = cand_p[order], cand_t[order], kind[order], V_cand[order]
+    fields = {name: value[order] for name, value in fields.items()}
     cand_edge = kind > 0
-    cand_P = P_arr[cand_p]
-    lo = grid[cand_j]
-    hi = np.where(cand_edge, lo, grid[np.minimum(cand_j + 1, grid.size - 1)])
-    start = lo.copy()
-    interior = np.flatnonzero(~cand_edge)
-    start[interior] = root_guesses(F_V, grid, cand_P[interior], cand_t[interior],
-                                   cand_j[interior])
-    V_cand, fields = _polish(landscape, T[cand_t], lo, hi, cand_P, start)
-    G_cand = fields["F"] + cand_P * V_cand
+    G_cand = fields["F"] + P_arr[cand_p] * V_cand
 
     nT = T.size
     slot = cand_p * nT + cand_t  # one slot per (pressure, temperature)
@@ -203,6 +214,56 @@ def compute_isobars(
                               extrapolated=outcomes[i][0], metastable=outcomes[i][1],
                               near_edge=outcomes[i][2]))
     return isobars
+
+
+def _bracketed(landscape: Landscape, F_V: np.ndarray, columns: np.ndarray, grid: np.ndarray,
+               T: np.ndarray, P: np.ndarray, interior_only: bool = False) -> tuple:
+    """The minima bracketed on the scan's ``columns`` (temperature indices), polished:
+    (pressure index, temperature index, kind, V, fields, grid index j) flat arrays; kind 0
+    interior, 1/2 the low/high domain edge (left out with ``interior_only``)."""
+    cand_p, local_t, cand_j, kind = bracket_minima(F_V[:, columns], P)
+    if interior_only:
+        keep = kind == 0
+        cand_p, local_t, cand_j, kind = cand_p[keep], local_t[keep], cand_j[keep], kind[keep]
+    edge = kind > 0
+    cand_t = columns[local_t]
+    lo = grid[cand_j]
+    hi = np.where(edge, lo, grid[np.minimum(cand_j + 1, grid.size - 1)])
+    start = lo.copy()
+    inner = np.flatnonzero(~edge)
+    start[inner] = root_guesses(F_V[:, columns], grid, P[cand_p[inner]], local_t[inner],
+                                cand_j[inner])
+    V, fields, _ = _polish(landscape, T[cand_t], lo, hi, P[cand_p], start)
+    return cand_p, cand_t, kind, V, fields, cand_j
+
+
+def _continued(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.ndarray,
+               P: np.ndarray, bracketed: tuple) -> list[tuple]:
+    """The interior minima inside the scan's continued spans (see
+    :func:`zenthermo.thermo.scan.continued_brackets`), as :func:`_bracketed` parts; a span
+    where one fails is evaluated in full (``scan.F_V`` filled in) and bracketed instead."""
+    cand_p, cand_t, kind, V, fields, cand_j = bracketed
+    inner = kind == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dV_dT = -fields["F_VT"][inner] / fields["F_VV"][inner]
+    c_p, c_t, c_span, lo, hi, start = continued_brackets(
+        scan.spans, T, grid, cand_p[inner], cand_t[inner], cand_j[inner], V[inner], dV_dT)
+    V_c, fields_c, converged = _polish(landscape, T[c_t], lo, hi, P[c_p], start)
+    bad = ~converged | (V_c <= lo) | (V_c >= hi) | ~(fields_c["F_VV"] > 0)
+    order = np.lexsort((V_c, c_t, c_p))  # two continued minima on one root: not continued
+    same = ((c_p[order][1:] == c_p[order][:-1]) & (c_t[order][1:] == c_t[order][:-1])
+            & (np.diff(V_c[order]) <= 1e-9 * V_c[order][1:]))
+    bad[order[1:][same]] = True
+    failed = np.zeros(scan.spans.shape[0], dtype=bool)
+    failed[c_span[bad]] = True
+    keep = ~failed[c_span]
+    parts = [(c_p[keep], c_t[keep], np.zeros(int(keep.sum()), dtype=np.int8), V_c[keep],
+              {name: value[keep] for name, value in fields_c.items()})]
+    if np.any(failed):
+        columns = np.concatenate([np.arange(c0 + 1, c1) for c0, c1 in scan.spans[failed]])
+        scan.F_V[:, columns] = full_columns(landscape, grid, T[columns])
+        parts.append(_bracketed(landscape, scan.F_V, columns, grid, T, P, interior_only=True))
+    return parts
 
 
 def _equilibrium(
@@ -252,9 +313,10 @@ def _near_edge(landscape: Landscape, V_eq: np.ndarray, extrapolated: np.ndarray)
 def _polish(
     landscape: Landscape, T: np.ndarray, lo: np.ndarray, hi: np.ndarray, P: np.ndarray,
     start: np.ndarray,
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """Solve F_V(V, T) + P = 0 inside each bracket [lo, hi] (g(lo) < 0 <= g(hi)) from
-    ``start``; return the roots and the property fields (:data:`_FINAL_FIELDS`) there.
+    ``start``; return the roots, the property fields (:data:`_FINAL_FIELDS`) there and
+    whether each converged.
 
     Safeguarded Newton: a Newton step on g with slope F_VV where it stays strictly inside
     the current bracket and F_VV > 0, a bisection step otherwise. The first evaluation asks
@@ -303,8 +365,9 @@ def _polish(
     if rest.size:
         d = derivatives_of(landscape, V[rest], T[rest], _FINAL_FIELDS)
         for name in _FINAL_FIELDS:
-            out[name][rest] = np.asarray(getattr(d, name), dtype=np.float64)
-    return V, out
+            out[name][rest] = np.broadcast_to(np.asarray(getattr(d, name), dtype=np.float64),
+                                              rest.shape)
+    return V, out, ~active
 
 
 def _lowest_per_temperature(
