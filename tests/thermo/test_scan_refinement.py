@@ -157,3 +157,13 @@ def test_a_span_whose_continued_minimum_fails_is_scanned_in_full(mean_field, mon
         assert_isobars_equal(a, b, rtol=1e-9)
     full_columns = [shape for shape, _ in counting.calls if shape[0] == 201]
     assert sum(shape[1] for shape in full_columns) > 0.4 * T_FINE[:801].size
+
+
+def test_a_coarse_volume_grid_is_scanned_in_full(mean_field):
+    """On 11 volumes a continued minimum's search interval would span most of the grid,
+    where one grid bracket can hold two minima: such grids get full columns."""
+    landscape, answer = mean_field
+    grid = np.linspace(*landscape.volume_domain, 11)
+    P = [float(answer.P_c_GPa - 2.0) / 160.21766208]
+    F_V, spans = scan.scan_slopes(landscape, grid, T_FINE, P)
+    assert spans.size == 0 and np.isfinite(F_V).all()

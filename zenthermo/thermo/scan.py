@@ -115,7 +115,7 @@ def _coarse_step(T: np.ndarray, spacing_K: float) -> int:
 def _matching(f0: np.ndarray, f1: np.ndarray, pressures_eV: np.ndarray) -> bool:
     """Whether two coarse columns of F_V show the same brackets for every pressure: the same
     boundary minima, the same number of interior ones, the k-th moved by at most
-    :data:`WINDOW_MARGIN` grid steps."""
+    :data:`WINDOW_MARGIN` grid steps (and its search interval under half the grid)."""
     if not (np.all(np.isfinite(f0)) and np.all(np.isfinite(f1))):
         return False
     g0, g1 = f0[:, None] + pressures_eV, f1[:, None] + pressures_eV  # (nV, nP)
@@ -126,7 +126,10 @@ def _matching(f0: np.ndarray, f1: np.ndarray, pressures_eV: np.ndarray) -> bool:
         return False
     # the k-th bracket of each pressure at one end against the k-th at the other
     j0, j1 = np.nonzero(up0.T)[1], np.nonzero(up1.T)[1]
-    return not np.any(np.abs(j0 - j1) > WINDOW_MARGIN)
+    moved = np.abs(j0 - j1)
+    # a search interval (the swept volumes and WINDOW_MARGIN steps each side) over half of
+    # a coarse grid would be no narrower than the grid's own brackets
+    return not np.any((moved > WINDOW_MARGIN) | (moved + 2 + 2 * WINDOW_MARGIN > f0.size // 2))
 
 
 def _rising(g: np.ndarray) -> np.ndarray:
