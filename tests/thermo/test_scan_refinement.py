@@ -167,3 +167,20 @@ def test_a_coarse_volume_grid_is_scanned_in_full(mean_field):
     P = [float(answer.P_c_GPa - 2.0) / 160.21766208]
     F_V, spans = scan.scan_slopes(landscape, grid, T_FINE, P)
     assert spans.size == 0 and np.isfinite(F_V).all()
+
+
+def test_fe3pt_isobars_across_the_transition_are_the_full_scan_isobars(monkeypatch):
+    """The embedded Fe3Pt landscape at 1 K steps, 0-8 GPa around P_c (4.40 GPa): the
+    isobars from 4 to 6 GPa carry a second minimum at low temperature (at 4 GPa for 3 K
+    only; at 4.5 GPa V jumps by 1.3 A^3 at 156 K, across the first-order line)."""
+    from zenthermo.data import load_default_sources
+
+    landscape = ExactZentropy.from_sources(load_default_sources())
+    pressures = (0.0, 3.0, 4.0, 4.3, 4.4, 4.5, 6.0, 8.0)
+    T = T_FINE[:1001]
+    result = compute_isobars(landscape, pressures, T)
+    monkeypatch.setattr(scan, "COARSE_SPACING_K", 0.0)
+    expected = compute_isobars(landscape, pressures, T)
+    for a, b in zip(result, expected, strict=True):
+        assert_isobars_equal(a, b, rtol=1e-8)
+    assert [i.P_GPa for i in expected if i.metastable is not None] == [4.0, 4.3, 4.4, 4.5, 6.0]
