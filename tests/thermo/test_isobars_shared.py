@@ -153,3 +153,23 @@ def test_the_cubic_start_is_close_to_the_root(double_well):
     roots = np.concatenate([isobar.V_A3, isobar.metastable.V_A3])
     nearest = np.min(np.abs(start[:, None] - roots[None, :]), axis=1)
     assert np.max(nearest / start) < 1e-6
+
+
+def test_the_equilibrium_is_the_lowest_allowed_gibbs_energy_per_slot():
+    """Per (pressure, temperature) slot: the allowed candidate with the lowest G, the first
+    of equals, NaN above everything, -1 where the slot has none allowed."""
+    from zenthermo.thermo.isobar import _lowest_per_slot
+
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        n = int(rng.integers(0, 25))
+        slot = np.sort(rng.integers(0, 8, n))
+        G = rng.choice([0.0, 1.0, -1.0, 2.0, np.nan, np.inf, -np.inf], n)
+        allowed = rng.random(n) < 0.7
+        expected = np.full(8, -1)
+        for s in range(8):
+            members = [i for i in range(n) if slot[i] == s and allowed[i]]
+            if members:
+                expected[s] = min(members, key=lambda i: (np.isnan(G[i]),
+                                                          0.0 if np.isnan(G[i]) else G[i], i))
+        np.testing.assert_array_equal(_lowest_per_slot(slot, G, 8, allowed), expected)

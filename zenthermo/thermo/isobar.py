@@ -194,10 +194,10 @@ def compute_isobars(
 
     nT = T.size
     slot = cand_p * nT + cand_t  # one slot per (pressure, temperature)
-    best = _lowest_per_temperature(slot, G_cand, len(pressures) * nT, np.isfinite(G_cand))
+    best = _lowest_per_slot(slot, G_cand, len(pressures) * nT, np.isfinite(G_cand))
     interior_other = ~cand_edge
     interior_other[best[best >= 0]] = False
-    second = _lowest_per_temperature(slot, G_cand, len(pressures) * nT, interior_other)
+    second = _lowest_per_slot(slot, G_cand, len(pressures) * nT, interior_other)
     outcomes = [_equilibrium(landscape, P_GPa, T, V_cand, G_cand, cand_edge,
                              best[i * nT:(i + 1) * nT], second[i * nT:(i + 1) * nT])
                 for i, P_GPa in enumerate(pressures)]
@@ -324,9 +324,8 @@ def _polish(
     fields too, and a point is done where its evaluation shows it converged (a Newton step
     or bracket under 1e-13 of V, or |g| within :data:`PRESSURE_TOLERANCE` where no Newton
     step is possible): its root is the volume evaluated, so the properties need no further
-    evaluation. Degenerate
-    brackets (lo == hi, the domain edges) are evaluated at lo once. ``P`` (eV/A^3) is per
-    bracket; all arrays flat, of one length.
+    evaluation. Degenerate brackets (lo == hi, the domain edges) are evaluated at lo once.
+    ``P`` (eV/A^3) is per bracket; all arrays flat, of one length.
     """
     n = lo.size
     a, b = lo.copy(), hi.copy()
@@ -341,29 +340,35 @@ def _polish(
                 break
             continue
         fields = _FINAL_FIELDS if iteration else ("F_V", "F_VV")
-        d = derivatives_of(landscape, V[idx], T[idx], fields)
+        Vi, ai, bi = V[idx], a[idx], b[idx]
+        d = derivatives_of(landscape, Vi, T[idx], fields)
         values = {name: np.broadcast_to(np.asarray(getattr(d, name), dtype=np.float64),
                                         idx.shape) for name in fields}
         g = values["F_V"] + P[idx]
         slope = values["F_VV"]
         neg = g < 0
         bracketed = hi[idx] > lo[idx]
-        a[idx] = np.where(neg & bracketed, V[idx], a[idx])
-        b[idx] = np.where(neg | ~bracketed, b[idx], V[idx])
+        ai = np.where(neg & bracketed, Vi, ai)
+        bi = np.where(neg | ~bracketed, bi, Vi)
+        a[idx], b[idx] = ai, bi
         with np.errstate(divide="ignore", invalid="ignore"):
-            newton = V[idx] - g / slope
-        ok = (slope > 0) & np.isfinite(newton) & (newton > a[idx]) & (newton < b[idx])
-        V_new = np.where(ok, newton, 0.5 * (a[idx] + b[idx]))
+            newton = Vi - g / slope
+        ok = (slope > 0) & np.isfinite(newton) & (newton > ai) & (newton < bi)
         tol = 1e-13 * scale[idx]
         # |g| within tolerance ends the search only where Newton cannot refine it (near a
         # critical point F_VV -> 0 and a small g still leaves V far from the root)
         root_hit = (g == 0) | ((np.abs(g) <= PRESSURE_TOLERANCE) & ~ok)
-        done = (~bracketed | root_hit | (ok & (np.abs(newton - V[idx]) <= tol))
-                | (b[idx] - a[idx] <= tol)) if iteration else np.zeros(idx.size, dtype=bool)
-        V[idx] = np.where(done | root_hit, V[idx], V_new)
-        for name in _FINAL_FIELDS if iteration else ():
-            out[name][idx[done]] = values[name][done]
-        active[idx[done]] = False
+        if iteration:
+            done = (~bracketed | root_hit | (ok & (np.abs(newton - Vi) <= tol))
+                    | (bi - ai <= tol))
+            keep = done | root_hit
+            into = idx[done]
+            for name in _FINAL_FIELDS:
+                out[name][into] = values[name][done]
+            active[into] = False
+        else:
+            keep = root_hit
+        V[idx] = np.where(keep, Vi, np.where(ok, newton, 0.5 * (ai + bi)))
     rest = np.flatnonzero(active)  # not converged in the iterations allowed: as it stands
     if rest.size:
         d = derivatives_of(landscape, V[rest], T[rest], _FINAL_FIELDS)
@@ -373,17 +378,21 @@ def _polish(
     return V, out, ~active
 
 
-def _lowest_per_temperature(
-    cand_t: np.ndarray, G: np.ndarray, nT: int, allowed: np.ndarray
-) -> np.ndarray:
-    """Index of the allowed candidate with the lowest G per temperature (-1 where none)."""
-    order = np.lexsort((G, ~allowed, cand_t))
-    result = np.full(nT, -1, dtype=np.intp)
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = cand_t[order][1:] != cand_t[order][:-1]
-    firsts = order[first]
-    firsts = firsts[allowed[firsts]]
-    result[cand_t[firsts]] = firsts
+def _lowest_per_slot(slot: np.ndarray, G: np.ndarray, n_slots: int,
+                     allowed: np.ndarray) -> np.ndarray:
+    """Index of the allowed candidate with the lowest G per slot (-1 where none); ``slot``
+    non-decreasing. Ties go to the first candidate; NaN counts as higher than any G."""
+    result = np.full(n_slots, -1, dtype=np.intp)
+    if slot.size == 0:
+        return result
+    starts = np.flatnonzero(np.r_[True, slot[1:] != slot[:-1]])
+    group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, slot.size]))
+    lowest = np.minimum.reduceat(np.where(allowed & ~np.isnan(G), G, np.inf), starts)
+    for pick in (allowed & (G == lowest[group]), allowed):  # then an all-NaN slot's first
+        index = np.flatnonzero(pick)
+        groups, first = np.unique(group[index], return_index=True)
+        free = result[slot[starts[groups]]] < 0
+        result[slot[starts[groups[free]]]] = index[first[free]]
     return result
 
 

@@ -79,11 +79,12 @@ def scan_slopes(landscape: Landscape, grid: np.ndarray, T: np.ndarray,
     spans, full = [], []
     pending = list(zip(coarse[:-1], coarse[1:], strict=True))
     while pending:  # halve a span that does not match until it does or is short
+        pending = [(c0, c1) for c0, c1 in pending if c1 - c0 >= 2]
+        ends = np.array(pending, dtype=np.intp).reshape(-1, 2)
+        matching = _matching(F_V[:, ends[:, 0]], F_V[:, ends[:, 1]], pressures)
         halves, middles = [], []
-        for c0, c1 in pending:
-            if c1 - c0 < 2:
-                continue
-            if _matching(F_V[:, c0], F_V[:, c1], pressures):
+        for (c0, c1), match in zip(pending, matching, strict=True):
+            if match:
                 spans.append((c0, c1))
             elif c1 - c0 < 4:
                 full.append(np.arange(c0 + 1, c1))
@@ -112,29 +113,35 @@ def _coarse_step(T: np.ndarray, spacing_K: float) -> int:
     return max(1, int(np.floor(spacing_K / widest + 1e-9))) if widest > 0 else 1
 
 
-def _matching(f0: np.ndarray, f1: np.ndarray, pressures_eV: np.ndarray) -> bool:
-    """Whether two coarse columns of F_V show the same brackets for every pressure: the same
-    boundary minima, the same number of interior ones, the k-th moved by at most
-    :data:`WINDOW_MARGIN` grid steps (and its search interval under half the grid)."""
-    if not (np.all(np.isfinite(f0)) and np.all(np.isfinite(f1))):
-        return False
-    g0, g1 = f0[:, None] + pressures_eV, f1[:, None] + pressures_eV  # (nV, nP)
-    if np.any((g0[0] >= 0) != (g1[0] >= 0)) or np.any((g0[-1] < 0) != (g1[-1] < 0)):
-        return False
-    up0, up1 = _rising(g0), _rising(g1)
-    if np.any(up0.sum(axis=0) != up1.sum(axis=0)):
-        return False
+def _matching(f0: np.ndarray, f1: np.ndarray, pressures_eV: np.ndarray) -> np.ndarray:
+    """Per pair of coarse columns of F_V (``f0[:, i]``, ``f1[:, i]``; shape (nV, n)), whether
+    they show the same brackets for every pressure: the same boundary minima, the same
+    number of interior ones, the k-th moved by at most :data:`WINDOW_MARGIN` grid steps (and
+    its search interval under half the grid). Shape (n,)."""
+    nV, n = f0.shape
+    nP = pressures_eV.size
+    ok = np.all(np.isfinite(f0), axis=0) & np.all(np.isfinite(f1), axis=0)
+    ends = []
+    for f in (f0, f1):
+        p, t, j, kind = bracket_minima(f, pressures_eV)
+        key = t * nP + p  # one per (column pair, pressure)
+        inner = kind == 0
+        order = np.lexsort((j[inner], key[inner]))
+        ends.append((np.bincount(key[inner], minlength=n * nP),
+                     np.bincount(key[kind == 1], minlength=n * nP),
+                     np.bincount(key[kind == 2], minlength=n * nP),
+                     key[inner][order], j[inner][order]))
+    (count0, low0, high0, key0, j0), (count1, low1, high1, key1, j1) = ends
+    same = (count0 == count1) & (low0 == low1) & (high0 == high1)
+    ok &= np.all(same.reshape(n, nP), axis=1)
     # the k-th bracket of each pressure at one end against the k-th at the other
-    j0, j1 = np.nonzero(up0.T)[1], np.nonzero(up1.T)[1]
-    moved = np.abs(j0 - j1)
+    keep0, keep1 = ok[key0 // nP], ok[key1 // nP]
+    moved = np.abs(j0[keep0] - j1[keep1])
     # a search interval (the swept volumes and WINDOW_MARGIN steps each side) over half of
     # a coarse grid would be no narrower than the grid's own brackets
-    return not np.any((moved > WINDOW_MARGIN) | (moved + 2 + 2 * WINDOW_MARGIN > f0.size // 2))
-
-
-def _rising(g: np.ndarray) -> np.ndarray:
-    """Where g turns from negative to non-negative between grid volumes j and j+1."""
-    return (g[:-1] < 0) & (g[1:] >= 0)
+    bad = (moved > WINDOW_MARGIN) | (moved + 2 + 2 * WINDOW_MARGIN > nV // 2)
+    ok[(key0[keep0] // nP)[bad]] = False
+    return ok
 
 
 def full_columns(landscape: Landscape, grid: np.ndarray, T: np.ndarray) -> np.ndarray:
