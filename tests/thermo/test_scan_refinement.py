@@ -184,3 +184,24 @@ def test_fe3pt_isobars_across_the_transition_are_the_full_scan_isobars(monkeypat
     for a, b in zip(result, expected, strict=True):
         assert_isobars_equal(a, b, rtol=1e-8)
     assert [i.P_GPa for i in expected if i.metastable is not None] == [4.0, 4.3, 4.4, 4.5, 6.0]
+
+
+def test_continued_minima_start_on_the_hermite_curve_between_their_ends():
+    """Between two polished minima (V, dV/dT at both ends) the start is the cubic Hermite in
+    T, inside the volumes the bracket swept plus WINDOW_MARGIN steps; a minimum without a
+    partner at the other end gets an empty interval (its span is then scanned in full)."""
+    T = np.arange(0.0, 5.0)
+    grid = np.linspace(140.0, 160.0, 201)
+    spans = np.array([[0, 4]])
+    V0, V1, slope = 150.0, 150.4, 0.1  # V = 150 + 0.1 T: the Hermite is exact
+    p, t, span, lo, hi, start = scan.continued_brackets(
+        spans, T, grid, np.array([0, 0]), np.array([0, 4]), np.array([100, 104]),
+        np.array([V0, V1]), np.array([slope, slope]))
+    np.testing.assert_array_equal(t, [1, 2, 3])
+    np.testing.assert_allclose(start, 150.0 + 0.1 * T[1:4], rtol=1e-14)
+    assert np.all(lo == grid[100 - scan.WINDOW_MARGIN])
+    assert np.all(hi == grid[104 + 1 + scan.WINDOW_MARGIN])
+    _, _, _, lo, hi, _ = scan.continued_brackets(
+        spans, T, grid, np.array([0]), np.array([0]), np.array([100]), np.array([V0]),
+        np.array([slope]))
+    assert lo.size == 3 and np.all(lo == hi)

@@ -168,7 +168,8 @@ def continued_brackets(spans: np.ndarray, T: np.ndarray, grid: np.ndarray, p: np
     (pressure index, temperature index, span index, search interval low and high volume,
     Newton start): the start is the cubic Hermite in T through V and dV/dT at both ends, the
     interval the grid volumes from WINDOW_MARGIN steps below the lower of the two end
-    brackets to WINDOW_MARGIN steps above the higher.
+    brackets to WINDOW_MARGIN steps above the higher (empty, lo == hi, where a minimum at
+    c0 had no partner at c1: no continued root can be accepted there).
     """
     nT, nV = T.size, grid.size
     span_of = np.full(nT, -1, dtype=np.intp)
@@ -183,21 +184,22 @@ def continued_brackets(spans: np.ndarray, T: np.ndarray, grid: np.ndarray, p: np
     start_key = full_key[span_of[t[order]] >= 0]
     s = span_of[t[start]]
     partner_key = (p[start] * nT + spans[s, 1]) * ranks + (start_key % ranks)
-    at = np.searchsorted(full_key, partner_key)
-    end = order[np.minimum(at, order.size - 1)]
-    if np.any(full_key[np.minimum(at, order.size - 1)] != partner_key):
-        raise AssertionError("a continued span lacks its end minimum")  # _matching says not
+    at = np.minimum(np.searchsorted(full_key, partner_key), order.size - 1)
+    end = order[at]
+    paired = full_key[at] == partner_key  # always, as the spans' brackets match
     counts = spans[s, 1] - spans[s, 0] - 1
     pair = np.repeat(np.arange(start.size), counts)
     offset = np.arange(pair.size) - np.repeat(np.cumsum(counts) - counts, counts)
     a, b = start[pair], end[pair]
     cols = t[a] + 1 + offset
     dT = T[t[b]] - T[t[a]]
-    u = (T[cols] - T[t[a]]) / dT
-    guess = ((2 * u**3 - 3 * u**2 + 1) * V[a] + (u**3 - 2 * u**2 + u) * dT * dV_dT[a]
-             + (-2 * u**3 + 3 * u**2) * V[b] + (u**3 - u**2) * dT * dV_dT[b])
+    with np.errstate(divide="ignore", invalid="ignore"):  # dT = 0 where unpaired
+        u = (T[cols] - T[t[a]]) / dT
+        guess = ((2 * u**3 - 3 * u**2 + 1) * V[a] + (u**3 - 2 * u**2 + u) * dT * dV_dT[a]
+                 + (-2 * u**3 + 3 * u**2) * V[b] + (u**3 - u**2) * dT * dV_dT[b])
     lo = grid[np.maximum(np.minimum(j[a], j[b]) - WINDOW_MARGIN, 0)]
     hi = grid[np.minimum(np.maximum(j[a], j[b]) + 1 + WINDOW_MARGIN, nV - 1)]
+    hi = np.where(paired[pair], hi, lo)  # an empty interval: the span is scanned instead
     guess = np.where(np.isfinite(guess), guess, 0.5 * (lo + hi))
     return p[a], cols, s[pair], lo, hi, np.clip(guess, lo, hi)
 
