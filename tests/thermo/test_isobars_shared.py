@@ -158,7 +158,7 @@ def test_the_cubic_start_is_close_to_the_root(double_well):
 def test_the_equilibrium_is_the_lowest_allowed_gibbs_energy_per_slot():
     """Per (pressure, temperature) slot: the allowed candidate with the lowest G, the first
     of equals, NaN above everything, -1 where the slot has none allowed."""
-    from zenthermo.thermo.isobar import _lowest_per_slot
+    from zenthermo.thermo.minima import lowest_per_slot
 
     rng = np.random.default_rng(7)
     for _ in range(500):
@@ -172,4 +172,4 @@ def test_the_equilibrium_is_the_lowest_allowed_gibbs_energy_per_slot():
             if members:
                 expected[s] = min(members, key=lambda i: (np.isnan(G[i]),
                                                           0.0 if np.isnan(G[i]) else G[i], i))
-        np.testing.assert_array_equal(_lowest_per_slot(slot, G, 8, allowed), expected)
+        np.testing.assert_array_equal(lowest_per_slot(slot, G, 8, allowed), expected)

@@ -13,7 +13,7 @@ from synthetic import landau_source, mean_field_sources, three_source_set
 from test_isobars_shared import CountingLandscape, assert_isobars_equal
 
 from zenthermo.landscape.exact import ExactZentropy
-from zenthermo.thermo import critical, isobar, phase_lines, scan
+from zenthermo.thermo import critical, minima, phase_lines, scan
 from zenthermo.thermo.critical import locate_critical_point
 from zenthermo.thermo.isobar import compute_isobars
 from zenthermo.thermo.phase_lines import compute_spinodal
@@ -150,7 +150,7 @@ def test_a_span_whose_continued_minimum_fails_is_scanned_in_full(mean_field, mon
         hi = np.where(odd, lo + 1e-3, hi)
         return p, t, span, lo, hi, np.minimum(start, hi)
 
-    monkeypatch.setattr(isobar, "continued_brackets", misled)
+    monkeypatch.setattr(minima, "continued_brackets", misled)
     counting = CountingLandscape(landscape)
     result = compute_isobars(counting, pressures, T_FINE[:801])
     for a, b in zip(result, expected, strict=True):

@@ -14,7 +14,7 @@ vectorised over all temperatures:
 2. All brackets of all pressures and temperatures are polished together with a safeguarded
    Newton iteration on ``g = 0`` using ``F_VV`` (a bisection step whenever Newton would leave
    the bracket or ``F_VV <= 0``), started at the root of the cubic through ``g`` at the four
-   scan volumes around the bracket (:func:`zenthermo.thermo.scan.root_guesses`): one step
+   scan volumes around the bracket (:mod:`zenthermo.thermo.minima`): one step
    from there usually converges, and the evaluation that shows it also gives every
    property field, so a converged minimum costs two evaluations.
 3. Per (pressure, temperature) the candidate with the lowest G is the equilibrium; the
@@ -43,15 +43,9 @@ from numpy.typing import ArrayLike
 
 from zenthermo.errors import DomainError
 from zenthermo.thermo.evaluate import derivatives_of
+from zenthermo.thermo.minima import candidate_minima, lowest_per_slot
 from zenthermo.thermo.results import Isobar, MetastableBranch
-from zenthermo.thermo.scan import (
-    VolumeScan,
-    bracket_minima,
-    continued_brackets,
-    full_columns,
-    root_guesses,
-    scan_slopes,
-)
+from zenthermo.thermo.scan import scan_slopes
 from zenthermo.units import ev_per_a3_to_gpa, gpa_to_ev_per_a3
 
 if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
@@ -66,12 +60,6 @@ EDGE_TOLERANCE = 1e-7
 #: Temperatures may exceed the temperature domain by this much (K) for round-off.
 TEMPERATURE_TOLERANCE_K = 1e-9
 
-#: |F_V + P| below this (eV/A^3, about 1e-10 GPa) is a converged equilibrium.
-PRESSURE_TOLERANCE = 1e-12
-
-_NEWTON_ITERATIONS = 60
-#: What the last Newton evaluation asks for: the root test and every isobar property.
-_FINAL_FIELDS = ("F", "F_V", "F_VV", "F_T", "F_TT", "F_VT")
 
 
 def validate_temperatures(landscape: Landscape, T_K: ArrayLike) -> np.ndarray:
@@ -179,25 +167,17 @@ def compute_isobars(
     grid = np.linspace(v_low, v_high, int(n_volume_grid))
 
     P_arr = np.asarray(P_eV, dtype=np.float64)
-    scan = scan_slopes(landscape, grid, T, P_eV)
-    parts = [_bracketed(landscape, scan.F_V, np.arange(T.size), grid, T, P_arr)]
-    if scan.spans.size:
-        parts += _continued(landscape, scan, grid, T, P_arr, parts[0])
-    cand_p, cand_t, kind, V_cand = (np.concatenate([part[i] for part in parts])
-                                    for i in range(4))
-    fields = {name: np.concatenate([part[4][name] for part in parts]) for name in _FINAL_FIELDS}
-    order = np.lexsort((V_cand, kind, cand_t, cand_p))
-    cand_p, cand_t, kind, V_cand = cand_p[order], cand_t[order], kind[order], V_cand[order]
-    fields = {name: value[order] for name, value in fields.items()}
+    cand_p, cand_t, kind, V_cand, fields = candidate_minima(
+        landscape, scan_slopes(landscape, grid, T, P_eV), grid, T, P_arr)
     cand_edge = kind > 0
     G_cand = fields["F"] + P_arr[cand_p] * V_cand
 
     nT = T.size
     slot = cand_p * nT + cand_t  # one slot per (pressure, temperature)
-    best = _lowest_per_slot(slot, G_cand, len(pressures) * nT, np.isfinite(G_cand))
+    best = lowest_per_slot(slot, G_cand, len(pressures) * nT, np.isfinite(G_cand))
     interior_other = ~cand_edge
     interior_other[best[best >= 0]] = False
-    second = _lowest_per_slot(slot, G_cand, len(pressures) * nT, interior_other)
+    second = lowest_per_slot(slot, G_cand, len(pressures) * nT, interior_other)
     outcomes = [_equilibrium(landscape, P_GPa, T, V_cand, G_cand, cand_edge,
                              best[i * nT:(i + 1) * nT], second[i * nT:(i + 1) * nT])
                 for i, P_GPa in enumerate(pressures)]
@@ -214,56 +194,6 @@ def compute_isobars(
                               extrapolated=outcomes[i][0], metastable=outcomes[i][1],
                               near_edge=outcomes[i][2]))
     return isobars
-
-
-def _bracketed(landscape: Landscape, F_V: np.ndarray, columns: np.ndarray, grid: np.ndarray,
-               T: np.ndarray, P: np.ndarray, interior_only: bool = False) -> tuple:
-    """The minima bracketed on the scan's ``columns`` (temperature indices), polished:
-    (pressure index, temperature index, kind, V, fields, grid index j) flat arrays; kind 0
-    interior, 1/2 the low/high domain edge (left out with ``interior_only``)."""
-    cand_p, local_t, cand_j, kind = bracket_minima(F_V[:, columns], P)
-    if interior_only:
-        keep = kind == 0
-        cand_p, local_t, cand_j, kind = cand_p[keep], local_t[keep], cand_j[keep], kind[keep]
-    edge = kind > 0
-    cand_t = columns[local_t]
-    lo = grid[cand_j]
-    hi = np.where(edge, lo, grid[np.minimum(cand_j + 1, grid.size - 1)])
-    start = lo.copy()
-    inner = np.flatnonzero(~edge)
-    start[inner] = root_guesses(F_V[:, columns], grid, P[cand_p[inner]], local_t[inner],
-                                cand_j[inner])
-    V, fields, _ = _polish(landscape, T[cand_t], lo, hi, P[cand_p], start)
-    return cand_p, cand_t, kind, V, fields, cand_j
-
-
-def _continued(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.ndarray,
-               P: np.ndarray, bracketed: tuple) -> list[tuple]:
-    """The interior minima inside the scan's continued spans (see
-    :func:`zenthermo.thermo.scan.continued_brackets`), as :func:`_bracketed` parts; a span
-    where one fails is evaluated in full (``scan.F_V`` filled in) and bracketed instead."""
-    cand_p, cand_t, kind, V, fields, cand_j = bracketed
-    inner = kind == 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dV_dT = -fields["F_VT"][inner] / fields["F_VV"][inner]
-    c_p, c_t, c_span, lo, hi, start = continued_brackets(
-        scan.spans, T, grid, cand_p[inner], cand_t[inner], cand_j[inner], V[inner], dV_dT)
-    V_c, fields_c, converged = _polish(landscape, T[c_t], lo, hi, P[c_p], start)
-    bad = ~converged | (V_c <= lo) | (V_c >= hi) | ~(fields_c["F_VV"] > 0)
-    order = np.lexsort((V_c, c_t, c_p))  # two continued minima on one root: not continued
-    same = ((c_p[order][1:] == c_p[order][:-1]) & (c_t[order][1:] == c_t[order][:-1])
-            & (np.diff(V_c[order]) <= 1e-9 * V_c[order][1:]))
-    bad[order[1:][same]] = True
-    failed = np.zeros(scan.spans.shape[0], dtype=bool)
-    failed[c_span[bad]] = True
-    keep = ~failed[c_span]
-    parts = [(c_p[keep], c_t[keep], np.zeros(int(keep.sum()), dtype=np.int8), V_c[keep],
-              {name: value[keep] for name, value in fields_c.items()})]
-    if np.any(failed):
-        columns = np.concatenate([np.arange(c0 + 1, c1) for c0, c1 in scan.spans[failed]])
-        scan.F_V[:, columns] = full_columns(landscape, grid, T[columns])
-        parts.append(_bracketed(landscape, scan.F_V, columns, grid, T, P, interior_only=True))
-    return parts
 
 
 def _equilibrium(
@@ -310,96 +240,11 @@ def _near_edge(landscape: Landscape, V_eq: np.ndarray, extrapolated: np.ndarray)
     return ~extrapolated & ((V_eq < v_low + low) | (V_eq > v_high - high))
 
 
-def _polish(
-    landscape: Landscape, T: np.ndarray, lo: np.ndarray, hi: np.ndarray, P: np.ndarray,
-    start: np.ndarray,
-) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
-    """Solve F_V(V, T) + P = 0 inside each bracket [lo, hi] (g(lo) < 0 <= g(hi)) from
-    ``start``; return the roots, the property fields (:data:`_FINAL_FIELDS`) there and
-    whether each converged.
-
-    Safeguarded Newton: a Newton step on g with slope F_VV where it stays strictly inside
-    the current bracket and F_VV > 0, a bisection step otherwise. The first evaluation asks
-    for F_V and F_VV only; from the second on every evaluation asks for the property
-    fields too, and a point is done where its evaluation shows it converged (a Newton step
-    or bracket under 1e-13 of V, or |g| within :data:`PRESSURE_TOLERANCE` where no Newton
-    step is possible): its root is the volume evaluated, so the properties need no further
-    evaluation. Degenerate brackets (lo == hi, the domain edges) are evaluated at lo once.
-    ``P`` (eV/A^3) is per bracket; all arrays flat, of one length.
-    """
-    n = lo.size
-    a, b = lo.copy(), hi.copy()
-    V = np.where(hi > lo, start, lo)
-    scale = np.maximum(np.abs(a), 1.0)
-    out = {name: np.full(n, np.nan) for name in _FINAL_FIELDS}
-    active = np.ones(n, dtype=bool)
-    for iteration in range(_NEWTON_ITERATIONS + 1):
-        idx = np.flatnonzero(active if iteration else hi > lo)
-        if idx.size == 0:
-            if iteration:
-                break
-            continue
-        fields = _FINAL_FIELDS if iteration else ("F_V", "F_VV")
-        Vi, ai, bi = V[idx], a[idx], b[idx]
-        d = derivatives_of(landscape, Vi, T[idx], fields)
-        values = {name: np.broadcast_to(np.asarray(getattr(d, name), dtype=np.float64),
-                                        idx.shape) for name in fields}
-        g = values["F_V"] + P[idx]
-        slope = values["F_VV"]
-        neg = g < 0
-        bracketed = hi[idx] > lo[idx]
-        ai = np.where(neg & bracketed, Vi, ai)
-        bi = np.where(neg | ~bracketed, bi, Vi)
-        a[idx], b[idx] = ai, bi
-        with np.errstate(divide="ignore", invalid="ignore"):
-            newton = Vi - g / slope
-        ok = (slope > 0) & np.isfinite(newton) & (newton > ai) & (newton < bi)
-        tol = 1e-13 * scale[idx]
-        # |g| within tolerance ends the search only where Newton cannot refine it (near a
-        # critical point F_VV -> 0 and a small g still leaves V far from the root)
-        root_hit = (g == 0) | ((np.abs(g) <= PRESSURE_TOLERANCE) & ~ok)
-        if iteration:
-            done = (~bracketed | root_hit | (ok & (np.abs(newton - Vi) <= tol))
-                    | (bi - ai <= tol))
-            keep = done | root_hit
-            into = idx[done]
-            for name in _FINAL_FIELDS:
-                out[name][into] = values[name][done]
-            active[into] = False
-        else:
-            keep = root_hit
-        V[idx] = np.where(keep, Vi, np.where(ok, newton, 0.5 * (ai + bi)))
-    rest = np.flatnonzero(active)  # not converged in the iterations allowed: as it stands
-    if rest.size:
-        d = derivatives_of(landscape, V[rest], T[rest], _FINAL_FIELDS)
-        for name in _FINAL_FIELDS:
-            out[name][rest] = np.broadcast_to(np.asarray(getattr(d, name), dtype=np.float64),
-                                              rest.shape)
-    return V, out, ~active
-
-
-def _lowest_per_slot(slot: np.ndarray, G: np.ndarray, n_slots: int,
-                     allowed: np.ndarray) -> np.ndarray:
-    """Index of the allowed candidate with the lowest G per slot (-1 where none); ``slot``
-    non-decreasing. Ties go to the first candidate; NaN counts as higher than any G."""
-    result = np.full(n_slots, -1, dtype=np.intp)
-    if slot.size == 0:
-        return result
-    starts = np.flatnonzero(np.r_[True, slot[1:] != slot[:-1]])
-    group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, slot.size]))
-    lowest = np.minimum.reduceat(np.where(allowed & ~np.isnan(G), G, np.inf), starts)
-    for pick in (allowed & (G == lowest[group]), allowed):  # then an all-NaN slot's first
-        index = np.flatnonzero(pick)
-        groups, first = np.unique(group[index], return_index=True)
-        free = result[slot[starts[groups]]] < 0
-        result[slot[starts[groups[free]]]] = index[first[free]]
-    return result
-
-
 def _properties(landscape: Landscape, P: np.ndarray, T: np.ndarray, V: np.ndarray,
                 fields: dict[str, np.ndarray]) -> dict[str, Any]:
     """The isobar's property arrays at equilibrium points (V, T) under pressures P (eV/A^3),
-    from the landscape's fields there (:data:`_FINAL_FIELDS`, flat arrays)."""
+    from the landscape's fields there (:data:`zenthermo.thermo.minima.FINAL_FIELDS`; flat
+    arrays)."""
     F, F_VV, F_TT, F_VT = (fields[name] for name in ("F", "F_VV", "F_TT", "F_VT"))
     G = F + P * V
     S = -fields["F_T"]
