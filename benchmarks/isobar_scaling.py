@@ -3,8 +3,9 @@
 Issue 15, item 5. Two measurements on the embedded Fe3Pt data (BM4 + Debye-Grueneisen,
 0-1000 K at 1 K, isobars only):
 
-* pressures: ``analyze`` at 1 pressure and at 50 pressures (0-8 GPa) in one process; target
-  50 pressures under 5x one (the volume scan is shared, only the tangent line moves with P);
+* pressures: ``analyze`` at 1 pressure and at 50 pressures (0-8 GPa) in one process, and
+  the landscape points each evaluates (a count that does not depend on the load); target
+  50 pressures under 5x one;
 * configurations: ``analyze`` at 0 GPa of a synthetic exact landscape of K configurations
   (copies of the three Fe3Pt sources under new names and multiplicities), each K in a fresh
   process, with its peak resident memory (``ru_maxrss``) and the peak of Python's
@@ -51,7 +52,26 @@ def replicated(free_energies, n: int):
                                 multiplicity=float(1 + i % 7)) for i in range(n)]
 
 
-def time_pressures(repeats: int = 3) -> dict[str, float]:
+class CountingLandscape:
+    """A landscape that counts the (V, T) points of its derivative and probability calls."""
+
+    def __init__(self, inner):
+        self.inner, self.points = inner, 0
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def derivatives(self, V, T, fields=None):
+        self.points += int(np.prod(np.broadcast_shapes(np.shape(V), np.shape(T))))
+        return self.inner.derivatives(V, T, fields=fields)
+
+    def probabilities(self, V, T):
+        self.points += int(np.prod(np.broadcast_shapes(np.shape(V), np.shape(T))))
+        return self.inner.probabilities(V, T)
+
+
+def time_pressures(repeats: int = 3) -> dict[str, tuple[float, int]]:
+    """Per case ("1", "50"): (best seconds, landscape points evaluated)."""
     from zenthermo.landscape.exact import ExactZentropy
     from zenthermo.thermo.analysis import analyze
 
@@ -63,7 +83,9 @@ def time_pressures(repeats: int = 3) -> dict[str, float]:
             start = time.perf_counter()
             analyze(landscape, pressures, TEMPERATURES_K, phase_diagram=False)
             times.append(time.perf_counter() - start)
-        result[label] = min(times)
+        counting = CountingLandscape(landscape)
+        analyze(counting, pressures, TEMPERATURES_K, phase_diagram=False)
+        result[label] = (min(times), counting.points)
     return result
 
 
@@ -103,9 +125,10 @@ def main() -> None:
         child(args.child, args.tstep)
         return
     pressures = time_pressures()
-    ratio = pressures["50"] / pressures["1"]
-    print(f"1 pressure {pressures['1']:.2f} s, 50 pressures {pressures['50']:.2f} s "
-          f"({ratio:.1f}x)", flush=True)
+    (t1, n1), (t50, n50) = pressures["1"], pressures["50"]
+    ratio = t50 / t1
+    print(f"1 pressure {t1:.3f} s, 50 pressures {t50:.3f} s ({ratio:.1f}x); landscape points "
+          f"{n1} and {n50} ({n50 / n1:.1f}x)", flush=True)
     rows = []
     for n in args.configurations:
         m = measure_configurations(n, args.tstep)
@@ -118,9 +141,10 @@ def main() -> None:
         "Embedded Fe3Pt data, 0-1000 K at 1 K, isobars only (no phase diagram). "
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, shared with other work "
         "(measured under load: times are upper bounds).\n\n"
-        f"Pressures (best of 3, one process): 1 pressure {pressures['1']:.2f} s, "
-        f"50 pressures (0-8 GPa) {pressures['50']:.2f} s: **{ratio:.1f}x** one pressure "
-        "(target under 5x; the F_V volume scan is computed once for all pressures).\n\n"
+        f"Pressures (best of 3, one process): 1 pressure {t1:.3f} s, "
+        f"50 pressures (0-8 GPa) {t50:.3f} s: **{ratio:.1f}x** one pressure "
+        "(target under 5x). Landscape points evaluated (derivatives and probabilities, "
+        f"independent of the load): {n1} and {n50} ({n50 / n1:.1f}x).\n\n"
         f"Configurations (0 GPa, 0-1000 K at {args.tstep:g} K; copies of the three Fe3Pt "
         "sources under new names and "
         "multiplicities; each K in a fresh process; target 1000 configurations under "

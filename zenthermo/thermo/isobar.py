@@ -5,16 +5,20 @@ Gibbs energy G(V) = F(V, T) + P V over the landscape's volume domain. The search
 vectorised over all temperatures:
 
 1. ``F_V`` is evaluated on a fine volume grid for every temperature, once for all
-   pressures; on fine temperature grids only around the brackets between full columns a few
-   kelvin apart (:func:`zenthermo.thermo.scan.scan_slopes`). Every sign change of
+   pressures; on fine temperature grids only in full columns a few kelvin apart (and at
+   the domain edges), the minima in between being continued from theirs where the
+   brackets match (:func:`zenthermo.thermo.scan.scan_slopes`). Every sign change of
    ``g = F_V + P`` from negative to positive between two grid volumes brackets one local
    minimum of G; a positive ``g`` at the smallest volume (negative at the largest) makes
    that edge of the domain a boundary minimum.
-2. All brackets of all temperatures are polished together with a safeguarded Newton
-   iteration on ``g = 0`` using ``F_VV`` (a bisection step whenever Newton would leave the
-   bracket or ``F_VV <= 0``).
-3. Per temperature the candidate with the lowest G is the equilibrium; the lowest of the
-   other *interior* local minima is the metastable branch.
+2. All brackets of all pressures and temperatures are polished together with a safeguarded
+   Newton iteration on ``g = 0`` using ``F_VV`` (a bisection step whenever Newton would leave
+   the bracket or ``F_VV <= 0``), started at the root of the cubic through ``g`` at the four
+   scan volumes around the bracket (:mod:`zenthermo.thermo.minima`): one step
+   from there usually converges, and the evaluation that shows it also gives every
+   property field, so a converged minimum costs two evaluations.
+3. Per (pressure, temperature) the candidate with the lowest G is the equilibrium; the
+   lowest of the other *interior* local minima is the metastable branch.
 
 Properties then come from the analytic derivatives at the equilibrium volume; no finite
 differences, so no temperature point is lost:
@@ -39,6 +43,7 @@ from numpy.typing import ArrayLike
 
 from zenthermo.errors import DomainError
 from zenthermo.thermo.evaluate import derivatives_of
+from zenthermo.thermo.minima import candidate_minima, lowest_per_slot
 from zenthermo.thermo.results import Isobar, MetastableBranch
 from zenthermo.thermo.scan import scan_slopes
 from zenthermo.units import ev_per_a3_to_gpa, gpa_to_ev_per_a3
@@ -55,10 +60,6 @@ EDGE_TOLERANCE = 1e-7
 #: Temperatures may exceed the temperature domain by this much (K) for round-off.
 TEMPERATURE_TOLERANCE_K = 1e-9
 
-#: |F_V + P| below this (eV/A^3, about 1e-10 GPa) is a converged equilibrium.
-PRESSURE_TOLERANCE = 1e-12
-
-_NEWTON_ITERATIONS = 60
 
 
 def validate_temperatures(landscape: Landscape, T_K: ArrayLike) -> np.ndarray:
@@ -145,10 +146,14 @@ def compute_isobars(
     """:func:`compute_isobar` at several pressures, sharing the work that does not depend on P.
 
     F_V on the (volume grid x temperature) scan is evaluated once for all pressures (only
-    the tangent line ``g = F_V + P`` moves with P); the Newton polish, the Gibbs energies
-    and the properties of all pressures are evaluated together. The results equal
-    ``[compute_isobar(landscape, P, T_K, n_volume_grid) for P in pressures_GPa]``, and the
-    first pressure that fails raises the error that call would raise.
+    the tangent line ``g = F_V + P`` moves with P); the brackets of all pressures come from
+    it in one pass, the minima between coarse temperatures are continued from those at
+    the coarse temperatures (:mod:`zenthermo.thermo.scan`), and the Newton polish (whose
+    last evaluation gives the properties) and the source probabilities of all pressures
+    are evaluated together. The results equal ``[compute_isobar(landscape, P, T_K,
+    n_volume_grid) for P in pressures_GPa]`` to the Newton tolerance (which spans get
+    continued depends on all the pressures), and the first pressure that fails raises the
+    error that call would raise.
     """
     pressures = [float(p) for p in pressures_GPa]
     for P_GPa in pressures:
@@ -161,46 +166,44 @@ def compute_isobars(
     P_eV = [float(gpa_to_ev_per_a3(p)) for p in pressures]
     grid = np.linspace(v_low, v_high, int(n_volume_grid))
 
-    F_V = scan_slopes(landscape, grid, T, P_eV)
-    brackets = [_bracket_minima(F_V, grid, P) for P in P_eV]
-    counts = [b[0].size for b in brackets]
-    cand_t, cand_lo, cand_hi, cand_edge = (np.concatenate([b[i] for b in brackets])
-                                           for i in range(4))
-    cand_P = np.repeat(P_eV, counts)
-    V_cand = _polish(landscape, T[cand_t], cand_lo, cand_hi, cand_P)
-    F_cand = derivatives_of(landscape, V_cand, T[cand_t], ("F",)).F
-    G_cand = np.asarray(F_cand, dtype=np.float64) + cand_P * V_cand
+    P_arr = np.asarray(P_eV, dtype=np.float64)
+    cand_p, cand_t, kind, V_cand, fields = candidate_minima(
+        landscape, scan_slopes(landscape, grid, T, P_eV), grid, T, P_arr)
+    cand_edge = kind > 0
+    G_cand = fields["F"] + P_arr[cand_p] * V_cand
 
-    equilibria = []
-    offsets = np.concatenate([[0], np.cumsum(counts)])
-    for i, P_GPa in enumerate(pressures):
-        part = slice(offsets[i], offsets[i + 1])
-        equilibria.append(_equilibrium(landscape, P_GPa, T, cand_t[part], V_cand[part],
-                                       G_cand[part], cand_edge[part]))
-    V_all = np.concatenate([e[0] for e in equilibria])
-    P_all = np.repeat(P_eV, T.size)
-    T_all = np.tile(T, len(pressures))
-    properties = _properties(landscape, P_all, T_all, V_all)
+    nT = T.size
+    slot = cand_p * nT + cand_t  # one slot per (pressure, temperature)
+    best = lowest_per_slot(slot, G_cand, len(pressures) * nT, np.isfinite(G_cand))
+    interior_other = ~cand_edge
+    interior_other[best[best >= 0]] = False
+    second = lowest_per_slot(slot, G_cand, len(pressures) * nT, interior_other)
+    outcomes = [_equilibrium(landscape, P_GPa, T, V_cand, G_cand, cand_edge,
+                             best[i * nT:(i + 1) * nT], second[i * nT:(i + 1) * nT])
+                for i, P_GPa in enumerate(pressures)]
+    chosen = np.concatenate([best[i * nT:(i + 1) * nT] for i in range(len(pressures))])
+    properties = _properties(landscape, np.repeat(P_arr, nT), np.tile(T, len(pressures)),
+                             V_cand[chosen], {k: v[chosen] for k, v in fields.items()})
     isobars = []
     for i, P_GPa in enumerate(pressures):
-        part = slice(i * T.size, (i + 1) * T.size)
+        part = slice(i * nT, (i + 1) * nT)
         arrays = {name: value[part].copy() for name, value in properties.items()
                   if name != "probabilities"}
         probabilities = {k: p[part].copy() for k, p in properties["probabilities"].items()}
         isobars.append(Isobar(P_GPa=P_GPa, **arrays, probabilities=probabilities,
-                              extrapolated=equilibria[i][1], metastable=equilibria[i][2],
-                              near_edge=equilibria[i][3]))
+                              extrapolated=outcomes[i][0], metastable=outcomes[i][1],
+                              near_edge=outcomes[i][2]))
     return isobars
 
 
 def _equilibrium(
-    landscape: Landscape, P_GPa: float, T: np.ndarray, cand_t: np.ndarray, V_cand: np.ndarray,
-    G_cand: np.ndarray, cand_edge: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, MetastableBranch | None, np.ndarray]:
-    """(V_eq, extrapolated, metastable branch, near_edge) at one pressure from its candidate
-    minima."""
+    landscape: Landscape, P_GPa: float, T: np.ndarray, V_cand: np.ndarray,
+    G_cand: np.ndarray, cand_edge: np.ndarray, best: np.ndarray, second: np.ndarray,
+) -> tuple[np.ndarray, MetastableBranch | None, np.ndarray]:
+    """(extrapolated, metastable branch, near_edge) at one pressure from the indices of its
+    global (``best``) and lowest other interior (``second``) candidate minimum per
+    temperature (-1 where none); raises where the pressure has no answer."""
     v_low, v_high = (float(v) for v in landscape.volume_domain)
-    best = _lowest_per_temperature(cand_t, G_cand, T.size, np.isfinite(G_cand))
     if np.any(best < 0):
         bad = T[best < 0]
         raise DomainError(
@@ -215,16 +218,12 @@ def _equilibrium(
     if np.all(extrapolated):
         _raise_all_extrapolated(landscape, P_GPa, T, v_low, v_high)
     near_edge = _near_edge(landscape, V_eq, extrapolated)
-
-    interior_other = ~cand_edge
-    interior_other[best] = False
     metastable = None
-    if np.any(interior_other):
-        second = _lowest_per_temperature(cand_t, G_cand, T.size, interior_other)
-        has = second >= 0
+    has = second >= 0
+    if np.any(has):
         metastable = MetastableBranch(T_K=T[has].copy(), V_A3=V_cand[second[has]].copy(),
                                       G_eV=G_cand[second[has]].copy())
-    return V_eq, np.asarray(extrapolated, dtype=bool), metastable, near_edge
+    return np.asarray(extrapolated, dtype=bool), metastable, near_edge
 
 
 def _near_edge(landscape: Landscape, V_eq: np.ndarray, extrapolated: np.ndarray) -> np.ndarray:
@@ -241,90 +240,14 @@ def _near_edge(landscape: Landscape, V_eq: np.ndarray, extrapolated: np.ndarray)
     return ~extrapolated & ((V_eq < v_low + low) | (V_eq > v_high - high))
 
 
-def _bracket_minima(
-    F_V: np.ndarray, grid: np.ndarray, P: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Find every local minimum of G = F + PV on the grid, for all temperatures.
-
-    ``F_V`` has shape (nV, nT). Returns flat candidate arrays: temperature index, bracket
-    low and high volume (equal for an edge minimum) and whether the candidate is an edge of
-    the domain.
-    """
-    g = F_V + P
-    # interior: g < 0 at grid[j] and g >= 0 at grid[j+1]
-    j, t = np.nonzero((g[:-1] < 0) & (g[1:] >= 0))
-    t_idx, lo, hi, edge = [t], [grid[j]], [grid[j + 1]], [np.zeros(j.size, dtype=bool)]
-    # exact zero on the first grid point with G rising after it is a minimum at the edge
-    left = np.nonzero(g[0] >= 0)[0]
-    right = np.nonzero(g[-1] < 0)[0]
-    for cols, volume in ((left, grid[0]), (right, grid[-1])):
-        t_idx.append(cols)
-        lo.append(np.full(cols.size, volume))
-        hi.append(np.full(cols.size, volume))
-        edge.append(np.ones(cols.size, dtype=bool))
-    return (np.concatenate(t_idx).astype(np.intp), np.concatenate(lo),
-            np.concatenate(hi), np.concatenate(edge))
-
-
-def _polish(
-    landscape: Landscape, T: np.ndarray, lo: np.ndarray, hi: np.ndarray, P: np.ndarray
-) -> np.ndarray:
-    """Solve F_V(V, T) + P = 0 inside each bracket [lo, hi] (g(lo) < 0 <= g(hi)).
-
-    Safeguarded Newton: a Newton step on g with slope F_VV where it stays strictly inside
-    the current bracket and F_VV > 0, a bisection step otherwise. Degenerate brackets
-    (lo == hi, the domain edges) are returned unchanged. ``P`` (eV/A^3) is per bracket.
-    """
-    a, b = lo.copy(), hi.copy()
-    active = b > a
-    V = 0.5 * (a + b)
-    scale = np.maximum(np.abs(a), 1.0)
-    for _ in range(_NEWTON_ITERATIONS):
-        if not np.any(active):
-            break
-        idx = np.nonzero(active)[0]
-        d = derivatives_of(landscape, V[idx], T[idx], ("F_V", "F_VV"))
-        g = np.asarray(d.F_V, dtype=np.float64) + P[idx]
-        slope = np.asarray(d.F_VV, dtype=np.float64)
-        neg = g < 0
-        a[idx] = np.where(neg, V[idx], a[idx])
-        b[idx] = np.where(neg, b[idx], V[idx])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            newton = V[idx] - g / slope
-        ok = (slope > 0) & np.isfinite(newton) & (newton > a[idx]) & (newton < b[idx])
-        V_new = np.where(ok, newton, 0.5 * (a[idx] + b[idx]))
-        tol = 1e-13 * scale[idx]
-        root_hit = np.abs(g) <= PRESSURE_TOLERANCE  # keep V as it is
-        converged = root_hit | (ok & (np.abs(newton - V[idx]) <= tol)) | (b[idx] - a[idx] <= tol)
-        V[idx] = np.where(root_hit, V[idx], V_new)
-        active[idx[converged]] = False
-    return np.where(hi > lo, V, lo)
-
-
-def _lowest_per_temperature(
-    cand_t: np.ndarray, G: np.ndarray, nT: int, allowed: np.ndarray
-) -> np.ndarray:
-    """Index of the allowed candidate with the lowest G per temperature (-1 where none)."""
-    order = np.lexsort((G, ~allowed, cand_t))
-    result = np.full(nT, -1, dtype=np.intp)
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = cand_t[order][1:] != cand_t[order][:-1]
-    firsts = order[first]
-    firsts = firsts[allowed[firsts]]
-    result[cand_t[firsts]] = firsts
-    return result
-
-
-def _properties(landscape: Landscape, P: np.ndarray, T: np.ndarray,
-                V: np.ndarray) -> dict[str, Any]:
-    """The isobar's property arrays at equilibrium points (V, T) under pressures P (eV/A^3)."""
-    d = derivatives_of(landscape, V, T, ("F", "F_VV", "F_T", "F_TT", "F_VT"))
-    F = np.asarray(d.F, dtype=np.float64)
-    F_VV = np.asarray(d.F_VV, dtype=np.float64)
-    F_TT = np.asarray(d.F_TT, dtype=np.float64)
-    F_VT = np.asarray(d.F_VT, dtype=np.float64)
+def _properties(landscape: Landscape, P: np.ndarray, T: np.ndarray, V: np.ndarray,
+                fields: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The isobar's property arrays at equilibrium points (V, T) under pressures P (eV/A^3),
+    from the landscape's fields there (:data:`zenthermo.thermo.minima.FINAL_FIELDS`; flat
+    arrays)."""
+    F, F_VV, F_TT, F_VT = (fields[name] for name in ("F", "F_VV", "F_TT", "F_VT"))
     G = F + P * V
-    S = -np.asarray(d.F_T, dtype=np.float64)
+    S = -fields["F_T"]
     with np.errstate(divide="ignore", invalid="ignore"):
         alpha = -F_VT / (V * F_VV) + 0.0  # + 0.0 turns -0.0 (at T = 0) into 0.0
         Cp = T * (-F_TT + F_VT**2 / F_VV) + 0.0
