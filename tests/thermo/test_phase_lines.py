@@ -176,3 +176,25 @@ def test_fe3pt_phase_diagram(fe3pt_vasp_dir):
     np.testing.assert_allclose(-d1.F_V, P, atol=1e-11)
     np.testing.assert_allclose(d1.F + P * line.V_low_A3[:-1], d2.F + P * line.V_high_A3[:-1],
                                rtol=0, atol=1e-10)
+
+
+def test_bracketed_newton_leaves_converged_roots_alone():
+    from zenthermo.thermo.phase_lines import _bracketed_newton
+
+    # x^3 - c: Newton converges in a few steps; the kinked |x - c| (slope 0 at the root
+    # side) needs bisection for many more. The quick roots must stay where they converged
+    # while the slow one goes on, and only the unconverged roots are evaluated.
+    roots = np.array([2.0, 3.0, 1.7])
+    evaluated = []
+
+    def f(x, index):
+        evaluated.append(index.copy())
+        kinked = index == 2
+        value = np.where(kinked, np.where(x < roots[index], x - roots[index],
+                                          1e-3 * (x - roots[index])), x**3 - roots[index]**3)
+        slope = np.where(kinked, 0.0, 3 * x**2)
+        return value, slope
+
+    x = _bracketed_newton(f, np.array([1.0, 2.5, 1.0]), np.array([3.0, 4.0, 3.0]))
+    np.testing.assert_allclose(x, roots, rtol=1e-12)
+    assert len(evaluated) > 20 and all(index.tolist() == [2] for index in evaluated[10:])

@@ -93,9 +93,10 @@ def compute_spinodal(
     volumes = np.linspace(*landscape.volume_domain, int(n_volumes))
     low_brackets, high_brackets, kept = _trace_unstable(landscape, volumes, temperatures, V_c)
     T_kept = np.array(kept)
-    if T_kept.size:
-        V_low = _roots_of_curvature(landscape, low_brackets, T_kept)
-        V_high = _roots_of_curvature(landscape, high_brackets, T_kept)
+    if T_kept.size:  # both roots of every temperature in one batch
+        roots = _roots_of_curvature(landscape, low_brackets + high_brackets,
+                                    np.r_[T_kept, T_kept])
+        V_low, V_high = roots[:T_kept.size], roots[T_kept.size:]
     else:
         V_low = V_high = np.empty(0)
     T_all = np.append(T_kept[::-1], T_c)
@@ -289,37 +290,45 @@ def _roots_of_curvature(
     a = np.array([x for x, _ in brackets])
     b = np.array([y for _, y in brackets])
 
-    def curvature(V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        d = derivatives_of(landscape, V, T, ("F_VV", "F_VVV"))
+    def curvature(V: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        d = derivatives_of(landscape, V, T[index], ("F_VV", "F_VVV"))
         return d.F_VV, d.F_VVV
 
     return _bracketed_newton(curvature, a, b)
 
 
 def _bracketed_newton(
-    f: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    f: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
     a: np.ndarray,
     b: np.ndarray,
     max_iterations: int = 100,
 ) -> np.ndarray:
     """Roots of f in [a, b] (f(a), f(b) of opposite sign), elementwise: Newton steps kept
-    inside the bracket, bisection otherwise; converged to 1e-12 relative."""
+    inside the bracket, bisection otherwise; converged to 1e-12 relative.
+
+    ``f(x, index)`` gives the value and slope at x for the elements ``index``; an element
+    that has converged leaves the iteration (its root is final: iterating on, a Newton step
+    that rounding puts just outside the shrunken bracket would send it back to bisection).
+    """
     a, b = a.astype(np.float64).copy(), b.astype(np.float64).copy()
-    f_a = f(a)[0]
+    f_a = f(a, np.arange(a.size))[0]
     x = 0.5 * (a + b)
+    active = np.arange(a.size)
     for _ in range(max_iterations):
-        value, slope = f(x)
-        same = np.sign(value) == np.sign(f_a)
-        a, f_a, b = np.where(same, x, a), np.where(same, value, f_a), np.where(same, b, x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            step = x - value / slope
-        bad = ~np.isfinite(step) | (step <= np.minimum(a, b)) | (step >= np.maximum(a, b))
-        x_new = np.where(bad, 0.5 * (a + b), step)
-        x_new = np.where(value == 0.0, x, x_new)
-        done = np.abs(x_new - x) <= _REL_TOL * np.abs(x)
-        x = x_new
-        if done.all():
+        if active.size == 0:
             break
+        xa, aa, ba, fa = x[active], a[active], b[active], f_a[active]
+        value, slope = f(xa, active)
+        same = np.sign(value) == np.sign(fa)
+        aa, fa, ba = np.where(same, xa, aa), np.where(same, value, fa), np.where(same, ba, xa)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = xa - value / slope
+        bad = ~np.isfinite(step) | (step <= np.minimum(aa, ba)) | (step >= np.maximum(aa, ba))
+        x_new = np.where(bad, 0.5 * (aa + ba), step)
+        x_new = np.where(value == 0.0, xa, x_new)
+        done = np.abs(x_new - xa) <= _REL_TOL * np.abs(xa)
+        x[active], a[active], b[active], f_a[active] = x_new, aa, ba, fa
+        active = active[~done]
     return x
 
 
