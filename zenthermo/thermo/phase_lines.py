@@ -8,7 +8,8 @@
       F_V(V1) = F_V(V2),    F(V1) = F(V2) + F_V(V2) (V1 - V2).
 
   The starting guess at each T is the lower convex hull of F on a fine volume grid (the
-  hull edge that spans the unstable interval), or, close to T_c where that edge is only a
+  hull edge that spans the unstable interval; F evaluated on a coarse grid first and in
+  full only in the cells where the edge can be), or, close to T_c where that edge is only a
   few grid steps long, the mean-field scaling V_binodal - V_mid = sqrt(3) (V_spinodal -
   V_mid). Newton on the 2x2 system (analytic Jacobian from F_V, F_VV) then converges to
   1e-12 relative in volume where the rounding of F allows (accepted below 1e-9).
@@ -44,6 +45,13 @@ _FLOOR_ITERATIONS = 5
 TRACE_BLOCK = 10
 #: Least number of grid steps the spinodal window reaches beyond the previous interval.
 TRACE_MARGIN = 10
+#: The convex-hull start of coexistence evaluates F on every HULL_COARSE_STEP-th volume
+#: first, then only the grid cells where the hull edge can be (1: the whole grid).
+HULL_COARSE_STEP = 8
+#: Safety factor on the largest F_VV seen on that coarse grid (see ``_hull_guess``).
+HULL_CURVATURE_SAFETY = 4.0
+#: Refinement rounds of the hull start; a row not settled after them is evaluated in full.
+_HULL_ROUNDS = 4
 
 
 def phase_line_temperatures(
@@ -344,18 +352,93 @@ def _hull_guess(
     Returns V1, V2, whether an edge at least ``min_steps`` grid steps long was found, and
     whether it ends inside the grid (an edge ending on the first or last grid volume means
     that the true tangent point lies outside the domain).
+
+    F is evaluated on every :data:`HULL_COARSE_STEP`-th grid volume (and the last) first.
+    Then, around the edge of the volumes evaluated so far, a cell between two evaluated
+    volumes V_p < V_q is evaluated in full where a volume inside could lie below the edge's
+    line: where min(r_p, r_q) <= :data:`HULL_CURVATURE_SAFETY` kappa (V_q - V_p)^2 / 8, r the
+    height of F above the line and kappa the largest second difference of F on the coarse
+    grid of that temperature (F - line >= chord - kappa (V - V_p)(V_q - V) / 2 where
+    F_VV <= kappa). Repeated until no cell is left, so the edges are those of the full grid
+    unless F_VV somewhere exceeds that safety factor times the largest coarse estimate.
     """
-    F = derivatives_of(landscape, volumes[None, :], T[:, None], ("F",)).F
+    n = volumes.size
+    mid = 0.5 * (s_low + s_high)
+    F = np.full((T.size, n), np.nan)
+    coarse = np.unique(np.r_[np.arange(0, n, max(int(HULL_COARSE_STEP), 1)), n - 1])
+    F[:, coarse] = derivatives_of(landscape, volumes[None, coarse], T[:, None], ("F",)).F
+    Vc = volumes[coarse]
+    slope = np.diff(F[:, coarse], axis=1) / np.diff(Vc)
+    kappa = (np.max(np.diff(slope, axis=1) / (0.5 * (Vc[2:] - Vc[:-2])), axis=1, initial=0.0)
+             if coarse.size > 2 else np.zeros(T.size))
+    edges: list[tuple[int, int] | None] = [None] * T.size
+    pending = np.arange(T.size)
+    for attempt in range(_HULL_ROUNDS + 1):
+        rows, columns = [], []
+        for k in pending:
+            edges[k], cells = _hull_edge(volumes, F[k], mid[k], HULL_CURVATURE_SAFETY * kappa[k])
+            if cells.size:
+                if attempt == _HULL_ROUNDS:  # not settled: the whole row
+                    cells = np.flatnonzero(np.isnan(F[k]))
+                rows.append(np.full(cells.size, k))
+                columns.append(cells)
+        if not rows:
+            break
+        t_index, v_index = np.concatenate(rows), np.concatenate(columns)
+        F[t_index, v_index] = derivatives_of(landscape, volumes[v_index], T[t_index],
+                                             ("F",)).F
+        pending = np.unique(t_index)
+    else:  # the last round filled its rows in full: their edges on the full grid
+        for k in pending:
+            edges[k] = _hull_edge(volumes, F[k], mid[k], 0.0)[0]
     V1, V2 = np.full(T.shape, np.nan), np.full(T.shape, np.nan)
     found = np.zeros(T.shape, dtype=bool)
     inside = np.ones(T.shape, dtype=bool)
-    for k in range(T.size):
-        edge = _hull_edge_over(volumes, F[k], 0.5 * (s_low[k] + s_high[k]))
+    for k, edge in enumerate(edges):
         if edge is not None and edge[1] - edge[0] >= min_steps:
             i, j = edge
-            found[k], inside[k] = True, i > 0 and j < len(volumes) - 1
+            found[k], inside[k] = True, i > 0 and j < n - 1
             V1[k], V2[k] = volumes[i], volumes[j]
     return np.where(found, V1, s_low), np.where(found, V2, s_high), found, inside
+
+
+def _hull_edge(
+    volumes: np.ndarray, F: np.ndarray, V: float, curvature: float
+) -> tuple[tuple[int, int] | None, np.ndarray]:
+    """The lower-convex-hull edge over V of the evaluated (not NaN) points of a grid row,
+    and the grid indices not evaluated yet that could lie below its line (see
+    :func:`_hull_guess`; ``curvature`` is the bound on F_VV, eV/A^6)."""
+    known = np.flatnonzero(~np.isnan(F))
+    x, y = volumes[known], F[known]
+    edge = _lower_edge_over(x, y, V)
+    if edge is None:
+        return None, np.empty(0, dtype=np.int64)
+    a, b = edge
+    r = y - (y[a] + (y[b] - y[a]) * ((x - x[a]) / (x[b] - x[a])))  # height above the line
+    gaps = np.flatnonzero(np.diff(known) > 1)
+    width = x[gaps + 1] - x[gaps]
+    beside = np.isin(gaps, (a - 1, a, b - 1, b))  # the cells at the edge's ends, always
+    open_cells = gaps[beside | (np.minimum(r[gaps], r[gaps + 1]) <= curvature * width**2 / 8.0)]
+    cells = [np.arange(known[g] + 1, known[g + 1]) for g in open_cells]
+    return (int(known[a]), int(known[b])), (np.concatenate(cells) if cells
+                                            else np.empty(0, dtype=np.int64))
+
+
+def _lower_edge_over(x: np.ndarray, F: np.ndarray, V: float) -> tuple[int, int] | None:
+    """Indices (a, b) into ``x`` (ascending) of the lower-convex-hull edge of (x, F) over V:
+    of all chords from a point at or left of V to one right of it, the lowest at V (the
+    lower hull is the lower envelope of the chords). None when V is outside (x[0], x[-1])."""
+    left, right = np.flatnonzero(x <= V), np.flatnonzero(x > V)
+    if not (left.size and right.size):
+        return None
+    u = (x - x[0]) / (x[-1] - x[0])
+    y = F - (F[0] + (F[-1] - F[0]) * u)  # an affine shear keeps the hull, and the digits
+    ul, yl = u[left, None], y[left, None]
+    ur, yr = u[None, right], y[None, right]
+    w = (V - x[0]) / (x[-1] - x[0])
+    chord = yl + (yr - yl) * ((w - ul) / (ur - ul))
+    a, b = np.unravel_index(int(np.argmin(chord)), chord.shape)
+    return int(left[a]), int(right[b])
 
 
 def _scaling_guess(
@@ -364,25 +447,6 @@ def _scaling_guess(
     """Close to T_c: binodal half-width = sqrt(3) x spinodal half-width (mean field)."""
     mid = 0.5 * (s_low + s_high)
     return mid - np.sqrt(3.0) * (mid - s_low) - step, mid + np.sqrt(3.0) * (s_high - mid) + step
-
-
-def _hull_edge_over(volumes: np.ndarray, F: np.ndarray, V: float) -> tuple[int, int] | None:
-    """Indices (i, j) of the lower-convex-hull edge of (volumes, F) that spans V."""
-    from scipy.spatial import ConvexHull, QhullError  # here: only a non-convex F needs it
-    x = (volumes - volumes[0]) / (volumes[-1] - volumes[0])
-    y = F - (F[0] + (F[-1] - F[0]) * x)  # an affine shear keeps the hull
-    scale = np.max(np.abs(y))
-    if scale == 0.0:
-        return None
-    try:
-        hull = ConvexHull(np.column_stack([x, y / scale]))
-    except QhullError:
-        return None
-    lower = hull.equations[:, 1] < 0.0
-    for i, j in np.sort(hull.simplices[lower], axis=1):
-        if volumes[i] <= V <= volumes[j]:
-            return int(i), int(j)
-    return None
 
 
 def _newton_common_tangent(
