@@ -215,7 +215,7 @@ class _Counting:
 
 @pytest.mark.parametrize("case", ["mean field", "cut domain", "landau", "three sources"])
 def test_hull_start_refined_equals_the_full_grid(case, monkeypatch):
-    from zenthermo.thermo import phase_lines
+    from zenthermo.thermo import hull_start
 
     if case == "landau":
         landscape = ExactZentropy([landau_source()[0]])
@@ -232,9 +232,9 @@ def test_hull_start_refined_equals_the_full_grid(case, monkeypatch):
     s_low, s_high = spinodal.V_low_A3[:-1][::-1], spinodal.V_high_A3[:-1][::-1]
     volumes = np.linspace(*landscape.volume_domain, 500)
     counting = _Counting(landscape)
-    refined = phase_lines._hull_guess(counting, volumes, T, s_low, s_high)
-    monkeypatch.setattr(phase_lines, "HULL_COARSE_STEP", 1)
-    full = phase_lines._hull_guess(landscape, volumes, T, s_low, s_high)
+    refined = hull_start.hull_guess(counting, volumes, T, s_low, s_high)
+    monkeypatch.setattr(hull_start, "HULL_COARSE_STEP", 1)
+    full = hull_start.hull_guess(landscape, volumes, T, s_low, s_high)
     for got, expected in zip(refined, full, strict=True):
         np.testing.assert_array_equal(got, expected)
     assert refined[2].sum() > 0.8 * T.size  # edges found: the comparison says something
@@ -246,7 +246,7 @@ def test_hull_start_refined_equals_the_full_grid(case, monkeypatch):
 def test_lower_edge_over_is_the_convex_hull_edge():
     from scipy.spatial import ConvexHull
 
-    from zenthermo.thermo.phase_lines import _lower_edge_over
+    from zenthermo.thermo.hull_start import lower_edge_over
 
     rng = np.random.default_rng(5)
     for _ in range(20):
@@ -256,5 +256,5 @@ def test_lower_edge_over_is_the_convex_hull_edge():
         lower = np.sort(hull.simplices[hull.equations[:, 1] < 0.0], axis=1)
         for V in rng.uniform(x[0], x[-1], 10):
             i, j = next((int(i), int(j)) for i, j in lower if x[i] <= V <= x[j])
-            assert _lower_edge_over(x, F, V) == (i, j)
-    assert _lower_edge_over(x, F, x[0] - 1.0) is None
+            assert lower_edge_over(x, F, V) == (i, j)
+    assert lower_edge_over(x, F, x[0] - 1.0) is None
