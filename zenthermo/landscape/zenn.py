@@ -144,10 +144,10 @@ class ZennNetwork(nn.Module):
         norm = self.norm
         k = self.n_sources
         if inference and V.dim() == 1:
-            inputs = tuple(x.restrict(need | {"f"}) for x in norm.features(V, T))
+            inputs = norm.inference_features(V, T, need)
             v, t = inputs[:2]
             raw = self.mlp.evaluate(inputs, need).map(lambda x: x[..., 0])
-            return self._combine_networks(raw, v, t, T, need)
+            return self._combine_networks(raw, v, t, T, need, norm.inference_baseline(v, t, need))
         if V.dim() == 1:
             V, T = V.expand(k, -1), T.expand(k, -1)
         inputs = norm.features(V, T)
@@ -156,14 +156,16 @@ class ZennNetwork(nn.Module):
         raw = self.mlp(doubled, need).map(lambda x: x[..., 0])
         return self._combine_networks(raw, v, t, T, need)
 
-    def _combine_networks(self, raw: Jet, v: Jet, t: Jet, T: Tensor,
-                          need: frozenset) -> tuple[Jet, Jet, Jet]:
+    def _combine_networks(self, raw: Jet, v: Jet, t: Jet, T: Tensor, need: frozenset,
+                          baseline: Jet | None = None) -> tuple[Jet, Jet, Jet]:
         """F_k, E_k and S_k from the 2K networks' outputs ``raw`` (fields (2K, N))."""
         norm = self.norm
         k = self.n_sources
         e_net = raw.map(lambda x: x[:k])
         s_net = raw.map(lambda x: x[k:])
-        energy = norm.baseline_jet(v, t, need).plus(e_net.map(lambda x: norm.scale[:, None] * x))
+        if baseline is None:
+            baseline = norm.baseline_jet(v, t, need)
+        energy = baseline.plus(e_net.map(lambda x: norm.scale[:, None] * x))
         # S_k = s_scale (t + 1)/2 softplus(net): >= 0, and 0 at T = 0 (t = -1).
         t_frac = t.map(lambda x: x / 2).plus(constant_jet(torch.full_like(t.f, 0.5)))
         entropy = activate(s_net, "softplus", need).times(t_frac).map(
