@@ -258,3 +258,32 @@ def test_lower_edge_over_is_the_convex_hull_edge():
             i, j = next((int(i), int(j)) for i, j in lower if x[i] <= V <= x[j])
             assert lower_edge_over(x, F, V) == (i, j)
     assert lower_edge_over(x, F, x[0] - 1.0) is None
+
+
+@pytest.mark.parametrize("max_iterations", [5, 11, 12, 60])
+def test_a_cycling_common_tangent_run_stops_in_the_state_of_its_last_iteration(max_iterations):
+    from zenthermo.thermo.phase_lines import _cycles
+
+    # run 0 goes 1 -> 2 -> 3 -> 4 -> 2 -> 3 -> 4 ... (period 3, big steps); run 1 cycles
+    # between two states a step below the accepted size apart: it must not be cut short
+    # (the floor rule ends it as converged)
+    states = [(1.0, 10.0), (2.0, 9.0), (3.0, 8.0), (4.0, 7.0)]
+
+    def state(k):
+        return states[k] if k < 4 else states[1 + (k - 1) % 3]
+
+    V1, V2, step = np.zeros(2), np.zeros(2), np.zeros(2)
+    paths: dict = {}
+    stopped = None
+    for iteration in range(max_iterations):
+        V1[0], V2[0] = state(iteration)
+        V1[1], V2[1] = (5.0, 6.0 + 1e-12 * (iteration % 2))
+        step[:] = 0.3, 1e-12
+        cycling = _cycles(paths, np.arange(2) if stopped is None else np.array([1]), V1, V2,
+                          step, iteration, max_iterations)
+        assert not cycling[-1]
+        if stopped is None and cycling[0]:
+            stopped = iteration
+    assert (V1[0], V2[0]) == state(max_iterations - 1)
+    if max_iterations > 4:
+        assert stopped == 4  # the first repeat: state 4 is state 1

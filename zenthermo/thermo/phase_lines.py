@@ -337,6 +337,31 @@ def _bracketed_newton(
 # -- coexistence helpers -----------------------------------------------------------------------
 
 
+def _cycles(paths: dict[int, list[tuple[float, float, float]]], active: np.ndarray,
+            V1: np.ndarray, V2: np.ndarray, last_step: np.ndarray, iteration: int,
+            max_iterations: int) -> np.ndarray:
+    """Which ``active`` runs of the common-tangent Newton are caught in an exact cycle.
+
+    A run whose (V1, V2) repeats an earlier state exactly, with every step in between above
+    the accepted size, would go round that cycle to the last iteration and end there
+    unconverged: it gets the state and step it would have at the last iteration now (and
+    is marked, to leave the iteration). ``paths`` keeps each run's states.
+    """
+    cycling = np.zeros(active.size, dtype=bool)
+    for n, r in enumerate(active):
+        path = paths.setdefault(int(r), [])
+        state = (float(V1[r]), float(V2[r]))
+        earlier = [j for j, (a, b, _) in enumerate(path) if (a, b) == state]
+        path.append((*state, float(last_step[r])))
+        if not earlier or min(step for _, _, step in path[earlier[-1] + 1:]) <= _ACCEPTED_STEP:
+            continue
+        j, period = earlier[-1], iteration - earlier[-1]
+        k = j + 1 + (max_iterations - 2 - j) % period  # same phase as the last iteration
+        V1[r], V2[r], last_step[r] = path[k]
+        cycling[n] = True
+    return cycling
+
+
 def _scaling_guess(
     s_low: np.ndarray, s_high: np.ndarray, step: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -362,7 +387,8 @@ def _newton_common_tangent(
     last_step = np.full(n, np.inf)
     at_floor = np.zeros(n, dtype=np.int64)  # steps so far below the accepted size
     active = np.arange(n)
-    for _ in range(max_iterations):
+    paths: dict[int, list[tuple[float, float, float]]] = {}  # per run: (V1, V2, step)
+    for iteration in range(max_iterations):
         if active.size == 0:
             break
         m = active.size
@@ -390,7 +416,9 @@ def _newton_common_tangent(
         last_step[active] = np.maximum(np.abs(new1 - a1) / a1, np.abs(new2 - a2) / a2)
         V1[active], V2[active] = new1, new2
         at_floor[active] += last_step[active] <= _ACCEPTED_STEP
-        active = active[(last_step[active] > _REL_TOL) & (at_floor[active] < _FLOOR_ITERATIONS)]
+        cycling = _cycles(paths, active, V1, V2, last_step, iteration, max_iterations)
+        active = active[(last_step[active] > _REL_TOL) & (at_floor[active] < _FLOOR_ITERATIONS)
+                        & ~cycling]
     TT = np.concatenate([T, T])
     # F(V1) - F(V2) carries the rounding of F itself (eV per cell), which limits the volumes
     # to ~1e-12 |F| / (F_VV (V2 - V1)); accept a last step below 1e-9 relative
