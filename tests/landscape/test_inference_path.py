@@ -8,6 +8,7 @@ import torch
 
 from zenthermo.landscape.dnn import DnnNetwork, make_dnn_normalisation
 from zenthermo.landscape.features import Normalisation
+from zenthermo.landscape.inference import Workspace
 from zenthermo.landscape.jets import ALL_FIELDS, Jet, need_for
 from zenthermo.landscape.mlp import DTYPE, BatchedMLP
 from zenthermo.landscape.zenn import ZennNetwork
@@ -111,3 +112,48 @@ def test_dnn_inference_equals_training_pass(need):
     with torch.inference_mode():
         fast = net(V, T, need, inference=True)
     assert_close(fast, net(V, T, need), need)
+
+
+def test_workspace_hands_out_distinct_buffers_and_reuses_them_per_pass():
+    like = torch.zeros(1, dtype=DTYPE)
+    space = Workspace(limit=10_000 * 8)
+    first = [space.start().take((10, 20), like), space.take((5,), like)]
+    assert first[0].data_ptr() != first[1].data_ptr()
+    again = [space.start().take((10, 20), like), space.take((5,), like)]
+    assert [x.data_ptr() for x in again] == [x.data_ptr() for x in first]
+    bigger = space.start().take((30, 20), like)  # enlarged: a new buffer
+    assert bigger.shape == (30, 20)
+    beyond = space.take((10_000,), like)  # over the limit: allocated, not kept
+    assert space.start().take((1,), like).data_ptr() == bigger.data_ptr()
+    assert space.take((10_000,), like).data_ptr() != beyond.data_ptr()  # still not kept
+
+
+def test_results_do_not_live_in_the_reused_buffers():
+    net = network()
+    V, T = points(40)
+    with torch.inference_mode():
+        first = net.sources(V, T, ALL_FIELDS, inference=True)[0]
+        kept = first.map(lambda x: x.clone())
+        net.sources(V + 1.0, T * 0.5, ALL_FIELDS, inference=True)  # overwrites the buffers
+    for name in Jet._fields:
+        assert torch.equal(getattr(first, name), getattr(kept, name)), name
+
+
+def test_threads_evaluating_one_network_get_their_own_buffers():
+    from concurrent.futures import ThreadPoolExecutor
+
+    net = network()
+    V, T = points(300)
+    shifts = [0.0, 1.0, 2.0, 3.0] * 3
+    with torch.inference_mode():
+        expected = [net.sources(V + s, T, ALL_FIELDS, inference=True)[0].vv.clone()
+                    for s in shifts]
+
+        def run(s):
+            with torch.inference_mode():
+                return net.sources(V + s, T, ALL_FIELDS, inference=True)[0].vv
+
+        with ThreadPoolExecutor(4) as pool:
+            got = list(pool.map(run, shifts))
+    for a, b in zip(got, expected, strict=True):
+        assert torch.equal(a, b)

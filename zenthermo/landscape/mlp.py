@@ -24,6 +24,7 @@ from collections.abc import Iterator
 import torch
 from torch import Tensor, nn
 
+from zenthermo.landscape.inference import evaluate_layers
 from zenthermo.landscape.jets import ALL_FIELDS, Jet, compose
 
 __all__ = ["ACTIVATIONS", "DTYPE", "OUTPUT_GAIN", "TRAINING_DTYPES", "BatchedMLP", "activate"]
@@ -156,103 +157,8 @@ class BatchedMLP(nn.Module):
         shape (M, N, n_out): :meth:`forward`'s numbers to round-off, with only the fields
         in ``need`` (and the value) computed.
         """
-        weights, biases = list(self.weights), list(self.biases)
-        h = _first_layer(weights[0], biases[0], inputs, need)
-        n = h["f"].shape[1]
-        for w, b in zip(weights[1:], biases[1:], strict=True):
-            h = _next_layer(h, w, b, self.activation, need)
-        return Jet(*(None if h.get(name) is None else h[name].expand(-1, n, -1)
-                     for name in Jet._fields))
-
-
-# -- inference (BatchedMLP.evaluate) ---------------------------------------------------------
-
-#: The terms of each jet field of phi(h) by the chain rule: (coefficient, order of the
-#: derivative of phi, fields of h multiplied).
-_CHAIN = {
-    "v": ((1, 1, ("v",)),),
-    "t": ((1, 1, ("t",)),),
-    "vv": ((1, 2, ("v", "v")), (1, 1, ("vv",))),
-    "tt": ((1, 2, ("t", "t")), (1, 1, ("tt",))),
-    "vt": ((1, 2, ("v", "t")), (1, 1, ("vt",))),
-    "vvv": ((1, 3, ("v", "v", "v")), (3, 2, ("v", "vv")), (1, 1, ("vvv",))),
-}
-
-
-def _first_layer(w0: Tensor, b0: Tensor, inputs: tuple[Jet, ...],
-                 need: frozenset) -> dict[str, Tensor]:
-    """Jets of the first layer's outputs (linear in the inputs) as {field: tensor}.
-
-    Fields that vary over the points have shape (M, N, H) (a matmul of the inputs' field
-    with the weights); fields constant over them (e.g. d/dV of v(V)), shape (M, 1, H).
-    """
-    n = int(torch.broadcast_shapes(*(x.f.shape for x in inputs)).numel())
-    fields: dict[str, Tensor] = {}
-    zero = w0.new_zeros(n)
-    for j, name in enumerate(Jet._fields):
-        if name != "f" and name not in need:
-            continue
-        parts = [x[j] for x in inputs]
-        if all(p is None for p in parts):
-            continue
-        if name != "f" and all(p is None or p.dim() == 0 for p in parts):
-            fields[name] = sum(p * w0[:, i:i + 1, :] for i, p in enumerate(parts)
-                               if p is not None)
-            continue
-        rows = torch.stack([zero if p is None else p.expand(n) for p in parts], dim=1)
-        fields[name] = torch.matmul(rows, w0)
-    fields["f"] += b0
-    return fields
-
-
-def _factors(h: Tensor, kind: str, order: int) -> list[Tensor]:
-    """phi(h) and its derivatives up to ``order``."""
-    if kind == "tanh":
-        # tanh(h) = 2 sigmoid(2h) - 1: three times faster than torch's float64 tanh on a
-        # CPU, the same to 4e-16 (absolute; the derivatives are products of a)
-        one = torch.ones((), dtype=h.dtype, device=h.device)
-        a = torch.add(-one, torch.sigmoid(2 * h), alpha=2)
-        if order == 0:
-            return [a]
-        d1 = torch.addcmul(one, a, a, value=-1)
-        factors = [a, d1]
-        if order >= 2:
-            factors.append(torch.mul(a, d1).mul_(-2))
-        if order >= 3:
-            factors.append(torch.addcmul(d1, a, a, value=-2).mul_(d1).mul_(-2))
-        return factors
-    s = torch.sigmoid(h)
-    s1 = s * (1 - s)
-    if kind == "softplus":
-        factors = [nn.functional.softplus(h), s, s1, s1 * (1 - 2 * s)]
-    elif kind == "silu":
-        factors = [h * s, s + h * s1, 2 * s1 + h * s1 * (1 - 2 * s),
-                   3 * s1 * (1 - 2 * s) + h * s1 * (1 - 6 * s + 6 * s * s)]
-    else:
-        raise ValueError(f"unknown activation {kind!r}; choose one of {ACTIVATIONS}")
-    return factors[:order + 1]
-
-
-def _next_layer(h: dict[str, Tensor], w: Tensor, b: Tensor, kind: str,
-                need: frozenset) -> dict[str, Tensor]:
-    """The jets of the next layer's outputs: the activation's jet by the chain rule, then
-    the weights (one bmm per field, so a field's numbers do not depend on the others)."""
-    # the fields of phi(h): those with a chain-rule term whose fields of h are all present
-    terms = {name: [t for t in _CHAIN[name] if all(f in h for f in t[2])]
-             for name in Jet._fields[1:] if name in need}
-    terms = {name: found for name, found in terms.items() if found}
-    order = max((t[1] for found in terms.values() for t in found), default=0)
-    d = _factors(h["f"], kind, order)
-    out = {"f": torch.baddbmm(b, d[0], w)}
-    for name, found in terms.items():
-        field = None
-        for coefficient, derivative, parts in found:
-            product = h[parts[0]]
-            for part in parts[1:]:
-                product = product * h[part]
-            if field is None:
-                field = d[derivative] * (product if coefficient == 1 else coefficient * product)
-            else:
-                field.addcmul_(d[derivative], product, value=coefficient)
-        out[name] = torch.bmm(field, w)
-    return out
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {self.activation!r}; choose one of "
+                             f"{ACTIVATIONS}")
+        return evaluate_layers(self, list(self.weights), list(self.biases), self.activation,
+                               inputs, need)
