@@ -107,7 +107,7 @@ def _first_layer(w0: Tensor, b0: Tensor, inputs: tuple[Jet, ...], need: frozense
     ``space``: where the outputs go (None: fresh tensors).
     """
     m, n_in, width = w0.shape
-    n = int(torch.broadcast_shapes(*(x.f.shape for x in inputs)).numel())
+    n = max(x.f.numel() for x in inputs)  # fields (N,) or ()
     fields: dict[str, Tensor] = {}
     zero = w0.new_zeros(n)
     for j, name in enumerate(Jet._fields):
@@ -175,7 +175,8 @@ def _next_layer(h: dict[str, Tensor], w: Tensor, b: Tensor, kind: str, need: fro
         for k, (coefficient, derivative, parts) in enumerate(found):
             product = h[parts[0]]
             for part in parts[1:]:
-                scratch = space.take(torch.broadcast_shapes(product.shape, h[part].shape), w)
+                m, n_a, width = product.shape  # (M, N or 1, H)
+                scratch = space.take((m, max(n_a, h[part].shape[1]), width), w)
                 product = torch.mul(product, h[part], out=scratch)
             if k == 0:
                 torch.mul(d[derivative], product, out=field)
