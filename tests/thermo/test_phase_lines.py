@@ -287,3 +287,20 @@ def test_a_cycling_common_tangent_run_stops_in_the_state_of_its_last_iteration(m
     assert (V1[0], V2[0]) == state(max_iterations - 1)
     if max_iterations > 4:
         assert stopped == 4  # the first repeat: state 4 is state 1
+
+
+def test_bracketed_newton_stops_when_the_step_is_below_the_rounding_of_x():
+    from zenthermo.thermo.phase_lines import _bracketed_newton
+
+    # the root 151.3 - 1e-18 is not a float: at x = 151.3 the Newton step rounds to x itself,
+    # which is the bracket's end; that is convergence, not a reason to bisect
+    root = 151.3
+    calls = []
+
+    def f(x, index):
+        calls.append(x.copy())
+        return (x - root) + 1e-18, np.ones_like(x)
+
+    x = _bracketed_newton(f, np.array([150.0]), np.array([152.0]))
+    assert x[0] == root
+    assert len(calls) <= 4

@@ -325,7 +325,9 @@ def _bracketed_newton(
         aa, fa, ba = np.where(same, xa, aa), np.where(same, value, fa), np.where(same, ba, xa)
         with np.errstate(divide="ignore", invalid="ignore"):
             step = xa - value / slope
-        bad = ~np.isfinite(step) | (step <= np.minimum(aa, ba)) | (step >= np.maximum(aa, ba))
+        # a step onto the bracket's end is allowed: that end is x itself when the step is
+        # below the rounding of x (converged; bisecting instead would start over)
+        bad = ~np.isfinite(step) | (step < np.minimum(aa, ba)) | (step > np.maximum(aa, ba))
         x_new = np.where(bad, 0.5 * (aa + ba), step)
         x_new = np.where(value == 0.0, xa, x_new)
         done = np.abs(x_new - xa) <= _REL_TOL * np.abs(xa)
