@@ -157,3 +157,13 @@ def test_threads_evaluating_one_network_get_their_own_buffers():
             got = list(pool.map(run, shifts))
     for a, b in zip(got, expected, strict=True):
         assert torch.equal(a, b)
+
+
+def test_inference_pass_runs_outside_inference_mode_too():
+    net = network()
+    V, T = points(30)
+    with torch.inference_mode():  # leaves inference-mode buffers behind
+        inside = net.sources(V, T, ALL_FIELDS, inference=True)[0]
+    outside = net.sources(V, T, ALL_FIELDS, inference=True)[0]  # autograd on: no buffers
+    for name in Jet._fields:
+        assert torch.equal(getattr(inside, name), getattr(outside, name)), name

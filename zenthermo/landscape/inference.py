@@ -9,7 +9,8 @@ The large intermediate tensors (M x N x H) are written into buffers reused from 
 the next (:class:`Workspace`, per network and thread): a fresh tensor of a few MB per
 operation costs page faults on every call (the C library maps and unmaps such blocks),
 about half the time of a chunk. At most :data:`WORKSPACE_BYTES` are kept per network and
-thread; results never live in them.
+thread (only under ``torch.inference_mode``, where the landscapes evaluate); results never
+live in them.
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ def evaluate_layers(owner: nn.Module, weights: list[Tensor], biases: list[Tensor
                     inputs: tuple[Jet, ...], need: frozenset) -> Jet:
     """The output jets (fields (M, N, n_out)) of the MLP with ``weights`` and ``biases``
     (float64) and activation ``kind`` at the input jets (fields (N,) or ())."""
-    space = _workspace(owner)
+    # buffers made in inference mode cannot be written outside it: reuse only inside
+    space = _workspace(owner) if torch.is_inference_mode_enabled() else Workspace(limit=0)
     last = len(weights) - 1
     # tanh layers take 2h as their value field (see _tanh_factors)
     doubled = kind == "tanh" and last > 0

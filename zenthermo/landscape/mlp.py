@@ -160,5 +160,6 @@ class BatchedMLP(nn.Module):
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {self.activation!r}; choose one of "
                              f"{ACTIVATIONS}")
-        return evaluate_layers(self, list(self.weights), list(self.biases), self.activation,
-                               inputs, need)
+        with torch.no_grad():
+            return evaluate_layers(self, list(self.weights), list(self.biases),
+                                   self.activation, inputs, need)
