@@ -176,3 +176,131 @@ def test_fe3pt_phase_diagram(fe3pt_vasp_dir):
     np.testing.assert_allclose(-d1.F_V, P, atol=1e-11)
     np.testing.assert_allclose(d1.F + P * line.V_low_A3[:-1], d2.F + P * line.V_high_A3[:-1],
                                rtol=0, atol=1e-10)
+
+
+def test_bracketed_newton_leaves_converged_roots_alone():
+    from zenthermo.thermo.phase_lines import _bracketed_newton
+
+    # x^3 - c: Newton converges in a few steps; the kinked |x - c| (slope 0 at the root
+    # side) needs bisection for many more. The quick roots must stay where they converged
+    # while the slow one goes on, and only the unconverged roots are evaluated.
+    roots = np.array([2.0, 3.0, 1.7])
+    evaluated = []
+
+    def f(x, index):
+        evaluated.append(index.copy())
+        kinked = index == 2
+        value = np.where(kinked, np.where(x < roots[index], x - roots[index],
+                                          1e-3 * (x - roots[index])), x**3 - roots[index]**3)
+        slope = np.where(kinked, 0.0, 3 * x**2)
+        return value, slope
+
+    x = _bracketed_newton(f, np.array([1.0, 2.5, 1.0]), np.array([3.0, 4.0, 3.0]))
+    np.testing.assert_allclose(x, roots, rtol=1e-12)
+    assert len(evaluated) > 20 and all(index.tolist() == [2] for index in evaluated[10:])
+
+
+class _Counting:
+    """A landscape that counts the points it is asked for."""
+
+    def __init__(self, landscape):
+        self.landscape, self.points = landscape, 0
+        self.volume_domain = landscape.volume_domain
+        self.temperature_domain = landscape.temperature_domain
+
+    def derivatives(self, V, T, fields=None):
+        self.points += np.broadcast(V, T).size
+        return self.landscape.derivatives(V, T, fields=fields)
+
+
+@pytest.mark.parametrize("case", ["mean field", "cut domain", "landau", "three sources"])
+def test_hull_start_refined_equals_the_full_grid(case, monkeypatch):
+    from zenthermo.thermo import hull_start
+
+    if case == "landau":
+        landscape = ExactZentropy([landau_source()[0]])
+    elif case == "three sources":
+        landscape = ExactZentropy(three_source_set())
+    else:
+        domain = (143.0, 160.0) if case == "cut domain" else None
+        sources, _ = (mean_field_sources(volume_domain=domain) if domain
+                      else mean_field_sources(g1=3.0, g2=1.0, p0_GPa=-2.0))
+        landscape = ExactZentropy(sources)
+    critical = find_critical_point(landscape)
+    spinodal = compute_spinodal(landscape, critical)
+    T = spinodal.T_K[:-1][::-1]
+    s_low, s_high = spinodal.V_low_A3[:-1][::-1], spinodal.V_high_A3[:-1][::-1]
+    volumes = np.linspace(*landscape.volume_domain, 500)
+    counting = _Counting(landscape)
+    refined = hull_start.hull_guess(counting, volumes, T, s_low, s_high)
+    monkeypatch.setattr(hull_start, "HULL_COARSE_STEP", 1)
+    full = hull_start.hull_guess(landscape, volumes, T, s_low, s_high)
+    for got, expected in zip(refined, full, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    assert refined[2].sum() > 0.8 * T.size  # edges found: the comparison says something
+    assert counting.points < 0.5 * T.size * volumes.size
+    if case == "cut domain":
+        assert not refined[3].all()  # edges ending on the grid's first volume
+
+
+def test_lower_edge_over_is_the_convex_hull_edge():
+    from scipy.spatial import ConvexHull
+
+    from zenthermo.thermo.hull_start import lower_edge_over
+
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        x = np.sort(rng.uniform(140.0, 160.0, 60))
+        F = -3.0 + 0.01 * (x - 150) ** 2 + 0.05 * np.sin(rng.uniform(0.5, 3.0) * x)
+        hull = ConvexHull(np.column_stack([x, F]))
+        lower = np.sort(hull.simplices[hull.equations[:, 1] < 0.0], axis=1)
+        for V in rng.uniform(x[0], x[-1], 10):
+            i, j = next((int(i), int(j)) for i, j in lower if x[i] <= V <= x[j])
+            assert lower_edge_over(x, F, V) == (i, j)
+    assert lower_edge_over(x, F, x[0] - 1.0) is None
+
+
+@pytest.mark.parametrize("max_iterations", [5, 11, 12, 60])
+def test_a_cycling_common_tangent_run_stops_in_the_state_of_its_last_iteration(max_iterations):
+    from zenthermo.thermo.phase_lines import _cycles
+
+    # run 0 goes 1 -> 2 -> 3 -> 4 -> 2 -> 3 -> 4 ... (period 3, big steps); run 1 cycles
+    # between two states a step below the accepted size apart: it must not be cut short
+    # (the floor rule ends it as converged)
+    states = [(1.0, 10.0), (2.0, 9.0), (3.0, 8.0), (4.0, 7.0)]
+
+    def state(k):
+        return states[k] if k < 4 else states[1 + (k - 1) % 3]
+
+    V1, V2, step = np.zeros(2), np.zeros(2), np.zeros(2)
+    paths: dict = {}
+    stopped = None
+    for iteration in range(max_iterations):
+        V1[0], V2[0] = state(iteration)
+        V1[1], V2[1] = (5.0, 6.0 + 1e-12 * (iteration % 2))
+        step[:] = 0.3, 1e-12
+        cycling = _cycles(paths, np.arange(2) if stopped is None else np.array([1]), V1, V2,
+                          step, iteration, max_iterations)
+        assert not cycling[-1]
+        if stopped is None and cycling[0]:
+            stopped = iteration
+    assert (V1[0], V2[0]) == state(max_iterations - 1)
+    if max_iterations > 4:
+        assert stopped == 4  # the first repeat: state 4 is state 1
+
+
+def test_bracketed_newton_stops_when_the_step_is_below_the_rounding_of_x():
+    from zenthermo.thermo.phase_lines import _bracketed_newton
+
+    # the root 151.3 - 1e-18 is not a float: at x = 151.3 the Newton step rounds to x itself,
+    # which is the bracket's end; that is convergence, not a reason to bisect
+    root = 151.3
+    calls = []
+
+    def f(x, index):
+        calls.append(x.copy())
+        return (x - root) + 1e-18, np.ones_like(x)
+
+    x = _bracketed_newton(f, np.array([150.0]), np.array([152.0]))
+    assert x[0] == root
+    assert len(calls) <= 4

@@ -146,6 +146,70 @@ class Normalisation(nn.Module):
             return v, t
         return v, t, low_temperature_feature(T, self.t_low, self.t_knee, self._knee_on)
 
+    def inference_features(self, V: Tensor, T: Tensor, need: frozenset) -> tuple[Jet, ...]:
+        """:meth:`features` at points (N,) with only the jet fields in ``need`` (and the
+        value), in few tensor operations: the knee s(T) once for every input, s(T_max)
+        with it (inference; the same numbers to round-off)."""
+        d_v = bool(need & {"v", "vv", "vt", "vvv"})
+        d_t, d_tt = bool(need & {"t", "tt", "vt"}), "tt" in need
+        v = Jet((V - self.v_mid) / self.v_half, 1 / self.v_half if d_v else None,
+                None, None, None, None, None)
+        TT = torch.cat([T, self.t_max.reshape(1)])  # s(T_max) along with s(T)
+        if self._knee_on:
+            t0_4 = self.t_knee ** 4
+            r = TT ** 4 + t0_4
+            s_all = r ** 0.25 - self.t_knee
+            r = r[:-1]
+            s_t = T ** 3 * r ** -0.75 if d_t else None
+            s_tt = 3 * T * T * t0_4 * r ** -1.75 if d_tt else None
+        else:
+            s_all, s_t, s_tt = TT, (torch.ones_like(T) if d_t else None), None
+        s, scale = s_all[:-1], 2 / s_all[-1]
+        t_tt = None if s_tt is None else s_tt * scale
+        t = Jet(s * scale - 1, None, None if s_t is None else s_t * scale, None, t_tt, None,
+                None)
+        if self._n_inputs == 2:
+            return v, t
+        t1 = self.t_low
+        d = s + t1
+        u_t = u_tt = None
+        if d_t:
+            k = 2 * t1 / d ** 2
+            u_t = k * s_t
+            if d_tt:
+                u_tt = -2 * k * s_t ** 2 / d
+                if s_tt is not None:
+                    u_tt = u_tt + k * s_tt
+        return v, t, Jet((s - t1) / d, None, u_t, None, u_tt, None, None)
+
+    def inference_baseline(self, v: Jet, t: Jet, need: frozenset) -> Jet:
+        """:meth:`baseline_jet` at points (N,) (fields (n_out, N)) from the polynomial's
+        derivatives, one matmul per field (inference; the same numbers to round-off)."""
+        c = self.baseline  # (n_out, 7): 1, v, v^2, v^3, t, t^2, v t
+        x, y = v.f, t.f
+        x2 = x * x
+        fields: dict[str, Tensor] = {
+            "f": c @ torch.stack([torch.ones_like(x), x, x2, x2 * x, y, y * y, x * y])}
+        zero = torch.zeros_like(x)
+        dv, dt, dtt = v.v, t.t, t.tt
+        if dv is not None:
+            if "v" in need:
+                fields["v"] = (c[:, 1:4] @ torch.stack([torch.ones_like(x), 2 * x, 3 * x2])
+                               + c[:, 6:7] * y) * dv
+            if "vv" in need:
+                fields["vv"] = (2 * c[:, 2:3] + 6 * c[:, 3:4] * x) * (dv * dv)
+            if "vvv" in need:
+                fields["vvv"] = (6 * c[:, 3:4] * (dv * dv * dv)).expand(-1, x.shape[0])
+        if dt is not None:
+            p_t = c[:, 4:7] @ torch.stack([torch.ones_like(x), 2 * y, x])  # dP/dt
+            if "t" in need:
+                fields["t"] = p_t * dt
+            if "tt" in need:
+                fields["tt"] = 2 * c[:, 5:6] * (dt * dt) + p_t * (zero if dtt is None else dtt)
+            if "vt" in need and dv is not None:
+                fields["vt"] = c[:, 6:7] * (dv * dt)
+        return Jet(*(fields.get(name) for name in Jet._fields))
+
     def baseline_jet(self, v: Jet, t: Jet, need: frozenset = ALL_FIELDS) -> Jet:
         """The polynomial baseline of every output, fields (n_out, *v.f.shape); only the
         jet fields in ``need`` (and the value)."""

@@ -132,24 +132,40 @@ class ZennNetwork(nn.Module):
             self.register_buffer("log_g", log_g)
         self.entropy_fluctuation_gamma = entropy_fluctuation_gamma
 
-    def sources(self, V: Tensor, T: Tensor,
-                need: frozenset = ALL_FIELDS) -> tuple[Jet, Jet, Jet]:
+    def sources(self, V: Tensor, T: Tensor, need: frozenset = ALL_FIELDS,
+                inference: bool = False) -> tuple[Jet, Jet, Jet]:
         """Per-source jets (fields (K, N), physical units): F_k, E_k and S_k.
 
         ``V`` and ``T`` have shape (N,) (every source at the same points) or (K, N) (each
-        source at its own points).
+        source at its own points). ``inference`` (shared points (N,), no autograd): the
+        features once for all sources and :meth:`BatchedMLP.evaluate`, the same numbers to
+        round-off at a fraction of the cost.
         """
         norm = self.norm
         k = self.n_sources
+        if inference and V.dim() == 1:
+            inputs = norm.inference_features(V, T, need)
+            v, t = inputs[:2]
+            raw = self.mlp.evaluate(inputs, need).map(lambda x: x[..., 0])
+            return self._combine_networks(raw, v, t, T, need, norm.inference_baseline(v, t, need))
         if V.dim() == 1:
             V, T = V.expand(k, -1), T.expand(k, -1)
         inputs = norm.features(V, T)
         v, t = inputs[:2]
         doubled = tuple(x.map(lambda y: torch.cat([y, y]) if y.dim() else y) for x in inputs)
         raw = self.mlp(doubled, need).map(lambda x: x[..., 0])
+        return self._combine_networks(raw, v, t, T, need)
+
+    def _combine_networks(self, raw: Jet, v: Jet, t: Jet, T: Tensor, need: frozenset,
+                          baseline: Jet | None = None) -> tuple[Jet, Jet, Jet]:
+        """F_k, E_k and S_k from the 2K networks' outputs ``raw`` (fields (2K, N))."""
+        norm = self.norm
+        k = self.n_sources
         e_net = raw.map(lambda x: x[:k])
         s_net = raw.map(lambda x: x[k:])
-        energy = norm.baseline_jet(v, t, need).plus(e_net.map(lambda x: norm.scale[:, None] * x))
+        if baseline is None:
+            baseline = norm.baseline_jet(v, t, need)
+        energy = baseline.plus(e_net.map(lambda x: norm.scale[:, None] * x))
         # S_k = s_scale (t + 1)/2 softplus(net): >= 0, and 0 at T = 0 (t = -1).
         t_frac = t.map(lambda x: x / 2).plus(constant_jet(torch.full_like(t.f, 0.5)))
         entropy = activate(s_net, "softplus", need).times(t_frac).map(
@@ -158,10 +174,11 @@ class ZennNetwork(nn.Module):
         free = energy.minus(entropy.times(T_jet)).restrict(need)
         return free, energy.restrict(need), entropy.restrict(need)
 
-    def forward(self, V: Tensor, T: Tensor,
-                need: frozenset = ALL_FIELDS) -> tuple[Jet, Jet, Tensor]:
-        """(jet of F (N,), jets of F_k (K, N), ln p_k (K, N)) at points V, T of shape (N,)."""
-        free, _, entropy = self.sources(V, T, need)
+    def forward(self, V: Tensor, T: Tensor, need: frozenset = ALL_FIELDS,
+                inference: bool = False) -> tuple[Jet, Jet, Tensor]:
+        """(jet of F (N,), jets of F_k (K, N), ln p_k (K, N)) at points V, T of shape (N,);
+        ``inference`` as in :meth:`sources`."""
+        free, _, entropy = self.sources(V, T, need, inference)
         total, log_p = self.combine(free, entropy, T)
         return total, free, log_p
 
@@ -202,7 +219,7 @@ class ZennLandscape(TrainedLandscape):
         return torch.exp(self.network.log_g.detach()).cpu().numpy().astype("float64")
 
     def total_jet(self, V: Tensor, T: Tensor, need: frozenset = ALL_FIELDS) -> Jet:
-        return self.network(V, T, need)[0]
+        return self.network(V, T, need, inference=True)[0]
 
     def source_derivatives(self, V, T, fields=None) -> list[FreeEnergyDerivatives]:
         """The learned per-source F_k and derivatives, one entry per source (``fields`` as
@@ -210,7 +227,8 @@ class ZennLandscape(TrainedLandscape):
         fields = requested_fields(fields)
         need = need_for(fields)
         shape, outputs = evaluate_jets(
-            lambda v, t: (self.network.sources(v, t, need)[0], None), V, T, self.device)
+            lambda v, t: (self.network.sources(v, t, need, inference=True)[0], None), V, T,
+            self.device)
         result = []
         for k in range(self.network.n_sources):
             per_k = [(jet.map(lambda x, k=k: x[k]), None) for jet, _ in outputs]
@@ -232,7 +250,7 @@ class ZennLandscape(TrainedLandscape):
         need = frozenset({"f"}) if networks else frozenset({"f", "t"})
 
         def parts(v: Tensor, t: Tensor) -> tuple[Jet, Tensor]:
-            free, energy, entropy = self.network.sources(v, t, need)
+            free, energy, entropy = self.network.sources(v, t, need, inference=True)
             S = entropy.f if networks else -free.t
             E = energy.f if networks else free.f + t * S
             return free.restrict(frozenset({"f"})), torch.stack([free.f, E, S])
@@ -245,7 +263,7 @@ class ZennLandscape(TrainedLandscape):
     def probabilities(self, V, T):
         """p_k(V,T), shape (K, *broadcast_shape); rows sum to one."""
         only_f = frozenset({"f"})
-        shape, outputs = evaluate_jets(lambda v, t: self.network(v, t, only_f)[::2], V, T,
-                                       self.device)
+        shape, outputs = evaluate_jets(
+            lambda v, t: self.network(v, t, only_f, inference=True)[::2], V, T, self.device)
         log_p = torch.cat([extra for _, extra in outputs if extra is not None], dim=1)
         return torch.exp(log_p).numpy().reshape((self.network.n_sources, *shape))

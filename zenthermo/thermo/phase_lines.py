@@ -8,7 +8,8 @@
       F_V(V1) = F_V(V2),    F(V1) = F(V2) + F_V(V2) (V1 - V2).
 
   The starting guess at each T is the lower convex hull of F on a fine volume grid (the
-  hull edge that spans the unstable interval), or, close to T_c where that edge is only a
+  hull edge that spans the unstable interval; F evaluated on a coarse grid first and in
+  full only in the cells where the edge can be), or, close to T_c where that edge is only a
   few grid steps long, the mean-field scaling V_binodal - V_mid = sqrt(3) (V_spinodal -
   V_mid). Newton on the 2x2 system (analytic Jacobian from F_V, F_VV) then converges to
   1e-12 relative in volume where the rounding of F allows (accepted below 1e-9).
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from zenthermo.thermo.evaluate import derivatives_of
+from zenthermo.thermo.hull_start import hull_guess
 from zenthermo.thermo.results import Coexistence, CriticalPoint, Spinodal
 from zenthermo.units import EV_PER_A3_IN_GPA
 
@@ -93,9 +95,10 @@ def compute_spinodal(
     volumes = np.linspace(*landscape.volume_domain, int(n_volumes))
     low_brackets, high_brackets, kept = _trace_unstable(landscape, volumes, temperatures, V_c)
     T_kept = np.array(kept)
-    if T_kept.size:
-        V_low = _roots_of_curvature(landscape, low_brackets, T_kept)
-        V_high = _roots_of_curvature(landscape, high_brackets, T_kept)
+    if T_kept.size:  # both roots of every temperature in one batch
+        roots = _roots_of_curvature(landscape, low_brackets + high_brackets,
+                                    np.r_[T_kept, T_kept])
+        V_low, V_high = roots[:T_kept.size], roots[T_kept.size:]
     else:
         V_low = V_high = np.empty(0)
     T_all = np.append(T_kept[::-1], T_c)
@@ -142,7 +145,7 @@ def compute_coexistence(
     V_lo, V_hi = (float(x) for x in landscape.volume_domain)
     volumes = np.linspace(V_lo, V_hi, int(n_volumes))
 
-    hull_V1, hull_V2, hull_found, hull_inside = _hull_guess(landscape, volumes, T, s_low, s_high)
+    hull_V1, hull_V2, hull_found, hull_inside = hull_guess(landscape, volumes, T, s_low, s_high)
     scaled_V1, scaled_V2 = _scaling_guess(s_low, s_high, volumes[1] - volumes[0])
     # Newton from both starts in one batch (from the hull only where it found an edge: its
     # answer is used nowhere else); the hull start wins where both converge
@@ -289,64 +292,76 @@ def _roots_of_curvature(
     a = np.array([x for x, _ in brackets])
     b = np.array([y for _, y in brackets])
 
-    def curvature(V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        d = derivatives_of(landscape, V, T, ("F_VV", "F_VVV"))
+    def curvature(V: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        d = derivatives_of(landscape, V, T[index], ("F_VV", "F_VVV"))
         return d.F_VV, d.F_VVV
 
     return _bracketed_newton(curvature, a, b)
 
 
 def _bracketed_newton(
-    f: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    f: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
     a: np.ndarray,
     b: np.ndarray,
     max_iterations: int = 100,
 ) -> np.ndarray:
     """Roots of f in [a, b] (f(a), f(b) of opposite sign), elementwise: Newton steps kept
-    inside the bracket, bisection otherwise; converged to 1e-12 relative."""
+    inside the bracket, bisection otherwise; converged to 1e-12 relative.
+
+    ``f(x, index)`` gives the value and slope at x for the elements ``index``; an element
+    that has converged leaves the iteration (its root is final: iterating on, a Newton step
+    that rounding puts just outside the shrunken bracket would send it back to bisection).
+    """
     a, b = a.astype(np.float64).copy(), b.astype(np.float64).copy()
-    f_a = f(a)[0]
+    f_a = f(a, np.arange(a.size))[0]
     x = 0.5 * (a + b)
+    active = np.arange(a.size)
     for _ in range(max_iterations):
-        value, slope = f(x)
-        same = np.sign(value) == np.sign(f_a)
-        a, f_a, b = np.where(same, x, a), np.where(same, value, f_a), np.where(same, b, x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            step = x - value / slope
-        bad = ~np.isfinite(step) | (step <= np.minimum(a, b)) | (step >= np.maximum(a, b))
-        x_new = np.where(bad, 0.5 * (a + b), step)
-        x_new = np.where(value == 0.0, x, x_new)
-        done = np.abs(x_new - x) <= _REL_TOL * np.abs(x)
-        x = x_new
-        if done.all():
+        if active.size == 0:
             break
+        xa, aa, ba, fa = x[active], a[active], b[active], f_a[active]
+        value, slope = f(xa, active)
+        same = np.sign(value) == np.sign(fa)
+        aa, fa, ba = np.where(same, xa, aa), np.where(same, value, fa), np.where(same, ba, xa)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = xa - value / slope
+        # a step onto the bracket's end is allowed: that end is x itself when the step is
+        # below the rounding of x (converged; bisecting instead would start over)
+        bad = ~np.isfinite(step) | (step < np.minimum(aa, ba)) | (step > np.maximum(aa, ba))
+        x_new = np.where(bad, 0.5 * (aa + ba), step)
+        x_new = np.where(value == 0.0, xa, x_new)
+        done = np.abs(x_new - xa) <= _REL_TOL * np.abs(xa)
+        x[active], a[active], b[active], f_a[active] = x_new, aa, ba, fa
+        active = active[~done]
     return x
 
 
 # -- coexistence helpers -----------------------------------------------------------------------
 
 
-def _hull_guess(
-    landscape: Landscape, volumes: np.ndarray, T: np.ndarray, s_low: np.ndarray,
-    s_high: np.ndarray, min_steps: int = 8,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Lower-convex-hull edge over the unstable interval, per temperature.
+def _cycles(paths: dict[int, list[tuple[float, float, float]]], active: np.ndarray,
+            V1: np.ndarray, V2: np.ndarray, last_step: np.ndarray, iteration: int,
+            max_iterations: int) -> np.ndarray:
+    """Which ``active`` runs of the common-tangent Newton are caught in an exact cycle.
 
-    Returns V1, V2, whether an edge at least ``min_steps`` grid steps long was found, and
-    whether it ends inside the grid (an edge ending on the first or last grid volume means
-    that the true tangent point lies outside the domain).
+    A run whose (V1, V2) repeats an earlier state exactly, with every step in between above
+    the accepted size, would go round that cycle to the last iteration and end there
+    unconverged: it gets the state and step it would have at the last iteration now (and
+    is marked, to leave the iteration). ``paths`` keeps each run's states.
     """
-    F = derivatives_of(landscape, volumes[None, :], T[:, None], ("F",)).F
-    V1, V2 = np.full(T.shape, np.nan), np.full(T.shape, np.nan)
-    found = np.zeros(T.shape, dtype=bool)
-    inside = np.ones(T.shape, dtype=bool)
-    for k in range(T.size):
-        edge = _hull_edge_over(volumes, F[k], 0.5 * (s_low[k] + s_high[k]))
-        if edge is not None and edge[1] - edge[0] >= min_steps:
-            i, j = edge
-            found[k], inside[k] = True, i > 0 and j < len(volumes) - 1
-            V1[k], V2[k] = volumes[i], volumes[j]
-    return np.where(found, V1, s_low), np.where(found, V2, s_high), found, inside
+    cycling = np.zeros(active.size, dtype=bool)
+    for n, r in enumerate(active):
+        path = paths.setdefault(int(r), [])
+        state = (float(V1[r]), float(V2[r]))
+        earlier = [j for j, (a, b, _) in enumerate(path) if (a, b) == state]
+        path.append((*state, float(last_step[r])))
+        if not earlier or min(step for _, _, step in path[earlier[-1] + 1:]) <= _ACCEPTED_STEP:
+            continue
+        j, period = earlier[-1], iteration - earlier[-1]
+        k = j + 1 + (max_iterations - 2 - j) % period  # same phase as the last iteration
+        V1[r], V2[r], last_step[r] = path[k]
+        cycling[n] = True
+    return cycling
 
 
 def _scaling_guess(
@@ -355,25 +370,6 @@ def _scaling_guess(
     """Close to T_c: binodal half-width = sqrt(3) x spinodal half-width (mean field)."""
     mid = 0.5 * (s_low + s_high)
     return mid - np.sqrt(3.0) * (mid - s_low) - step, mid + np.sqrt(3.0) * (s_high - mid) + step
-
-
-def _hull_edge_over(volumes: np.ndarray, F: np.ndarray, V: float) -> tuple[int, int] | None:
-    """Indices (i, j) of the lower-convex-hull edge of (volumes, F) that spans V."""
-    from scipy.spatial import ConvexHull, QhullError  # here: only a non-convex F needs it
-    x = (volumes - volumes[0]) / (volumes[-1] - volumes[0])
-    y = F - (F[0] + (F[-1] - F[0]) * x)  # an affine shear keeps the hull
-    scale = np.max(np.abs(y))
-    if scale == 0.0:
-        return None
-    try:
-        hull = ConvexHull(np.column_stack([x, y / scale]))
-    except QhullError:
-        return None
-    lower = hull.equations[:, 1] < 0.0
-    for i, j in np.sort(hull.simplices[lower], axis=1):
-        if volumes[i] <= V <= volumes[j]:
-            return int(i), int(j)
-    return None
 
 
 def _newton_common_tangent(
@@ -393,7 +389,8 @@ def _newton_common_tangent(
     last_step = np.full(n, np.inf)
     at_floor = np.zeros(n, dtype=np.int64)  # steps so far below the accepted size
     active = np.arange(n)
-    for _ in range(max_iterations):
+    paths: dict[int, list[tuple[float, float, float]]] = {}  # per run: (V1, V2, step)
+    for iteration in range(max_iterations):
         if active.size == 0:
             break
         m = active.size
@@ -421,7 +418,9 @@ def _newton_common_tangent(
         last_step[active] = np.maximum(np.abs(new1 - a1) / a1, np.abs(new2 - a2) / a2)
         V1[active], V2[active] = new1, new2
         at_floor[active] += last_step[active] <= _ACCEPTED_STEP
-        active = active[(last_step[active] > _REL_TOL) & (at_floor[active] < _FLOOR_ITERATIONS)]
+        cycling = _cycles(paths, active, V1, V2, last_step, iteration, max_iterations)
+        active = active[(last_step[active] > _REL_TOL) & (at_floor[active] < _FLOOR_ITERATIONS)
+                        & ~cycling]
     TT = np.concatenate([T, T])
     # F(V1) - F(V2) carries the rounding of F itself (eV per cell), which limits the volumes
     # to ~1e-12 |F| / (F_VV (V2 - V1)); accept a last step below 1e-9 relative
