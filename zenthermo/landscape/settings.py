@@ -107,7 +107,9 @@ class TrainingSettings:
         System mode with the flat low-temperature input only (a table of total F that
         reaches into the knee): weight of the quasi-harmonic Grueneisen law of every latent
         source from a quarter of the knee to 3 x the knee
-        (:func:`~zenthermo.landscape.losses.gruneisen_term`); 0: off. Per-source mode
+        (:func:`~zenthermo.landscape.losses.gruneisen_term`); 0: off. It removed the
+        spurious low-temperature NTE window of the held-out system-mode benchmark; 0.01
+        moved T_c by -7.5 and -9.8 K there (docs/zenn.md, "System mode"). Per-source mode
         ignores it (its sources' data carry F_VT directly).
     """
 
