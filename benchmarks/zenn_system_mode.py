@@ -10,7 +10,11 @@ the time scales), ZENN learns K = 3 latent sources from that table alone
 landscapes are analysed the way the pipeline analyses them: F RMSE off the table's points,
 the critical point (:func:`~zenthermo.thermo.critical.find_critical_point`), the NTE
 windows along the 0 and 2 GPa isobars (:func:`~zenthermo.thermo.isobar.compute_isobar`),
-and the learned windows that overlap no true one (spurious).
+and the learned windows that overlap no true one (spurious). Every table is fitted without
+(``weight_gruneisen`` = 0, as before) and with the latent sources' low-temperature
+Grueneisen law (the default, :func:`~zenthermo.landscape.losses.gruneisen_term`), and the
+learned alpha at 10-60 K is split into the latent sources' own part and their mixing
+(:func:`alpha_split`) next to the truth's lattice and configurational parts.
 
 Run: ``.venv/bin/python -m benchmarks.zenn_system_mode [threads] [jobs] [--quick]``
 (writes the "zenn-system" section of docs/benchmarks.md; default 1 torch thread per fit,
@@ -106,6 +110,52 @@ def score(landscape, exact, reference: dict, natoms: int) -> dict:
     return row
 
 
+def alpha_split(landscape, P_GPa: float, T_K) -> dict:
+    """The learned alpha along an isobar split like the truth's (1/K, each (nT,)).
+
+    At the learned equilibrium V(T), with the learned per-source F_k and multiplicities:
+    ``sources`` = -sum_k p_k F_k,VT / (V F_VV) (the latent sources' own thermal pressure,
+    population-weighted) and ``mixing`` = -Cov_p(U_k, F_k,V) / (k_B T^2 V F_VV) (weights
+    changing with T at volume-dependent F_k differences), the split of
+    :func:`~zenthermo.thermo.decomposition.decompose_isobar`; they add up to ``alpha``.
+    """
+    from zenthermo.thermo.isobar import compute_isobar
+    from zenthermo.units import KB_EV_PER_K
+
+    T = np.asarray(T_K, float)
+    iso = compute_isobar(landscape, P_GPa, T)
+    V = iso.V_A3
+    d = landscape.source_derivatives(V, T)
+    F, F_T, F_V = (np.stack([getattr(x, n) for x in d]) for n in ("F", "F_T", "F_V"))
+    F_VV, F_VT = (np.stack([getattr(x, n) for x in d]) for n in ("F_VV", "F_VT"))
+    kT = KB_EV_PER_K * T
+    logit = np.log(landscape.multiplicities)[:, None] - F / kT
+    p = np.exp(logit - logit.max(axis=0))
+    p /= p.sum(axis=0)
+    U = F - T * F_T
+    mean_FV = np.sum(p * F_V, axis=0)
+    f_vv = np.sum(p * F_VV, axis=0) - (np.sum(p * F_V ** 2, axis=0) - mean_FV ** 2) / kT
+    mixing = np.sum(p * (U - np.sum(p * U, axis=0)) * (F_V - mean_FV), axis=0) / (kT * T)
+    return {"T_K": T, "V_A3": V, "alpha": iso.alpha_per_K, "p": p,
+            "sources": -np.sum(p * F_VT, axis=0) / (V * f_vv),
+            "mixing": -mixing / (V * f_vv)}
+
+
+def diagnose(landscape, exact, P_GPa: float, T_K=(10.0, 20.0, 30.0, 40.0, 60.0)) -> list:
+    """Rows (T, learned alpha, its sources and mixing parts, truth's alpha, lattice and
+    configurational parts), alpha in 1e-6/K: where a spurious window comes from."""
+    from zenthermo.thermo.decomposition import decompose_isobar
+    from zenthermo.thermo.isobar import compute_isobar
+
+    learned = alpha_split(landscape, P_GPa, T_K)
+    true = compute_isobar(exact, P_GPa, learned["T_K"])
+    parts = decompose_isobar(exact.free_energies, P_GPa, learned["T_K"], true.V_A3).alpha_per_K
+    return [[f"{t:g}", *(f"{x[i] * 1e6:+.2f}" for x in (
+        learned["alpha"], learned["sources"], learned["mixing"], true.alpha_per_K,
+        parts["lattice"] + parts["electronic"], parts["configurational"]))]
+        for i, t in enumerate(learned["T_K"])]
+
+
 def fit(table, max_rows, settings=None, seed: int = 0, **data_options):
     """ZENN in system mode (3 latent sources) on ``table``; (fitter, wall seconds)."""
     from zenthermo.landscape.system_data import system_training_data
@@ -121,21 +171,31 @@ def fit(table, max_rows, settings=None, seed: int = 0, **data_options):
     return fitter, time.perf_counter() - start
 
 
-def run_one(n_v: int, n_t: int, max_rows, seed: int = 0, threads: int = 1) -> dict:
-    """One system-mode fit of the n_V x n_T table, scored against the truth."""
+def run_one(n_v: int, n_t: int, max_rows, seed: int = 0, weight_gruneisen=None,
+            threads: int = 1) -> dict:
+    """One system-mode fit of the n_V x n_T table, scored against the truth, with the
+    split of its low-temperature alpha (:func:`diagnose`). ``weight_gruneisen`` None: the
+    default setting."""
+    from zenthermo.landscape.train import TrainingSettings
+
     torch.set_num_threads(threads)
     exact = held_out_landscape()
-    fitter, wall = fit(free_energy_table(exact, n_v, n_t), max_rows, seed=seed)
+    settings = TrainingSettings(seed=seed) if weight_gruneisen is None else \
+        TrainingSettings(seed=seed, weight_gruneisen=weight_gruneisen)
+    fitter, wall = fit(free_energy_table(exact, n_v, n_t), max_rows, settings)
     row = score(fitter.landscape_, exact, truth(exact), 4)
     row.update(table=f"{n_v} x {n_t}", max_rows=max_rows, fit_s=wall,
                cpu_s=fitter.history_["cpu_s"], rows=fitter.history_["n_training_rows"],
-               knee=float(fitter.network_.norm.t_knee), seed=seed)
+               knee=float(fitter.network_.norm.t_knee), seed=seed,
+               gruneisen=settings.weight_gruneisen,
+               diagnosis={P: diagnose(fitter.landscape_, exact, P) for P in ISOBARS_GPA})
     print(_row_text(row), flush=True)
     return row
 
 
 def run(cases, threads: int = 1, jobs: int = 1) -> list:
-    """:func:`run_one` for each (n_V, n_T, max_rows, seed), ``jobs`` fits at a time."""
+    """:func:`run_one` for each (n_V, n_T, max_rows, seed, weight_gruneisen), ``jobs`` fits
+    at a time."""
     from concurrent.futures import ProcessPoolExecutor
 
     if jobs <= 1:
@@ -184,7 +244,8 @@ def _windows_text(ws) -> str:
 
 def _row_text(r) -> str:
     cp = r["cp"]
-    return (f"{r['table']} seed={r['seed']} rows={r['rows']} knee={r['knee']:.0f}K "
+    return (f"{r['table']} seed={r['seed']} gruneisen={r['gruneisen']:g} rows={r['rows']} "
+            f"knee={r['knee']:.0f}K "
             f"fit={r['fit_s']:.0f}s cpu={r['cpu_s']:.0f}s "
             f"F={r['F_rmse_meV_atom']:.3f} meV/atom "
             f"Tc={'n/a' if cp is None else f'{cp.T_K:.1f}'} dTc={r.get('Tc_err_K', np.nan):+.1f} "
@@ -196,19 +257,32 @@ def _row_text(r) -> str:
 def table_text(results) -> str:
     from benchmarks._report import markdown_table
 
-    headers = ["table (V x T)", "training rows", "seed", "fit wall / CPU time (s)",
+    headers = ["table (V x T)", "training rows", "seed", "Grueneisen weight",
+               "fit wall / CPU time (s)",
                "F RMSE (meV/atom)",
                "T_c error (K)", "P_c error (GPa)", "NTE at 0 GPa (K)", "NTE at 2 GPa (K)",
                "NTE end error (K)", "spurious NTE windows (K)"]
     rows = []
     for r in results:
-        rows.append([r["table"], r["rows"], r["seed"], f"{r['fit_s']:.0f} / {r['cpu_s']:.0f}",
+        rows.append([r["table"], r["rows"], r["seed"], f"{r['gruneisen']:g}",
+                     f"{r['fit_s']:.0f} / {r['cpu_s']:.0f}",
                      f"{r['F_rmse_meV_atom']:.3f}",
                      "n/a" if "Tc_err_K" not in r else f"{r['Tc_err_K']:+.1f}",
                      "n/a" if "Pc_err_GPa" not in r else f"{r['Pc_err_GPa']:+.3f}",
                      _windows_text(r["nte"][0.0]), _windows_text(r["nte"][2.0]),
                      ", ".join(f"{e:.1f}" for e in r["end_err_K"].values()) or "n/a",
                      _windows_text(r["spurious"][0.0] + r["spurious"][2.0])])
+    return markdown_table(headers, rows)
+
+
+def diagnosis_text(results) -> str:
+    """The split of the low-temperature alpha of every fit (:func:`diagnose`), one table."""
+    from benchmarks._report import markdown_table
+
+    headers = ["fit", "P (GPa)", "T (K)", "alpha", "latent sources' own", "mixing",
+               "truth alpha", "truth lattice", "truth configurational"]
+    rows = [[f"{r['table']} seed {r['seed']} w {r['gruneisen']:g}", f"{P:g}", *line]
+            for r in results for P, lines in r["diagnosis"].items() for line in lines]
     return markdown_table(headers, rows)
 
 
@@ -237,9 +311,10 @@ latent sources, default settings, {threads} torch thread, CPU time under load): 
 """)
         print(table)
         return
-    cases = [(31, 34, MAX_TRAINING_ROWS, 0)]
+    # each fit without (weight 0, as before) and with the Grueneisen term (the default)
+    cases = [(31, 34, MAX_TRAINING_ROWS, 0, w) for w in (0.0, None)]
     if "--quick" not in sys.argv:
-        cases += [(91, 100, MAX_TRAINING_ROWS, seed) for seed in (0, 1)]
+        cases += [(91, 100, MAX_TRAINING_ROWS, seed, w) for seed in (0, 1) for w in (0.0, None)]
     results = run(cases, threads, jobs)
     exact = held_out_landscape()
     reference = truth(exact)
@@ -260,6 +335,14 @@ thread(s) per fit, {jobs} fit(s) at a time, measured under load on a shared 2-co
 machine (wall times are upper bounds; the CPU time is the fit's own).
 
 {table_text(results)}
+
+Where the low-temperature thermal expansion comes from (alpha in 1e-6/K along the learned
+and the true equilibrium volume): the learned alpha split into the latent sources' own
+thermal pressure (population-weighted, -sum_k p_k F_k,VT / (V F_VV)) and the mixing of
+latent sources (-Cov_p(U_k, F_k,V) / (k_B T^2 V F_VV)), next to the truth's lattice and
+configurational parts (`zenthermo.thermo.decomposition`).
+
+{diagnosis_text(results)}
 """
     write_section("zenn-system", text)
     print(text)

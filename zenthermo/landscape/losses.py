@@ -14,7 +14,9 @@ q(V|T) = exp(-F(V,T)/k_B T) / sum_V' exp(-F(V',T)/k_B T), averaged over temperat
 Regularisers on a collocation grid over the training domain (ZENN only): each source's
 F_k convex in V (penalise F_k,VV < 0) and C_V,k >= 0 (penalise F_k,TT > 0). S_k -> 0 at
 T = 0 holds by construction of the entropy network (see :mod:`zenthermo.landscape.zenn`).
-They are squared ReLUs, exactly zero (value and gradient) while no collocation point
+In system mode with the flat low-temperature input, also the Grueneisen law of every latent
+source below a few times the knee (:func:`gruneisen_term`, always evaluated). The others
+are squared ReLUs, exactly zero (value and gradient) while no collocation point
 violates its constraint; :class:`GatedLoss` then leaves the collocation grid out of the
 training steps and checks it again at the optimiser's checkpoints.
 """
@@ -326,6 +328,67 @@ def physics_terms(free_k: Jet, scales: dict[str, float], t_max: float) -> dict[s
     negative_cv = torch.relu(free_k.tt) / (scales["F_T"] / t_max)
     return {"convexity": (concave * concave).mean(),
             "heat_capacity": (negative_cv * negative_cv).mean()}
+
+
+#: The Grueneisen term's reference temperature and lowest point, in units of the knee T_0.
+GRUENEISEN_REFERENCE = 3.0
+GRUENEISEN_LOWEST = 0.25
+
+
+def gruneisen_points(volume_domain: tuple[float, float], t_knee: float, n_volumes: int,
+                     n_temperatures: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Collocation points of :func:`gruneisen_term`: V (n_V,) x T (n_T,), T last.
+
+    ``n_volumes`` volumes across ``volume_domain`` times ``n_temperatures`` temperatures
+    from :data:`GRUENEISEN_LOWEST` x ``t_knee`` to the reference
+    :data:`GRUENEISEN_REFERENCE` x ``t_knee`` (the last one). Returns V and T, flattened
+    (n_V * n_T,), volume-major.
+    """
+    V = np.linspace(*volume_domain, n_volumes)
+    T = np.linspace(GRUENEISEN_LOWEST, GRUENEISEN_REFERENCE, n_temperatures) * t_knee
+    Vg, Tg = np.meshgrid(V, T, indexing="ij")
+    return Vg.ravel(), Tg.ravel()
+
+
+def gruneisen_term(free_k: Jet, T: Tensor, n_temperatures: int) -> Tensor:
+    """The quasi-harmonic Grueneisen law of every source at low temperature (system mode).
+
+    At low T each source's thermal free energy is that of its lattice vibrations, a
+    function of T / theta_k(V) (the Debye regime), so its thermal pressure follows its heat
+    capacity, dP_k/dT = -F_k,VT = gamma_k(V) C_V,k / V with C_V,k = -T F_k,TT, the
+    Grueneisen parameter gamma_k depending on the volume only. From a table of total F
+    this part is fixed only to the level of the fit's F error (a mixed V-T derivative of a
+    free energy a fraction of a meV deep), and a fitted latent source otherwise takes any
+    sign there (a spurious negative thermal expansion). The term asks, at each volume,
+    that the ratio (-F_k,VT) / C_V,k at the lower temperatures equal the one at the
+    reference (the last temperature, where the table resolves it), and C_V,k >= 0 there:
+    mean of r^2 with r = (d_j c_r - d_r c_j) / (|d_j c_r| + |d_r c_j| + eps), d = -F_k,VT,
+    c = -T F_k,TT (a relative residual in [-1, 1]: a sign flip costs 1 however small the
+    values; eps = 1e-4 |d_r c_r| fades it out where (T/T_ref)^3 is below 1e-4), plus the
+    squared ReLU of -c_j / |c_r| (C_V,k >= 0). The gradient is that of this value
+    (the ratio's denominator included): with it held fixed (reweighting) the loss and its
+    gradient disagree and the L-BFGS line search gave up after 47 iterations.
+
+    Parameters
+    ----------
+    free_k : Jet
+        F_k at the points of :func:`gruneisen_points`, fields (K, n_V * n_T) with ``vt``
+        and ``tt``.
+    T : Tensor, shape (n_V * n_T,)
+        Their temperatures, K.
+    n_temperatures : int
+        n_T (the last temperature of each volume is the reference).
+    """
+    K = free_k.vt.shape[0]
+    d = (-free_k.vt).reshape(K, -1, n_temperatures)
+    c = (-free_k.tt * T).reshape(K, -1, n_temperatures)
+    d_r, c_r = d[..., -1:], c[..., -1:]
+    d_j, c_j = d[..., :-1], c[..., :-1]
+    a, b = d_j * c_r, d_r * c_j
+    tiny = torch.finfo(d.dtype).tiny
+    r = (a - b) / (a.abs() + b.abs() + 1e-4 * (d_r * c_r).abs().detach() + tiny)
+    negative = torch.relu(-c_j) / (c_r.abs().detach() + tiny)
+    return (r * r).mean() + (negative * negative).mean()
 
 
 def weighted_sum(terms: dict[str, Tensor], weights: dict[str, float]) -> Tensor:

@@ -103,6 +103,14 @@ class TrainingSettings:
         ``entropy_fluctuation_gamma``), S_k = -dF_k/dT of the learned F_k. None: 1 with
         ``entropy_fluctuation_gamma`` (the only place the split enters F), else 0 (off:
         on Fe3Pt the term cost accuracy, T_c 0.2 -> 4.6 K).
+    weight_gruneisen : float
+        System mode with the flat low-temperature input only (a table of total F that
+        reaches into the knee): weight of the quasi-harmonic Grueneisen law of every latent
+        source from a quarter of the knee to 3 x the knee
+        (:func:`~zenthermo.landscape.losses.gruneisen_term`); 0: off. It removed the
+        spurious low-temperature NTE window of the held-out system-mode benchmark; 0.01
+        moved T_c by -7.5 and -9.8 K there (docs/zenn.md, "System mode"). Per-source mode
+        ignores it (its sources' data carry F_VT directly).
     """
 
     hidden: tuple[int, ...] = (24, 24)
@@ -140,6 +148,7 @@ class TrainingSettings:
     seed: int = 0
     device: str = "cpu"
     weight_intrinsic_entropy: float | None = None
+    weight_gruneisen: float = 0.001
 
     def __post_init__(self) -> None:
         if self.device not in ("cpu", "cuda"):

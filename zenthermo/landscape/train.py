@@ -44,6 +44,8 @@ from zenthermo.landscape.losses import (
     Rows,
     data_terms,
     entropy_terms,
+    gruneisen_points,
+    gruneisen_term,
     own_points,
     padded_source_rows,
     physics_terms,
@@ -259,28 +261,36 @@ class ZennFitter(_Fitter):
         self_consistent = data.mode == "system" and s.entropy_fluctuation_gamma is not None
         col_V, col_T = self._collocation(data, s)
         t_max = norm_args[2]
+        # system mode, flat input: the Grueneisen law of each latent source at low T
+        n_gt = 8 if data.mode == "system" and knee > 0 and s.weight_gruneisen > 0 else 0
+        gr_V, gr_T = (torch.as_tensor(x, dtype=DTYPE, device=dev) for x in gruneisen_points(
+            data.volume_domain, norm_args[3], s.collocation_points[0] if n_gt else 0, n_gt))
+        weights["gruneisen"] = s.weight_gruneisen
         dtype = TRAINING_DTYPES[s.training_precision]
 
         def precision():  # the networks' arithmetic in training (evaluation: float64)
             return network.mlp.precision(dtype)
 
-        fields = s.training_fields()
-        data_fields = fields - {"tt"}  # F_TT only feeds the C_V >= 0 regulariser
+        fields = s.training_fields() | ({"vt", "tt"} if n_gt else set())
+        data_fields = fields - ({"tt"} if not n_gt else set())  # F_TT: C_V >= 0 (Grueneisen)
 
         def physics_check():
             with precision():
                 free_k = network.sources(col_V, col_T, fields)[0]
             return physics_terms(free_k, loss_scales, t_max)
 
-        def make_loss(ps_mask, c_mask):
+        def make_loss(ps_mask, c_mask, train: bool):
             ps_rows = padded_source_rows(data.per_source, ps_mask, K, dev)
             c_rows = Rows.from_table(data.combined, c_mask, dev)
             n_ps, n_c = ps_rows.V.shape[1], len(c_rows)
             # per-source rows at a combined point reuse its evaluation (no duplicate passes)
             extra_V, extra_T, own_index = own_points(ps_rows, c_rows.V, c_rows.T)
             n_x = extra_V.shape[1]
-            points = {False: (torch.cat([extra_V, c_rows.V.expand(K, -1)], dim=1),
-                              torch.cat([extra_T, c_rows.T.expand(K, -1)], dim=1))}
+            n_g = gr_V.numel() if train else 0  # Grueneisen points: training only
+            points = {False: (torch.cat([extra_V, c_rows.V.expand(K, -1),
+                                         gr_V[:n_g].expand(K, -1)], dim=1),
+                              torch.cat([extra_T, c_rows.T.expand(K, -1),
+                                         gr_T[:n_g].expand(K, -1)], dim=1))}
             points[True] = (torch.cat([points[False][0], col_V.expand(K, -1)], dim=1),
                             torch.cat([points[False][1], col_T.expand(K, -1)], dim=1))
 
@@ -310,8 +320,11 @@ class ZennFitter(_Fitter):
                                                c_rows.T)
                     terms.update(data_terms(total, c_rows, loss_scales, "system ",
                                             s.alpha_floor, s.stiffness_floor))
+                if n_g:
+                    terms["gruneisen"] = gruneisen_term(
+                        free_k.map(lambda x: x[:, n_x + n_c:n_x + n_c + n_g]), gr_T, n_gt)
                 if physics:
-                    terms.update(physics_terms(free_k.map(lambda x: x[:, n_x + n_c:]),
+                    terms.update(physics_terms(free_k.map(lambda x: x[:, n_x + n_c + n_g:]),
                                                loss_scales, t_max))
                 else:
                     terms.update(zeros or {})
@@ -319,8 +332,8 @@ class ZennFitter(_Fitter):
 
             return evaluate if (n_ps or n_c) else None
 
-        train_fn = make_loss(~data.per_source.validation, ~data.combined.validation)
-        val_fn = make_loss(data.per_source.validation, data.combined.validation)
+        train_fn = make_loss(~data.per_source.validation, ~data.combined.validation, True)
+        val_fn = make_loss(data.per_source.validation, data.combined.validation, False)
         if train_fn is None:
             raise FitError("no training rows left after the validation split",
                            hint="lower validation_fraction")
