@@ -174,6 +174,7 @@ class Normalisation(nn.Module):
         d = s + t1
         u_t = u_tt = None
         if d_t:
+            assert s_t is not None  # made above whenever d_t
             k = 2 * t1 / d ** 2
             u_t = k * s_t
             if d_tt:

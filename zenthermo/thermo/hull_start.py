@@ -61,12 +61,13 @@ def hull_guess(
     pending = np.arange(T.size)
     for attempt in range(_HULL_ROUNDS + 1):
         rows, columns = [], []
-        for k in pending:
-            edges[k], cells = _hull_edge(volumes, F[k], mid[k], HULL_CURVATURE_SAFETY * kappa[k])
+        for row in pending:
+            edges[row], cells = _hull_edge(volumes, F[row], mid[row],
+                                           HULL_CURVATURE_SAFETY * kappa[row])
             if cells.size:
                 if attempt == _HULL_ROUNDS:  # not settled: the whole row
-                    cells = np.flatnonzero(np.isnan(F[k]))
-                rows.append(np.full(cells.size, k))
+                    cells = np.flatnonzero(np.isnan(F[row]))
+                rows.append(np.full(cells.size, row))
                 columns.append(cells)
         if not rows:
             break
@@ -75,8 +76,8 @@ def hull_guess(
                                              ("F",)).F
         pending = np.unique(t_index)
     else:  # the last round filled its rows in full: their edges on the full grid
-        for k in pending:
-            edges[k] = _hull_edge(volumes, F[k], mid[k], 0.0)[0]
+        for row in pending:
+            edges[row] = _hull_edge(volumes, F[row], mid[row], 0.0)[0]
     V1, V2 = np.full(T.shape, np.nan), np.full(T.shape, np.nan)
     found = np.zeros(T.shape, dtype=bool)
     inside = np.ones(T.shape, dtype=bool)
