@@ -155,6 +155,24 @@ def test_fitters_follow_the_scikit_learn_parameter_conventions():
         bad.fit(data)
 
 
+@pytest.mark.parametrize("setting", [
+    {"weight_F": -1.0}, {"weight_B": "1.5"}, {"weight_gruneisen": float("nan")},
+    {"learning_rate": 0.0}, {"max_temperature": float("inf")}, {"patience": True},
+    {"adam_epochs": -1}, {"lbfgs_iterations": 2.5}, {"hidden": ()}, {"dnn_hidden": (48, 0)},
+    {"collocation_points": (24,)}, {"activation": "relu"}, {"sobolev_scaling": "max"},
+    {"entropy_fluctuation_gamma": -2.0},
+])
+def test_a_setting_out_of_range_is_refused_by_name(setting):
+    (name, value), = setting.items()
+    with pytest.raises(ConfigurationError, match=f"ZENN setting {name} must be"):
+        TrainingSettings(**setting)
+
+
+def test_numpy_numbers_are_settings_like_any_other():
+    settings = TrainingSettings(n_volumes=np.int64(5), weight_F=np.float64(2.0))
+    assert settings.n_volumes == 5 and settings.weight_F == 2.0
+
+
 def test_training_lowers_the_loss():
     *_, data = ragged_data(validation_fraction=0.0)
     untrained = ZennFitter(TrainingSettings(**{**TINY.__dict__, "adam_epochs": 0,

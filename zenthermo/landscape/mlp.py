@@ -26,13 +26,13 @@ from torch import Tensor, nn
 
 from zenthermo.landscape.inference import evaluate_layers
 from zenthermo.landscape.jets import ALL_FIELDS, Jet, compose
+from zenthermo.landscape.settings import ACTIVATIONS
 
 __all__ = ["ACTIVATIONS", "DTYPE", "OUTPUT_GAIN", "TRAINING_DTYPES", "BatchedMLP", "activate"]
 
 DTYPE = torch.float64
 #: Arithmetic of the MLPs during training (``TrainingSettings.training_precision``).
 TRAINING_DTYPES = {"float32": torch.float32, "float64": torch.float64}
-ACTIVATIONS = ("tanh", "silu", "softplus")
 #: Initial scale of the output layer relative to Glorot: the networks start close to the
 #: fitted polynomial baseline, so that training does not first have to undo an O(1)
 #: random function (with full Glorot some seeds stalled at a 100x higher loss).

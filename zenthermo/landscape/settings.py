@@ -7,16 +7,59 @@ files and the command line can check ZENN options without paying for torch.
 
 from __future__ import annotations
 
+import math
+import numbers
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from zenthermo.errors import ConfigurationError
 from zenthermo.landscape.jets import TRAINING_FIELDS
 
-__all__ = ["DNN_HIDDEN", "TrainingSettings"]
+__all__ = ["ACTIVATIONS", "DNN_HIDDEN", "TrainingSettings"]
 
 #: The paper's baseline architecture for the plain DNN: 4 hidden layers of 48 units.
 DNN_HIDDEN = (48, 48, 48, 48)
+#: The smooth activations (to third order) a network may use.
+ACTIVATIONS = ("tanh", "silu", "softplus")
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _integer(x: Any) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def _widths(x: Any, least: int) -> bool:
+    return (isinstance(x, tuple) and len(x) > 0
+            and all(_integer(n) and n >= least for n in x))
+
+
+#: What each setting must be: (test, what the error says it must be). The strings of
+#: ``device`` and ``training_precision`` are checked in ``__post_init__``.
+_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    **{name: (lambda x: _number(x) and x >= 0, "a number >= 0") for name in (
+        "weight_F", "weight_P", "weight_B", "weight_S", "weight_alpha", "weight_density",
+        "weight_sources", "weight_combined", "weight_convexity", "weight_heat_capacity",
+        "weight_gruneisen", "alpha_floor", "stiffness_floor", "low_temperature_knee",
+        "low_temperature_input")},
+    **{name: (lambda x: x is None or (_number(x) and x >= 0), "a number >= 0 or unset")
+       for name in ("weight_intrinsic_entropy", "entropy_fluctuation_gamma")},
+    **{name: (lambda x: _number(x) and x > 0, "a number > 0")
+       for name in ("learning_rate", "final_learning_rate", "max_temperature")},
+    **{name: (lambda x: _integer(x) and x >= 0, "an integer >= 0")
+       for name in ("adam_epochs", "lbfgs_iterations", "n_volumes", "seed")},
+    **{name: (lambda x: _integer(x) and x >= 1, "an integer >= 1")
+       for name in ("evaluate_every", "patience", "n_temperatures", "n_latent_sources")},
+    "hidden": (lambda x: _widths(x, 1), "a list of layer widths >= 1"),
+    "dnn_hidden": (lambda x: _widths(x, 1), "a list of layer widths >= 1"),
+    "collocation_points": (lambda x: _widths(x, 0) and len(x) == 2,
+                           "two integers >= 0 (volumes, temperatures)"),
+    "activation": (lambda x: x in ACTIVATIONS, f"one of {', '.join(ACTIVATIONS)}"),
+    "sobolev_scaling": (lambda x: x in ("rms", "residual"), "'rms' or 'residual'"),
+}
 
 
 @dataclass(frozen=True)
@@ -151,6 +194,10 @@ class TrainingSettings:
     weight_gruneisen: float = 0.001
 
     def __post_init__(self) -> None:
+        for name, (test, wanted) in _RULES.items():
+            value = getattr(self, name)
+            if not test(value):
+                raise ConfigurationError(f"ZENN setting {name} must be {wanted}, not {value!r}")
         if self.device not in ("cpu", "cuda"):
             raise ConfigurationError(f"device must be 'cpu' or 'cuda', not {self.device!r}")
         if self.device == "cuda":

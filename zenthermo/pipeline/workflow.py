@@ -140,7 +140,13 @@ def _free_table(values: dict, table: str, file: Path) -> dict[str, Any]:
     if unknown:
         raise InputError(f"unknown key(s) {unknown} in [{table}]", file,
                          hint=f"known keys: {', '.join(sorted(allowed))}")
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    settings: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                for k, v in values.items()}
+    try:  # every value checked now, before any work
+        TrainingSettings(**settings)
+    except ConfigurationError as error:
+        raise InputError(f"[{table}] {error.reason}", file, hint=error.hint) from None
+    return settings
 
 
 def _resolve(fields: dict[str, Any], file: Path) -> dict[str, Any]:
