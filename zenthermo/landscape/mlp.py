@@ -157,9 +157,6 @@ class BatchedMLP(nn.Module):
         shape (M, N, n_out): :meth:`forward`'s numbers to round-off, with only the fields
         in ``need`` (and the value) computed.
         """
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {self.activation!r}; choose one of "
-                             f"{ACTIVATIONS}")
-        with torch.no_grad():
+        with torch.no_grad():  # the activation was checked when the MLP was made
             return evaluate_layers(self, list(self.weights), list(self.biases),
                                    self.activation, inputs, need)
