@@ -9,26 +9,36 @@ Imports nothing heavy, so that ``--help`` and option errors stay instant.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["RULES", "problem"]
+__all__ = ["RULES", "finite", "integer", "non_negative", "positive", "problem"]
 
 
 def _number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+    """A real number (Python's or numpy's), not a bool."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-def _finite(x: Any) -> bool:
+def finite(x: Any) -> bool:
+    """A finite real number."""
     return _number(x) and math.isfinite(x)
 
 
-def _positive(x: Any) -> bool:
-    return _finite(x) and x > 0
+def positive(x: Any) -> bool:
+    """A finite real number > 0."""
+    return finite(x) and x > 0
 
 
-def _non_negative(x: Any) -> bool:
-    return _finite(x) and x >= 0
+def non_negative(x: Any) -> bool:
+    """A finite real number >= 0."""
+    return finite(x) and x >= 0
+
+
+def integer(x: Any) -> bool:
+    """An integer (Python's or numpy's), not a bool."""
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
 def _at_least_one(n: Any) -> bool:
@@ -37,18 +47,18 @@ def _at_least_one(n: Any) -> bool:
 
 #: quantity -> (test, what the value must be).
 RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "pressure": (_finite, "a finite pressure in GPa"),
-    "tmin": (_non_negative, "a temperature >= 0 K"),
-    "tmax": (_positive, "a temperature > 0 K"),
-    "tstep": (_positive, "a positive temperature step in K"),
-    "debye_scaling": (_positive, "a positive number"),
-    "debye_x": (_finite, "a finite number"),
-    "moment_threshold": (_positive, "a positive moment in mu_B"),
+    "pressure": (finite, "a finite pressure in GPa"),
+    "tmin": (non_negative, "a temperature >= 0 K"),
+    "tmax": (positive, "a temperature > 0 K"),
+    "tstep": (positive, "a positive temperature step in K"),
+    "debye_scaling": (positive, "a positive number"),
+    "debye_x": (finite, "a finite number"),
+    "moment_threshold": (positive, "a positive moment in mu_B"),
     "epochs": (_at_least_one, "at least 1"),
-    "lbfgs": (_non_negative, "0 or more"),
+    "lbfgs": (non_negative, "0 or more"),
     "natoms": (_at_least_one, "at least 1"),
     "n_sources": (_at_least_one, "at least 1"),
-    "seed": (_non_negative, "0 or more"),
+    "seed": (non_negative, "0 or more"),
 }
 
 

@@ -160,7 +160,8 @@ def test_fitters_follow_the_scikit_learn_parameter_conventions():
     {"learning_rate": 0.0}, {"max_temperature": float("inf")}, {"patience": True},
     {"adam_epochs": -1}, {"lbfgs_iterations": 2.5}, {"hidden": ()}, {"dnn_hidden": (48, 0)},
     {"collocation_points": (24,)}, {"activation": "relu"}, {"sobolev_scaling": "max"},
-    {"entropy_fluctuation_gamma": -2.0},
+    {"entropy_fluctuation_gamma": -2.0}, {"validation_fraction": "0.1"},
+    {"validation_fraction": 0.5}, {"training_precision": "float16"},
 ])
 def test_a_setting_out_of_range_is_refused_by_name(setting):
     (name, value), = setting.items()

@@ -7,14 +7,13 @@ files and the command line can check ZENN options without paying for torch.
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from zenthermo.errors import ConfigurationError
 from zenthermo.landscape.jets import TRAINING_FIELDS
+from zenthermo.option_rules import integer, non_negative, positive
 
 __all__ = ["ACTIVATIONS", "DNN_HIDDEN", "TrainingSettings"]
 
@@ -24,34 +23,25 @@ DNN_HIDDEN = (48, 48, 48, 48)
 ACTIVATIONS = ("tanh", "silu", "softplus")
 
 
-def _number(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def _integer(x: Any) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
-
-
 def _widths(x: Any, least: int) -> bool:
-    return (isinstance(x, tuple) and len(x) > 0
-            and all(_integer(n) and n >= least for n in x))
+    return isinstance(x, tuple) and len(x) > 0 and all(integer(n) and n >= least for n in x)
 
 
-#: What each setting must be: (test, what the error says it must be). The strings of
-#: ``device`` and ``training_precision`` are checked in ``__post_init__``.
+#: What each setting must be: (test, what the error says it must be); ``device`` is
+#: checked in ``__post_init__`` (with whether torch sees a GPU).
 _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
-    **{name: (lambda x: _number(x) and x >= 0, "a number >= 0") for name in (
+    **{name: (non_negative, "a number >= 0") for name in (
         "weight_F", "weight_P", "weight_B", "weight_S", "weight_alpha", "weight_density",
         "weight_sources", "weight_combined", "weight_convexity", "weight_heat_capacity",
         "weight_gruneisen", "alpha_floor", "stiffness_floor", "low_temperature_knee",
         "low_temperature_input")},
-    **{name: (lambda x: x is None or (_number(x) and x >= 0), "a number >= 0 or unset")
+    **{name: (lambda x: x is None or non_negative(x), "a number >= 0 or unset")
        for name in ("weight_intrinsic_entropy", "entropy_fluctuation_gamma")},
-    **{name: (lambda x: _number(x) and x > 0, "a number > 0")
+    **{name: (positive, "a number > 0")
        for name in ("learning_rate", "final_learning_rate", "max_temperature")},
-    **{name: (lambda x: _integer(x) and x >= 0, "an integer >= 0")
+    **{name: (lambda x: integer(x) and x >= 0, "an integer >= 0")
        for name in ("adam_epochs", "lbfgs_iterations", "n_volumes", "seed")},
-    **{name: (lambda x: _integer(x) and x >= 1, "an integer >= 1")
+    **{name: (lambda x: integer(x) and x >= 1, "an integer >= 1")
        for name in ("evaluate_every", "patience", "n_temperatures", "n_latent_sources")},
     "hidden": (lambda x: _widths(x, 1), "a list of layer widths >= 1"),
     "dnn_hidden": (lambda x: _widths(x, 1), "a list of layer widths >= 1"),
@@ -59,6 +49,8 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
                            "two integers >= 0 (volumes, temperatures)"),
     "activation": (lambda x: x in ACTIVATIONS, f"one of {', '.join(ACTIVATIONS)}"),
     "sobolev_scaling": (lambda x: x in ("rms", "residual"), "'rms' or 'residual'"),
+    "training_precision": (lambda x: x in ("float32", "float64"), "'float32' or 'float64'"),
+    "validation_fraction": (lambda x: non_negative(x) and x < 0.5, "a number in [0, 0.5)"),
 }
 
 
@@ -206,13 +198,6 @@ class TrainingSettings:
             if not torch.cuda.is_available():
                 raise ConfigurationError("device 'cuda' was asked for but torch sees no "
                                          "CUDA GPU", hint="use --device cpu")
-        if self.training_precision not in ("float32", "float64"):
-            raise ConfigurationError("training_precision must be 'float32' or 'float64', "
-                                     f"not {self.training_precision!r}")
-        if not 0 <= self.validation_fraction < 0.5:
-            raise ConfigurationError("validation_fraction must be in [0, 0.5)")
-        if self.adam_epochs < 0 or self.lbfgs_iterations < 0:
-            raise ConfigurationError("adam_epochs and lbfgs_iterations must be >= 0")
 
     def to_dict(self) -> dict:
         """Plain values (tuples become lists) for the model file."""
