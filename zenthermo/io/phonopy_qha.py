@@ -25,6 +25,7 @@ from zenthermo.errors import InputError
 from zenthermo.io.compressed import file_record, read_text, strip_compression_suffix
 from zenthermo.io.energy_outliers import energy_outliers
 from zenthermo.io.paths import relative_path
+from zenthermo.io.phonon_order import zero_point_rises
 from zenthermo.io.phonopy_files import (
     GAMMA_ACOUSTIC_MODES,
     TEMPERATURE_MATCH_ATOL,
@@ -361,6 +362,12 @@ def read_phonopy_qha(
             provenance=tuple(provenance),
         ))
     points = _without_energy_outliers(points, volumes, ev_record.path, excluded)
+    unchecked = [p for p, tp, s in zip(paths, files, structures, strict=True)
+                 if tp.volume is None and s is None]
+    phonons = [(p.volume, p.vibrations.free_energy[0], p.label)
+               for p in points if p.vibrations is not None]
+    if unchecked and (rise := zero_point_rises(*zip(*phonons, strict=True))):
+        warnings.append(rise)
     warnings += _structure_notes([*structures, reference])
     if not points:
         raise InputError("every volume has imaginary phonon modes: nothing left to use", ev,
