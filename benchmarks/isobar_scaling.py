@@ -53,7 +53,8 @@ def replicated(free_energies, n: int):
 
 
 class CountingLandscape:
-    """A landscape that counts the (V, T) points of its derivative and probability calls."""
+    """A landscape that counts the (V, T) points of its derivative and probability calls
+    (one evaluation of the sources each)."""
 
     def __init__(self, inner):
         self.inner, self.points = inner, 0
@@ -68,6 +69,10 @@ class CountingLandscape:
     def probabilities(self, V, T):
         self.points += int(np.prod(np.broadcast_shapes(np.shape(V), np.shape(T))))
         return self.inner.probabilities(V, T)
+
+    def derivatives_and_probabilities(self, V, T, fields=None):
+        self.points += int(np.prod(np.broadcast_shapes(np.shape(V), np.shape(T))))
+        return self.inner.derivatives_and_probabilities(V, T, fields)
 
 
 def time_pressures(repeats: int = 3) -> dict[str, tuple[float, int]]:

@@ -84,24 +84,25 @@ def debye_function(y) -> np.ndarray:
 
 
 def _debye_tail(y: np.ndarray) -> np.ndarray:
-    """D3(y) for y > 3: pi^4/(5 y^3) - 3/y^3 sum_k e^(-ky) (y^3/k + 3y^2/k^2 + 6y/k^3 + 6/k^4)."""
+    """D3(y) for y > 3: pi^4/(5 y^3) - 3/y^3 sum_k e^(-ky) (y^3/k + 3y^2/k^2 + 6y/k^3 + 6/k^4).
+
+    The sum runs to the k where e^(-k y) < 1e-17 relative at the smallest y (k > 39.2 / y,
+    at most 14 terms), as a Horner scheme in q = e^-y for all points at once (the extra
+    terms of the larger y are below the rounding); y is capped at 1000 inside the sum,
+    where q = 0 already, so huge y give no inf * 0.
+    """
     finite = np.isfinite(y)
     result = np.zeros_like(y)
     yf = y[finite]
-    # Terms needed for e^(-k y) < 1e-17 relative: k > 39.2 / y.
-    kmax = np.ceil(39.2 / yf).astype(np.int64)
-    pos = np.arange(yf.size)
-    yy, q = yf, np.exp(-yf)
-    qk = np.ones_like(yy)
-    tail = np.zeros_like(yf)
-    for k in range(1, int(kmax.max(initial=1)) + 1):
-        keep = kmax[pos] >= k
-        if not keep.all():
-            pos, yy, q, qk = pos[keep], yy[keep], q[keep], qk[keep]
-        qk = qk * q
-        tail[pos] += qk * (((yy / k + 3.0 / k**2) * yy + 6.0 / k**3) * yy + 6.0 / k**4)
-    y3 = yf**3
-    result[finite] = (_PI4_5 - 3.0 * tail) / y3
+    if yf.size:
+        yc = np.minimum(yf, 1000.0)
+        q = np.exp(-yc)
+        acc = np.zeros_like(yc)
+        for k in range(int(np.ceil(39.2 / yc.min())), 0, -1):
+            acc = (acc + (((yc * (1.0 / k) + 3.0 / k**2) * yc + 6.0 / k**3) * yc
+                          + 6.0 / k**4)) * q
+        with np.errstate(over="ignore"):  # y^3 = inf: D3 = 0
+            result[finite] = (_PI4_5 - 3.0 * acc) / yf**3
     return result
 
 

@@ -13,7 +13,8 @@ them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,27 +43,31 @@ _NEWTON_ITERATIONS = 60
 
 
 def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.ndarray,
-                     P: np.ndarray) -> tuple:
+                     P: np.ndarray, probabilities: bool = False) -> tuple:
     """Every local minimum of G for the pressures ``P`` (nP,) eV/A^3 at the temperatures
     ``T`` (nT,) K, from the volume scan on ``grid`` (nV,) A^3, polished.
 
     Returns flat arrays ordered by pressure, temperature, kind and volume: pressure index,
     temperature index, kind (0 interior, 1/2 the low/high domain edge), V (A^3), and a dict
-    of the :data:`FINAL_FIELDS` at each. ``scan.F_V`` is filled in where a continued span
-    had to be scanned.
+    of the :data:`FINAL_FIELDS` at each, with ``"p"`` (K, n), the source probabilities,
+    where ``probabilities`` is asked and the landscape gives them with its derivatives
+    (see :func:`polish_roots`). ``scan.F_V`` is filled in where a continued span had to be
+    scanned.
     """
-    parts = [_bracketed(landscape, scan.F_V, np.arange(T.size), grid, T, P)]
+    parts = [_bracketed(landscape, scan.F_V, np.arange(T.size), grid, T, P,
+                        probabilities=probabilities)]
     if scan.spans.size:
-        parts += _continued(landscape, scan, grid, T, P, parts[0])
+        parts += _continued(landscape, scan, grid, T, P, parts[0], probabilities)
     cand_p, cand_t, kind, V = (np.concatenate([part[i] for part in parts]) for i in range(4))
     order = np.lexsort((V, kind, cand_t, cand_p))
-    fields = {name: np.concatenate([part[4][name] for part in parts])[order]
-              for name in FINAL_FIELDS}
+    fields = {name: np.concatenate([part[4][name] for part in parts], axis=-1)[..., order]
+              for name in parts[0][4]}
     return cand_p[order], cand_t[order], kind[order], V[order], fields
 
 
 def _bracketed(landscape: Landscape, F_V: np.ndarray, columns: np.ndarray, grid: np.ndarray,
-               T: np.ndarray, P: np.ndarray, interior_only: bool = False) -> tuple:
+               T: np.ndarray, P: np.ndarray, interior_only: bool = False,
+               probabilities: bool = False) -> tuple:
     """The minima bracketed on the scan's ``columns`` (temperature indices), polished:
     (pressure index, temperature index, kind, V, fields, grid index j) flat arrays; kind 0
     interior, 1/2 the low/high domain edge (left out with ``interior_only``)."""
@@ -78,12 +83,12 @@ def _bracketed(landscape: Landscape, F_V: np.ndarray, columns: np.ndarray, grid:
     inner = np.flatnonzero(~edge)
     start[inner] = root_guesses(F_V[:, columns], grid, P[cand_p[inner]], local_t[inner],
                                 cand_j[inner])
-    V, fields, _ = polish_roots(landscape, T[cand_t], lo, hi, P[cand_p], start)
+    V, fields, _ = polish_roots(landscape, T[cand_t], lo, hi, P[cand_p], start, probabilities)
     return cand_p, cand_t, kind, V, fields, cand_j
 
 
 def _continued(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.ndarray,
-               P: np.ndarray, bracketed: tuple) -> list[tuple]:
+               P: np.ndarray, bracketed: tuple, probabilities: bool = False) -> list[tuple]:
     """The interior minima inside the scan's continued spans (see
     :func:`zenthermo.thermo.scan.continued_brackets`), as :func:`_bracketed` parts; a span
     where one fails is evaluated in full (``scan.F_V`` filled in) and bracketed instead."""
@@ -93,7 +98,8 @@ def _continued(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.n
         dV_dT = -fields["F_VT"][inner] / fields["F_VV"][inner]
     c_p, c_t, c_span, lo, hi, start = continued_brackets(
         scan.spans, T, grid, cand_p[inner], cand_t[inner], cand_j[inner], V[inner], dV_dT)
-    V_c, fields_c, converged = polish_roots(landscape, T[c_t], lo, hi, P[c_p], start)
+    V_c, fields_c, converged = polish_roots(landscape, T[c_t], lo, hi, P[c_p], start,
+                                            probabilities)
     bad = ~converged | (V_c <= lo) | (V_c >= hi) | ~(fields_c["F_VV"] > 0)
     order = np.lexsort((V_c, c_t, c_p))  # two continued minima on one root: not continued
     same = ((c_p[order][1:] == c_p[order][:-1]) & (c_t[order][1:] == c_t[order][:-1])
@@ -103,17 +109,18 @@ def _continued(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.n
     failed[c_span[bad]] = True
     keep = ~failed[c_span]
     parts = [(c_p[keep], c_t[keep], np.zeros(int(keep.sum()), dtype=np.int8), V_c[keep],
-              {name: value[keep] for name, value in fields_c.items()})]
+              {name: value[..., keep] for name, value in fields_c.items()})]
     if np.any(failed):
         columns = np.concatenate([np.arange(c0 + 1, c1) for c0, c1 in scan.spans[failed]])
         scan.F_V[:, columns] = full_columns(landscape, grid, T[columns])
-        parts.append(_bracketed(landscape, scan.F_V, columns, grid, T, P, interior_only=True))
+        parts.append(_bracketed(landscape, scan.F_V, columns, grid, T, P, interior_only=True,
+                                probabilities=probabilities))
     return parts
 
 
 def polish_roots(
     landscape: Landscape, T: np.ndarray, lo: np.ndarray, hi: np.ndarray, P: np.ndarray,
-    start: np.ndarray,
+    start: np.ndarray, probabilities: bool = False,
 ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """Solve F_V(V, T) + P = 0 inside each bracket [lo, hi] (g(lo) < 0 <= g(hi)) from
     ``start``; return the roots, the property fields (:data:`FINAL_FIELDS`) there and
@@ -126,13 +133,19 @@ def polish_roots(
     or bracket under 1e-13 of V, or |g| within :data:`PRESSURE_TOLERANCE` where no Newton
     step is possible): its root is the volume evaluated, so the properties need no further
     evaluation. Degenerate brackets (lo == hi, the domain edges) are evaluated at lo once.
-    ``P`` (eV/A^3) is per bracket; all arrays flat, of one length.
+    ``P`` (eV/A^3) is per bracket; all arrays flat, of one length. With ``probabilities``,
+    a landscape that gives them with its derivatives (``derivatives_and_probabilities``, as
+    the exact one does) adds ``"p"``, the source probabilities (K, n) at the roots, from the
+    same evaluations.
     """
     n = lo.size
     a, b = lo.copy(), hi.copy()
     V = np.where(hi > lo, start, lo)
     scale = np.maximum(np.abs(a), 1.0)
     out = {name: np.full(n, np.nan) for name in FINAL_FIELDS}
+    final, with_p = _final_evaluation(landscape, probabilities)
+    if with_p:
+        out["p"] = np.full((len(landscape.source_names), n), np.nan)
     active = np.ones(n, dtype=bool)
     for iteration in range(_NEWTON_ITERATIONS + 1):
         idx = np.flatnonzero(active if iteration else hi > lo)
@@ -140,11 +153,12 @@ def polish_roots(
             if iteration:
                 break
             continue
-        fields = FINAL_FIELDS if iteration else ("F_V", "F_VV")
         Vi, ai, bi = V[idx], a[idx], b[idx]
-        d = derivatives_of(landscape, Vi, T[idx], fields)
-        values = {name: np.broadcast_to(np.asarray(getattr(d, name), dtype=np.float64),
-                                        idx.shape) for name in fields}
+        if iteration:
+            values = final(Vi, T[idx])
+        else:
+            values = _fields(derivatives_of(landscape, Vi, T[idx], ("F_V", "F_VV")),
+                             ("F_V", "F_VV"), idx.shape)
         g = values["F_V"] + P[idx]
         slope = values["F_VV"]
         neg = g < 0
@@ -164,19 +178,45 @@ def polish_roots(
                     | (bi - ai <= tol))
             keep = done | root_hit
             into = idx[done]
-            for name in FINAL_FIELDS:
-                out[name][into] = values[name][done]
+            for name, value in values.items():
+                out[name][..., into] = value[..., done]
             active[into] = False
         else:
             keep = root_hit
         V[idx] = np.where(keep, Vi, np.where(ok, newton, 0.5 * (ai + bi)))
     rest = np.flatnonzero(active)  # not converged in the iterations allowed: as it stands
     if rest.size:
-        d = derivatives_of(landscape, V[rest], T[rest], FINAL_FIELDS)
-        for name in FINAL_FIELDS:
-            out[name][rest] = np.broadcast_to(np.asarray(getattr(d, name), dtype=np.float64),
-                                              rest.shape)
+        for name, value in final(V[rest], T[rest]).items():
+            out[name][..., rest] = value
     return V, out, ~active
+
+
+def _fields(d, names: tuple[str, ...], shape: tuple[int, ...]) -> dict[str, np.ndarray]:
+    return {name: np.broadcast_to(np.asarray(getattr(d, name), dtype=np.float64), shape)
+            for name in names}
+
+
+def _final_fields(landscape: Landscape, V: np.ndarray, T: np.ndarray
+                  ) -> dict[str, np.ndarray]:
+    """The :data:`FINAL_FIELDS` at flat (V, T)."""
+    return _fields(derivatives_of(landscape, V, T, FINAL_FIELDS), FINAL_FIELDS, V.shape)
+
+
+def _final_evaluation(landscape: Landscape, probabilities: bool) -> tuple[Any, bool]:
+    """((V, T) -> the :data:`FINAL_FIELDS` there, whether it adds ``"p"`` (K, n)): it does
+    where asked and the landscape gives the probabilities with its derivatives."""
+    both = getattr(landscape, "derivatives_and_probabilities", None)
+    names = tuple(getattr(landscape, "source_names", None) or ())
+    if not (probabilities and both is not None and names):
+        return partial(_final_fields, landscape), False
+
+    def evaluate(V: np.ndarray, T: np.ndarray) -> dict[str, np.ndarray]:
+        d, p = both(V, T, FINAL_FIELDS)
+        values = _fields(d, FINAL_FIELDS, V.shape)
+        values["p"] = np.asarray(p, dtype=np.float64).reshape(-1, V.size)
+        return values
+
+    return evaluate, True
 
 
 def lowest_per_slot(slot: np.ndarray, G: np.ndarray, n_slots: int,
