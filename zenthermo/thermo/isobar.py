@@ -183,7 +183,7 @@ def compute_isobars(
                 for i, P_GPa in enumerate(pressures)]
     chosen = np.concatenate([best[i * nT:(i + 1) * nT] for i in range(len(pressures))])
     properties = _properties(landscape, np.repeat(P_arr, nT), np.tile(T, len(pressures)),
-                             V_cand[chosen], {k: v[..., chosen] for k, v in fields.items()})
+                             V_cand[chosen], fields.at(chosen))
     isobars = []
     for i, P_GPa in enumerate(pressures):
         part = slice(i * nT, (i + 1) * nT)

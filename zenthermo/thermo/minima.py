@@ -13,6 +13,7 @@ them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +31,8 @@ from zenthermo.thermo.scan import (
 if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
     from zenthermo.landscape.base import Landscape
 
-__all__ = ["FINAL_FIELDS", "PRESSURE_TOLERANCE", "candidate_minima", "lowest_per_slot",
-           "polish_roots"]
+__all__ = ["FINAL_FIELDS", "PRESSURE_TOLERANCE", "CandidateFields", "candidate_minima",
+           "lowest_per_slot", "polish_roots"]
 
 #: |F_V + P| below this (eV/A^3, about 1e-10 GPa) is a converged equilibrium where no
 #: Newton step can refine it.
@@ -48,21 +49,49 @@ def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T
     ``T`` (nT,) K, from the volume scan on ``grid`` (nV,) A^3, polished.
 
     Returns flat arrays ordered by pressure, temperature, kind and volume: pressure index,
-    temperature index, kind (0 interior, 1/2 the low/high domain edge), V (A^3), and a dict
-    of the :data:`FINAL_FIELDS` at each, with ``"p"`` (K, n), the source probabilities,
-    where ``probabilities`` is asked and the landscape gives them with its derivatives
-    (see :func:`polish_roots`). ``scan.F_V`` is filled in where a continued span had to be
-    scanned.
+    temperature index, kind (0 interior, 1/2 the low/high domain edge), V (A^3), and
+    :class:`CandidateFields`, the :data:`FINAL_FIELDS` at each, with ``"p"`` (K, n), the
+    source probabilities, where ``probabilities`` is asked and the landscape gives them with
+    its derivatives (see :func:`polish_roots`). ``scan.F_V`` is filled in where a continued
+    span had to be scanned.
     """
-    parts = [_bracketed(landscape, scan.F_V, np.arange(T.size), grid, T, P,
-                        probabilities=probabilities)]
+    first = _bracketed(landscape, scan.F_V, np.arange(T.size), grid, T, P,
+                       probabilities=probabilities)
+    parts = [first[:5] + (None,)]
     if scan.spans.size:
-        parts += _continued(landscape, scan, grid, T, P, parts[0], probabilities)
+        parts += _continued(landscape, scan, grid, T, P, first, probabilities)
     cand_p, cand_t, kind, V = (np.concatenate([part[i] for part in parts]) for i in range(4))
-    order = np.lexsort((V, kind, cand_t, cand_p))
-    fields = {name: np.concatenate([part[4][name] for part in parts], axis=-1)[..., order]
-              for name in parts[0][4]}
-    return cand_p[order], cand_t[order], kind[order], V[order], fields
+    order = np.lexsort((V, kind, cand_p.astype(np.int64) * T.size + cand_t))
+    offsets = np.cumsum([0] + [part[4]["F"].size for part in parts])
+    rows = np.concatenate([offset + (np.arange(part[4]["F"].size) if part[5] is None
+                                     else part[5])
+                           for offset, part in zip(offsets, parts, strict=False)])
+    raw = {name: np.concatenate([part[4][name] for part in parts], axis=-1)
+           for name in parts[0][4]}
+    return (cand_p[order], cand_t[order], kind[order], V[order],
+            CandidateFields(raw, rows[order]))
+
+
+class CandidateFields(Mapping):
+    """The fields at the candidates, gathered from the polish's arrays only when asked for:
+    ``fields[name]`` at every candidate, :meth:`at` at some (one gather, not two)."""
+
+    def __init__(self, raw: dict[str, np.ndarray], rows: np.ndarray) -> None:
+        self._raw, self._rows = raw, rows
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._raw[name][..., self._rows]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def at(self, candidates: np.ndarray) -> dict[str, np.ndarray]:
+        """Every field at the candidates with these indices (their last axis)."""
+        rows = self._rows[candidates]
+        return {name: value[..., rows] for name, value in self._raw.items()}
 
 
 def _bracketed(landscape: Landscape, F_V: np.ndarray, columns: np.ndarray, grid: np.ndarray,
@@ -90,8 +119,10 @@ def _bracketed(landscape: Landscape, F_V: np.ndarray, columns: np.ndarray, grid:
 def _continued(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.ndarray,
                P: np.ndarray, bracketed: tuple, probabilities: bool = False) -> list[tuple]:
     """The interior minima inside the scan's continued spans (see
-    :func:`zenthermo.thermo.scan.continued_brackets`), as :func:`_bracketed` parts; a span
-    where one fails is evaluated in full (``scan.F_V`` filled in) and bracketed instead."""
+    :func:`zenthermo.thermo.scan.continued_brackets`), as parts (pressure index, temperature
+    index, kind, V, the polish's fields, the rows of those fields that are the part's or None
+    for all); a span where one fails is evaluated in full (``scan.F_V`` filled in) and
+    bracketed instead."""
     cand_p, cand_t, kind, V, fields, cand_j = bracketed
     inner = kind == 0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -101,20 +132,21 @@ def _continued(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.n
     V_c, fields_c, converged = polish_roots(landscape, T[c_t], lo, hi, P[c_p], start,
                                             probabilities)
     bad = ~converged | (V_c <= lo) | (V_c >= hi) | ~(fields_c["F_VV"] > 0)
-    order = np.lexsort((V_c, c_t, c_p))  # two continued minima on one root: not continued
-    same = ((c_p[order][1:] == c_p[order][:-1]) & (c_t[order][1:] == c_t[order][:-1])
+    key = c_p.astype(np.int64) * T.size + c_t
+    order = np.lexsort((V_c, key))  # two continued minima on one root: not continued
+    same = ((key[order][1:] == key[order][:-1])
             & (np.diff(V_c[order]) <= 1e-9 * V_c[order][1:]))
     bad[order[1:][same]] = True
     failed = np.zeros(scan.spans.shape[0], dtype=bool)
     failed[c_span[bad]] = True
     keep = ~failed[c_span]
     parts = [(c_p[keep], c_t[keep], np.zeros(int(keep.sum()), dtype=np.int8), V_c[keep],
-              {name: value[..., keep] for name, value in fields_c.items()})]
+              fields_c, None if keep.all() else np.flatnonzero(keep))]
     if np.any(failed):
         columns = np.concatenate([np.arange(c0 + 1, c1) for c0, c1 in scan.spans[failed]])
         scan.F_V[:, columns] = full_columns(landscape, grid, T[columns])
         parts.append(_bracketed(landscape, scan.F_V, columns, grid, T, P, interior_only=True,
-                                probabilities=probabilities))
+                                probabilities=probabilities)[:5] + (None,))
     return parts
 
 
@@ -179,7 +211,10 @@ def polish_roots(
             keep = done | root_hit
             into = idx[done]
             for name, value in values.items():
-                out[name][..., into] = value[..., done]
+                if idx.size == n:  # every point (the first full evaluation): no gather
+                    np.copyto(out[name], value, where=done)
+                else:
+                    out[name][..., into] = value[..., done]
             active[into] = False
         else:
             keep = root_hit
