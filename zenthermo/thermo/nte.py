@@ -139,16 +139,23 @@ def _single_root_inside(c: tuple[float, float, float, float]) -> float | None:
     if len(found) != 1:
         return None
     lo, hi = found[0]
-    f_lo = value(lo)
-    for _ in range(200):  # bisection on the monotone piece, to adjacent floats
-        mid = 0.5 * (lo + hi)
-        if mid in (lo, hi):
-            break
-        if (value(mid) <= 0.0) == (f_lo <= 0.0):
-            lo, f_lo = mid, value(mid)
+    rising = value(hi) >= value(lo)
+    t = 0.5 * (lo + hi)
+    for _ in range(100):  # Newton kept inside the shrinking bracket, else bisection
+        f = value(t)
+        if f == 0.0:
+            return t
+        if (f < 0.0) == rising:
+            lo = t
         else:
-            hi = mid
-    return 0.5 * (lo + hi)
+            hi = t
+        slope = c1 + t * (2.0 * c2 + 3.0 * t * c3)
+        step = t - f / slope if slope != 0.0 else lo - 1.0
+        following = step if lo < step < hi else 0.5 * (lo + hi)
+        if abs(following - t) <= 1e-16 * max(1.0, abs(t)) or following in (lo, hi):
+            return following
+        t = following
+    return t
 
 
 def _refined_minimum(
