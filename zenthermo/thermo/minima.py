@@ -61,7 +61,7 @@ def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T
     if scan.spans.size:
         parts += _continued(landscape, scan, grid, T, P, first, probabilities)
     cand_p, cand_t, kind, V = (np.concatenate([part[i] for part in parts]) for i in range(4))
-    order = np.lexsort((V, kind, cand_p.astype(np.int64) * T.size + cand_t))
+    order = np.lexsort((V, (cand_p.astype(np.int64) * T.size + cand_t) * 3 + kind))
     offsets = np.cumsum([0] + [part[4]["F"].size for part in parts])
     rows = np.concatenate([offset + (np.arange(part[4]["F"].size) if part[5] is None
                                      else part[5])
@@ -261,12 +261,15 @@ def lowest_per_slot(slot: np.ndarray, G: np.ndarray, n_slots: int,
     result = np.full(n_slots, -1, dtype=np.intp)
     if slot.size == 0:
         return result
-    starts = np.flatnonzero(np.r_[True, slot[1:] != slot[:-1]])
-    group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, slot.size]))
+    change = np.r_[True, slot[1:] != slot[:-1]]
+    starts = np.flatnonzero(change)
+    group = np.cumsum(change) - 1
     lowest = np.minimum.reduceat(np.where(allowed & ~np.isnan(G), G, np.inf), starts)
     for pick in (allowed & (G == lowest[group]), allowed):  # then an all-NaN slot's first
         index = np.flatnonzero(pick)
-        groups, first = np.unique(group[index], return_index=True)
+        picked = group[index]  # non-decreasing: the first of each group starts a run
+        first = np.flatnonzero(np.r_[True, picked[1:] != picked[:-1]]) if picked.size else picked
+        groups = picked[first]
         free = result[slot[starts[groups]]] < 0
         result[slot[starts[groups[free]]]] = index[first[free]]
     return result

@@ -174,7 +174,7 @@ def continued_brackets(spans: np.ndarray, T: np.ndarray, grid: np.ndarray, p: np
     nT, nV = T.size, grid.size
     span_of = np.full(nT, -1, dtype=np.intp)
     span_of[spans[:, 0]] = np.arange(spans.shape[0])
-    order = np.lexsort((V, t, p))
+    order = np.lexsort((V, p.astype(np.int64) * nT + t))
     key = p[order] * nT + t[order]
     first = np.r_[True, key[1:] != key[:-1]]
     rank = np.arange(key.size) - np.maximum.accumulate(np.where(first, np.arange(key.size), 0))
@@ -238,7 +238,9 @@ def bracket_minima(F_V: np.ndarray, pressures_eV: np.ndarray
     rank = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
     p_idx = order[starts[owner] + rank]
     t_idx, j_idx, kind = cols[owner], rows[owner], kinds[owner]
-    final = np.lexsort((t_idx, j_idx, kind, p_idx))
+    nT = F_V.shape[1]
+    final = np.argsort(((p_idx.astype(np.int64) * 3 + kind) * nV + j_idx) * nT + t_idx,
+                       kind="stable")  # one key: (pressure, kind, j, temperature), unique
     return p_idx[final], t_idx[final].astype(np.intp), j_idx[final].astype(np.intp), kind[final]
 
 
