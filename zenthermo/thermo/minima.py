@@ -185,23 +185,25 @@ def polish_roots(
             if iteration:
                 break
             continue
-        Vi, ai, bi = V[idx], a[idx], b[idx]
+        # every point (the first evaluations, mostly): views instead of gathers
+        sel: slice | np.ndarray = slice(None) if idx.size == n else idx
+        Vi, ai, bi = V[sel], a[sel], b[sel]
         if iteration:
-            values = final(Vi, T[idx])
+            values = final(Vi, T[sel])
         else:
-            values = _fields(derivatives_of(landscape, Vi, T[idx], ("F_V", "F_VV")),
+            values = _fields(derivatives_of(landscape, Vi, T[sel], ("F_V", "F_VV")),
                              ("F_V", "F_VV"), idx.shape)
-        g = values["F_V"] + P[idx]
+        g = values["F_V"] + P[sel]
         slope = values["F_VV"]
         neg = g < 0
-        bracketed = hi[idx] > lo[idx]
+        bracketed = hi[sel] > lo[sel]
         ai = np.where(neg & bracketed, Vi, ai)
         bi = np.where(neg | ~bracketed, bi, Vi)
-        a[idx], b[idx] = ai, bi
+        a[sel], b[sel] = ai, bi
         with np.errstate(divide="ignore", invalid="ignore"):
             newton = Vi - g / slope
         ok = (slope > 0) & np.isfinite(newton) & (newton > ai) & (newton < bi)
-        tol = 1e-13 * scale[idx]
+        tol = 1e-13 * scale[sel]
         # |g| within tolerance ends the search only where Newton cannot refine it (near a
         # critical point F_VV -> 0 and a small g still leaves V far from the root)
         root_hit = (g == 0) | ((np.abs(g) <= PRESSURE_TOLERANCE) & ~ok)
@@ -211,14 +213,14 @@ def polish_roots(
             keep = done | root_hit
             into = idx[done]
             for name, value in values.items():
-                if idx.size == n:  # every point (the first full evaluation): no gather
+                if idx.size == n:
                     np.copyto(out[name], value, where=done)
                 else:
                     out[name][..., into] = value[..., done]
             active[into] = False
         else:
             keep = root_hit
-        V[idx] = np.where(keep, Vi, np.where(ok, newton, 0.5 * (ai + bi)))
+        V[sel] = np.where(keep, Vi, np.where(ok, newton, 0.5 * (ai + bi)))
     rest = np.flatnonzero(active)  # not converged in the iterations allowed: as it stands
     if rest.size:
         for name, value in final(V[rest], T[rest]).items():
