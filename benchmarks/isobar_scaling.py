@@ -4,7 +4,7 @@ Issue 15, item 5. Two measurements on the embedded Fe3Pt data (BM4 + Debye-Gruen
 0-1000 K at 1 K, isobars only):
 
 * pressures: ``analyze`` at 1 pressure and at 50 pressures (0-8 GPa) in one process (wall
-  and CPU time, best of 7, the two taking turns), and the landscape points each evaluates
+  and CPU time, best of 15, the two taking turns), and the landscape points each evaluates
   (one evaluation of every source each: a ``derivatives`` call, a ``probabilities`` call,
   or ``derivatives_and_probabilities``, which the isobars use for their last Newton
   evaluation; a count that does not depend on the load); target 50 pressures under 5x
@@ -80,7 +80,7 @@ class CountingLandscape:
         return self.inner.derivatives_and_probabilities(V, T, fields)
 
 
-def time_pressures(repeats: int = 7) -> dict[str, tuple[float, float, int]]:
+def time_pressures(repeats: int = 15) -> dict[str, tuple[float, float, int]]:
     """Per case ("1", "50"): (best wall s, best CPU s, landscape points evaluated); the two
     cases take turns in every repeat, so a change of the machine's load falls on both."""
     from zenthermo.landscape.exact import ExactZentropy
@@ -156,7 +156,7 @@ def main() -> None:
         "Embedded Fe3Pt data, 0-1000 K at 1 K, isobars only (no phase diagram). "
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, shared with other work "
         "(measured under load: times are upper bounds).\n\n"
-        "Pressures (best of 7, one process, the two cases taking turns, 1 thread): "
+        "Pressures (best of 15, one process, the two cases taking turns, 1 thread): "
         f"1 pressure {t1:.3f} s (CPU {c1:.3f} s), 50 pressures (0-8 GPa) {t50:.3f} s "
         f"(CPU {c50:.3f} s): **{ratio:.1f}x** one pressure (CPU {cpu_ratio:.1f}x; target "
         "under 5x). Landscape points evaluated (each one evaluation of every source: "
