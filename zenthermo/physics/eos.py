@@ -135,7 +135,8 @@ def eos_derivatives(kind: str, parameters, reference_volume: float, V,
 
 def _up_to(values, order: int) -> EnergyDerivatives:
     """The derivatives up to ``order``, None above it."""
-    return tuple(v if i <= order else None for i, v in enumerate(values))  # type: ignore
+    return tuple(v if i <= order else None  # type: ignore[return-value]
+                 for i, v in enumerate(values))
 
 
 def _bm_derivatives(coefficients: np.ndarray, vref: float, V: np.ndarray,
