@@ -25,6 +25,7 @@ from zenthermo.thermo.scan import (
     bracket_minima,
     continued_brackets,
     full_columns,
+    key_then_value_order,
     root_guesses,
 )
 
@@ -61,7 +62,7 @@ def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T
     if scan.spans.size:
         parts += _continued(landscape, scan, grid, T, P, first, probabilities)
     cand_p, cand_t, kind, V = (np.concatenate([part[i] for part in parts]) for i in range(4))
-    order = np.lexsort((V, (cand_p.astype(np.int64) * T.size + cand_t) * 3 + kind))
+    order = key_then_value_order((cand_p.astype(np.int64) * T.size + cand_t) * 3 + kind, V)
     offsets = np.cumsum([0] + [part[4]["F"].size for part in parts])
     rows = np.concatenate([offset + (np.arange(part[4]["F"].size) if part[5] is None
                                      else part[5])
@@ -133,7 +134,7 @@ def _continued(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.n
                                             probabilities)
     bad = ~converged | (V_c <= lo) | (V_c >= hi) | ~(fields_c["F_VV"] > 0)
     key = c_p.astype(np.int64) * T.size + c_t
-    order = np.lexsort((V_c, key))  # two continued minima on one root: not continued
+    order = key_then_value_order(key, V_c)  # two continued minima on one root: not continued
     same = ((key[order][1:] == key[order][:-1])
             & (np.diff(V_c[order]) <= 1e-9 * V_c[order][1:]))
     bad[order[1:][same]] = True

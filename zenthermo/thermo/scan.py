@@ -39,8 +39,8 @@ if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycl
     from zenthermo.landscape.base import Landscape
 
 __all__ = ["COARSE_SPACING_K", "MAX_POINTS_PER_CALL", "WINDOW_MARGIN", "VolumeScan",
-           "bracket_minima", "continued_brackets", "full_columns", "root_guesses",
-           "scan_slopes"]
+           "bracket_minima", "continued_brackets", "full_columns", "key_then_value_order",
+           "root_guesses", "scan_slopes"]
 
 #: Largest number of (V, T) points evaluated in one ``derivatives`` call.
 MAX_POINTS_PER_CALL = 400_000
@@ -126,7 +126,7 @@ def _matching(f0: np.ndarray, f1: np.ndarray, pressures_eV: np.ndarray) -> np.nd
         p, t, j, kind = bracket_minima(f, pressures_eV)
         key = t * nP + p  # one per (column pair, pressure)
         inner = kind == 0
-        order = np.lexsort((j[inner], key[inner]))
+        order = np.argsort(key[inner].astype(np.int64) * nV + j[inner], kind="stable")
         ends.append((np.bincount(key[inner], minlength=n * nP),
                      np.bincount(key[kind == 1], minlength=n * nP),
                      np.bincount(key[kind == 2], minlength=n * nP),
@@ -174,7 +174,7 @@ def continued_brackets(spans: np.ndarray, T: np.ndarray, grid: np.ndarray, p: np
     nT, nV = T.size, grid.size
     span_of = np.full(nT, -1, dtype=np.intp)
     span_of[spans[:, 0]] = np.arange(spans.shape[0])
-    order = np.lexsort((V, p.astype(np.int64) * nT + t))
+    order = key_then_value_order(p.astype(np.int64) * nT + t, V)
     key = p[order] * nT + t[order]
     first = np.r_[True, key[1:] != key[:-1]]
     rank = np.arange(key.size) - np.maximum.accumulate(np.where(first, np.arange(key.size), 0))
@@ -204,6 +204,25 @@ def continued_brackets(spans: np.ndarray, T: np.ndarray, grid: np.ndarray, p: np
     hi = np.where(paired[pair], hi, lo)  # an empty interval: the span is scanned instead
     guess = np.where(np.isfinite(guess), guess, 0.5 * (lo + hi))
     return p[a], cols, s[pair], lo, hi, np.clip(guess, lo, hi)
+
+
+def key_then_value_order(key: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """``np.lexsort((value, key))``: the order by the integer ``key``, ties by ``value``
+    (then by position), for flat arrays of one length.
+
+    A stable sort of the integer key (fast on the runs of sorted keys the candidates come
+    in), with the float ``value`` sorted only inside the runs of equal keys (a few points
+    with a second minimum): lexsort sorts all the floats first, which on 50k candidates
+    cost more than everything else done with them.
+    """
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    same = ordered[1:] == ordered[:-1]
+    if same.any():
+        tied = np.flatnonzero(np.r_[same, False] | np.r_[False, same])
+        sub = order[tied]
+        order[tied] = sub[np.lexsort((value[sub], key[sub]))]
+    return order
 
 
 def bracket_minima(F_V: np.ndarray, pressures_eV: np.ndarray
