@@ -241,10 +241,14 @@ def bracket_minima(F_V: np.ndarray, pressures_eV: np.ndarray
     nV = F_V.shape[0]
     order = np.argsort(pressures_eV, kind="stable")
     sorted_p = pressures_eV[order]
+    F_V = np.ascontiguousarray(F_V)
     f0, f1 = F_V[:-1], F_V[1:]
-    j, t = np.nonzero(f0 < f1)  # NaN compares False: an unevaluated pair brackets nothing
-    start = np.searchsorted(sorted_p, -f1[j, t], side="left")
-    stop = np.searchsorted(sorted_p, -f0[j, t], side="left")
+    # NaN compares False: an unevaluated pair brackets nothing; flat indices (row-major,
+    # as np.nonzero's) gather faster than pairs of indices
+    flat = np.flatnonzero(f0 < f1)
+    j, t = np.divmod(flat, F_V.shape[1])
+    start = np.searchsorted(sorted_p, -f1.reshape(-1)[flat], side="left")
+    stop = np.searchsorted(sorted_p, -f0.reshape(-1)[flat], side="left")
     low = np.nonzero(np.isfinite(F_V[0]))[0]
     high = np.nonzero(np.isfinite(F_V[-1]))[0]
     starts = np.concatenate([start, np.searchsorted(sorted_p, -F_V[0, low], side="left"),
