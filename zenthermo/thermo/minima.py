@@ -269,6 +269,9 @@ def lowest_per_slot(slot: np.ndarray, G: np.ndarray, n_slots: int,
     group = np.cumsum(change) - 1
     lowest = np.minimum.reduceat(np.where(allowed & ~np.isnan(G), G, np.inf), starts)
     for pick in (allowed & (G == lowest[group]), allowed):  # then an all-NaN slot's first
+        if pick is allowed and (result[slot[starts]] >= 0)[
+                np.logical_or.reduceat(allowed, starts)].all():
+            break  # every slot with an allowed candidate has its lowest: no all-NaN slot
         index = np.flatnonzero(pick)
         picked = group[index]  # non-decreasing: the first of each group starts a run
         first = np.flatnonzero(np.r_[True, picked[1:] != picked[:-1]]) if picked.size else picked
