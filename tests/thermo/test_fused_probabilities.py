@@ -67,3 +67,26 @@ def test_probabilities_come_from_the_root_evaluation_and_equal_a_separate_call(l
         np.testing.assert_array_equal(a.G_eV, b.G_eV)
         total = sum(a.probabilities.values())
         np.testing.assert_allclose(total, 1.0, rtol=1e-12)
+
+
+def test_a_subclass_that_redefines_the_derivatives_is_asked_for_probabilities(landscape):
+    """The fused call would bypass a redefined ``derivatives``: such a landscape is polished
+    with its own derivatives and asked for the probabilities separately."""
+    calls = []
+
+    class Shifted(ExactZentropy):
+        def derivatives(self, V, T, fields=None):
+            calls.append("derivatives")
+            return super().derivatives(V, T, fields=fields)
+
+        def probabilities(self, V, T):
+            calls.append("probabilities")
+            return super().probabilities(V, T)
+
+    shifted = Shifted(landscape.free_energies)
+    isobars = compute_isobars(shifted, PRESSURES, T_GRID)
+    assert calls.count("probabilities") == 1 and "derivatives" in calls
+    reference = compute_isobars(landscape, PRESSURES, T_GRID)
+    for a, b in zip(isobars, reference, strict=True):
+        for name in landscape.source_names:
+            np.testing.assert_array_equal(a.probabilities[name], b.probabilities[name])

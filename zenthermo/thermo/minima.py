@@ -229,6 +229,16 @@ def polish_roots(
     return V, out, ~active
 
 
+def _fused_is_current(landscape: Landscape) -> bool:
+    """False where a subclass redefines ``derivatives`` below the class that defines
+    ``derivatives_and_probabilities`` (the fused call would bypass the new derivatives)."""
+    def owner(name: str) -> type | None:
+        return next((k for k in type(landscape).__mro__ if name in vars(k)), None)
+
+    fused, plain = owner("derivatives_and_probabilities"), owner("derivatives")
+    return fused is None or plain is None or issubclass(fused, plain)
+
+
 def _fields(d, names: tuple[str, ...], shape: tuple[int, ...]) -> dict[str, np.ndarray]:
     return {name: np.broadcast_to(np.asarray(getattr(d, name), dtype=np.float64), shape)
             for name in names}
@@ -245,7 +255,7 @@ def _final_evaluation(landscape: Landscape, probabilities: bool) -> tuple[Any, b
     where asked and the landscape gives the probabilities with its derivatives."""
     both = getattr(landscape, "derivatives_and_probabilities", None)
     names = tuple(getattr(landscape, "source_names", None) or ())
-    if not (probabilities and both is not None and names):
+    if not (probabilities and both is not None and names and _fused_is_current(landscape)):
         return partial(_final_fields, landscape), False
 
     def evaluate(V: np.ndarray, T: np.ndarray) -> dict[str, np.ndarray]:
