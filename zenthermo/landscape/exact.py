@@ -239,8 +239,11 @@ class ExactZentropy:
 def _takes_fields(source: Any) -> bool:
     """Whether ``source.derivatives`` takes ``fields=`` (the physics layer's do; a source
     written without it is asked for every field)."""
+    method = getattr(source, "derivatives", None)
+    if method is None:  # refused when it is called, as before
+        return False
     try:
-        parameters = inspect.signature(source.derivatives).parameters
+        parameters = inspect.signature(method).parameters
     except (TypeError, ValueError):
         return False
     return "fields" in parameters or any(
