@@ -75,3 +75,23 @@ def test_mismatched_or_unsorted_input_is_rejected():
         nte_windows(T, T[:-1])
     with pytest.raises(DomainError):
         nte_windows(T[::-1], -T)
+
+
+def test_the_crossing_is_the_root_of_the_interpolating_cubic_as_numpy_finds_it():
+    # the crossing search runs on plain floats; it agrees with polyfit + roots
+    from zenthermo.thermo.nte import _cubic_through, _single_root_inside
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        x = sorted(rng.uniform(-3.5, 3.5, 4))
+        y = list(rng.normal(size=4))
+        c = _cubic_through(list(x), y)
+        np.testing.assert_allclose(c[::-1], np.polyfit(x, y, 3), rtol=1e-9, atol=1e-12)
+        roots = np.roots(np.polyfit(x, y, 3))
+        real = roots[np.abs(roots.imag) < 1e-9].real
+        inside = real[(real >= -1.0) & (real <= 1.0)]
+        found = _single_root_inside(c)
+        if inside.size == 1:
+            assert found == pytest.approx(inside[0], abs=1e-12)
+        elif inside.size == 0:
+            assert found is None

@@ -205,3 +205,13 @@ def test_continued_minima_start_on_the_hermite_curve_between_their_ends():
         spans, T, grid, np.array([0]), np.array([0]), np.array([100]), np.array([V0]),
         np.array([slope]))
     assert lo.size == 3 and np.all(lo == hi)
+
+
+def test_key_then_value_order_is_lexsort():
+    """The candidates' order (integer key, ties by volume, then by position) is lexsort's."""
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 7, 500):
+        key = np.sort(rng.integers(0, max(n // 3, 1), n))[rng.permutation(n)]
+        value = rng.choice([1.0, 2.0, np.nan, 0.5], n)
+        np.testing.assert_array_equal(scan.key_then_value_order(key, value),
+                                      np.lexsort((value, key)))

@@ -2,13 +2,15 @@
 
 The per-source free energies F_k come from :mod:`zenthermo.physics.free_energy` (or any
 object with ``name, multiplicity, magnetic_order, volume_domain, temperature_domain`` and
-``derivatives(V, T) -> FreeEnergyDerivatives``). Every derivative of the sum is exact, from
+``derivatives(V, T) -> FreeEnergyDerivatives``, optionally with ``fields=``: the sources
+are then asked only for the fields the sum needs). Every derivative of the sum is exact, from
 the cumulant (fluctuation) formulas of :mod:`zenthermo.landscape.zentropy` (numpy; the
 same formulas serve the trained landscapes in torch), with T = 0 the hard-minimum limit.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -80,6 +82,7 @@ class ExactZentropy:
                 hint="check the multiplicities given in the manifest or found by symmetry",
             )
         self._sources = sources
+        self._takes_fields = tuple(_takes_fields(s) for s in sources)
         self.source_names = names
         self._g = g
         self._ln_g = np.log(g)
@@ -146,6 +149,15 @@ class ExactZentropy:
         assert derivatives is not None  # asked for by keep
         return derivatives
 
+    def derivatives_and_probabilities(
+        self, V: ArrayLike, T: ArrayLike, fields=None
+    ) -> tuple[FreeEnergyDerivatives, np.ndarray]:
+        """:meth:`derivatives` and :meth:`probabilities` from one evaluation of the sources
+        (each equal to what those calls return), for a caller that needs both."""
+        derivatives, p, _ = self._evaluate(V, T, requested_fields(fields), (True, True, False))
+        assert derivatives is not None and p is not None  # asked for by keep
+        return derivatives, p
+
     def probabilities(self, V: ArrayLike, T: ArrayLike) -> np.ndarray:
         """p_k(V,T), shape (K, *broadcast_shape); sums to one over k."""
         p = self._evaluate(V, T, ("F",), (False, True, False))[1]
@@ -202,10 +214,12 @@ class ExactZentropy:
     ) -> tuple[FreeEnergyDerivatives, np.ndarray, np.ndarray]:
         shape = V.shape
         need = need_for(fields)
-        stacked = [s.derivatives(V, T) for s in self._sources]
+        names = tuple(name for name in DERIVATIVE_FIELDS if JET_FIELD[name] in need)
+        stacked = [s.derivatives(V, T, fields=names) if takes else s.derivatives(V, T)
+                   for s, takes in zip(self._sources, self._takes_fields, strict=True)]
         d = {
             name: np.stack([np.broadcast_to(getattr(x, name), shape) for x in stacked])
-            for name in DERIVATIVE_FIELDS if JET_FIELD[name] in need
+            for name in names
         }
         del stacked
         if not all(np.all(np.isfinite(a)) for a in d.values()):
@@ -220,6 +234,20 @@ class ExactZentropy:
         derivatives = FreeEnergyDerivatives.partial(
             {name: total[JET_FIELD[name]] for name in fields})
         return derivatives, result.p, result.s_mix
+
+
+def _takes_fields(source: Any) -> bool:
+    """Whether ``source.derivatives`` takes ``fields=`` (the physics layer's do; a source
+    written without it is asked for every field)."""
+    method = getattr(source, "derivatives", None)
+    if method is None:  # refused when it is called, as before
+        return False
+    try:
+        parameters = inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+    return "fields" in parameters or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
 
 
 def _checked_inputs(V: ArrayLike, T: ArrayLike) -> tuple[np.ndarray, np.ndarray]:

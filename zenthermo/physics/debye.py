@@ -31,11 +31,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
 from zenthermo.errors import DomainError, FitError
-from zenthermo.physics.derivatives import FreeEnergyDerivatives
+from zenthermo.physics.derivatives import FreeEnergyDerivatives, wanted_fields
 from zenthermo.physics.eos import EosFit
 from zenthermo.physics.options import DEFAULT_SCALING, DEFAULT_X, VOLUME_CONVENTIONS
 from zenthermo.units import AMU_KG, HBAR_J_S, KB_EV_PER_K, KB_J_PER_K
@@ -83,53 +84,69 @@ def debye_function(y) -> np.ndarray:
 
 
 def _debye_tail(y: np.ndarray) -> np.ndarray:
-    """D3(y) for y > 3: pi^4/(5 y^3) - 3/y^3 sum_k e^(-ky) (y^3/k + 3y^2/k^2 + 6y/k^3 + 6/k^4)."""
+    """D3(y) for y > 3: pi^4/(5 y^3) - 3/y^3 sum_k e^(-ky) (y^3/k + 3y^2/k^2 + 6y/k^3 + 6/k^4).
+
+    The sum runs to the k where e^(-k y) < 1e-17 relative at the smallest y (k > 39.2 / y,
+    at most 14 terms), as a Horner scheme in q = e^-y for all points at once (the extra
+    terms of the larger y are below the rounding); y is capped at 1000 inside the sum,
+    where q = 0 already, so huge y give no inf * 0.
+    """
     finite = np.isfinite(y)
     result = np.zeros_like(y)
     yf = y[finite]
-    # Terms needed for e^(-k y) < 1e-17 relative: k > 39.2 / y.
-    kmax = np.ceil(39.2 / yf).astype(np.int64)
-    pos = np.arange(yf.size)
-    yy, q = yf, np.exp(-yf)
-    qk = np.ones_like(yy)
-    tail = np.zeros_like(yf)
-    for k in range(1, int(kmax.max(initial=1)) + 1):
-        keep = kmax[pos] >= k
-        if not keep.all():
-            pos, yy, q, qk = pos[keep], yy[keep], q[keep], qk[keep]
-        qk = qk * q
-        tail[pos] += qk * (((yy / k + 3.0 / k**2) * yy + 6.0 / k**3) * yy + 6.0 / k**4)
-    y3 = yf**3
-    result[finite] = (_PI4_5 - 3.0 * tail) / y3
+    if yf.size:
+        yc = np.minimum(yf, 1000.0)
+        q = np.exp(-yc)
+        acc = np.zeros_like(yc)
+        for k in range(int(np.ceil(39.2 / yc.min())), 0, -1):
+            acc = (acc + (((yc * (1.0 / k) + 3.0 / k**2) * yc + 6.0 / k**3) * yc
+                          + 6.0 / k**4)) * q
+        with np.errstate(over="ignore"):  # y^3 = inf: D3 = 0
+            result[finite] = (_PI4_5 - 3.0 * acc) / yf**3
     return result
 
 
 @dataclass(frozen=True)
 class _ReducedFunctions:
-    """Functions of y = theta/T that the free energy and its derivatives are made of."""
+    """Functions of y = theta/T that the free energy and its derivatives are made of (None
+    where not asked for by :func:`_reduced`)."""
 
     d3: np.ndarray  # D3(y)
-    log_term: np.ndarray  # ln(1 - e^-y)
-    c: np.ndarray  # C_V per atom / k_B = 3 (4 D3 - 3 y/(e^y - 1))
-    c_prime: np.ndarray  # dc/dy
-    d3_over_y: np.ndarray  # D3 / y
-    c_over_y: np.ndarray  # c / y
+    log_term: Any  # ln(1 - e^-y)
+    c: Any  # C_V per atom / k_B = 3 (4 D3 - 3 y/(e^y - 1))
+    c_prime: Any  # dc/dy
+    d3_over_y: Any  # D3 / y
+    c_over_y: Any  # c / y
 
 
-def _reduced(y: np.ndarray) -> _ReducedFunctions:
+def _reduced(y: np.ndarray, log: bool = True, over_y: bool = True, c: bool = True,
+             c_prime: bool = True) -> _ReducedFunctions:
+    """D3(y) and what is asked for: ``log`` ln(1 - e^-y), ``over_y`` D3/y, ``c`` c and c/y,
+    ``c_prime`` dc/dy; each computed by the same expression whatever else is asked for."""
     d3 = debye_function(y)
+    log_term: Any = None
+    c_value: Any = None
+    c_p: Any = None
+    d3_over_y: Any = None
+    c_over_y: Any = None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        em = np.exp(-y)  # 0 at y = inf
-        one_minus = -np.expm1(-y)  # 1 - e^-y
-        e1 = em / one_minus  # 1/(e^y - 1)
         infinite = np.isinf(y)
-        y_e1 = np.where(infinite, 0.0, y * e1)  # y/(e^y - 1)
-        y_e2 = y_e1 / one_minus  # y e^y/(e^y - 1)^2
-        d3_over_y = np.where(infinite, 0.0, d3 / y)
-        c = 3.0 * (4.0 * d3 - 3.0 * y_e1)
-        c_prime = 3.0 * (9.0 * e1 - 12.0 * d3_over_y + 3.0 * y_e2)
-        c_over_y = np.where(infinite, 0.0, c / y)
-    return _ReducedFunctions(d3, np.log1p(-em), c, c_prime, d3_over_y, c_over_y)
+        if over_y or c_prime:
+            d3_over_y = np.where(infinite, 0.0, d3 / y)
+        if log or c or c_prime:
+            em = np.exp(-y)  # 0 at y = inf
+            if log:
+                log_term = np.log1p(-em)
+        if c or c_prime:
+            one_minus = -np.expm1(-y)  # 1 - e^-y
+            e1 = em / one_minus  # 1/(e^y - 1)
+            y_e1 = np.where(infinite, 0.0, y * e1)  # y/(e^y - 1)
+            c_value = 3.0 * (4.0 * d3 - 3.0 * y_e1)
+            c_over_y = np.where(infinite, 0.0, c_value / y)
+        if c_prime:
+            y_e2 = y_e1 / one_minus  # y e^y/(e^y - 1)^2
+            c_p = 3.0 * (9.0 * e1 - 12.0 * d3_over_y + 3.0 * y_e2)
+    return _ReducedFunctions(d3, log_term, c_value, c_p, d3_over_y, c_over_y)
 
 
 def geometric_mean_mass_amu(composition: Mapping[str, int]) -> float:
@@ -236,11 +253,14 @@ class DebyeGrueneisen:
         V = np.asarray(V, dtype=np.float64)
         return self.theta0_K * (self.v0_A3 / V) ** self.gamma
 
-    def derivatives(self, V, T) -> FreeEnergyDerivatives:
+    def derivatives(self, V, T, fields=None) -> FreeEnergyDerivatives:
         """F_vib and its exact derivatives, eV per cell, at broadcast (V A^3, T K).
 
-        Requires V > 0 and 0 <= T < inf (T = 0 is exact).
+        Requires V > 0 and 0 <= T < inf (T = 0 is exact). ``fields`` (names such as
+        ``("F", "F_V")``; None: all) chooses what is computed; the others are None. Each
+        field is the same expression whatever else is asked for (bit-identical).
         """
+        want = wanted_fields(fields)
         V, T = _checked(V, T)
         V, T = np.broadcast_arrays(V, T)
         kn = KB_EV_PER_K * self.natoms
@@ -248,31 +268,41 @@ class DebyeGrueneisen:
         theta = self.theta0_K * (self.v0_A3 / V) ** g
         with np.errstate(divide="ignore"):
             y = theta / T  # inf at T = 0
-        r = _reduced(y)
-        with np.errstate(invalid="ignore"):
-            f_tt = -kn * r.c * y / theta  # -k c / T, written without dividing by T
+        in_v = want & {"F_V", "F_VV", "F_VVV"}
+        r = _reduced(y, log=bool(want & {"F", "F_T"}), over_y=bool(in_v),
+                     c=bool(want & {"F_VV", "F_VVV", "F_TT", "F_VT"}),
+                     c_prime="F_VVV" in want)
+        out: dict[str, np.ndarray] = {}
         # Per-cell f(theta, T) and its partial derivatives (see module docstring).
-        F = kn * (1.125 * theta + T * (3.0 * r.log_term - r.d3))
-        f_t = kn * (3.0 * r.log_term - 4.0 * r.d3)
-        f_th = kn * (1.125 + 3.0 * r.d3_over_y)
-        f_thth = -kn * r.c_over_y / theta
-        f_ththth = kn * (-r.c_prime + 2.0 * r.c_over_y) / (theta * theta)
-        f_tht = kn * r.c / theta
+        if "F" in want:
+            out["F"] = kn * (1.125 * theta + T * (3.0 * r.log_term - r.d3))
+        if "F_T" in want:
+            out["F_T"] = kn * (3.0 * r.log_term - 4.0 * r.d3)
+        if "F_TT" in want:
+            with np.errstate(invalid="ignore"):
+                f_tt = -kn * r.c * y / theta  # -k c / T, written without dividing by T
+            out["F_TT"] = _finite_at_zero(f_tt, T)
+        if not (in_v or "F_VT" in want):
+            return FreeEnergyDerivatives.partial(out)
         # theta(V) derivatives.
         inv_v = 1.0 / V
         th_v = -g * theta * inv_v
-        th_vv = -(g + 1.0) * th_v * inv_v
-        th_vvv = -(g + 2.0) * th_vv * inv_v
-        th_v2 = th_v * th_v
-        return FreeEnergyDerivatives(
-            F=F,
-            F_V=f_th * th_v,
-            F_VV=f_thth * th_v2 + f_th * th_vv,
-            F_VVV=(f_ththth * th_v2 + 3.0 * f_thth * th_vv) * th_v + f_th * th_vvv,
-            F_T=f_t,
-            F_TT=_finite_at_zero(f_tt, T),
-            F_VT=f_tht * th_v,
-        )
+        if "F_VT" in want:
+            out["F_VT"] = kn * r.c / theta * th_v
+        if not in_v:
+            return FreeEnergyDerivatives.partial(out)
+        f_th = kn * (1.125 + 3.0 * r.d3_over_y)
+        out["F_V"] = f_th * th_v
+        if want & {"F_VV", "F_VVV"}:
+            f_thth = -kn * r.c_over_y / theta
+            th_vv = -(g + 1.0) * th_v * inv_v
+            th_v2 = th_v * th_v
+            out["F_VV"] = f_thth * th_v2 + f_th * th_vv
+        if "F_VVV" in want:
+            f_ththth = kn * (-r.c_prime + 2.0 * r.c_over_y) / (theta * theta)
+            th_vvv = -(g + 2.0) * th_vv * inv_v
+            out["F_VVV"] = (f_ththth * th_v2 + 3.0 * f_thth * th_vv) * th_v + f_th * th_vvv
+        return FreeEnergyDerivatives.partial({k: v for k, v in out.items() if k in want})
 
 
 def _finite_at_zero(values: np.ndarray, T: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DERIVATIVE_FIELDS", "FreeEnergyDerivatives", "requested_fields"]
+__all__ = ["DERIVATIVE_FIELDS", "FreeEnergyDerivatives", "requested_fields", "wanted_fields"]
 
 #: The names of the fields of :class:`FreeEnergyDerivatives`, in order.
 DERIVATIVE_FIELDS = ("F", "F_V", "F_VV", "F_VVV", "F_T", "F_TT", "F_VT")
@@ -33,6 +33,12 @@ def requested_fields(names: Iterable[str] | None) -> tuple[str, ...]:
     if not wanted:
         raise ValueError("no derivative fields asked for")
     return tuple(name for name in DERIVATIVE_FIELDS if name in wanted)
+
+
+def wanted_fields(names: Iterable[str] | None) -> frozenset[str]:
+    """:func:`requested_fields` as a set: what a source free energy's ``derivatives(V, T,
+    fields)`` computes (None: every field)."""
+    return frozenset(requested_fields(names))
 
 
 @dataclass(frozen=True)

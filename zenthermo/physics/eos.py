@@ -95,12 +95,13 @@ class EosFit:
         """E(V) in eV per cell for volumes V (A^3 per cell), any shape."""
         return self.energy_derivatives(V)[0]
 
-    def energy_derivatives(self, V) -> EnergyDerivatives:
+    def energy_derivatives(self, V, order: int = 3) -> EnergyDerivatives:
         """E, E_V, E_VV, E_VVV at volumes V (A^3 per cell, any shape), exact.
 
-        Returns arrays of V's shape in eV, eV/A^3, eV/A^6, eV/A^9.
+        Returns arrays of V's shape in eV, eV/A^3, eV/A^6, eV/A^9; with ``order`` < 3 the
+        derivatives above that order are None (not computed; the others are unchanged).
         """
-        return eos_derivatives(self.kind, self.parameters, self.reference_volume, V)
+        return eos_derivatives(self.kind, self.parameters, self.reference_volume, V, order)
 
     def pressure_GPa(self, V) -> np.ndarray:
         """Static pressure -E_V in GPa at volumes V."""
@@ -112,41 +113,57 @@ class EosFit:
         return V * self.energy_derivatives(V)[2] * EV_PER_A3_IN_GPA
 
 
-def eos_derivatives(kind: str, parameters, reference_volume: float, V) -> EnergyDerivatives:
-    """Closed-form E, E_V, E_VV, E_VVV of an equation of state (see :class:`EosFit`)."""
+def eos_derivatives(kind: str, parameters, reference_volume: float, V,
+                    order: int = 3) -> EnergyDerivatives:
+    """Closed-form E, E_V, E_VV, E_VVV of an equation of state (see :class:`EosFit`).
+
+    ``order`` (0..3): the highest V-derivative wanted; the ones above it are None.
+    """
     V = np.asarray(V, dtype=np.float64)
     if kind in _BM_DEGREE:
-        return _bm_derivatives(np.asarray(parameters, dtype=np.float64), reference_volume, V)
+        return _bm_derivatives(np.asarray(parameters, dtype=np.float64), reference_volume, V,
+                               order)
     e0, v0, b0, bp = (float(p) for p in parameters)
     if kind == "vinet":
-        return _vinet_derivatives(V, e0, v0, b0, bp)
-    if kind == "murnaghan":
-        return _murnaghan_derivatives(V, e0, v0, b0, bp)
-    raise ValueError(f"unknown equation of state {kind!r}; known: {sorted(EOS_KINDS)}")
+        values = _vinet_derivatives(V, e0, v0, b0, bp)
+    elif kind == "murnaghan":
+        values = _murnaghan_derivatives(V, e0, v0, b0, bp)
+    else:
+        raise ValueError(f"unknown equation of state {kind!r}; known: {sorted(EOS_KINDS)}")
+    return _up_to(values, order)
 
 
-def _bm_derivatives(coefficients: np.ndarray, vref: float, V: np.ndarray) -> EnergyDerivatives:
-    # E = P(s), s = u^(-2/3) - 1, u = V / vref; Horner for P and its first three derivatives.
+def _up_to(values, order: int) -> EnergyDerivatives:
+    """The derivatives up to ``order``, None above it."""
+    return tuple(v if i <= order else None  # type: ignore[return-value]
+                 for i, v in enumerate(values))
+
+
+def _bm_derivatives(coefficients: np.ndarray, vref: float, V: np.ndarray,
+                    order: int = 3) -> EnergyDerivatives:
+    # E = P(s), s = u^(-2/3) - 1, u = V / vref; Horner for P and its first ``order``
+    # derivatives (the higher ones are left out: the lower ones do not depend on them).
     inv_v = 1.0 / V
     t = np.cbrt(vref * inv_v) ** 2
     s = t - 1.0
+    p = [np.full_like(s, coefficients[-1])] + [np.zeros_like(s) for _ in range(order)]
+    for c in coefficients[coefficients.size - 2 :: -1]:
+        for r in range(order, 0, -1):
+            p[r] = p[r] * s + (float(r) * p[r - 1] if r > 1 else p[r - 1])
+        p[0] = p[0] * s + c
+    if order == 0:
+        return p[0], None, None, None  # type: ignore[return-value]
     s1 = (-2.0 / 3.0) * t * inv_v
+    E_V = p[1] * s1
+    if order == 1:
+        return p[0], E_V, None, None  # type: ignore[return-value]
     s2 = (-5.0 / 3.0) * s1 * inv_v  # (10/9) t / V^2
+    E_VV = p[2] * s1 * s1 + p[1] * s2
+    if order == 2:
+        return p[0], E_V, E_VV, None  # type: ignore[return-value]
     s3 = (-8.0 / 3.0) * s2 * inv_v  # (-80/27) t / V^3
-    n = coefficients.size
-    p0 = np.full_like(s, coefficients[-1])
-    p1 = np.zeros_like(s)
-    p2 = np.zeros_like(s)
-    p3 = np.zeros_like(s)
-    for c in coefficients[n - 2 :: -1]:
-        p3 = p3 * s + 3.0 * p2
-        p2 = p2 * s + 2.0 * p1
-        p1 = p1 * s + p0
-        p0 = p0 * s + c
-    E_V = p1 * s1
-    E_VV = p2 * s1 * s1 + p1 * s2
-    E_VVV = p3 * s1 * s1 * s1 + 3.0 * p2 * s1 * s2 + p1 * s3
-    return p0, E_V, E_VV, E_VVV
+    E_VVV = p[3] * s1 * s1 * s1 + 3.0 * p[2] * s1 * s2 + p[1] * s3
+    return p[0], E_V, E_VV, E_VVV
 
 
 def _vinet_derivatives(V: np.ndarray, e0: float, v0: float, b0: float, bp: float):

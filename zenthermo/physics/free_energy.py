@@ -21,7 +21,7 @@ import numpy as np
 
 from zenthermo.errors import ConfigurationError, DomainError, FitError
 from zenthermo.physics.debye import DEFAULT_SCALING, DEFAULT_X, DebyeGrueneisen
-from zenthermo.physics.derivatives import FreeEnergyDerivatives
+from zenthermo.physics.derivatives import FreeEnergyDerivatives, wanted_fields
 from zenthermo.physics.electronic_free_energy import (
     DEFAULT_TMAX,
     DEFAULT_TSTEP,
@@ -33,14 +33,17 @@ from zenthermo.physics.source_models import ModelChoice, choose_electronic, choo
 from zenthermo.physics.volume_forms import parse_form
 from zenthermo.sources import Source, SourceSet
 
+# The fields of the static energy E(V), by V-derivative order.
+_STATIC = ("F", "F_V", "F_VV", "F_VVV")
 # Temperatures within this many K outside a phonon grid count as inside (grid rounding).
 _T_TOLERANCE = 1e-9
 
 
 class VibrationalModel(Protocol):
-    """Anything that gives F_vib(V, T) and its derivatives, eV per cell."""
+    """Anything that gives F_vib(V, T) and its derivatives, eV per cell (``fields``: the
+    names to compute, None for all)."""
 
-    def derivatives(self, V, T) -> FreeEnergyDerivatives: ...
+    def derivatives(self, V, T, fields=None) -> FreeEnergyDerivatives: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,7 +101,7 @@ class SourceFreeEnergy:
     electronic_volume_range: tuple[float, float] | None = None
     warnings: tuple[str, ...] = ()
 
-    def derivatives(self, V, T) -> FreeEnergyDerivatives:
+    def derivatives(self, V, T, fields=None) -> FreeEnergyDerivatives:
         """F and its exact partial derivatives at (V, T), broadcast together.
 
         Parameters
@@ -107,6 +110,10 @@ class SourceFreeEnergy:
             Volumes, A^3 per cell (> 0; outside ``volume_domain`` is extrapolation).
         T : array_like
             Temperatures, K, inside ``temperature_domain``.
+        fields : iterable of str, optional
+            The fields to compute (names such as ``("F", "F_V", "F_VV")``; None: all); the
+            others are None. Each model computes only what is asked for, and each field
+            is the same sum of the same expressions whatever else is asked for.
 
         Returns
         -------
@@ -118,17 +125,19 @@ class SourceFreeEnergy:
         DomainError
             NaN, non-positive V, negative T, or T outside the phonon grid.
         """
+        want = wanted_fields(fields)
         V = np.asarray(V, dtype=np.float64)
         T = np.asarray(T, dtype=np.float64)
         self._check(V, T)
         V, T = np.broadcast_arrays(V, T)
-        E, E_V, E_VV, E_VVV = self.eos_fit.energy_derivatives(V)
-        zeros = np.zeros(V.shape)
-        total = FreeEnergyDerivatives(E, E_V, E_VV, E_VVV, zeros, zeros.copy(), zeros.copy())
+        order = max((i for i, name in enumerate(_STATIC) if name in want), default=0)
+        static = dict(zip(_STATIC, self.eos_fit.energy_derivatives(V, order), strict=True))
+        total = {name: static[name] if name in _STATIC else np.zeros(V.shape) for name in want}
         for model in (self.vibrational_model, self.electronic_model):
             if model is not None:
-                total = total + model.derivatives(V, T)
-        return total
+                part = model.derivatives(V, T, fields=want)
+                total = {name: total[name] + getattr(part, name) for name in want}
+        return FreeEnergyDerivatives.partial(total)
 
     def extrapolated(self, V) -> np.ndarray:
         """True where V (A^3, any shape) lies beyond the phonon or electronic data volumes."""

@@ -25,13 +25,16 @@ from typing import Self
 import numpy as np
 
 from zenthermo.errors import ConfigurationError, DomainError, FitError
-from zenthermo.physics.derivatives import FreeEnergyDerivatives
+from zenthermo.physics.derivatives import FreeEnergyDerivatives, wanted_fields
 from zenthermo.physics.volume_forms import (
     VolumeBasis,
     choose_form,
     design,
     parse_form,
 )
+
+#: The V-derivative order of each field (the Horner of P(u) goes that far).
+_V_ORDER = {"F": 0, "F_V": 1, "F_VV": 2, "F_VVV": 3}
 
 # Quintic Hermite basis in s in [0, 1], power coefficients s^0..s^5 of the functions that
 # carry (value, slope, curvature) at s = 0 and at s = 1.
@@ -153,8 +156,13 @@ class GridFreeEnergy:
             form_scores=choice.scores,
         )
 
-    def derivatives(self, V, T) -> FreeEnergyDerivatives:
-        """F and its exact derivatives at broadcast (V A^3, T K), eV per cell."""
+    def derivatives(self, V, T, fields=None) -> FreeEnergyDerivatives:
+        """F and its exact derivatives at broadcast (V A^3, T K), eV per cell.
+
+        ``fields`` (names such as ``("F", "F_V")``; None: all) chooses what is computed;
+        the others are None. Each field is the same expression whatever else is asked for.
+        """
+        want = wanted_fields(fields)
         V = np.asarray(V, dtype=np.float64)
         T = np.asarray(T, dtype=np.float64)
         t_lo, t_hi = self.temperature_domain
@@ -167,31 +175,44 @@ class GridFreeEnergy:
             )
         # The T-dependent coefficients are computed on T's own (unbroadcast) shape: for
         # the usual grids (V column x T row) that is a handful of temperatures.
-        c0, c1, c2 = self._temperature_coefficients(T)
+        order_t = 2 if "F_TT" in want else 1 if want & {"F_T", "F_VT"} else 0
+        c0, c1, c2 = self._temperature_coefficients(T, order_t)
         shape = np.broadcast_shapes(V.shape, T.shape)
         u = self.basis.u(V)
-        p0, p1, p2, p3 = _horner(c0, u, shape, 3)
-        q0, q1 = _horner(c1, u, shape, 1)
-        (r0,) = _horner(c2, u, shape, 0)
-        u1, u2, u3 = (np.broadcast_to(x, shape) for x in self.basis.derivatives(V))
-        return FreeEnergyDerivatives(
-            F=p0,
-            F_V=p1 * u1,
-            F_VV=p2 * u1 * u1 + p1 * u2,
-            F_VVV=(p3 * u1 * u1 + 3.0 * p2 * u2) * u1 + p1 * u3,
-            F_T=q0,
-            F_TT=r0,
-            F_VT=q1 * u1,
-        )
+        order_v = max((_V_ORDER[name] for name in want if name in _V_ORDER), default=0)
+        p = _horner(c0, u, shape, order_v) if want - {"F_T", "F_TT", "F_VT"} else []
+        out: dict[str, np.ndarray] = {}
+        if "F" in want:
+            out["F"] = p[0]
+        if "F_T" in want or "F_VT" in want:
+            q = _horner(c1, u, shape, 1 if "F_VT" in want else 0)
+            if "F_T" in want:
+                out["F_T"] = q[0]
+        if "F_TT" in want:
+            (out["F_TT"],) = _horner(c2, u, shape, 0)
+        if order_v or "F_VT" in want:
+            u1, u2, u3 = (np.broadcast_to(x, shape) for x in self.basis.derivatives(V))
+            if "F_V" in want:
+                out["F_V"] = p[1] * u1
+            if "F_VV" in want:
+                out["F_VV"] = p[2] * u1 * u1 + p[1] * u2
+            if "F_VVV" in want:
+                out["F_VVV"] = (p[3] * u1 * u1 + 3.0 * p[2] * u2) * u1 + p[1] * u3
+            if "F_VT" in want:
+                out["F_VT"] = q[1] * u1
+        return FreeEnergyDerivatives.partial(out)
 
-    def _temperature_coefficients(self, T: np.ndarray):
-        """c_k(T), c_k'(T), c_k''(T) for k = 0..degree, each an array of T's shape."""
+    def _temperature_coefficients(self, T: np.ndarray, order: int = 2):
+        """c_k(T), c_k'(T), c_k''(T) for k = 0..degree, each an array of T's shape; the
+        T-derivatives above ``order`` are empty lists (not computed)."""
         nodes = self.temperatures
         j = np.clip(np.searchsorted(nodes, T, side="right") - 1, 0, nodes.size - 2)
         h = nodes[j + 1] - nodes[j]
         s = (T - nodes[j]) / h
         columns = self._columns
-        c0, c1, c2 = [], [], []
+        c0: list[np.ndarray] = []
+        c1: list[np.ndarray] = []
+        c2: list[np.ndarray] = []
         for k in range(self.degree + 1):
             a = [columns[k, m].take(j) for m in range(6)]
             p0 = a[5]
@@ -199,13 +220,15 @@ class GridFreeEnergy:
             p2 = 20.0 * a[5]
             for m in (4, 3, 2, 1, 0):
                 p0 = p0 * s + a[m]
-                if m >= 1:
+                if m >= 1 and order >= 1:
                     p1 = p1 * s + m * a[m]
-                if m >= 2:
+                if m >= 2 and order >= 2:
                     p2 = p2 * s + (m * (m - 1)) * a[m]
             c0.append(p0)
-            c1.append(p1 / h)
-            c2.append(p2 / (h * h))
+            if order >= 1:
+                c1.append(p1 / h)
+            if order >= 2:
+                c2.append(p2 / (h * h))
         return c0, c1, c2
 
     @property

@@ -168,7 +168,7 @@ def compute_isobars(
 
     P_arr = np.asarray(P_eV, dtype=np.float64)
     cand_p, cand_t, kind, V_cand, fields = candidate_minima(
-        landscape, scan_slopes(landscape, grid, T, P_eV), grid, T, P_arr)
+        landscape, scan_slopes(landscape, grid, T, P_eV), grid, T, P_arr, probabilities=True)
     cand_edge = kind > 0
     G_cand = fields["F"] + P_arr[cand_p] * V_cand
 
@@ -183,7 +183,7 @@ def compute_isobars(
                 for i, P_GPa in enumerate(pressures)]
     chosen = np.concatenate([best[i * nT:(i + 1) * nT] for i in range(len(pressures))])
     properties = _properties(landscape, np.repeat(P_arr, nT), np.tile(T, len(pressures)),
-                             V_cand[chosen], {k: v[chosen] for k, v in fields.items()})
+                             V_cand[chosen], fields.at(chosen))
     isobars = []
     for i, P_GPa in enumerate(pressures):
         part = slice(i * nT, (i + 1) * nT)
@@ -244,7 +244,7 @@ def _properties(landscape: Landscape, P: np.ndarray, T: np.ndarray, V: np.ndarra
                 fields: dict[str, np.ndarray]) -> dict[str, Any]:
     """The isobar's property arrays at equilibrium points (V, T) under pressures P (eV/A^3),
     from the landscape's fields there (:data:`zenthermo.thermo.minima.FINAL_FIELDS`; flat
-    arrays)."""
+    arrays; ``"p"``, the source probabilities (K, n), where the polish gave them)."""
     F, F_VV, F_TT, F_VT = (fields[name] for name in ("F", "F_VV", "F_TT", "F_VT"))
     G = F + P * V
     S = -fields["F_T"]
@@ -262,18 +262,22 @@ def _properties(landscape: Landscape, P: np.ndarray, T: np.ndarray, V: np.ndarra
         "Cv_eV_per_K": -T * F_TT + 0.0,
         "B_GPa": np.asarray(ev_per_a3_to_gpa(V * F_VV), dtype=np.float64),
         "alpha_per_K": alpha,
-        "probabilities": _probabilities(landscape, V, T),
+        "probabilities": _probabilities(landscape, V, T, fields.get("p")),
     }
 
 
-def _probabilities(landscape: Landscape, V: np.ndarray, T: np.ndarray) -> dict[str, np.ndarray]:
+def _probabilities(landscape: Landscape, V: np.ndarray, T: np.ndarray,
+                   given: np.ndarray | None = None) -> dict[str, np.ndarray]:
     names = tuple(getattr(landscape, "source_names", ()) or ())
     if not names:
         return {}
-    try:
-        p = np.asarray(landscape.probabilities(V, T), dtype=np.float64)
-    except NotImplementedError:
-        return {}
+    if given is not None:
+        p = given
+    else:
+        try:
+            p = np.asarray(landscape.probabilities(V, T), dtype=np.float64)
+        except NotImplementedError:
+            return {}
     return {name: p[k].copy() for k, name in enumerate(names)}
 
 

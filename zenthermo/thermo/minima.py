@@ -13,7 +13,9 @@ them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,14 +25,15 @@ from zenthermo.thermo.scan import (
     bracket_minima,
     continued_brackets,
     full_columns,
+    key_then_value_order,
     root_guesses,
 )
 
 if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
     from zenthermo.landscape.base import Landscape
 
-__all__ = ["FINAL_FIELDS", "PRESSURE_TOLERANCE", "candidate_minima", "lowest_per_slot",
-           "polish_roots"]
+__all__ = ["FINAL_FIELDS", "PRESSURE_TOLERANCE", "CandidateFields", "candidate_minima",
+           "lowest_per_slot", "polish_roots"]
 
 #: |F_V + P| below this (eV/A^3, about 1e-10 GPa) is a converged equilibrium where no
 #: Newton step can refine it.
@@ -42,27 +45,59 @@ _NEWTON_ITERATIONS = 60
 
 
 def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.ndarray,
-                     P: np.ndarray) -> tuple:
+                     P: np.ndarray, probabilities: bool = False) -> tuple:
     """Every local minimum of G for the pressures ``P`` (nP,) eV/A^3 at the temperatures
     ``T`` (nT,) K, from the volume scan on ``grid`` (nV,) A^3, polished.
 
     Returns flat arrays ordered by pressure, temperature, kind and volume: pressure index,
-    temperature index, kind (0 interior, 1/2 the low/high domain edge), V (A^3), and a dict
-    of the :data:`FINAL_FIELDS` at each. ``scan.F_V`` is filled in where a continued span
-    had to be scanned.
+    temperature index, kind (0 interior, 1/2 the low/high domain edge), V (A^3), and
+    :class:`CandidateFields`, the :data:`FINAL_FIELDS` at each, with ``"p"`` (K, n), the
+    source probabilities, where ``probabilities`` is asked and the landscape gives them with
+    its derivatives (see :func:`polish_roots`). ``scan.F_V`` is filled in where a continued
+    span had to be scanned.
     """
-    parts = [_bracketed(landscape, scan.F_V, np.arange(T.size), grid, T, P)]
+    first = _bracketed(landscape, scan.F_V, np.arange(T.size), grid, T, P,
+                       probabilities=probabilities)
+    parts = [first[:5] + (None,)]
     if scan.spans.size:
-        parts += _continued(landscape, scan, grid, T, P, parts[0])
+        parts += _continued(landscape, scan, grid, T, P, first, probabilities)
     cand_p, cand_t, kind, V = (np.concatenate([part[i] for part in parts]) for i in range(4))
-    order = np.lexsort((V, kind, cand_t, cand_p))
-    fields = {name: np.concatenate([part[4][name] for part in parts])[order]
-              for name in FINAL_FIELDS}
-    return cand_p[order], cand_t[order], kind[order], V[order], fields
+    order = key_then_value_order((cand_p.astype(np.int64) * T.size + cand_t) * 3 + kind, V)
+    offsets = np.cumsum([0] + [part[4]["F"].size for part in parts])
+    rows = np.concatenate([offset + (np.arange(part[4]["F"].size) if part[5] is None
+                                     else part[5])
+                           for offset, part in zip(offsets, parts, strict=False)])
+    raw = {name: np.concatenate([part[4][name] for part in parts], axis=-1)
+           for name in parts[0][4]}
+    return (cand_p[order], cand_t[order], kind[order], V[order],
+            CandidateFields(raw, rows[order]))
+
+
+class CandidateFields(Mapping):
+    """The fields at the candidates, gathered from the polish's arrays only when asked for:
+    ``fields[name]`` at every candidate, :meth:`at` at some (one gather, not two)."""
+
+    def __init__(self, raw: dict[str, np.ndarray], rows: np.ndarray) -> None:
+        self._raw, self._rows = raw, rows
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._raw[name][..., self._rows]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def at(self, candidates: np.ndarray) -> dict[str, np.ndarray]:
+        """Every field at the candidates with these indices (their last axis)."""
+        rows = self._rows[candidates]
+        return {name: value[..., rows] for name, value in self._raw.items()}
 
 
 def _bracketed(landscape: Landscape, F_V: np.ndarray, columns: np.ndarray, grid: np.ndarray,
-               T: np.ndarray, P: np.ndarray, interior_only: bool = False) -> tuple:
+               T: np.ndarray, P: np.ndarray, interior_only: bool = False,
+               probabilities: bool = False) -> tuple:
     """The minima bracketed on the scan's ``columns`` (temperature indices), polished:
     (pressure index, temperature index, kind, V, fields, grid index j) flat arrays; kind 0
     interior, 1/2 the low/high domain edge (left out with ``interior_only``)."""
@@ -78,42 +113,47 @@ def _bracketed(landscape: Landscape, F_V: np.ndarray, columns: np.ndarray, grid:
     inner = np.flatnonzero(~edge)
     start[inner] = root_guesses(F_V[:, columns], grid, P[cand_p[inner]], local_t[inner],
                                 cand_j[inner])
-    V, fields, _ = polish_roots(landscape, T[cand_t], lo, hi, P[cand_p], start)
+    V, fields, _ = polish_roots(landscape, T[cand_t], lo, hi, P[cand_p], start, probabilities)
     return cand_p, cand_t, kind, V, fields, cand_j
 
 
 def _continued(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.ndarray,
-               P: np.ndarray, bracketed: tuple) -> list[tuple]:
+               P: np.ndarray, bracketed: tuple, probabilities: bool = False) -> list[tuple]:
     """The interior minima inside the scan's continued spans (see
-    :func:`zenthermo.thermo.scan.continued_brackets`), as :func:`_bracketed` parts; a span
-    where one fails is evaluated in full (``scan.F_V`` filled in) and bracketed instead."""
+    :func:`zenthermo.thermo.scan.continued_brackets`), as parts (pressure index, temperature
+    index, kind, V, the polish's fields, the rows of those fields that are the part's or None
+    for all); a span where one fails is evaluated in full (``scan.F_V`` filled in) and
+    bracketed instead."""
     cand_p, cand_t, kind, V, fields, cand_j = bracketed
     inner = kind == 0
     with np.errstate(divide="ignore", invalid="ignore"):
         dV_dT = -fields["F_VT"][inner] / fields["F_VV"][inner]
     c_p, c_t, c_span, lo, hi, start = continued_brackets(
         scan.spans, T, grid, cand_p[inner], cand_t[inner], cand_j[inner], V[inner], dV_dT)
-    V_c, fields_c, converged = polish_roots(landscape, T[c_t], lo, hi, P[c_p], start)
+    V_c, fields_c, converged = polish_roots(landscape, T[c_t], lo, hi, P[c_p], start,
+                                            probabilities)
     bad = ~converged | (V_c <= lo) | (V_c >= hi) | ~(fields_c["F_VV"] > 0)
-    order = np.lexsort((V_c, c_t, c_p))  # two continued minima on one root: not continued
-    same = ((c_p[order][1:] == c_p[order][:-1]) & (c_t[order][1:] == c_t[order][:-1])
+    key = c_p.astype(np.int64) * T.size + c_t
+    order = key_then_value_order(key, V_c)  # two continued minima on one root: not continued
+    same = ((key[order][1:] == key[order][:-1])
             & (np.diff(V_c[order]) <= 1e-9 * V_c[order][1:]))
     bad[order[1:][same]] = True
     failed = np.zeros(scan.spans.shape[0], dtype=bool)
     failed[c_span[bad]] = True
     keep = ~failed[c_span]
     parts = [(c_p[keep], c_t[keep], np.zeros(int(keep.sum()), dtype=np.int8), V_c[keep],
-              {name: value[keep] for name, value in fields_c.items()})]
+              fields_c, None if keep.all() else np.flatnonzero(keep))]
     if np.any(failed):
         columns = np.concatenate([np.arange(c0 + 1, c1) for c0, c1 in scan.spans[failed]])
         scan.F_V[:, columns] = full_columns(landscape, grid, T[columns])
-        parts.append(_bracketed(landscape, scan.F_V, columns, grid, T, P, interior_only=True))
+        parts.append(_bracketed(landscape, scan.F_V, columns, grid, T, P, interior_only=True,
+                                probabilities=probabilities)[:5] + (None,))
     return parts
 
 
 def polish_roots(
     landscape: Landscape, T: np.ndarray, lo: np.ndarray, hi: np.ndarray, P: np.ndarray,
-    start: np.ndarray,
+    start: np.ndarray, probabilities: bool = False,
 ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """Solve F_V(V, T) + P = 0 inside each bracket [lo, hi] (g(lo) < 0 <= g(hi)) from
     ``start``; return the roots, the property fields (:data:`FINAL_FIELDS`) there and
@@ -126,13 +166,19 @@ def polish_roots(
     or bracket under 1e-13 of V, or |g| within :data:`PRESSURE_TOLERANCE` where no Newton
     step is possible): its root is the volume evaluated, so the properties need no further
     evaluation. Degenerate brackets (lo == hi, the domain edges) are evaluated at lo once.
-    ``P`` (eV/A^3) is per bracket; all arrays flat, of one length.
+    ``P`` (eV/A^3) is per bracket; all arrays flat, of one length. With ``probabilities``,
+    a landscape that gives them with its derivatives (``derivatives_and_probabilities``, as
+    the exact one does) adds ``"p"``, the source probabilities (K, n) at the roots, from the
+    same evaluations.
     """
     n = lo.size
     a, b = lo.copy(), hi.copy()
     V = np.where(hi > lo, start, lo)
     scale = np.maximum(np.abs(a), 1.0)
     out = {name: np.full(n, np.nan) for name in FINAL_FIELDS}
+    final, with_p = _final_evaluation(landscape, probabilities)
+    if with_p:
+        out["p"] = np.full((len(landscape.source_names), n), np.nan)
     active = np.ones(n, dtype=bool)
     for iteration in range(_NEWTON_ITERATIONS + 1):
         idx = np.flatnonzero(active if iteration else hi > lo)
@@ -140,22 +186,25 @@ def polish_roots(
             if iteration:
                 break
             continue
-        fields = FINAL_FIELDS if iteration else ("F_V", "F_VV")
-        Vi, ai, bi = V[idx], a[idx], b[idx]
-        d = derivatives_of(landscape, Vi, T[idx], fields)
-        values = {name: np.broadcast_to(np.asarray(getattr(d, name), dtype=np.float64),
-                                        idx.shape) for name in fields}
-        g = values["F_V"] + P[idx]
+        # every point (the first evaluations, mostly): views instead of gathers
+        sel: slice | np.ndarray = slice(None) if idx.size == n else idx
+        Vi, ai, bi = V[sel], a[sel], b[sel]
+        if iteration:
+            values = final(Vi, T[sel])
+        else:
+            values = _fields(derivatives_of(landscape, Vi, T[sel], ("F_V", "F_VV")),
+                             ("F_V", "F_VV"), idx.shape)
+        g = values["F_V"] + P[sel]
         slope = values["F_VV"]
         neg = g < 0
-        bracketed = hi[idx] > lo[idx]
+        bracketed = hi[sel] > lo[sel]
         ai = np.where(neg & bracketed, Vi, ai)
         bi = np.where(neg | ~bracketed, bi, Vi)
-        a[idx], b[idx] = ai, bi
+        a[sel], b[sel] = ai, bi
         with np.errstate(divide="ignore", invalid="ignore"):
             newton = Vi - g / slope
         ok = (slope > 0) & np.isfinite(newton) & (newton > ai) & (newton < bi)
-        tol = 1e-13 * scale[idx]
+        tol = 1e-13 * scale[sel]
         # |g| within tolerance ends the search only where Newton cannot refine it (near a
         # critical point F_VV -> 0 and a small g still leaves V far from the root)
         root_hit = (g == 0) | ((np.abs(g) <= PRESSURE_TOLERANCE) & ~ok)
@@ -164,19 +213,58 @@ def polish_roots(
                     | (bi - ai <= tol))
             keep = done | root_hit
             into = idx[done]
-            for name in FINAL_FIELDS:
-                out[name][into] = values[name][done]
+            for name, value in values.items():
+                if idx.size == n:
+                    np.copyto(out[name], value, where=done)
+                else:
+                    out[name][..., into] = value[..., done]
             active[into] = False
         else:
             keep = root_hit
-        V[idx] = np.where(keep, Vi, np.where(ok, newton, 0.5 * (ai + bi)))
+        V[sel] = np.where(keep, Vi, np.where(ok, newton, 0.5 * (ai + bi)))
     rest = np.flatnonzero(active)  # not converged in the iterations allowed: as it stands
     if rest.size:
-        d = derivatives_of(landscape, V[rest], T[rest], FINAL_FIELDS)
-        for name in FINAL_FIELDS:
-            out[name][rest] = np.broadcast_to(np.asarray(getattr(d, name), dtype=np.float64),
-                                              rest.shape)
+        for name, value in final(V[rest], T[rest]).items():
+            out[name][..., rest] = value
     return V, out, ~active
+
+
+def _fused_is_current(landscape: Landscape) -> bool:
+    """False where a subclass redefines ``derivatives`` below the class that defines
+    ``derivatives_and_probabilities`` (the fused call would bypass the new derivatives)."""
+    def owner(name: str) -> type | None:
+        return next((k for k in type(landscape).__mro__ if name in vars(k)), None)
+
+    fused, plain = owner("derivatives_and_probabilities"), owner("derivatives")
+    return fused is None or plain is None or issubclass(fused, plain)
+
+
+def _fields(d, names: tuple[str, ...], shape: tuple[int, ...]) -> dict[str, np.ndarray]:
+    return {name: np.broadcast_to(np.asarray(getattr(d, name), dtype=np.float64), shape)
+            for name in names}
+
+
+def _final_fields(landscape: Landscape, V: np.ndarray, T: np.ndarray
+                  ) -> dict[str, np.ndarray]:
+    """The :data:`FINAL_FIELDS` at flat (V, T)."""
+    return _fields(derivatives_of(landscape, V, T, FINAL_FIELDS), FINAL_FIELDS, V.shape)
+
+
+def _final_evaluation(landscape: Landscape, probabilities: bool) -> tuple[Any, bool]:
+    """((V, T) -> the :data:`FINAL_FIELDS` there, whether it adds ``"p"`` (K, n)): it does
+    where asked and the landscape gives the probabilities with its derivatives."""
+    both = getattr(landscape, "derivatives_and_probabilities", None)
+    names = tuple(getattr(landscape, "source_names", None) or ())
+    if not (probabilities and both is not None and names and _fused_is_current(landscape)):
+        return partial(_final_fields, landscape), False
+
+    def evaluate(V: np.ndarray, T: np.ndarray) -> dict[str, np.ndarray]:
+        d, p = both(V, T, FINAL_FIELDS)
+        values = _fields(d, FINAL_FIELDS, V.shape)
+        values["p"] = np.asarray(p, dtype=np.float64).reshape(-1, V.size)
+        return values
+
+    return evaluate, True
 
 
 def lowest_per_slot(slot: np.ndarray, G: np.ndarray, n_slots: int,
@@ -186,12 +274,18 @@ def lowest_per_slot(slot: np.ndarray, G: np.ndarray, n_slots: int,
     result = np.full(n_slots, -1, dtype=np.intp)
     if slot.size == 0:
         return result
-    starts = np.flatnonzero(np.r_[True, slot[1:] != slot[:-1]])
-    group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, slot.size]))
+    change = np.r_[True, slot[1:] != slot[:-1]]
+    starts = np.flatnonzero(change)
+    group = np.cumsum(change) - 1
     lowest = np.minimum.reduceat(np.where(allowed & ~np.isnan(G), G, np.inf), starts)
     for pick in (allowed & (G == lowest[group]), allowed):  # then an all-NaN slot's first
+        if pick is allowed and (result[slot[starts]] >= 0)[
+                np.logical_or.reduceat(allowed, starts)].all():
+            break  # every slot with an allowed candidate has its lowest: no all-NaN slot
         index = np.flatnonzero(pick)
-        groups, first = np.unique(group[index], return_index=True)
+        picked = group[index]  # non-decreasing: the first of each group starts a run
+        first = np.flatnonzero(np.r_[True, picked[1:] != picked[:-1]]) if picked.size else picked
+        groups = picked[first]
         free = result[slot[starts[groups]]] < 0
         result[slot[starts[groups[free]]]] = index[first[free]]
     return result

@@ -89,15 +89,73 @@ def _zero_crossing(T: np.ndarray, alpha: np.ndarray, i: int) -> float:
         return float(linear)
     # the cubic through the four points around the interval, in a centred, scaled variable
     centre, half = 0.5 * (t0 + t1), 0.5 * (t1 - t0)
-    x = (T[lo:hi] - centre) / half
     scale = max(abs(a0), abs(a1))
-    coefficients = np.polyfit(x, alpha[lo:hi] / scale, 3)
-    roots = np.roots(coefficients)
-    real = roots[np.abs(roots.imag) < 1e-9].real
-    inside = real[(real >= -1.0) & (real <= 1.0)]
-    if inside.size != 1:
-        return float(linear)
-    return float(centre + half * inside[0])
+    x = [float((T[k] - centre) / half) for k in range(lo, hi)]
+    y = [float(alpha[k] / scale) for k in range(lo, hi)]
+    root = _single_root_inside(_cubic_through(x, y))
+    return float(linear) if root is None else float(centre + half * root)
+
+
+def _cubic_through(x: list[float], y: list[float]) -> tuple[float, float, float, float]:
+    """Power coefficients (c0, c1, c2, c3) of the cubic through four points (Newton's
+    divided differences, expanded); plain floats: no array overhead for four points."""
+    d = list(y)
+    for level in range(1, 4):
+        for i in range(3, level - 1, -1):
+            d[i] = (d[i] - d[i - 1]) / (x[i] - x[i - level])
+    # p(t) = d0 + (t - x0)(d1 + (t - x1)(d2 + (t - x2) d3)), expanded from the inside out
+    poly = [d[3]]  # ascending powers
+    for k in (2, 1, 0):
+        grown = [0.0] * (len(poly) + 1)
+        for i, coefficient in enumerate(poly):
+            grown[i + 1] += coefficient
+            grown[i] -= x[k] * coefficient
+        grown[0] += d[k]
+        poly = grown
+    return poly[0], poly[1], poly[2], poly[3]
+
+
+def _single_root_inside(c: tuple[float, float, float, float]) -> float | None:
+    """The root in [-1, 1] of c0 + c1 t + c2 t^2 + c3 t^3 where there is exactly one (the
+    cubic split into monotone pieces at its turning points), else None."""
+    c0, c1, c2, c3 = c
+
+    def value(t: float) -> float:
+        return c0 + t * (c1 + t * (c2 + t * c3))
+
+    cuts = [-1.0]
+    a, b, q = 3.0 * c3, 2.0 * c2, c1  # derivative a t^2 + b t + q
+    if a != 0.0:
+        disc = b * b - 4.0 * a * q
+        if disc > 0.0:
+            r = disc ** 0.5
+            turns = sorted(((-b - r) / (2.0 * a), (-b + r) / (2.0 * a)))
+            cuts += [t for t in turns if -1.0 < t < 1.0]
+    elif b != 0.0 and -1.0 < -q / b < 1.0:
+        cuts.append(-q / b)
+    cuts.append(1.0)
+    found = [(lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)
+             if (value(lo) <= 0.0 <= value(hi)) or (value(hi) <= 0.0 <= value(lo))]
+    if len(found) != 1:
+        return None
+    lo, hi = found[0]
+    rising = value(hi) >= value(lo)
+    t = 0.5 * (lo + hi)
+    for _ in range(100):  # Newton kept inside the shrinking bracket, else bisection
+        f = value(t)
+        if f == 0.0:
+            return t
+        if (f < 0.0) == rising:
+            lo = t
+        else:
+            hi = t
+        slope = c1 + t * (2.0 * c2 + 3.0 * t * c3)
+        step = t - f / slope if slope != 0.0 else lo - 1.0
+        following = step if lo < step < hi else 0.5 * (lo + hi)
+        if abs(following - t) <= 1e-16 * max(1.0, abs(t)) or following in (lo, hi):
+            return following
+        t = following
+    return t
 
 
 def _refined_minimum(

@@ -39,8 +39,8 @@ if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycl
     from zenthermo.landscape.base import Landscape
 
 __all__ = ["COARSE_SPACING_K", "MAX_POINTS_PER_CALL", "WINDOW_MARGIN", "VolumeScan",
-           "bracket_minima", "continued_brackets", "full_columns", "root_guesses",
-           "scan_slopes"]
+           "bracket_minima", "continued_brackets", "full_columns", "key_then_value_order",
+           "root_guesses", "scan_slopes"]
 
 #: Largest number of (V, T) points evaluated in one ``derivatives`` call.
 MAX_POINTS_PER_CALL = 400_000
@@ -126,7 +126,7 @@ def _matching(f0: np.ndarray, f1: np.ndarray, pressures_eV: np.ndarray) -> np.nd
         p, t, j, kind = bracket_minima(f, pressures_eV)
         key = t * nP + p  # one per (column pair, pressure)
         inner = kind == 0
-        order = np.lexsort((j[inner], key[inner]))
+        order = np.argsort(key[inner].astype(np.int64) * nV + j[inner], kind="stable")
         ends.append((np.bincount(key[inner], minlength=n * nP),
                      np.bincount(key[kind == 1], minlength=n * nP),
                      np.bincount(key[kind == 2], minlength=n * nP),
@@ -174,7 +174,7 @@ def continued_brackets(spans: np.ndarray, T: np.ndarray, grid: np.ndarray, p: np
     nT, nV = T.size, grid.size
     span_of = np.full(nT, -1, dtype=np.intp)
     span_of[spans[:, 0]] = np.arange(spans.shape[0])
-    order = np.lexsort((V, t, p))
+    order = key_then_value_order(p.astype(np.int64) * nT + t, V)
     key = p[order] * nT + t[order]
     first = np.r_[True, key[1:] != key[:-1]]
     rank = np.arange(key.size) - np.maximum.accumulate(np.where(first, np.arange(key.size), 0))
@@ -195,13 +195,34 @@ def continued_brackets(spans: np.ndarray, T: np.ndarray, grid: np.ndarray, p: np
     dT = T[t[b]] - T[t[a]]
     with np.errstate(divide="ignore", invalid="ignore"):  # dT = 0 where unpaired
         u = (T[cols] - T[t[a]]) / dT
-        guess = ((2 * u**3 - 3 * u**2 + 1) * V[a] + (u**3 - 2 * u**2 + u) * dT * dV_dT[a]
-                 + (-2 * u**3 + 3 * u**2) * V[b] + (u**3 - u**2) * dT * dV_dT[b])
+        u2 = u * u
+        u3 = u2 * u  # not u**3: a general power is several times slower
+        guess = ((2 * u3 - 3 * u2 + 1) * V[a] + (u3 - 2 * u2 + u) * dT * dV_dT[a]
+                 + (-2 * u3 + 3 * u2) * V[b] + (u3 - u2) * dT * dV_dT[b])
     lo = grid[np.maximum(np.minimum(j[a], j[b]) - WINDOW_MARGIN, 0)]
     hi = grid[np.minimum(np.maximum(j[a], j[b]) + 1 + WINDOW_MARGIN, nV - 1)]
     hi = np.where(paired[pair], hi, lo)  # an empty interval: the span is scanned instead
     guess = np.where(np.isfinite(guess), guess, 0.5 * (lo + hi))
     return p[a], cols, s[pair], lo, hi, np.clip(guess, lo, hi)
+
+
+def key_then_value_order(key: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """``np.lexsort((value, key))``: the order by the integer ``key``, ties by ``value``
+    (then by position), for flat arrays of one length.
+
+    A stable sort of the integer key (fast on the runs of sorted keys the candidates come
+    in), with the float ``value`` sorted only inside the runs of equal keys (a few points
+    with a second minimum): lexsort sorts all the floats first, which on 50k candidates
+    cost more than everything else done with them.
+    """
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    same = ordered[1:] == ordered[:-1]
+    if same.any():
+        tied = np.flatnonzero(np.r_[same, False] | np.r_[False, same])
+        sub = order[tied]
+        order[tied] = sub[np.lexsort((value[sub], key[sub]))]
+    return order
 
 
 def bracket_minima(F_V: np.ndarray, pressures_eV: np.ndarray
@@ -220,10 +241,14 @@ def bracket_minima(F_V: np.ndarray, pressures_eV: np.ndarray
     nV = F_V.shape[0]
     order = np.argsort(pressures_eV, kind="stable")
     sorted_p = pressures_eV[order]
+    F_V = np.ascontiguousarray(F_V)
     f0, f1 = F_V[:-1], F_V[1:]
-    j, t = np.nonzero(f0 < f1)  # NaN compares False: an unevaluated pair brackets nothing
-    start = np.searchsorted(sorted_p, -f1[j, t], side="left")
-    stop = np.searchsorted(sorted_p, -f0[j, t], side="left")
+    # NaN compares False: an unevaluated pair brackets nothing; flat indices (row-major,
+    # as np.nonzero's) gather faster than pairs of indices
+    flat = np.flatnonzero(f0 < f1)
+    j, t = np.divmod(flat, F_V.shape[1])
+    start = np.searchsorted(sorted_p, -f1.reshape(-1)[flat], side="left")
+    stop = np.searchsorted(sorted_p, -f0.reshape(-1)[flat], side="left")
     low = np.nonzero(np.isfinite(F_V[0]))[0]
     high = np.nonzero(np.isfinite(F_V[-1]))[0]
     starts = np.concatenate([start, np.searchsorted(sorted_p, -F_V[0, low], side="left"),
@@ -238,7 +263,9 @@ def bracket_minima(F_V: np.ndarray, pressures_eV: np.ndarray
     rank = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
     p_idx = order[starts[owner] + rank]
     t_idx, j_idx, kind = cols[owner], rows[owner], kinds[owner]
-    final = np.lexsort((t_idx, j_idx, kind, p_idx))
+    nT = F_V.shape[1]
+    final = np.argsort(((p_idx.astype(np.int64) * 3 + kind) * nV + j_idx) * nT + t_idx,
+                       kind="stable")  # one key: (pressure, kind, j, temperature), unique
     return p_idx[final], t_idx[final].astype(np.intp), j_idx[final].astype(np.intp), kind[final]
 
 
