@@ -18,6 +18,9 @@ from zenthermo.landscape.settings import TrainingSettings
 __all__ = ["optimise"]
 
 
+#: Fresh curvature histories the polish may start in a row when L-BFGS stalls (its line
+#: search made no progress for two chunks: seen on the system fits after 0-60 iterations).
+POLISH_RESTARTS = 3
 #: Progress labels of the L-BFGS stages.
 _STAGES = {"lbfgs": "L-BFGS", "polish": "L-BFGS polish"}
 
@@ -81,9 +84,9 @@ def optimise(network, loss_fn, val_fn, s: TrainingSettings, progress, method: st
             checkpoint()
             best["score"] = score()  # the best weights (loaded) scored in the new arithmetic
         if iterations:
-            history[f"{stage}_iterations"] = _lbfgs(params, loss_fn, consider, iterations,
-                                                    max(s.evaluate_every // 4, 5), progress,
-                                                    f"{name}: {_STAGES[stage]}", stage)
+            history[f"{stage}_iterations"] = _lbfgs(
+                params, loss_fn, consider, iterations, max(s.evaluate_every // 4, 5), progress,
+                f"{name}: {_STAGES[stage]}", stage, POLISH_RESTARTS if stage == "polish" else 0)
             network.load_state_dict(best["state"])
     checkpoint()
     with torch.no_grad():
@@ -99,12 +102,20 @@ def optimise(network, loss_fn, val_fn, s: TrainingSettings, progress, method: st
 
 
 def _lbfgs(params, loss_fn, consider, iterations: int, chunk: int, progress, label: str,
-           stage: str) -> int:
+           stage: str, restarts: int = 0) -> int:
     """One L-BFGS stage of about ``iterations`` iterations in chunks of ``chunk``, each
-    chunk ending with a validation check (``consider``); returns the iterations run."""
-    optimiser = torch.optim.LBFGS(params, lr=1.0, max_iter=chunk, history_size=50,
-                                  tolerance_grad=1e-12, tolerance_change=1e-14,
-                                  line_search_fn="strong_wolfe")
+    chunk ending with a validation check (``consider``); returns the iterations run.
+
+    L-BFGS returns early when its line search cannot improve; the stage stops after two
+    such chunks in a row, or, with ``restarts`` > 0, first starts a fresh curvature history
+    (up to ``restarts`` times in a row without an improvement between them).
+    """
+    def fresh() -> torch.optim.LBFGS:
+        return torch.optim.LBFGS(params, lr=1.0, max_iter=chunk, history_size=50,
+                                 tolerance_grad=1e-12, tolerance_change=1e-14,
+                                 line_search_fn="strong_wolfe")
+
+    optimiser = fresh()
 
     def closure():
         optimiser.zero_grad(set_to_none=True)
@@ -112,7 +123,7 @@ def _lbfgs(params, loss_fn, consider, iterations: int, chunk: int, progress, lab
         loss.backward()
         return loss
 
-    done, last, flat = 0, math.inf, 0
+    done, last, flat, restarted = 0, math.inf, 0, 0
     with progress.stage(label, total=iterations) as advance:
         while done < iterations:
             before = optimiser.state[params[0]].get("n_iter", 0)
@@ -121,9 +132,14 @@ def _lbfgs(params, loss_fn, consider, iterations: int, chunk: int, progress, lab
             done += ran
             advance(ran)
             consider(stage, done)
-            # L-BFGS returns early when it cannot improve; stop after two such chunks.
-            flat = flat + 1 if not loss < last * (1 - 1e-9) else 0
+            improved = loss < last * (1 - 1e-9)
+            flat = 0 if improved else flat + 1
+            restarted = 0 if improved else restarted
             last = min(last, loss)
-            if flat >= 2 or not math.isfinite(loss):
+            if not math.isfinite(loss):
                 break
+            if flat >= 2:
+                if restarted >= restarts:
+                    break
+                optimiser, flat, restarted = fresh(), 0, restarted + 1
     return done
