@@ -63,3 +63,21 @@ def test_per_source_fits_are_untouched_by_the_polish_setting():
     for x, y in zip(a.network_.state_dict().values(), b.network_.state_dict().values(),
                     strict=True):
         assert torch.equal(x, y)
+
+
+def test_a_stalled_stage_tries_fresh_histories_before_it_stops():
+    from zenthermo.landscape.optimise import _lbfgs
+    from zenthermo.progress import SILENT
+
+    def chunks(restarts: int) -> tuple[int, float]:
+        x = torch.tensor([3.0, -2.0], dtype=torch.float64, requires_grad=True)
+        checks: list[int] = []
+        _lbfgs([x], lambda: (((x - 1.0) ** 4).sum(), {}), lambda stage, step: checks.append(step),
+               1000, 10, SILENT, "test", "polish", restarts)
+        return len(checks), float(((x.detach() - 1.0) ** 4).sum())
+
+    (plain, end), (patient, end_patient) = chunks(0), chunks(3)
+    # without restarts: two chunks without progress end the stage; with 3, three fresh
+    # histories (two chunks each) get their chance first
+    assert patient == plain + 3 * 2
+    assert end_patient <= end < 1e-9

@@ -1,5 +1,6 @@
 """The optimiser loop shared by the fitters: Adam, then an L-BFGS polish, keeping the weights
-with the best validation loss.
+with the best validation loss. System fits to a table of total F add a second L-BFGS stage
+in float64 (``polish_iterations``).
 
 A loss with a ``checkpoint()`` method (:class:`~zenthermo.landscape.losses.GatedLoss`) has it
 called at the start, at every validation check and before the final evaluation.

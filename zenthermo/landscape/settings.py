@@ -149,9 +149,10 @@ class TrainingSettings:
     system_polish : float
         System mode with a table of total F only: a second L-BFGS stage of
         ``system_polish`` x ``lbfgs_iterations`` iterations from the best weights, with a
-        fresh curvature history (:meth:`polish_iterations`); 0: none. At 2000 iterations
-        the loss was still falling about 2x per 500 and T_c wandered by several kelvin
-        between checkpoints; 3000 more took the loss ~20x lower and T_c settled
+        fresh curvature history, in float64 (:meth:`polish_iterations`); 0: none. At 2000
+        iterations the held-out 91 x 100 benchmark was not converged (T_c wandered by
+        5-15 K between checkpoints); the polish took its T_c errors over seeds 0-3 from
+        +0.6, -5.5, -6.0, -2.9 K to -0.7, -2.9, +1.9, -0.3 K at about 3x the fit time
         (docs/zenn.md, "System mode").
     """
 
