@@ -1,7 +1,8 @@
 """System mode from a table of total F ends with an L-BFGS polish in float64: at the
 default 2000 iterations the system fit was not converged (its T_c wandered by several
 kelvin between checkpoints), and float32 gradients stalled a fresh L-BFGS history. The
-polish never loses the best weights and leaves per-source and density fits alone."""
+polish never loses the best weights and leaves per-source and density fits (and the DNN
+baseline) alone."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from zenthermo.landscape.settings import TrainingSettings
 from zenthermo.landscape.system_data import system_training_data
 from zenthermo.landscape.train import ZennFitter
 
-QUICK = dict(hidden=(6, 6), adam_epochs=20, lbfgs_iterations=20, evaluate_every=20,
+QUICK = dict(hidden=(6, 6), adam_epochs=10, lbfgs_iterations=10, evaluate_every=10,
              collocation_points=(4, 3))
 
 
@@ -41,12 +42,20 @@ def test_the_polish_runs_in_float64_and_never_loses_the_best_weights():
     plain = ZennFitter(**QUICK, system_polish=0.0, training_precision="float64").fit(data)
     polished = ZennFitter(**QUICK, system_polish=2.0).fit(data)
     assert "polish_iterations" not in plain.history_
-    assert 0 < polished.history_["polish_iterations"] <= 40 + 5
+    assert 0 < polished.history_["polish_iterations"] <= 20 + 5
     assert polished._arithmetic["dtype"] == torch.float64
     # up to the polish both ran the same steps (float64 end to end: bit-identical), so the
     # polished fit's best validation loss can only be lower or equal
     same = ZennFitter(**QUICK, system_polish=2.0, training_precision="float64").fit(data)
     assert same.history_["best_validation_loss"] <= plain.history_["best_validation_loss"]
+
+
+def test_the_dnn_baseline_gets_no_polish():
+    from zenthermo.landscape.train import DnnFitter
+
+    data = system_training_data(double_well_table(), 2, natoms=4)
+    fitter = DnnFitter(**QUICK, dnn_hidden=(6, 6)).fit(data)
+    assert "polish_iterations" not in fitter.history_
 
 
 def test_per_source_fits_are_untouched_by_the_polish_setting():

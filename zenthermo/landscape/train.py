@@ -84,6 +84,8 @@ class _Fitter:
     """
 
     method = ""
+    #: Whether a system fit to a table of F gets the float64 L-BFGS polish (ZENN only).
+    polishes = False
 
     def __init__(self, settings: TrainingSettings | None = None, **params: Any) -> None:
         unknown = sorted(set(params) - set(PARAMETERS))
@@ -151,8 +153,8 @@ class _Fitter:
         try:
             generator = torch.Generator().manual_seed(int(s.seed))
             network, loss_fn, val_fn = self._build(data, s, generator)
-            history = optimise(network, loss_fn, val_fn, s, progress, self.method,
-                               s.polish_iterations(data.mode, data.system_target),
+            polish = s.polish_iterations(data.mode, data.system_target) if self.polishes else 0
+            history = optimise(network, loss_fn, val_fn, s, progress, self.method, polish,
                                self._full_precision)
         finally:
             if s.device == "cuda":
@@ -200,6 +202,7 @@ class ZennFitter(_Fitter):
     """Fits a :class:`~zenthermo.landscape.zenn.ZennLandscape` (per-source or system mode)."""
 
     method = "zenn"
+    polishes = True
 
     def _build(self, data: TrainingData, s: TrainingSettings, generator: torch.Generator):
         dev = s.device
