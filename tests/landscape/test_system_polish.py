@@ -29,7 +29,7 @@ def double_well_table():
 
 def test_only_a_system_table_of_total_F_gets_the_polish():
     s = TrainingSettings(lbfgs_iterations=2000)
-    assert s.polish_iterations("system", "F") == 3000  # system_polish = 1.5 by default
+    assert s.polish_iterations("system", "F") == 1000  # system_polish = 0.5 by default
     assert s.polish_iterations("per-source", "") == 0
     assert s.polish_iterations("system", "density") == 0
     assert TrainingSettings(lbfgs_iterations=2000, system_polish=0.0).polish_iterations(
