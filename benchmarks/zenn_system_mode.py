@@ -340,7 +340,8 @@ def main() -> None:
 What one optimiser step of the fit costs (`benchmarks/zenn_system_mode.py --steps`, 3
 latent sources, default settings, {threads} torch thread, CPU time under load): the full
 91 x 100 table against the thinned one (`max_rows` = {MAX_TRAINING_ROWS}). A fit is about
-300 Adam steps and up to 1500 L-BFGS iterations (about 2200 loss evaluations).
+300 Adam steps, up to 2000 L-BFGS iterations and a float64 polish of up to 1000 more
+(`system_polish`; about twice the CPU per iteration).
 
 {table}
 """)
