@@ -10,15 +10,15 @@ the time scales), ZENN learns K = 3 latent sources from that table alone
 landscapes are analysed the way the pipeline analyses them: F RMSE off the table's points,
 the critical point (:func:`~zenthermo.thermo.critical.find_critical_point`), the NTE
 windows along the 0 and 2 GPa isobars (:func:`~zenthermo.thermo.isobar.compute_isobar`),
-and the learned windows that overlap no true one (spurious). Every table is fitted without
-(``weight_gruneisen`` = 0, as before) and with the latent sources' low-temperature
-Grueneisen law (the default, :func:`~zenthermo.landscape.losses.gruneisen_term`), and the
-learned alpha at 10-60 K is split into the latent sources' own part and their mixing
-(:func:`alpha_split`) next to the truth's lattice and configurational parts.
+and the learned windows that overlap no true one (spurious). The 91 x 100 table is fitted
+with seeds 0-3 without (``system_polish`` = 0, as before) and with the float64 L-BFGS
+polish (the default), and the learned alpha at 10-60 K is split into the latent sources'
+own part and their mixing (:func:`alpha_split`) next to the truth's lattice and
+configurational parts.
 
 Run: ``.venv/bin/python -m benchmarks.zenn_system_mode [threads] [jobs] [--quick]``
 (writes the "zenn-system" section of docs/benchmarks.md; default 1 torch thread per fit,
-1 fit at a time). ``--quick`` runs only the 31 x 34 table; ``--steps`` only measures the
+1 fit at a time). ``--quick`` runs only the 31 x 34 table (seed 0); ``--steps`` only measures the
 CPU cost of one step on the full and the thinned tables (section "zenn-system-steps").
 """
 
@@ -27,6 +27,8 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -39,6 +41,8 @@ DEBYE_SCALING = 0.60
 T_TOP = 990.0
 ISOBARS_GPA = (0.0, 2.0)
 ISOBAR_T = np.arange(10.0, 985.0, 5.0)
+#: Seeds of the 91 x 100 fits.
+SEEDS = (0, 1, 2, 3)
 
 
 def held_out_landscape():
@@ -91,9 +95,12 @@ def score(landscape, exact, reference: dict, natoms: int) -> dict:
     V, T = np.meshgrid(np.linspace(v0 + 0.2, v1 - 0.2, 60), np.linspace(3.0, t1 - 3.0, 66),
                        indexing="ij")
     a, b = landscape.derivatives(V, T), exact.derivatives(V, T)
-    row = {"F_rmse_meV_atom": float(np.sqrt(np.mean((a.F - b.F) ** 2)) * 1e3 / natoms)}
+    rmse = float(np.sqrt(np.mean((a.F - b.F) ** 2)) * 1e3 / natoms)
+    row: dict[str, Any] = {"F_rmse_meV_atom": rmse}
     cp, cp_exact = find_critical_point(landscape), reference["cp"]
     row["cp"] = cp
+    if cp_exact is not None:
+        row.update(curvature_at_critical_point(landscape, cp_exact))
     if cp is not None and cp_exact is not None:
         row["Tc_err_K"] = cp.T_K - cp_exact.T_K
         row["Pc_err_GPa"] = cp.P_GPa - cp_exact.P_GPa
@@ -108,6 +115,22 @@ def score(landscape, exact, reference: dict, natoms: int) -> dict:
             row["end_err_K"][P] = (max(abs(matched[0][0] - true[0][0]),
                                        abs(matched[-1][1] - true[-1][1])))
     return row
+
+
+def curvature_at_critical_point(landscape, cp_exact, half_width_A3: float = 6.0,
+                                dT_K: float = 2.0) -> dict:
+    """Why T_c is off: the learned m(T) = min_V F_VV near the truth's critical volume, at
+    the truth's T_c (where the truth's m is 0), and its slope dm/dT (central difference,
+    +-``dT_K``); T_c error ~ -m / (dm/dT) to first order. ``dFVV_c`` in eV/A^6,
+    ``dm_dT`` in eV/(A^6 K), ``predicted_dTc_K`` in K."""
+    V = np.linspace(cp_exact.V_A3 - half_width_A3, cp_exact.V_A3 + half_width_A3, 601)
+
+    def m(T: float) -> float:
+        return float(landscape.derivatives(V, np.full(V.shape, T), ("F_VV",)).F_VV.min())
+
+    m_c = m(cp_exact.T_K)
+    slope = (m(cp_exact.T_K + dT_K) - m(cp_exact.T_K - dT_K)) / (2 * dT_K)
+    return {"dFVV_c": m_c, "dm_dT": slope, "predicted_dTc_K": -m_c / slope}
 
 
 def alpha_split(landscape, P_GPa: float, T_K) -> dict:
@@ -171,31 +194,35 @@ def fit(table, max_rows, settings=None, seed: int = 0, **data_options):
     return fitter, time.perf_counter() - start
 
 
-def run_one(n_v: int, n_t: int, max_rows, seed: int = 0, weight_gruneisen=None,
+def run_one(n_v: int, n_t: int, max_rows, seed: int = 0, overrides: dict | None = None,
             threads: int = 1) -> dict:
     """One system-mode fit of the n_V x n_T table, scored against the truth, with the
-    split of its low-temperature alpha (:func:`diagnose`). ``weight_gruneisen`` None: the
-    default setting."""
+    split of its low-temperature alpha (:func:`diagnose`); ``overrides``: settings that
+    differ from the defaults (e.g. ``{"system_polish": 0.0}``)."""
     from zenthermo.landscape.train import TrainingSettings
 
     torch.set_num_threads(threads)
     exact = held_out_landscape()
-    settings = TrainingSettings(seed=seed) if weight_gruneisen is None else \
-        TrainingSettings(seed=seed, weight_gruneisen=weight_gruneisen)
+    settings = TrainingSettings(seed=seed, **(overrides or {}))
     fitter, wall = fit(free_energy_table(exact, n_v, n_t), max_rows, settings)
     row = score(fitter.landscape_, exact, truth(exact), 4)
     row.update(table=f"{n_v} x {n_t}", max_rows=max_rows, fit_s=wall,
                cpu_s=fitter.history_["cpu_s"], rows=fitter.history_["n_training_rows"],
                knee=float(fitter.network_.norm.t_knee), seed=seed,
-               gruneisen=settings.weight_gruneisen,
+               gruneisen=settings.weight_gruneisen, polish=settings.system_polish,
+               polish_iterations=fitter.history_.get("polish_iterations", 0),
                diagnosis={P: diagnose(fitter.landscape_, exact, P) for P in ISOBARS_GPA})
     print(_row_text(row), flush=True)
     return row
 
 
-def run(cases, threads: int = 1, jobs: int = 1) -> list:
-    """:func:`run_one` for each (n_V, n_T, max_rows, seed, weight_gruneisen), ``jobs`` fits
-    at a time."""
+#: One fit: (n_V, n_T, max_rows, seed, settings overrides or None).
+Case = tuple[int, int, "int | None", int, "dict | None"]
+
+
+def run(cases: Sequence[Case], threads: int = 1, jobs: int = 1) -> list:
+    """:func:`run_one` for each (n_V, n_T, max_rows, seed, overrides), ``jobs`` fits at a
+    time."""
     from concurrent.futures import ProcessPoolExecutor
 
     if jobs <= 1:
@@ -244,12 +271,16 @@ def _windows_text(ws) -> str:
 
 def _row_text(r) -> str:
     cp = r["cp"]
-    return (f"{r['table']} seed={r['seed']} gruneisen={r['gruneisen']:g} rows={r['rows']} "
+    return (f"{r['table']} seed={r['seed']} gruneisen={r['gruneisen']:g} "
+            f"polish={r['polish']:g} ({r['polish_iterations']} it) rows={r['rows']} "
             f"knee={r['knee']:.0f}K "
             f"fit={r['fit_s']:.0f}s cpu={r['cpu_s']:.0f}s "
             f"F={r['F_rmse_meV_atom']:.3f} meV/atom "
             f"Tc={'n/a' if cp is None else f'{cp.T_K:.1f}'} dTc={r.get('Tc_err_K', np.nan):+.1f} "
-            f"dPc={r.get('Pc_err_GPa', np.nan):+.3f} nte0={_windows_text(r['nte'][0.0])} "
+            f"dPc={r.get('Pc_err_GPa', np.nan):+.3f} "
+            f"dFVV_c={r.get('dFVV_c', np.nan):+.2e} "
+            f"pred_dTc={r.get('predicted_dTc_K', np.nan):+.1f} "
+            f"nte0={_windows_text(r['nte'][0.0])} "
             f"nte2={_windows_text(r['nte'][2.0])} spurious="
             f"{_windows_text(r['spurious'][0.0] + r['spurious'][2.0])}")
 
@@ -258,17 +289,20 @@ def table_text(results) -> str:
     from benchmarks._report import markdown_table
 
     headers = ["table (V x T)", "training rows", "seed", "Grueneisen weight",
-               "fit wall / CPU time (s)",
+               "polish iterations", "fit wall / CPU time (s)",
                "F RMSE (meV/atom)",
-               "T_c error (K)", "P_c error (GPa)", "NTE at 0 GPa (K)", "NTE at 2 GPa (K)",
+               "T_c error (K)", "P_c error (GPa)",
+               "F_VV error at the true critical point (1e-4 eV/A^6)",
+               "-dF_VV / (dm/dT) (K)", "NTE at 0 GPa (K)", "NTE at 2 GPa (K)",
                "NTE end error (K)", "spurious NTE windows (K)"]
     rows = []
     for r in results:
         rows.append([r["table"], r["rows"], r["seed"], f"{r['gruneisen']:g}",
-                     f"{r['fit_s']:.0f} / {r['cpu_s']:.0f}",
+                     r["polish_iterations"], f"{r['fit_s']:.0f} / {r['cpu_s']:.0f}",
                      f"{r['F_rmse_meV_atom']:.3f}",
                      "n/a" if "Tc_err_K" not in r else f"{r['Tc_err_K']:+.1f}",
                      "n/a" if "Pc_err_GPa" not in r else f"{r['Pc_err_GPa']:+.3f}",
+                     f"{r['dFVV_c'] * 1e4:+.2f}", f"{r['predicted_dTc_K']:+.1f}",
                      _windows_text(r["nte"][0.0]), _windows_text(r["nte"][2.0]),
                      ", ".join(f"{e:.1f}" for e in r["end_err_K"].values()) or "n/a",
                      _windows_text(r["spurious"][0.0] + r["spurious"][2.0])])
@@ -281,7 +315,8 @@ def diagnosis_text(results) -> str:
 
     headers = ["fit", "P (GPa)", "T (K)", "alpha", "latent sources' own", "mixing",
                "truth alpha", "truth lattice", "truth configurational"]
-    rows = [[f"{r['table']} seed {r['seed']} w {r['gruneisen']:g}", f"{P:g}", *line]
+    rows = [[f"{r['table']} seed {r['seed']} w {r['gruneisen']:g} polish {r['polish']:g}",
+             f"{P:g}", *line]
             for r in results for P, lines in r["diagnosis"].items() for line in lines]
     return markdown_table(headers, rows)
 
@@ -305,16 +340,17 @@ def main() -> None:
 What one optimiser step of the fit costs (`benchmarks/zenn_system_mode.py --steps`, 3
 latent sources, default settings, {threads} torch thread, CPU time under load): the full
 91 x 100 table against the thinned one (`max_rows` = {MAX_TRAINING_ROWS}). A fit is about
-300 Adam steps and up to 1500 L-BFGS iterations (about 2200 loss evaluations).
+300 Adam steps, up to 2000 L-BFGS iterations and a float64 polish of up to 1000 more
+(`system_polish`; about twice the CPU per iteration).
 
 {table}
 """)
         print(table)
         return
-    # each fit without (weight 0, as before) and with the Grueneisen term (the default)
-    cases = [(31, 34, MAX_TRAINING_ROWS, 0, w) for w in (0.0, None)]
-    if "--quick" not in sys.argv:
-        cases += [(91, 100, MAX_TRAINING_ROWS, seed, w) for seed in (0, 1) for w in (0.0, None)]
+    # each fit without the float64 L-BFGS polish (as before) and with it (the default)
+    variants = ({"system_polish": 0.0}, None)
+    cases = ([(31, 34, MAX_TRAINING_ROWS, 0, v) for v in variants] if "--quick" in sys.argv
+             else [(91, 100, MAX_TRAINING_ROWS, seed, v) for seed in SEEDS for v in variants])
     results = run(cases, threads, jobs)
     exact = held_out_landscape()
     reference = truth(exact)
@@ -330,7 +366,11 @@ K) and ZENN learns 3 latent sources from the table alone (default settings, syst
 `system_training_data(table, 3)`, which keeps at most {MAX_TRAINING_ROWS} training rows of a
 larger table on a rotated lattice that holds every volume and temperature). F RMSE on a
 60 x 66 grid between the table's points; NTE windows on the isobars every 5 K from
-{ISOBAR_T[0]:g} K; a spurious window overlaps no true one. {threads} torch
+{ISOBAR_T[0]:g} K; a spurious window overlaps no true one. Each fit ran without (polish
+iterations 0, as before) and with the float64 L-BFGS polish (`system_polish`, the
+default). The T_c diagnosis: m(T) = min_V F_VV near the true critical volume, at the true
+T_c (where the truth's m is 0), over the slope dm/dT: -m / (dm/dT) is the first-order
+T_c error. {threads} torch
 thread(s) per fit, {jobs} fit(s) at a time, measured under load on a shared 2-core
 machine (wall times are upper bounds; the CPU time is the fit's own).
 

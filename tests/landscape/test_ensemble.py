@@ -136,3 +136,20 @@ def test_members_fitted_by_a_map_function_across_a_process_boundary_are_the_same
     mapped = fit_ensemble(ZennFitter, TINY, data, members=3, map_fn=pickling_map)
     for here, there in zip(ensemble.members, mapped.members, strict=True):
         np.testing.assert_array_equal(here.derivatives(V, T).F, there.derivatives(V, T).F)
+
+
+def test_zenthermo_analyze_gives_an_ensemble_model_its_members_error_bars(tmp_path, ensemble):
+    import json
+
+    from zenthermo.cli import main
+
+    save_model(ensemble, tmp_path / "ensemble.pt")
+    assert main(["analyze", str(tmp_path / "ensemble.pt"), "-o", str(tmp_path / "out"),
+                 "--quiet", "--no-phase-diagram", "--tstep", "100"]) == 0
+    uncertainty = json.loads((tmp_path / "out" / "summary.json").read_text())["uncertainty"]
+    assert uncertainty["method"] == "ensemble" and uncertainty["members"] == 3
+    # a single model has none
+    save_model(ensemble.members[0], tmp_path / "one.pt")
+    assert main(["analyze", str(tmp_path / "one.pt"), "-o", str(tmp_path / "out1"),
+                 "--quiet", "--no-phase-diagram", "--tstep", "100"]) == 0
+    assert json.loads((tmp_path / "out1" / "summary.json").read_text())["uncertainty"] is None

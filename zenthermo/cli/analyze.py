@@ -99,6 +99,15 @@ def run(args: argparse.Namespace, progress: Progress) -> int:
     uncertainty = None
     if args.uncertainty is not None:
         uncertainty = _uncertainty(args, analysis, progress)
+    elif hasattr(landscape, "members"):
+        # a deep ensemble (zenthermo fit --ensemble M): error bars from its members' spread
+        from zenthermo.uncertainty.ensemble import ensemble_intervals
+
+        with progress.stage("ensemble intervals"):
+            uncertainty = ensemble_intervals(
+                analysis, landscape, **({"ci": args.ci} if args.ci is not None else {}),
+                phase_diagram=not args.no_phase_diagram)
+    if uncertainty is not None:
         for note in uncertainty.warnings:
             _warn(f"error bars: {note}")
     with atomic_directory(args.output) as tmp:

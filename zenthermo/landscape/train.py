@@ -84,6 +84,8 @@ class _Fitter:
     """
 
     method = ""
+    #: Whether a system fit to a table of F gets the float64 L-BFGS polish (ZENN only).
+    polishes = False
 
     def __init__(self, settings: TrainingSettings | None = None, **params: Any) -> None:
         unknown = sorted(set(params) - set(PARAMETERS))
@@ -151,7 +153,9 @@ class _Fitter:
         try:
             generator = torch.Generator().manual_seed(int(s.seed))
             network, loss_fn, val_fn = self._build(data, s, generator)
-            history = optimise(network, loss_fn, val_fn, s, progress, self.method)
+            polish = s.polish_iterations(data.mode, data.system_target) if self.polishes else 0
+            history = optimise(network, loss_fn, val_fn, s, progress, self.method, polish,
+                               self._full_precision)
         finally:
             if s.device == "cuda":
                 torch.use_deterministic_algorithms(deterministic)
@@ -168,6 +172,13 @@ class _Fitter:
         self.network_ = network
         self.landscape_ = self._landscape(network, data, history)
         return self
+
+    def _full_precision(self) -> None:
+        """Train on in float64 from now on (the system-mode polish; float32 gradients were
+        too noisy for a fresh L-BFGS history there)."""
+        arithmetic = getattr(self, "_arithmetic", None)
+        if arithmetic is not None:
+            arithmetic["dtype"] = DTYPE
 
     def _build(self, data: TrainingData, s: TrainingSettings,
                generator: torch.Generator):  # pragma: no cover - abstract
@@ -191,6 +202,7 @@ class ZennFitter(_Fitter):
     """Fits a :class:`~zenthermo.landscape.zenn.ZennLandscape` (per-source or system mode)."""
 
     method = "zenn"
+    polishes = True
 
     def _build(self, data: TrainingData, s: TrainingSettings, generator: torch.Generator):
         dev = s.device
@@ -266,10 +278,12 @@ class ZennFitter(_Fitter):
         gr_V, gr_T = (torch.as_tensor(x, dtype=DTYPE, device=dev) for x in gruneisen_points(
             data.volume_domain, norm_args[3], s.collocation_points[0] if n_gt else 0, n_gt))
         weights["gruneisen"] = s.weight_gruneisen
-        dtype = TRAINING_DTYPES[s.training_precision]
+        # the networks' arithmetic in training (evaluation: float64); the system-mode
+        # polish switches it to float64 (``arithmetic`` is read at every evaluation)
+        self._arithmetic = arithmetic = {"dtype": TRAINING_DTYPES[s.training_precision]}
 
-        def precision():  # the networks' arithmetic in training (evaluation: float64)
-            return network.mlp.precision(dtype)
+        def precision():
+            return network.mlp.precision(arithmetic["dtype"])
 
         fields = s.training_fields() | ({"vt", "tt"} if n_gt else set())
         data_fields = fields - ({"tt"} if not n_gt else set())  # F_TT: C_V >= 0 (Grueneisen)
