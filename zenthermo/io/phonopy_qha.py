@@ -362,8 +362,8 @@ def read_phonopy_qha(
             provenance=tuple(provenance),
         ))
     points = _without_energy_outliers(points, volumes, ev_record.path, excluded)
-    unchecked = [p for p, tp, s in zip(paths, files, structures, strict=True)
-                 if tp.volume is None and s is None]
+    unchecked = any(tp.volume is None and s is None
+                    for tp, s in zip(files, structures, strict=True))
     phonons = [(p.volume, p.vibrations.free_energy[0], p.label)
                for p in points if p.vibrations is not None]
     if unchecked and (rise := zero_point_rises(*zip(*phonons, strict=True))):

@@ -10,7 +10,6 @@ same formulas serve the trained landscapes in torch), with T = 0 the hard-minimu
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +23,7 @@ from zenthermo.physics.derivatives import (
     DERIVATIVE_FIELDS,
     FreeEnergyDerivatives,
     requested_fields,
+    takes_fields,
 )
 
 __all__ = ["SOURCE_POINTS", "ExactZentropy"]
@@ -82,7 +82,7 @@ class ExactZentropy:
                 hint="check the multiplicities given in the manifest or found by symmetry",
             )
         self._sources = sources
-        self._takes_fields = tuple(_takes_fields(s) for s in sources)
+        self._takes_fields = tuple(takes_fields(s) for s in sources)
         self.source_names = names
         self._g = g
         self._ln_g = np.log(g)
@@ -234,20 +234,6 @@ class ExactZentropy:
         derivatives = FreeEnergyDerivatives.partial(
             {name: total[JET_FIELD[name]] for name in fields})
         return derivatives, result.p, result.s_mix
-
-
-def _takes_fields(source: Any) -> bool:
-    """Whether ``source.derivatives`` takes ``fields=`` (the physics layer's do; a source
-    written without it is asked for every field)."""
-    method = getattr(source, "derivatives", None)
-    if method is None:  # refused when it is called, as before
-        return False
-    try:
-        parameters = inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        return False
-    return "fields" in parameters or any(
-        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
 
 
 def _checked_inputs(V: ArrayLike, T: ArrayLike) -> tuple[np.ndarray, np.ndarray]:

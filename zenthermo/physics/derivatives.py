@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 
-__all__ = ["DERIVATIVE_FIELDS", "FreeEnergyDerivatives", "requested_fields", "wanted_fields"]
+__all__ = ["DERIVATIVE_FIELDS", "FreeEnergyDerivatives", "requested_fields", "takes_fields",
+           "wanted_fields"]
 
 #: The names of the fields of :class:`FreeEnergyDerivatives`, in order.
 DERIVATIVE_FIELDS = ("F", "F_V", "F_VV", "F_VVV", "F_T", "F_TT", "F_VT")
@@ -39,6 +41,24 @@ def wanted_fields(names: Iterable[str] | None) -> frozenset[str]:
     """:func:`requested_fields` as a set: what a source free energy's ``derivatives(V, T,
     fields)`` computes (None: every field)."""
     return frozenset(requested_fields(names))
+
+
+def takes_fields(owner: Any) -> bool:
+    """Whether ``owner.derivatives`` (an object's or a class's) takes ``fields=``.
+
+    Landscapes and source free energies written before the argument existed have
+    ``derivatives(V, T)`` only; their callers then ask for every field. False where there
+    is no ``derivatives`` or its signature cannot be read.
+    """
+    method = getattr(owner, "derivatives", None)
+    if method is None:
+        return False
+    try:
+        parameters = inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+    return "fields" in parameters or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,12 @@ every field.
 
 from __future__ import annotations
 
-import inspect
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from numpy.typing import ArrayLike
 
-from zenthermo.physics.derivatives import FreeEnergyDerivatives
+from zenthermo.physics.derivatives import FreeEnergyDerivatives, takes_fields
 
 if TYPE_CHECKING:
     from zenthermo.landscape.base import Landscape
@@ -34,14 +33,5 @@ def derivatives_of(landscape: Landscape, V: ArrayLike, T: ArrayLike,
     return landscape.derivatives(V, T)
 
 
-@lru_cache(maxsize=64)
-def _takes_fields(kind: type[Any]) -> bool:
-    method = getattr(kind, "derivatives", None)
-    if method is None:
-        return False
-    try:
-        parameters = inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        return False
-    return "fields" in parameters or any(
-        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+#: :func:`~zenthermo.physics.derivatives.takes_fields` of a landscape class, read once.
+_takes_fields = lru_cache(maxsize=64)(takes_fields)
