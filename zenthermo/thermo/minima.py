@@ -13,35 +13,42 @@ them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from zenthermo.thermo.evaluate import derivatives_of
+from zenthermo.thermo.newton import (
+    FINAL_FIELDS,
+    PRESSURE_TOLERANCE,
+    CandidateFields,
+    RootPolish,
+    polish_roots,
+)
 from zenthermo.thermo.scan import (
     VolumeScan,
     bracket_minima,
-    continued_brackets,
     full_columns,
+    hermite_in_T,
     key_then_value_order,
     root_guesses,
+    span_tracks,
 )
 
 if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
     from zenthermo.landscape.base import Landscape
 
-__all__ = ["FINAL_FIELDS", "PRESSURE_TOLERANCE", "CandidateFields", "candidate_minima",
-           "lowest_per_slot", "polish_roots"]
+__all__ = ["CONTINUED_DEPTH", "FINAL_FIELDS", "LEVELS_MIN_POINTS", "PRESSURE_TOLERANCE",
+           "CandidateFields", "candidate_minima", "lowest_per_slot", "polish_roots"]
 
-#: |F_V + P| below this (eV/A^3, about 1e-10 GPa) is a converged equilibrium where no
-#: Newton step can refine it.
-PRESSURE_TOLERANCE = 1e-12
-#: What the last Newton evaluation asks for: the root test and every isobar property.
-FINAL_FIELDS = ("F", "F_V", "F_VV", "F_T", "F_TT", "F_VT")
-
-_NEWTON_ITERATIONS = 60
+#: The bisection depth of a continued span whose columns are polished first, level by
+#: level, each from its nearest polished neighbours; the others then follow from theirs
+#: (:func:`_continued`). Each level costs one more round of landscape calls.
+CONTINUED_DEPTH = 3
+#: Fewer continued minima than this are polished in one level, from the spans' ends: a
+#: landscape call costs about as much as evaluating 2000 points on the exact landscape
+#: (Fe3Pt: 0.8 ms against 0.35 us a point), more than the levels would save.
+LEVELS_MIN_POINTS = 8000
 
 
 def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.ndarray,
@@ -63,36 +70,9 @@ def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T
         parts += _continued(landscape, scan, grid, T, P, first, probabilities)
     cand_p, cand_t, kind, V = (np.concatenate([part[i] for part in parts]) for i in range(4))
     order = key_then_value_order((cand_p.astype(np.int64) * T.size + cand_t) * 3 + kind, V)
-    offsets = np.cumsum([0] + [part[4]["F"].size for part in parts])
-    rows = np.concatenate([offset + (np.arange(part[4]["F"].size) if part[5] is None
-                                     else part[5])
-                           for offset, part in zip(offsets, parts, strict=False)])
-    raw = {name: np.concatenate([part[4][name] for part in parts], axis=-1)
-           for name in parts[0][4]}
-    return (cand_p[order], cand_t[order], kind[order], V[order],
-            CandidateFields(raw, rows[order]))
-
-
-class CandidateFields(Mapping):
-    """The fields at the candidates, gathered from the polish's arrays only when asked for:
-    ``fields[name]`` at every candidate, :meth:`at` at some (one gather, not two)."""
-
-    def __init__(self, raw: dict[str, np.ndarray], rows: np.ndarray) -> None:
-        self._raw, self._rows = raw, rows
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return self._raw[name][..., self._rows]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._raw)
-
-    def __len__(self) -> int:
-        return len(self._raw)
-
-    def at(self, candidates: np.ndarray) -> dict[str, np.ndarray]:
-        """Every field at the candidates with these indices (their last axis)."""
-        rows = self._rows[candidates]
-        return {name: value[..., rows] for name, value in self._raw.items()}
+    fields = CandidateFields.joined([part[4] if part[5] is None else part[4].subset(part[5])
+                                     for part in parts])
+    return cand_p[order], cand_t[order], kind[order], V[order], fields.subset(order)
 
 
 def _bracketed(landscape: Landscape, F_V: np.ndarray, columns: np.ndarray, grid: np.ndarray,
@@ -113,35 +93,78 @@ def _bracketed(landscape: Landscape, F_V: np.ndarray, columns: np.ndarray, grid:
     inner = np.flatnonzero(~edge)
     start[inner] = root_guesses(F_V[:, columns], grid, P[cand_p[inner]], local_t[inner],
                                 cand_j[inner])
-    V, fields, _ = polish_roots(landscape, T[cand_t], lo, hi, P[cand_p], start, probabilities)
+    V, fields, _ = polish_roots(landscape, T[cand_t], lo, hi, P[cand_p], start, probabilities,
+                               gate=True)
     return cand_p, cand_t, kind, V, fields, cand_j
 
 
 def _continued(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.ndarray,
                P: np.ndarray, bracketed: tuple, probabilities: bool = False) -> list[tuple]:
     """The interior minima inside the scan's continued spans (see
-    :func:`zenthermo.thermo.scan.continued_brackets`), as parts (pressure index, temperature
+    :func:`zenthermo.thermo.scan.span_tracks`), as parts (pressure index, temperature
     index, kind, V, the polish's fields, the rows of those fields that are the part's or None
     for all); a span where one fails is evaluated in full (``scan.F_V`` filled in) and
-    bracketed instead."""
+    bracketed instead.
+
+    A span's columns are polished in two levels (:func:`_two_levels`): those of the first
+    :data:`CONTINUED_DEPTH` halvings from the cubic Hermite in T through V and dV/dT at the
+    span's ends, then, after their first Newton step (which puts them within O(step^2) of
+    their roots), every other column from the Hermite through its nearest polished columns,
+    a start about 256 times closer, polished with the gate: mostly one evaluation each. The
+    two levels share the polish's evaluations from the second on.
+    """
     cand_p, cand_t, kind, V, fields, cand_j = bracketed
-    inner = kind == 0
+    inner = np.flatnonzero(kind == 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         dV_dT = -fields["F_VT"][inner] / fields["F_VV"][inner]
-    c_p, c_t, c_span, lo, hi, start = continued_brackets(
-        scan.spans, T, grid, cand_p[inner], cand_t[inner], cand_j[inner], V[inner], dV_dT)
-    V_c, fields_c, converged = polish_roots(landscape, T[c_t], lo, hi, P[c_p], start,
-                                            probabilities)
+    tracks = span_tracks(scan.spans, T.size, grid, cand_p[inner], cand_t[inner],
+                         cand_j[inner], V[inner])
+    failed = np.zeros(scan.spans.shape[0], dtype=bool)
+    failed[tracks.span[~tracks.paired | ~(tracks.hi > tracks.lo)]] = True
+    tracks = tracks._replace(**{name: getattr(tracks, name)[~failed[tracks.span]]
+                                for name in tracks._fields})
+    c0, c1 = scan.spans[tracks.span, 0], scan.spans[tracks.span, 1]
+    width = int(np.max(c1 - c0, initial=0)) + 1
+    rows = np.arange(tracks.span.size)
+    V_track = np.full((rows.size, width), np.nan)
+    D_track = np.full((rows.size, width), np.nan)
+    V_track[:, 0], D_track[:, 0] = V[inner][tracks.first], dV_dT[tracks.first]
+    V_track[rows, c1 - c0] = V[inner][tracks.last]
+    D_track[rows, c1 - c0] = dV_dT[tracks.last]
+    depth = CONTINUED_DEPTH if int(np.sum(c1 - c0 - 1)) >= LEVELS_MIN_POINTS else 0
+    levels = _levels(c1 - c0, depth)
+    track, mid, left, right = (np.concatenate([level[i] for level in levels]) if levels
+                               else np.empty(0, dtype=np.intp) for i in range(4))
+    bounds = np.cumsum([0] + [level[0].size for level in levels])
+    t = c0[track] + mid
+    polish = RootPolish(landscape, T[t], tracks.lo[track], tracks.hi[track],
+                        P[tracks.p[track]], depth > 0, probabilities)
+    for k in range(len(levels)):
+        if k:  # the level before has taken its first step: its volumes are nearly roots
+            polish.round()
+            done = slice(bounds[k - 1], bounds[k])
+            V_track[track[done], mid[done]] = polish.V[done]
+            D_track[track[done], mid[done]] = polish.slope_T[done]
+        part = slice(bounds[k], bounds[k + 1])
+        tr, base = track[part], c0[track[part]]
+        start = hermite_in_T(T[t[part]], T[base + left[part]], T[base + right[part]],
+                             V_track[tr, left[part]], V_track[tr, right[part]],
+                             D_track[tr, left[part]], D_track[tr, right[part]])
+        lo, hi = tracks.lo[tr], tracks.hi[tr]
+        polish.begin(part, np.clip(np.where(np.isfinite(start), start, 0.5 * (lo + hi)),
+                                   lo, hi))
+    V_c, fields_c, converged = polish.finish()
+    c_p, c_span = tracks.p[track], tracks.span[track]
+    lo, hi = tracks.lo[track], tracks.hi[track]
     bad = ~converged | (V_c <= lo) | (V_c >= hi) | ~(fields_c["F_VV"] > 0)
-    key = c_p.astype(np.int64) * T.size + c_t
+    key = c_p.astype(np.int64) * T.size + t
     order = key_then_value_order(key, V_c)  # two continued minima on one root: not continued
     same = ((key[order][1:] == key[order][:-1])
             & (np.diff(V_c[order]) <= 1e-9 * V_c[order][1:]))
     bad[order[1:][same]] = True
-    failed = np.zeros(scan.spans.shape[0], dtype=bool)
     failed[c_span[bad]] = True
     keep = ~failed[c_span]
-    parts = [(c_p[keep], c_t[keep], np.zeros(int(keep.sum()), dtype=np.int8), V_c[keep],
+    parts = [(c_p[keep], t[keep], np.zeros(int(keep.sum()), dtype=np.int8), V_c[keep],
               fields_c, None if keep.all() else np.flatnonzero(keep))]
     if np.any(failed):
         columns = np.concatenate([np.arange(c0 + 1, c1) for c0, c1 in scan.spans[failed]])
@@ -151,120 +174,40 @@ def _continued(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.n
     return parts
 
 
-def polish_roots(
-    landscape: Landscape, T: np.ndarray, lo: np.ndarray, hi: np.ndarray, P: np.ndarray,
-    start: np.ndarray, probabilities: bool = False,
-) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
-    """Solve F_V(V, T) + P = 0 inside each bracket [lo, hi] (g(lo) < 0 <= g(hi)) from
-    ``start``; return the roots, the property fields (:data:`FINAL_FIELDS`) there and
-    whether each converged.
-
-    Safeguarded Newton: a Newton step on g with slope F_VV where it stays strictly inside
-    the current bracket and F_VV > 0, a bisection step otherwise. The first evaluation asks
-    for F_V and F_VV only; from the second on every evaluation asks for the property
-    fields too, and a point is done where its evaluation shows it converged (a Newton step
-    or bracket under 1e-13 of V, or |g| within :data:`PRESSURE_TOLERANCE` where no Newton
-    step is possible): its root is the volume evaluated, so the properties need no further
-    evaluation. Degenerate brackets (lo == hi, the domain edges) are evaluated at lo once.
-    ``P`` (eV/A^3) is per bracket; all arrays flat, of one length. With ``probabilities``,
-    a landscape that gives them with its derivatives (``derivatives_and_probabilities``, as
-    the exact one does) adds ``"p"``, the source probabilities (K, n) at the roots, from the
-    same evaluations.
-    """
-    n = lo.size
-    a, b = lo.copy(), hi.copy()
-    V = np.where(hi > lo, start, lo)
-    scale = np.maximum(np.abs(a), 1.0)
-    out = {name: np.full(n, np.nan) for name in FINAL_FIELDS}
-    final, with_p = _final_evaluation(landscape, probabilities)
-    if with_p:
-        out["p"] = np.full((len(landscape.source_names), n), np.nan)
-    active = np.ones(n, dtype=bool)
-    for iteration in range(_NEWTON_ITERATIONS + 1):
-        idx = np.flatnonzero(active if iteration else hi > lo)
-        if idx.size == 0:
-            if iteration:
-                break
-            continue
-        # every point (the first evaluations, mostly): views instead of gathers
-        sel: slice | np.ndarray = slice(None) if idx.size == n else idx
-        Vi, ai, bi = V[sel], a[sel], b[sel]
-        if iteration:
-            values = final(Vi, T[sel])
-        else:
-            values = _fields(derivatives_of(landscape, Vi, T[sel], ("F_V", "F_VV")),
-                             ("F_V", "F_VV"), idx.shape)
-        g = values["F_V"] + P[sel]
-        slope = values["F_VV"]
-        neg = g < 0
-        bracketed = hi[sel] > lo[sel]
-        ai = np.where(neg & bracketed, Vi, ai)
-        bi = np.where(neg | ~bracketed, bi, Vi)
-        a[sel], b[sel] = ai, bi
-        with np.errstate(divide="ignore", invalid="ignore"):
-            newton = Vi - g / slope
-        ok = (slope > 0) & np.isfinite(newton) & (newton > ai) & (newton < bi)
-        tol = 1e-13 * scale[sel]
-        # |g| within tolerance ends the search only where Newton cannot refine it (near a
-        # critical point F_VV -> 0 and a small g still leaves V far from the root)
-        root_hit = (g == 0) | ((np.abs(g) <= PRESSURE_TOLERANCE) & ~ok)
-        if iteration:
-            done = (~bracketed | root_hit | (ok & (np.abs(newton - Vi) <= tol))
-                    | (bi - ai <= tol))
-            keep = done | root_hit
-            into = idx[done]
-            for name, value in values.items():
-                if idx.size == n:
-                    np.copyto(out[name], value, where=done)
-                else:
-                    out[name][..., into] = value[..., done]
-            active[into] = False
-        else:
-            keep = root_hit
-        V[sel] = np.where(keep, Vi, np.where(ok, newton, 0.5 * (ai + bi)))
-    rest = np.flatnonzero(active)  # not converged in the iterations allowed: as it stands
-    if rest.size:
-        for name, value in final(V[rest], T[rest]).items():
-            out[name][..., rest] = value
-    return V, out, ~active
+def _levels(lengths: np.ndarray, depth: int) -> list[tuple[np.ndarray, ...]]:
+    """The inner columns of spans of ``lengths`` (columns 0..L, L >= 2) in the order they are
+    polished, as levels of (track row i, column offset m, offsets of its nearest columns
+    polished before it, left and right): level k < ``depth`` holds the middles of the
+    intervals left by k halvings (for L = 16: 8; 4 and 12; 2, 6, 10 and 14), the last level
+    every other inner column (for L = 16 and depth 3 the odd offsets)."""
+    levels: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(depth + 1)]
+    for length in np.unique(lengths):
+        which = np.flatnonzero(lengths == length)
+        for level, (m, left, right) in enumerate(_span_schedule(int(length), depth)):
+            if m.size:
+                levels[level].append((np.repeat(which, m.size), np.tile(m, which.size),
+                                      np.tile(left, which.size), np.tile(right, which.size)))
+    return [tuple(np.concatenate(x) for x in zip(*level, strict=True)) for level in levels
+            if level]
 
 
-def _fused_is_current(landscape: Landscape) -> bool:
-    """False where a subclass redefines ``derivatives`` below the class that defines
-    ``derivatives_and_probabilities`` (the fused call would bypass the new derivatives)."""
-    def owner(name: str) -> type | None:
-        return next((k for k in type(landscape).__mro__ if name in vars(k)), None)
-
-    fused, plain = owner("derivatives_and_probabilities"), owner("derivatives")
-    return fused is None or plain is None or issubclass(fused, plain)
-
-
-def _fields(d, names: tuple[str, ...], shape: tuple[int, ...]) -> dict[str, np.ndarray]:
-    return {name: np.broadcast_to(np.asarray(getattr(d, name), dtype=np.float64), shape)
-            for name in names}
-
-
-def _final_fields(landscape: Landscape, V: np.ndarray, T: np.ndarray
-                  ) -> dict[str, np.ndarray]:
-    """The :data:`FINAL_FIELDS` at flat (V, T)."""
-    return _fields(derivatives_of(landscape, V, T, FINAL_FIELDS), FINAL_FIELDS, V.shape)
-
-
-def _final_evaluation(landscape: Landscape, probabilities: bool) -> tuple[Any, bool]:
-    """((V, T) -> the :data:`FINAL_FIELDS` there, whether it adds ``"p"`` (K, n)): it does
-    where asked and the landscape gives the probabilities with its derivatives."""
-    both = getattr(landscape, "derivatives_and_probabilities", None)
-    names = tuple(getattr(landscape, "source_names", None) or ())
-    if not (probabilities and both is not None and names and _fused_is_current(landscape)):
-        return partial(_final_fields, landscape), False
-
-    def evaluate(V: np.ndarray, T: np.ndarray) -> dict[str, np.ndarray]:
-        d, p = both(V, T, FINAL_FIELDS)
-        values = _fields(d, FINAL_FIELDS, V.shape)
-        values["p"] = np.asarray(p, dtype=np.float64).reshape(-1, V.size)
-        return values
-
-    return evaluate, True
+@lru_cache(maxsize=256)
+def _span_schedule(L: int, depth: int) -> tuple[tuple[np.ndarray, ...], ...]:
+    """:func:`_levels` for one span length: per level (offsets, left, right)."""
+    known, intervals = [0, L], [(0, L)]
+    schedule = []
+    for _ in range(depth):
+        mids = [((a + b) // 2, a, b) for a, b in intervals if b - a >= 2]
+        schedule.append(mids)
+        known += [m for m, _, _ in mids]
+        intervals = [half for m, a, b in mids for half in ((a, m), (m, b))]
+    known_arr = np.unique(known)
+    rest = np.setdiff1d(np.arange(1, L), known_arr)
+    at = np.searchsorted(known_arr, rest)
+    schedule.append(list(zip(rest, known_arr[at - 1], known_arr[at], strict=True)))
+    return tuple(tuple(np.array(x, dtype=np.intp).reshape(-1) for x in
+                       (zip(*points, strict=True) if points else ((), (), ())))
+                 for points in schedule)
 
 
 def lowest_per_slot(slot: np.ndarray, G: np.ndarray, n_slots: int,
