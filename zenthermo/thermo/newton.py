@@ -24,8 +24,8 @@ from zenthermo.thermo.evaluate import derivatives_of
 if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
     from zenthermo.landscape.base import Landscape
 
-__all__ = ["FINAL_FIELDS", "GATE_TOLERANCE", "PRESSURE_TOLERANCE", "CandidateFields",
-           "RootPolish", "polish_roots"]
+__all__ = ["FINAL_FIELDS", "GATE_TOLERANCE", "NEWTON_FIELDS", "PRESSURE_TOLERANCE",
+           "STEP_TOLERANCE", "CandidateFields", "RootPolish", "polish_roots"]
 
 #: |F_V + P| below this (eV/A^3, about 1e-10 GPa) is a converged equilibrium where no
 #: Newton step can refine it.
@@ -34,6 +34,8 @@ PRESSURE_TOLERANCE = 1e-12
 FINAL_FIELDS = ("F", "F_V", "F_VV", "F_T", "F_TT", "F_VT")
 #: What the first evaluation of a full (not gated) search asks for: the Newton step.
 NEWTON_FIELDS = ("F_V", "F_VV")
+#: A full search ends where the Newton step is under this fraction of V.
+STEP_TOLERANCE = 1e-13
 #: The gate: a gated search ends where the Newton step at the volume evaluated is under this
 #: fraction of V (A^3 per A^3). The root is then that far off at most, to O(step^2), and
 #: every property is the landscape's at the volume reported: V itself off by 1e-12 of V, G
@@ -164,7 +166,7 @@ class RootPolish:
         ok = (slope > 0) & np.isfinite(newton) & (newton > ai) & (newton < bi)
         scale = self._scale[sel]
         step = np.abs(newton - Vi)
-        tol = 1e-13 * scale
+        tol = STEP_TOLERANCE * scale
         # |g| within tolerance ends the search only where Newton cannot refine it (near a
         # critical point F_VV -> 0 and a small g still leaves V far from the root)
         root_hit = (g == 0) | ((np.abs(g) <= PRESSURE_TOLERANCE) & ~ok)
