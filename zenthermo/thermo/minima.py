@@ -14,7 +14,7 @@ them.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from zenthermo.thermo.newton import (
     polish_roots,
 )
 from zenthermo.thermo.scan import (
+    SpanTracks,
     VolumeScan,
     bracket_minima,
     full_columns,
@@ -56,6 +57,13 @@ def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T
     """Every local minimum of G for the pressures ``P`` (nP,) eV/A^3 at the temperatures
     ``T`` (nT,) K, from the volume scan on ``grid`` (nV,) A^3, polished.
 
+    The minima bracketed on the scan's full columns start at the root of the polynomial
+    through its F_V (:func:`~zenthermo.thermo.scan.root_guesses`); those inside the
+    continued spans are continued from them (:func:`_continued`); every search is a
+    :class:`~zenthermo.thermo.newton.RootPolish` one, gated where its start is good. With
+    at least :data:`LEVELS_MIN_POINTS` continued minima, all searches share one polish, so
+    its rounds (each a landscape call) serve the bracketed and the continued minima alike.
+
     Returns flat arrays ordered by pressure, temperature, kind and volume: pressure index,
     temperature index, kind (0 interior, 1/2 the low/high domain edge), V (A^3), and
     :class:`CandidateFields`, the :data:`FINAL_FIELDS` at each, with ``"p"`` (K, n), the
@@ -63,114 +71,140 @@ def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T
     its derivatives (see :func:`polish_roots`). ``scan.F_V`` is filled in where a continued
     span had to be scanned.
     """
-    first = _bracketed(landscape, scan.F_V, np.arange(T.size), grid, T, P,
-                       probabilities=probabilities)
-    parts = [first[:5] + (None,)]
+    coarse = _brackets(scan.F_V, np.arange(T.size), grid, P)
+    n = coarse.p.size
+    tracks, levels = None, []
     if scan.spans.size:
-        parts += _continued(landscape, scan, grid, T, P, first, probabilities)
+        inner = np.flatnonzero(coarse.kind == 0)
+        tracks = span_tracks(scan.spans, T.size, grid, coarse.p[inner], coarse.t[inner],
+                             coarse.j[inner], coarse.j[inner].astype(np.float64))
+        tracks = tracks._replace(first=inner[tracks.first], last=inner[tracks.last])
+        lengths = scan.spans[tracks.span, 1] - scan.spans[tracks.span, 0]
+        depth = CONTINUED_DEPTH if int(np.sum(lengths - 1)) >= LEVELS_MIN_POINTS else 0
+        levels = _levels(lengths, depth)
+    together = len(levels) > 1
+    count = n + (sum(level[0].size for level in levels) if together else 0)
+    polish = RootPolish(landscape, count, True, probabilities)
+    polish.begin(slice(0, n), coarse.start, T[coarse.t], coarse.lo, coarse.hi, P[coarse.p])
+    parts: list[tuple] = []
+    if together and tracks is not None:  # the coarse minima's first round, then the levels
+        polish.round()
+        parts = _continued(polish, n, scan, grid, T, P, tracks, levels)
+    V, fields, _ = polish.finish()
+    if tracks is not None and not together:  # one level, from the coarse minima's roots
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope = -fields["F_VT"] / fields["F_VV"]
+        alone = RootPolish(landscape, levels[0][0].size if levels else 0, False,
+                           probabilities)
+        parts = _continued(alone, 0, scan, grid, T, P, tracks, levels, (V[:n], slope[:n]))
+    parts.insert(0, (coarse.p, coarse.t, coarse.kind, V[:n], fields, np.arange(n)))
     cand_p, cand_t, kind, V = (np.concatenate([part[i] for part in parts]) for i in range(4))
     order = key_then_value_order((cand_p.astype(np.int64) * T.size + cand_t) * 3 + kind, V)
-    fields = CandidateFields.joined([part[4] if part[5] is None else part[4].subset(part[5])
-                                     for part in parts])
+    fields = CandidateFields.joined([part[4].subset(part[5]) for part in parts])
     return cand_p[order], cand_t[order], kind[order], V[order], fields.subset(order)
 
 
-def _bracketed(landscape: Landscape, F_V: np.ndarray, columns: np.ndarray, grid: np.ndarray,
-               T: np.ndarray, P: np.ndarray, interior_only: bool = False,
-               probabilities: bool = False) -> tuple:
-    """The minima bracketed on the scan's ``columns`` (temperature indices), polished:
-    (pressure index, temperature index, kind, V, fields, grid index j) flat arrays; kind 0
-    interior, 1/2 the low/high domain edge (left out with ``interior_only``)."""
+class _Brackets(NamedTuple):
+    """The minima bracketed on some columns of the scan: pressure index, temperature index,
+    kind (0 interior, 1/2 the low/high domain edge), grid index j, search interval (A^3;
+    lo == hi at an edge) and Newton start (A^3)."""
+
+    p: np.ndarray
+    t: np.ndarray
+    kind: np.ndarray
+    j: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    start: np.ndarray
+
+
+def _brackets(F_V: np.ndarray, columns: np.ndarray, grid: np.ndarray, P: np.ndarray,
+              interior_only: bool = False) -> _Brackets:
+    """The minima bracketed on the scan's ``columns`` (temperature indices), with their
+    starts (edges left out with ``interior_only``)."""
     cand_p, local_t, cand_j, kind = bracket_minima(F_V[:, columns], P)
     if interior_only:
         keep = kind == 0
         cand_p, local_t, cand_j, kind = cand_p[keep], local_t[keep], cand_j[keep], kind[keep]
     edge = kind > 0
-    cand_t = columns[local_t]
     lo = grid[cand_j]
     hi = np.where(edge, lo, grid[np.minimum(cand_j + 1, grid.size - 1)])
     start = lo.copy()
     inner = np.flatnonzero(~edge)
     start[inner] = root_guesses(F_V[:, columns], grid, P[cand_p[inner]], local_t[inner],
                                 cand_j[inner])
-    V, fields, _ = polish_roots(landscape, T[cand_t], lo, hi, P[cand_p], start, probabilities,
-                               gate=True)
-    return cand_p, cand_t, kind, V, fields, cand_j
+    return _Brackets(cand_p, columns[local_t], kind, cand_j, lo, hi, start)
 
 
-def _continued(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.ndarray,
-               P: np.ndarray, bracketed: tuple, probabilities: bool = False) -> list[tuple]:
-    """The interior minima inside the scan's continued spans (see
-    :func:`zenthermo.thermo.scan.span_tracks`), as parts (pressure index, temperature
-    index, kind, V, the polish's fields, the rows of those fields that are the part's or None
-    for all); a span where one fails is evaluated in full (``scan.F_V`` filled in) and
-    bracketed instead.
+def _continued(polish: RootPolish, offset: int, scan: VolumeScan, grid: np.ndarray,
+               T: np.ndarray, P: np.ndarray, tracks: SpanTracks,
+               levels: list[tuple[np.ndarray, ...]],
+               ends: tuple[np.ndarray, np.ndarray] | None = None) -> list[tuple]:
+    """The interior minima inside the scan's continued spans (:func:`span_tracks`' tracks,
+    indexing ``coarse``), polished in ``polish`` from point ``offset`` on, as parts
+    (pressure index, temperature index, kind, V, fields, the rows of those fields); a span
+    where one fails is evaluated in full (``scan.F_V`` filled in) and bracketed instead.
 
-    A span's columns are polished in two levels (:func:`_two_levels`): those of the first
-    :data:`CONTINUED_DEPTH` halvings from the cubic Hermite in T through V and dV/dT at the
-    span's ends, then, after their first Newton step (which puts them within O(step^2) of
-    their roots), every other column from the Hermite through its nearest polished columns,
-    a start about 256 times closer, polished with the gate: mostly one evaluation each. The
-    two levels share the polish's evaluations from the second on.
+    The columns are polished level by level (:func:`_levels`), each from the cubic Hermite
+    in T through V and dV/dT of its nearest columns polished before; a level starts when
+    the one before has taken its first Newton step, which puts it within O(step^2) of its
+    roots. The span ends' V and dV/dT come from ``ends`` (those of the polished coarse
+    minima) or from ``polish`` (the coarse minima its first ``offset`` points, after one
+    round). With more than one level, the start of a column is about 16
+    times closer a level, so the last levels mostly end at their first evaluation.
     """
-    cand_p, cand_t, kind, V, fields, cand_j = bracketed
-    inner = np.flatnonzero(kind == 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dV_dT = -fields["F_VT"][inner] / fields["F_VV"][inner]
-    tracks = span_tracks(scan.spans, T.size, grid, cand_p[inner], cand_t[inner],
-                         cand_j[inner], V[inner])
     failed = np.zeros(scan.spans.shape[0], dtype=bool)
     failed[tracks.span[~tracks.paired | ~(tracks.hi > tracks.lo)]] = True
-    tracks = tracks._replace(**{name: getattr(tracks, name)[~failed[tracks.span]]
-                                for name in tracks._fields})
     c0, c1 = scan.spans[tracks.span, 0], scan.spans[tracks.span, 1]
-    width = int(np.max(c1 - c0, initial=0)) + 1
     rows = np.arange(tracks.span.size)
-    V_track = np.full((rows.size, width), np.nan)
-    D_track = np.full((rows.size, width), np.nan)
-    V_track[:, 0], D_track[:, 0] = V[inner][tracks.first], dV_dT[tracks.first]
-    V_track[rows, c1 - c0] = V[inner][tracks.last]
-    D_track[rows, c1 - c0] = dV_dT[tracks.last]
-    depth = CONTINUED_DEPTH if int(np.sum(c1 - c0 - 1)) >= LEVELS_MIN_POINTS else 0
-    levels = _levels(c1 - c0, depth)
+    V_track = np.full((rows.size, int(np.max(c1 - c0, initial=0)) + 1), np.nan)
+    D_track = np.full(V_track.shape, np.nan)
+    V_end, D_end = (polish.V[:offset], polish.slope_T[:offset]) if ends is None else ends
+    V_track[:, 0], D_track[:, 0] = V_end[tracks.first], D_end[tracks.first]
+    V_track[rows, c1 - c0], D_track[rows, c1 - c0] = V_end[tracks.last], D_end[tracks.last]
     track, mid, left, right = (np.concatenate([level[i] for level in levels]) if levels
                                else np.empty(0, dtype=np.intp) for i in range(4))
-    bounds = np.cumsum([0] + [level[0].size for level in levels])
+    bounds = offset + np.cumsum([0] + [level[0].size for level in levels])
     t = c0[track] + mid
-    polish = RootPolish(landscape, T[t], tracks.lo[track], tracks.hi[track],
-                        P[tracks.p[track]], depth > 0, probabilities)
     for k in range(len(levels)):
         if k:  # the level before has taken its first step: its volumes are nearly roots
             polish.round()
             done = slice(bounds[k - 1], bounds[k])
-            V_track[track[done], mid[done]] = polish.V[done]
-            D_track[track[done], mid[done]] = polish.slope_T[done]
-        part = slice(bounds[k], bounds[k + 1])
-        tr, base = track[part], c0[track[part]]
-        start = hermite_in_T(T[t[part]], T[base + left[part]], T[base + right[part]],
-                             V_track[tr, left[part]], V_track[tr, right[part]],
-                             D_track[tr, left[part]], D_track[tr, right[part]])
+            at = slice(bounds[k - 1] - offset, bounds[k] - offset)
+            V_track[track[at], mid[at]] = polish.V[done]
+            D_track[track[at], mid[at]] = polish.slope_T[done]
+        at = slice(bounds[k] - offset, bounds[k + 1] - offset)
+        tr, base = track[at], c0[track[at]]
+        start = hermite_in_T(T[t[at]], T[base + left[at]], T[base + right[at]],
+                             V_track[tr, left[at]], V_track[tr, right[at]],
+                             D_track[tr, left[at]], D_track[tr, right[at]])
         lo, hi = tracks.lo[tr], tracks.hi[tr]
-        polish.begin(part, np.clip(np.where(np.isfinite(start), start, 0.5 * (lo + hi)),
-                                   lo, hi))
+        start = np.clip(np.where(np.isfinite(start), start, 0.5 * (lo + hi)), lo, hi)
+        polish.begin(slice(bounds[k], bounds[k + 1]), start, T[t[at]], lo, hi,
+                     P[tracks.p[tr]])
     V_c, fields_c, converged = polish.finish()
+    every = slice(offset, bounds[-1])
+    V_c, converged = V_c[every], converged[every]
+    F_VV = fields_c.subset(np.arange(offset, bounds[-1]))["F_VV"]
     c_p, c_span = tracks.p[track], tracks.span[track]
     lo, hi = tracks.lo[track], tracks.hi[track]
-    bad = ~converged | (V_c <= lo) | (V_c >= hi) | ~(fields_c["F_VV"] > 0)
+    bad = ~converged | (V_c <= lo) | (V_c >= hi) | ~(F_VV > 0)
     key = c_p.astype(np.int64) * T.size + t
     order = key_then_value_order(key, V_c)  # two continued minima on one root: not continued
     same = ((key[order][1:] == key[order][:-1])
             & (np.diff(V_c[order]) <= 1e-9 * V_c[order][1:]))
     bad[order[1:][same]] = True
     failed[c_span[bad]] = True
-    keep = ~failed[c_span]
-    parts = [(c_p[keep], t[keep], np.zeros(int(keep.sum()), dtype=np.int8), V_c[keep],
-              fields_c, None if keep.all() else np.flatnonzero(keep))]
+    keep = np.flatnonzero(~failed[c_span])
+    parts = [(c_p[keep], t[keep], np.zeros(keep.size, dtype=np.int8), V_c[keep], fields_c,
+              offset + keep)]
     if np.any(failed):
-        columns = np.concatenate([np.arange(c0 + 1, c1) for c0, c1 in scan.spans[failed]])
-        scan.F_V[:, columns] = full_columns(landscape, grid, T[columns])
-        parts.append(_bracketed(landscape, scan.F_V, columns, grid, T, P, interior_only=True,
-                                probabilities=probabilities)[:5] + (None,))
+        columns = np.concatenate([np.arange(a + 1, b) for a, b in scan.spans[failed]])
+        scan.F_V[:, columns] = full_columns(polish.landscape, grid, T[columns])
+        again = _brackets(scan.F_V, columns, grid, P, interior_only=True)
+        V, fields, _ = polish_roots(polish.landscape, T[again.t], again.lo, again.hi,
+                                    P[again.p], again.start, polish.probabilities, gate=True)
+        parts.append((again.p, again.t, again.kind, V, fields, np.arange(V.size)))
     return parts
 
 

@@ -79,12 +79,19 @@ class CandidateFields(Mapping):
 
     @staticmethod
     def joined(parts: Sequence[CandidateFields]) -> CandidateFields:
-        """The points of ``parts`` one after the other (their arrays joined, not gathered)."""
-        raw = {name: np.concatenate([part._raw[name] for part in parts], axis=-1)
-               for name in parts[0]._raw}
-        offsets = np.cumsum([0] + [part._raw["F"].shape[-1] for part in parts])
-        return CandidateFields(raw, np.concatenate(
-            [offset + part._rows for offset, part in zip(offsets, parts, strict=False)]))
+        """The points of ``parts`` one after the other (their arrays joined, each once where
+        parts share them; nothing gathered)."""
+        unique: dict[int, dict[str, np.ndarray]] = {}
+        for part in parts:
+            unique.setdefault(id(part._raw), part._raw)
+        raws = list(unique.values())
+        if len(raws) == 1:
+            return CandidateFields(raws[0], np.concatenate([part._rows for part in parts]))
+        offsets = dict(zip(unique, np.cumsum([0] + [r["F"].shape[-1] for r in raws]),
+                           strict=False))
+        raw = {name: np.concatenate([r[name] for r in raws], axis=-1) for name in raws[0]}
+        return CandidateFields(raw, np.concatenate([offsets[id(part._raw)] + part._rows
+                                                    for part in parts]))
 
 
 class RootPolish:
@@ -100,40 +107,43 @@ class RootPolish:
     evaluations of full searches asks for :data:`NEWTON_FIELDS` alone (on a landscape whose
     cost grows with the fields, a full search from a poor start is cheaper so); any other
     round for every field. Degenerate brackets (lo == hi, the domain edges) end at lo.
-    ``T`` (K), ``lo``, ``hi`` (A^3), ``P`` (eV/A^3), ``gate`` (bool): flat arrays of one
-    length; a search runs from the round after :meth:`begin` gives its start, so a start
-    may come from other searches' first steps (:attr:`V`, :attr:`slope_T`). With
+    ``n`` searches, gated or not; a search runs from the round after :meth:`begin` gives
+    its bracket and start, so a start may come from other searches' first steps
+    (:attr:`V`, :attr:`slope_T`). With
     ``probabilities``, a landscape that gives them with its derivatives
     (``derivatives_and_probabilities``, as the exact one does) adds ``"p"``, the source
     probabilities (K, n), from the same evaluations.
     """
 
-    def __init__(self, landscape: Landscape, T: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                 P: np.ndarray, gate: np.ndarray | bool = False,
+    def __init__(self, landscape: Landscape, n: int, gate: bool = False,
                  probabilities: bool = False) -> None:
-        self._landscape = landscape
+        self.landscape, self.probabilities = landscape, probabilities
         self._final, with_p = _final_evaluation(landscape, probabilities)
         self._K = len(landscape.source_names) if with_p else 0
-        n = lo.size
-        self.T, self.P = T, P
-        self.a, self.b = lo.copy(), hi.copy()
-        self._bracketed = hi > lo
-        self._gate = np.broadcast_to(np.asarray(gate, dtype=bool), (n,))
-        self._scale = np.maximum(np.abs(lo), 1.0)
+        self.T, self.P = np.zeros(n), np.zeros(n)
+        self.a, self.b = np.zeros(n), np.zeros(n)
+        self._bracketed = np.zeros(n, dtype=bool)
+        self._gate = np.full(n, gate)
+        self._scale = np.ones(n)
         #: the latest volume of every point: its root where done, else its next iterate
-        self.V = lo.copy()
+        self.V = np.zeros(n)
         #: dV/dT = -F_VT / F_VV at each point's latest evaluation (NaN before the first)
         self.slope_T = np.full(n, np.nan)
-        self._chunks: list[dict[str, np.ndarray]] = []  # every round's evaluation
-        self._rows = np.zeros(n, dtype=np.intp)  # each point's column in them, joined
-        self._columns = 0
         self._active = np.zeros(n, dtype=bool)
         self._rounds = np.zeros(n, dtype=np.intp)
         self._converged = np.ones(n, dtype=bool)
+        self._chunks: list[dict[str, np.ndarray]] = []  # every round's evaluation
+        self._rows = np.zeros(n, dtype=np.intp)  # each point's column in them, joined
+        self._columns = 0
 
-    def begin(self, which: slice | np.ndarray, start: np.ndarray) -> None:
-        """Start the points ``which`` at ``start`` (A^3); they search from the next round."""
-        self.V[which] = np.where(self._bracketed[which], start, self.a[which])
+    def begin(self, which: slice, start: np.ndarray, T: np.ndarray, lo: np.ndarray,
+              hi: np.ndarray, P: np.ndarray) -> None:
+        """Start the searches ``which`` (a slice of the points) at ``start`` in [lo, hi]
+        (A^3) at T (K) and P (eV/A^3); they run from the next round."""
+        self.T[which], self.P[which], self.a[which], self.b[which] = T, P, lo, hi
+        self._bracketed[which] = hi > lo
+        self._scale[which] = np.maximum(np.abs(lo), 1.0)
+        self.V[which] = np.where(hi > lo, start, lo)
         self._active[which] = True
 
     def round(self) -> bool:
@@ -148,7 +158,7 @@ class RootPolish:
         # fields (F_V, F_VV): none of them can end there
         plain = not (self._gate[sel].any() or self._rounds[sel].any())
         if plain:
-            values = _fields(derivatives_of(self._landscape, Vi, self.T[sel], NEWTON_FIELDS),
+            values = _fields(derivatives_of(self.landscape, Vi, self.T[sel], NEWTON_FIELDS),
                              NEWTON_FIELDS, Vi.shape)
         else:
             values = self._final(Vi, self.T[sel])
@@ -216,8 +226,8 @@ def polish_roots(
     ``start`` (:class:`RootPolish`, every search gated or none); return the roots, the
     property fields (:data:`FINAL_FIELDS`, with ``"p"`` where asked and given) there and
     whether each converged. ``P`` (eV/A^3) is per bracket; all arrays flat, of one length."""
-    polish = RootPolish(landscape, T, lo, hi, P, gate, probabilities)
-    polish.begin(slice(None), start)
+    polish = RootPolish(landscape, lo.size, gate, probabilities)
+    polish.begin(slice(None), start, T, lo, hi, P)
     return polish.finish()
 
 
