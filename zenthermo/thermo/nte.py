@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike
 from zenthermo.errors import DomainError
 from zenthermo.thermo.results import NteWindow
 
-__all__ = ["nte_windows"]
+__all__ = ["nte_windows", "nte_windows_of_rows"]
 
 
 def nte_windows(T_K: ArrayLike, alpha_per_K: ArrayLike) -> tuple[NteWindow, ...]:
@@ -48,12 +48,33 @@ def nte_windows(T_K: ArrayLike, alpha_per_K: ArrayLike) -> tuple[NteWindow, ...]
         raise DomainError(f"T_K has {T.size} values but alpha_per_K has {alpha.size}")
     if T.size > 1 and not np.all(np.diff(T) > 0):
         raise DomainError("temperatures must be strictly ascending to find NTE windows")
-    negative = np.isfinite(alpha) & (alpha < 0)
+    return nte_windows_of_rows(T, alpha[None, :])[0]
+
+
+def nte_windows_of_rows(T_K: ArrayLike, alpha_per_K: ArrayLike) -> list[tuple[NteWindow, ...]]:
+    """:func:`nte_windows` of every row of ``alpha_per_K`` (shape (m, nT)) on one grid of
+    temperatures ``T_K`` (nT,), strictly ascending (not checked here): the runs of every
+    row found at once."""
+    T = np.asarray(T_K, dtype=np.float64)
+    alphas = np.asarray(alpha_per_K, dtype=np.float64)
+    negative = np.isfinite(alphas) & (alphas < 0)
+    result: list[tuple[NteWindow, ...]] = [()] * alphas.shape[0]
     if not negative.any():
-        return ()
-    padded = np.concatenate(([False], negative, [False])).astype(np.int8)
-    starts = np.nonzero(np.diff(padded) == 1)[0]  # first negative index of each run
-    ends = np.nonzero(np.diff(padded) == -1)[0] - 1  # last negative index of each run
+        return result
+    padded = np.zeros((alphas.shape[0], T.size + 2), dtype=np.int8)
+    padded[:, 1:-1] = negative
+    step = np.diff(padded, axis=1)
+    rows, starts = np.nonzero(step == 1)  # first negative index of each run
+    ends = np.nonzero(step == -1)[1] - 1  # last negative index of each run (same order)
+    for row in np.unique(rows).tolist():
+        mine = rows == row
+        result[row] = _windows(T, alphas[row], starts[mine], ends[mine])
+    return result
+
+
+def _windows(T: np.ndarray, alpha: np.ndarray, starts: np.ndarray, ends: np.ndarray
+             ) -> tuple[NteWindow, ...]:
+    """The windows of the runs ``starts[i]..ends[i]`` of negative alpha."""
     windows = []
     for first, last in zip(starts.tolist(), ends.tolist(), strict=True):
         open_start = first == 0
