@@ -252,6 +252,16 @@ def lowest_per_slot(slot: np.ndarray, G: np.ndarray, n_slots: int,
     if slot.size == 0:
         return result
     change = np.r_[True, slot[1:] != slot[:-1]]
+    alone = change & np.r_[change[1:], True]  # the only candidate of its slot
+    if alone.any():  # most slots: their one allowed candidate, no reduction needed
+        index = np.flatnonzero(alone & allowed)
+        result[slot[index]] = index
+        shared = np.flatnonzero(~alone)
+        if shared.size:
+            inner = lowest_per_slot(slot[shared], G[shared], n_slots, allowed[shared])
+            hit = inner >= 0
+            result[hit] = shared[inner[hit]]
+        return result
     starts = np.flatnonzero(change)
     group = np.cumsum(change) - 1
     lowest = np.minimum.reduceat(np.where(allowed & ~np.isnan(G), G, np.inf), starts)
