@@ -185,7 +185,7 @@ def _continued(polish: RootPolish, offset: int, scan: VolumeScan, grid: np.ndarr
     V_c, fields_c, converged = polish.finish()
     every = slice(offset, bounds[-1])
     V_c, converged = V_c[every], converged[every]
-    F_VV = fields_c.subset(np.arange(offset, bounds[-1]))["F_VV"]
+    F_VV = polish.F_VV[every]
     c_p, c_span = tracks.p[track], tracks.span[track]
     lo, hi = tracks.lo[track], tracks.hi[track]
     bad = ~converged | (V_c <= lo) | (V_c >= hi) | ~(F_VV > 0)

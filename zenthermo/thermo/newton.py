@@ -51,22 +51,34 @@ _NEWTON_ITERATIONS = 60
 
 
 class CandidateFields(Mapping):
-    """Fields at a set of points, kept as the arrays they were evaluated in (``raw``, the
-    points on their last axis) and the column of each point (``rows``): ``fields[name]``
-    gathers one field at every point, :meth:`at` every field at some (one gather, not two).
+    """Fields at a set of points, kept as the arrays they were evaluated in (``pieces``, each
+    a dict of arrays with the points on their last axis, read as if joined one after the
+    other) and the column of each point in them (``rows``): ``fields[name]`` gathers one
+    field at every point, :meth:`at` every field at some (one gather, not two). The pieces
+    are joined once, when first read.
     """
 
-    def __init__(self, raw: dict[str, np.ndarray], rows: np.ndarray) -> None:
-        self._raw, self._rows = raw, rows
+    def __init__(self, pieces: list[dict[str, np.ndarray]], rows: np.ndarray) -> None:
+        self._pieces, self._rows = pieces, rows
+        self._joined: dict[str, np.ndarray] | None = None
+
+    @property
+    def _raw(self) -> dict[str, np.ndarray]:
+        if self._joined is None:
+            pieces = self._pieces
+            self._joined = (pieces[0] if len(pieces) == 1 else
+                            {name: np.concatenate([np.asarray(piece[name]) for piece in pieces],
+                                                  axis=-1) for name in pieces[0]})
+        return self._joined
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self._raw[name][..., self._rows]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._raw)
+        return iter(self._pieces[0])
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return len(self._pieces[0])
 
     def at(self, points: np.ndarray) -> dict[str, np.ndarray]:
         """Every field at the points with these indices (their last axis)."""
@@ -75,23 +87,29 @@ class CandidateFields(Mapping):
 
     def subset(self, points: np.ndarray) -> CandidateFields:
         """The fields of the points with these indices, in that order (nothing gathered)."""
-        return CandidateFields(self._raw, self._rows[points])
+        subset = CandidateFields(self._pieces, self._rows[points])
+        subset._joined = self._joined
+        return subset
 
     @staticmethod
     def joined(parts: Sequence[CandidateFields]) -> CandidateFields:
-        """The points of ``parts`` one after the other (their arrays joined, each once where
-        parts share them; nothing gathered)."""
-        unique: dict[int, dict[str, np.ndarray]] = {}
+        """The points of ``parts`` one after the other (their pieces listed once each where
+        parts share them; nothing joined or gathered)."""
+        unique: dict[int, list[dict[str, np.ndarray]]] = {}
         for part in parts:
-            unique.setdefault(id(part._raw), part._raw)
-        raws = list(unique.values())
-        if len(raws) == 1:
-            return CandidateFields(raws[0], np.concatenate([part._rows for part in parts]))
-        offsets = dict(zip(unique, np.cumsum([0] + [r["F"].shape[-1] for r in raws]),
-                           strict=False))
-        raw = {name: np.concatenate([r[name] for r in raws], axis=-1) for name in raws[0]}
-        return CandidateFields(raw, np.concatenate([offsets[id(part._raw)] + part._rows
-                                                    for part in parts]))
+            unique.setdefault(id(part._pieces), part._pieces)
+        if len(unique) == 1:
+            only = parts[0]
+            joined = CandidateFields(only._pieces,
+                                     np.concatenate([part._rows for part in parts]))
+            joined._joined = only._joined
+            return joined
+        sizes = [sum(np.shape(piece["F"])[-1] for piece in pieces)
+                 for pieces in unique.values()]
+        offsets = dict(zip(unique, np.cumsum([0] + sizes), strict=False))
+        return CandidateFields([piece for pieces in unique.values() for piece in pieces],
+                               np.concatenate([offsets[id(part._pieces)] + part._rows
+                                               for part in parts]))
 
 
 class RootPolish:
@@ -129,6 +147,8 @@ class RootPolish:
         self.V = np.zeros(n)
         #: dV/dT = -F_VT / F_VV at each point's latest evaluation (NaN before the first)
         self.slope_T = np.full(n, np.nan)
+        #: F_VV at each point's root (eV/A^6; NaN until done)
+        self.F_VV = np.full(n, np.nan)
         self._active = np.zeros(n, dtype=bool)
         self._rounds = np.zeros(n, dtype=np.intp)
         self._converged = np.ones(n, dtype=bool)
@@ -201,6 +221,7 @@ class RootPolish:
         """Keep a round's evaluation whole (no copy of the points that ended in it): the
         fields of ``points`` are its ``columns``."""
         self._rows[points] = self._columns + columns
+        self.F_VV[points] = values["F_VV"][columns]
         self._columns += next(iter(values.values())).shape[-1]
         self._chunks.append(values)
 
@@ -212,10 +233,8 @@ class RootPolish:
             empty = {name: np.empty(0) for name in FINAL_FIELDS}
             if self._K:
                 empty["p"] = np.empty((self._K, 0))
-            return self.V, CandidateFields(empty, np.empty(0, np.intp)), self._converged
-        raw = {name: np.concatenate([np.asarray(chunk[name]) for chunk in self._chunks],
-                                    axis=-1) for name in self._chunks[0]}
-        return self.V, CandidateFields(raw, self._rows), self._converged
+            self._chunks.append(empty)
+        return self.V, CandidateFields(self._chunks, self._rows), self._converged
 
 
 def polish_roots(
