@@ -13,10 +13,11 @@ vectorised over all temperatures:
    that edge of the domain a boundary minimum.
 2. All brackets of all pressures and temperatures are polished together with a safeguarded
    Newton iteration on ``g = 0`` using ``F_VV`` (a bisection step whenever Newton would leave
-   the bracket or ``F_VV <= 0``), started at the root of the cubic through ``g`` at the four
-   scan volumes around the bracket (:mod:`zenthermo.thermo.minima`): one step
-   from there usually converges, and the evaluation that shows it also gives every
-   property field, so a converged minimum costs two evaluations.
+   the bracket or ``F_VV <= 0``), started at the root of the polynomial through ``g`` at
+   the scan volumes around the bracket, or (continued minima) from the Hermite in T through
+   their polished neighbours (:mod:`zenthermo.thermo.minima`). Every evaluation gives every
+   property field; a start whose Newton step is under 1e-12 of V ends there (the gate of
+   :mod:`zenthermo.thermo.newton`), so most minima cost one evaluation, the rest two.
 3. Per (pressure, temperature) the candidate with the lowest G is the equilibrium; the
    lowest of the other *interior* local minima is the metastable branch.
 

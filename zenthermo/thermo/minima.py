@@ -2,13 +2,14 @@
 
 Candidates are every local minimum of G at every (pressure, temperature): on the scan's
 full columns those its grid brackets (:func:`zenthermo.thermo.scan.bracket_minima`),
-polished from the root of the cubic through ``g = F_V + P`` at the four grid volumes around
-the bracket; inside its continued spans those continued from the polished minima at the
-spans' ends (:func:`zenthermo.thermo.scan.continued_brackets`), with a span where one fails
-scanned in full and bracketed instead; and the domain edges where G rises from them.
-Every candidate is polished by :func:`polish_roots`, whose last evaluation gives the
-property fields (:data:`FINAL_FIELDS`) at the root, so the isobar needs no further call for
-them.
+polished from the root of the polynomial through ``g = F_V + P`` at the grid volumes around
+the bracket (:func:`zenthermo.thermo.scan.root_guesses`); inside its continued spans those
+continued from the minima at the spans' ends (:func:`zenthermo.thermo.scan.span_tracks`),
+level by level from the nearest columns polished before (:func:`_continued`), with a span
+where one fails scanned in full and bracketed instead; and the domain edges where G rises
+from them. Every candidate is polished by a :class:`~zenthermo.thermo.newton.RootPolish`
+search, gated where its start is good, whose last evaluation gives the property fields
+(:data:`FINAL_FIELDS`) at the root, so the isobar needs no further call for them.
 """
 
 from __future__ import annotations

@@ -11,9 +11,10 @@ the next, and F_V itself does not depend on P, so most of the grid is not needed
    number, the k-th moved by at most :data:`WINDOW_MARGIN` grid steps, the same boundary
    minima) only the two end volumes are evaluated (the boundary minima stay exact): the
    minima in between are *continued* from the polished minima at the two coarse
-   temperatures (:func:`continued_brackets`: a cubic Hermite in T of V and dV/dT as the
-   Newton start, the volumes the bracket swept, widened by WINDOW_MARGIN steps, as the
-   search interval). The span is pressure-free: its cost does not grow with the pressures.
+   temperatures (:func:`span_tracks`: the volumes the bracket swept, widened by
+   WINDOW_MARGIN steps, as the search interval; the Newton starts cubic Hermites in T of V
+   and dV/dT, see :mod:`zenthermo.thermo.minima` and :func:`continued_brackets`). The
+   span is pressure-free: its cost does not grow with the pressures.
 3. Where the brackets do not match (a minimum appears, vanishes or jumps: a phase
    transition), the middle column is evaluated in full and both halves are tried again,
    down to spans of three steps, whose inner columns are evaluated in full; wherever a
