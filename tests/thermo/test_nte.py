@@ -78,20 +78,21 @@ def test_mismatched_or_unsorted_input_is_rejected():
 
 
 def test_the_crossing_is_the_root_of_the_interpolating_cubic_as_numpy_finds_it():
-    # the crossing search runs on plain floats; it agrees with polyfit + roots
-    from zenthermo.thermo.nte import _cubic_through, _single_root_inside
+    # the crossing search runs on every crossing at once; it agrees with polyfit + roots
+    from zenthermo.thermo.nte import _cubics_through, _single_roots_inside
 
     rng = np.random.default_rng(7)
-    for _ in range(200):
-        x = sorted(rng.uniform(-3.5, 3.5, 4))
-        y = list(rng.normal(size=4))
-        c = _cubic_through(list(x), y)
-        np.testing.assert_allclose(c[::-1], np.polyfit(x, y, 3), rtol=1e-9, atol=1e-12)
-        roots = np.roots(np.polyfit(x, y, 3))
+    x = np.sort(rng.uniform(-3.5, 3.5, (200, 4)), axis=1)
+    y = rng.normal(size=(200, 4))
+    c = _cubics_through(x, y)
+    found = _single_roots_inside(c)
+    for k in range(200):
+        fit = np.polyfit(x[k], y[k], 3)
+        np.testing.assert_allclose([ci[k] for ci in c][::-1], fit, rtol=1e-9, atol=1e-12)
+        roots = np.roots(fit)
         real = roots[np.abs(roots.imag) < 1e-9].real
         inside = real[(real >= -1.0) & (real <= 1.0)]
-        found = _single_root_inside(c)
         if inside.size == 1:
-            assert found == pytest.approx(inside[0], abs=1e-12)
+            assert found[k] == pytest.approx(inside[0], abs=1e-12)
         elif inside.size == 0:
-            assert found is None
+            assert np.isnan(found[k])

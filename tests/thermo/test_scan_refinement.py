@@ -145,12 +145,11 @@ def test_a_span_whose_continued_minimum_fails_is_scanned_in_full(mean_field, mon
     expected = compute_isobars(landscape, pressures, T_FINE[:801])
 
     def misled(*args):
-        p, t, span, lo, hi, start = scan.continued_brackets(*args)
-        odd = span % 2 == 1
-        hi = np.where(odd, lo + 1e-3, hi)
-        return p, t, span, lo, hi, np.minimum(start, hi)
+        tracks = scan.span_tracks(*args)
+        odd = tracks.span % 2 == 1
+        return tracks._replace(hi=np.where(odd, tracks.lo + 1e-3, tracks.hi))
 
-    monkeypatch.setattr(minima, "continued_brackets", misled)
+    monkeypatch.setattr(minima, "span_tracks", misled)
     counting = CountingLandscape(landscape)
     result = compute_isobars(counting, pressures, T_FINE[:801])
     for a, b in zip(result, expected, strict=True):

@@ -6,7 +6,6 @@ Works on any :class:`~zenthermo.landscape.base.Landscape`; the phase diagram com
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,6 @@ from numpy.typing import ArrayLike
 from zenthermo.errors import ConfigurationError, DomainError
 from zenthermo.progress import SILENT, Progress
 from zenthermo.thermo.isobar import DEFAULT_VOLUME_GRID, compute_isobars, validate_temperatures
-from zenthermo.thermo.nte import nte_windows
 from zenthermo.thermo.results import Analysis, ConfigurationSummary, Isobar, PhaseDiagram
 from zenthermo.thermo.temperatures import choose_temperatures, temperature_grid
 
@@ -156,10 +154,9 @@ def analyze(
     isobars: list[Isobar] = []
     with progress.stage("isobars", total=len(pressures)) as advance:
         # one volume scan and one batched polish for all pressures (only g = F_V + P moves)
-        computed = compute_isobars(landscape, pressures, temperatures, n_volume_grid)
-        for isobar in computed:
-            windows = nte_windows(isobar.T_K, isobar.alpha_per_K)
-            isobars.append(dataclasses.replace(isobar, nte_windows=windows))
+        for isobar in compute_isobars(landscape, pressures, temperatures, n_volume_grid,
+                                      nte=True):
+            isobars.append(isobar)
             advance()
 
     diagram = PhaseDiagram(computed=False)

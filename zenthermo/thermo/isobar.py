@@ -13,10 +13,11 @@ vectorised over all temperatures:
    that edge of the domain a boundary minimum.
 2. All brackets of all pressures and temperatures are polished together with a safeguarded
    Newton iteration on ``g = 0`` using ``F_VV`` (a bisection step whenever Newton would leave
-   the bracket or ``F_VV <= 0``), started at the root of the cubic through ``g`` at the four
-   scan volumes around the bracket (:mod:`zenthermo.thermo.minima`): one step
-   from there usually converges, and the evaluation that shows it also gives every
-   property field, so a converged minimum costs two evaluations.
+   the bracket or ``F_VV <= 0``), started at the root of the polynomial through ``g`` at
+   the scan volumes around the bracket, or (continued minima) from the Hermite in T through
+   their polished neighbours (:mod:`zenthermo.thermo.minima`). Every evaluation gives every
+   property field; a start whose Newton step is under 1e-12 of V ends there (the gate of
+   :mod:`zenthermo.thermo.newton`), so most minima cost one evaluation, the rest two.
 3. Per (pressure, temperature) the candidate with the lowest G is the equilibrium; the
    lowest of the other *interior* local minima is the metastable branch.
 
@@ -44,6 +45,7 @@ from numpy.typing import ArrayLike
 from zenthermo.errors import DomainError
 from zenthermo.thermo.evaluate import derivatives_of
 from zenthermo.thermo.minima import candidate_minima, lowest_per_slot
+from zenthermo.thermo.nte import nte_windows_of_rows
 from zenthermo.thermo.results import Isobar, MetastableBranch
 from zenthermo.thermo.scan import scan_slopes
 from zenthermo.units import ev_per_a3_to_gpa, gpa_to_ev_per_a3
@@ -59,6 +61,17 @@ DEFAULT_VOLUME_GRID = 201
 EDGE_TOLERANCE = 1e-7
 #: Temperatures may exceed the temperature domain by this much (K) for round-off.
 TEMPERATURE_TOLERANCE_K = 1e-9
+#: Bytes of a block allocated (untouched) and freed once per process before the first
+#: isobars. glibc's malloc then raises its mmap threshold to this size and its trim
+#: threshold to twice it (the dynamic adjustment of mallopt(3)), so the polish's
+#: temporaries (a few MB each at 50 pressures) come from a heap that is kept between
+#: calls instead of being returned to the system and page-faulted afresh every time:
+#: measured on Fe3Pt at 50 pressures, 5-10k minor page faults a call (10-17 ms on this
+#: machine, 15-25 % of the call) fell to under 400. At most twice this much freed heap
+#: stays mapped. Under glibc's 32 MiB cap on the adjustment; no effect elsewhere.
+MALLOC_WARM_BYTES = 28 << 20
+
+_malloc_warmed = False
 
 
 
@@ -142,6 +155,7 @@ def compute_isobars(
     pressures_GPa: Sequence[float],
     T_K: ArrayLike,
     n_volume_grid: int = DEFAULT_VOLUME_GRID,
+    nte: bool = False,
 ) -> list[Isobar]:
     """:func:`compute_isobar` at several pressures, sharing the work that does not depend on P.
 
@@ -153,8 +167,11 @@ def compute_isobars(
     are evaluated together. The results equal ``[compute_isobar(landscape, P, T_K,
     n_volume_grid) for P in pressures_GPa]`` to the Newton tolerance (which spans get
     continued depends on all the pressures), and the first pressure that fails raises the
-    error that call would raise.
+    error that call would raise. With ``nte``, each isobar's ``nte_windows`` are found too
+    (:func:`zenthermo.thermo.nte.nte_windows_of_rows`, all isobars at once). The isobars'
+    arrays are rows of arrays shared by all of them (views, not copies).
     """
+    _warm_malloc()
     pressures = [float(p) for p in pressures_GPa]
     for P_GPa in pressures:
         if not np.isfinite(P_GPa):
@@ -178,52 +195,68 @@ def compute_isobars(
     interior_other = ~cand_edge
     interior_other[best[best >= 0]] = False
     second = lowest_per_slot(slot, G_cand, len(pressures) * nT, interior_other)
-    outcomes = [_equilibrium(landscape, P_GPa, T, V_cand, G_cand, cand_edge,
-                             best[i * nT:(i + 1) * nT], second[i * nT:(i + 1) * nT])
-                for i, P_GPa in enumerate(pressures)]
-    chosen = np.concatenate([best[i * nT:(i + 1) * nT] for i in range(len(pressures))])
-    properties = _properties(landscape, np.repeat(P_arr, nT), np.tile(T, len(pressures)),
-                             V_cand[chosen], fields.at(chosen))
-    isobars = []
-    for i, P_GPa in enumerate(pressures):
-        part = slice(i * nT, (i + 1) * nT)
-        arrays = {name: value[part].copy() for name, value in properties.items()
-                  if name != "probabilities"}
-        probabilities = {k: p[part].copy() for k, p in properties["probabilities"].items()}
-        isobars.append(Isobar(P_GPa=P_GPa, **arrays, probabilities=probabilities,
-                              extrapolated=outcomes[i][0], metastable=outcomes[i][1],
-                              near_edge=outcomes[i][2]))
-    return isobars
+    outcomes = _equilibria(landscape, pressures, T, V_cand, G_cand, cand_edge, best, second)
+    nP = len(pressures)
+    properties = _properties(landscape, np.repeat(P_arr, nT), np.tile(T, nP), V_cand[best],
+                             fields.at(best))
+    rows = {name: value.reshape(nP, nT) for name, value in properties.items()
+            if name != "probabilities"}
+    p_rows = {k: p.reshape(nP, nT) for k, p in properties["probabilities"].items()}
+    windows = (nte_windows_of_rows(T, rows["alpha_per_K"]) if nte
+               else [()] * nP)
+    return [Isobar(P_GPa=P_GPa, **{name: value[i] for name, value in rows.items()},
+                   probabilities={k: p[i] for k, p in p_rows.items()},
+                   extrapolated=outcomes[i][0], metastable=outcomes[i][1],
+                   near_edge=outcomes[i][2], nte_windows=windows[i])
+            for i, P_GPa in enumerate(pressures)]
 
 
-def _equilibrium(
-    landscape: Landscape, P_GPa: float, T: np.ndarray, V_cand: np.ndarray,
+def _warm_malloc() -> None:
+    """Allocate and free :data:`MALLOC_WARM_BYTES` once per process (see there)."""
+    global _malloc_warmed
+    if not _malloc_warmed:
+        np.empty(MALLOC_WARM_BYTES // 8)
+        _malloc_warmed = True
+
+
+def _equilibria(
+    landscape: Landscape, pressures: list[float], T: np.ndarray, V_cand: np.ndarray,
     G_cand: np.ndarray, cand_edge: np.ndarray, best: np.ndarray, second: np.ndarray,
-) -> tuple[np.ndarray, MetastableBranch | None, np.ndarray]:
-    """(extrapolated, metastable branch, near_edge) at one pressure from the indices of its
+) -> list[tuple[np.ndarray, MetastableBranch | None, np.ndarray]]:
+    """Per pressure (extrapolated, metastable branch, near_edge) from the indices of its
     global (``best``) and lowest other interior (``second``) candidate minimum per
-    temperature (-1 where none); raises where the pressure has no answer."""
+    temperature (-1 where none; flat, pressure by pressure); raises where a pressure has no
+    answer (the first such pressure)."""
+    nT = T.size
     v_low, v_high = (float(v) for v in landscape.volume_domain)
-    if np.any(best < 0):
-        bad = T[best < 0]
-        raise DomainError(
-            f"the landscape gives no finite Gibbs energy at {P_GPa:g} GPa for {bad.size} "
-            f"temperature(s), first at {bad[0]:g} K",
-            hint="the landscape returns NaN there; check its inputs",
-        )
+    missing = (best < 0).reshape(-1, nT)
     V_eq = V_cand[best]
-    width = v_high - v_low
     extrapolated = cand_edge[best] | (np.minimum(V_eq - v_low, v_high - V_eq)
-                                       <= EDGE_TOLERANCE * width)
-    if np.all(extrapolated):
-        _raise_all_extrapolated(landscape, P_GPa, T, v_low, v_high)
+                                       <= EDGE_TOLERANCE * (v_high - v_low))
+    flat = extrapolated.reshape(-1, nT)
+    for i in np.flatnonzero(missing.any(axis=1) | flat.all(axis=1))[:1]:  # the first
+        if missing[i].any():
+            bad = T[missing[i]]
+            raise DomainError(
+                f"the landscape gives no finite Gibbs energy at {pressures[i]:g} GPa for "
+                f"{bad.size} temperature(s), first at {bad[0]:g} K",
+                hint="the landscape returns NaN there; check its inputs",
+            )
+        _raise_all_extrapolated(landscape, pressures[i], T, v_low, v_high)
     near_edge = _near_edge(landscape, V_eq, extrapolated)
-    metastable = None
-    has = second >= 0
-    if np.any(has):
-        metastable = MetastableBranch(T_K=T[has].copy(), V_A3=V_cand[second[has]].copy(),
-                                      G_eV=G_cand[second[has]].copy())
-    return np.asarray(extrapolated, dtype=bool), metastable, near_edge
+    near = near_edge.reshape(-1, nT) if near_edge.size else None
+    outcomes = []
+    for i in range(len(pressures)):
+        part = slice(i * nT, (i + 1) * nT)
+        others = second[part]
+        has = others >= 0
+        metastable = None
+        if has.any():
+            metastable = MetastableBranch(T_K=T[has], V_A3=V_cand[others[has]],
+                                          G_eV=G_cand[others[has]])
+        outcomes.append((flat[i].copy(), metastable,
+                         near[i].copy() if near is not None else near_edge))
+    return outcomes
 
 
 def _near_edge(landscape: Landscape, V_eq: np.ndarray, extrapolated: np.ndarray) -> np.ndarray:

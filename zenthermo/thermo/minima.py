@@ -2,52 +2,68 @@
 
 Candidates are every local minimum of G at every (pressure, temperature): on the scan's
 full columns those its grid brackets (:func:`zenthermo.thermo.scan.bracket_minima`),
-polished from the root of the cubic through ``g = F_V + P`` at the four grid volumes around
-the bracket; inside its continued spans those continued from the polished minima at the
-spans' ends (:func:`zenthermo.thermo.scan.continued_brackets`), with a span where one fails
-scanned in full and bracketed instead; and the domain edges where G rises from them.
-Every candidate is polished by :func:`polish_roots`, whose last evaluation gives the
-property fields (:data:`FINAL_FIELDS`) at the root, so the isobar needs no further call for
-them.
+polished from the root of the polynomial through ``g = F_V + P`` at the grid volumes around
+the bracket (:func:`zenthermo.thermo.scan.root_guesses`); inside its continued spans those
+continued from the minima at the spans' ends (:func:`zenthermo.thermo.scan.span_tracks`),
+level by level from the nearest columns polished before (:func:`_continued`), with a span
+where one fails scanned in full and bracketed instead; and the domain edges where G rises
+from them. Every candidate is polished by a :class:`~zenthermo.thermo.newton.RootPolish`
+search, gated where its start is good, whose last evaluation gives the property fields
+(:data:`FINAL_FIELDS`) at the root, so the isobar needs no further call for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from zenthermo.thermo.evaluate import derivatives_of
+from zenthermo.thermo.newton import (
+    FINAL_FIELDS,
+    PRESSURE_TOLERANCE,
+    CandidateFields,
+    RootPolish,
+    polish_roots,
+)
 from zenthermo.thermo.scan import (
+    SpanTracks,
     VolumeScan,
     bracket_minima,
-    continued_brackets,
     full_columns,
+    hermite_in_T,
     key_then_value_order,
     root_guesses,
+    span_tracks,
 )
 
 if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
     from zenthermo.landscape.base import Landscape
 
-__all__ = ["FINAL_FIELDS", "PRESSURE_TOLERANCE", "CandidateFields", "candidate_minima",
-           "lowest_per_slot", "polish_roots"]
+__all__ = ["CONTINUED_DEPTH", "FINAL_FIELDS", "LEVELS_MIN_POINTS", "PRESSURE_TOLERANCE",
+           "CandidateFields", "candidate_minima", "lowest_per_slot", "polish_roots"]
 
-#: |F_V + P| below this (eV/A^3, about 1e-10 GPa) is a converged equilibrium where no
-#: Newton step can refine it.
-PRESSURE_TOLERANCE = 1e-12
-#: What the last Newton evaluation asks for: the root test and every isobar property.
-FINAL_FIELDS = ("F", "F_V", "F_VV", "F_T", "F_TT", "F_VT")
-
-_NEWTON_ITERATIONS = 60
+#: The bisection depth of a continued span whose columns are polished first, level by
+#: level, each from its nearest polished neighbours; the others then follow from theirs
+#: (:func:`_continued`). Each level costs one more round of landscape calls.
+CONTINUED_DEPTH = 3
+#: Fewer continued minima than this are polished in one level, from the spans' ends: a
+#: landscape call costs about as much as evaluating 2000 points on the exact landscape
+#: (Fe3Pt: 0.8 ms against 0.35 us a point), more than the levels would save.
+LEVELS_MIN_POINTS = 8000
 
 
 def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.ndarray,
                      P: np.ndarray, probabilities: bool = False) -> tuple:
     """Every local minimum of G for the pressures ``P`` (nP,) eV/A^3 at the temperatures
     ``T`` (nT,) K, from the volume scan on ``grid`` (nV,) A^3, polished.
+
+    The minima bracketed on the scan's full columns start at the root of the polynomial
+    through its F_V (:func:`~zenthermo.thermo.scan.root_guesses`); those inside the
+    continued spans are continued from them (:func:`_continued`); every search is a
+    :class:`~zenthermo.thermo.newton.RootPolish` one, gated where its start is good. With
+    at least :data:`LEVELS_MIN_POINTS` continued minima, all searches share one polish, so
+    its rounds (each a landscape call) serve the bracketed and the continued minima alike.
 
     Returns flat arrays ordered by pressure, temperature, kind and volume: pressure index,
     temperature index, kind (0 interior, 1/2 the low/high domain edge), V (A^3), and
@@ -56,215 +72,177 @@ def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T
     its derivatives (see :func:`polish_roots`). ``scan.F_V`` is filled in where a continued
     span had to be scanned.
     """
-    first = _bracketed(landscape, scan.F_V, np.arange(T.size), grid, T, P,
-                       probabilities=probabilities)
-    parts = [first[:5] + (None,)]
+    coarse = _brackets(scan.F_V, np.arange(T.size), grid, P)
+    n = coarse.p.size
+    tracks, levels = None, []
     if scan.spans.size:
-        parts += _continued(landscape, scan, grid, T, P, first, probabilities)
+        inner = np.flatnonzero(coarse.kind == 0)
+        tracks = span_tracks(scan.spans, T.size, grid, coarse.p[inner], coarse.t[inner],
+                             coarse.j[inner], coarse.j[inner].astype(np.float64))
+        tracks = tracks._replace(first=inner[tracks.first], last=inner[tracks.last])
+        lengths = scan.spans[tracks.span, 1] - scan.spans[tracks.span, 0]
+        depth = CONTINUED_DEPTH if int(np.sum(lengths - 1)) >= LEVELS_MIN_POINTS else 0
+        levels = _levels(lengths, depth)
+    together = len(levels) > 1
+    count = n + (sum(level[0].size for level in levels) if together else 0)
+    polish = RootPolish(landscape, count, True, probabilities)
+    polish.begin(slice(0, n), coarse.start, T[coarse.t], coarse.lo, coarse.hi, P[coarse.p])
+    parts: list[tuple] = []
+    if together and tracks is not None:  # the coarse minima's first round, then the levels
+        polish.round()
+        parts = _continued(polish, n, scan, grid, T, P, tracks, levels)
+    V, fields, _ = polish.finish()
+    if tracks is not None and not together:  # one level, from the coarse minima's roots
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope = -fields["F_VT"] / fields["F_VV"]
+        alone = RootPolish(landscape, levels[0][0].size if levels else 0, False,
+                           probabilities)
+        parts = _continued(alone, 0, scan, grid, T, P, tracks, levels, (V[:n], slope[:n]))
+    parts.insert(0, (coarse.p, coarse.t, coarse.kind, V[:n], fields, np.arange(n)))
     cand_p, cand_t, kind, V = (np.concatenate([part[i] for part in parts]) for i in range(4))
     order = key_then_value_order((cand_p.astype(np.int64) * T.size + cand_t) * 3 + kind, V)
-    offsets = np.cumsum([0] + [part[4]["F"].size for part in parts])
-    rows = np.concatenate([offset + (np.arange(part[4]["F"].size) if part[5] is None
-                                     else part[5])
-                           for offset, part in zip(offsets, parts, strict=False)])
-    raw = {name: np.concatenate([part[4][name] for part in parts], axis=-1)
-           for name in parts[0][4]}
-    return (cand_p[order], cand_t[order], kind[order], V[order],
-            CandidateFields(raw, rows[order]))
+    fields = CandidateFields.joined([part[4].subset(part[5]) for part in parts])
+    return cand_p[order], cand_t[order], kind[order], V[order], fields.subset(order)
 
 
-class CandidateFields(Mapping):
-    """The fields at the candidates, gathered from the polish's arrays only when asked for:
-    ``fields[name]`` at every candidate, :meth:`at` at some (one gather, not two)."""
+class _Brackets(NamedTuple):
+    """The minima bracketed on some columns of the scan: pressure index, temperature index,
+    kind (0 interior, 1/2 the low/high domain edge), grid index j, search interval (A^3;
+    lo == hi at an edge) and Newton start (A^3)."""
 
-    def __init__(self, raw: dict[str, np.ndarray], rows: np.ndarray) -> None:
-        self._raw, self._rows = raw, rows
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return self._raw[name][..., self._rows]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._raw)
-
-    def __len__(self) -> int:
-        return len(self._raw)
-
-    def at(self, candidates: np.ndarray) -> dict[str, np.ndarray]:
-        """Every field at the candidates with these indices (their last axis)."""
-        rows = self._rows[candidates]
-        return {name: value[..., rows] for name, value in self._raw.items()}
+    p: np.ndarray
+    t: np.ndarray
+    kind: np.ndarray
+    j: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    start: np.ndarray
 
 
-def _bracketed(landscape: Landscape, F_V: np.ndarray, columns: np.ndarray, grid: np.ndarray,
-               T: np.ndarray, P: np.ndarray, interior_only: bool = False,
-               probabilities: bool = False) -> tuple:
-    """The minima bracketed on the scan's ``columns`` (temperature indices), polished:
-    (pressure index, temperature index, kind, V, fields, grid index j) flat arrays; kind 0
-    interior, 1/2 the low/high domain edge (left out with ``interior_only``)."""
+def _brackets(F_V: np.ndarray, columns: np.ndarray, grid: np.ndarray, P: np.ndarray,
+              interior_only: bool = False) -> _Brackets:
+    """The minima bracketed on the scan's ``columns`` (temperature indices), with their
+    starts (edges left out with ``interior_only``)."""
     cand_p, local_t, cand_j, kind = bracket_minima(F_V[:, columns], P)
     if interior_only:
         keep = kind == 0
         cand_p, local_t, cand_j, kind = cand_p[keep], local_t[keep], cand_j[keep], kind[keep]
     edge = kind > 0
-    cand_t = columns[local_t]
     lo = grid[cand_j]
     hi = np.where(edge, lo, grid[np.minimum(cand_j + 1, grid.size - 1)])
     start = lo.copy()
     inner = np.flatnonzero(~edge)
     start[inner] = root_guesses(F_V[:, columns], grid, P[cand_p[inner]], local_t[inner],
                                 cand_j[inner])
-    V, fields, _ = polish_roots(landscape, T[cand_t], lo, hi, P[cand_p], start, probabilities)
-    return cand_p, cand_t, kind, V, fields, cand_j
+    return _Brackets(cand_p, columns[local_t], kind, cand_j, lo, hi, start)
 
 
-def _continued(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.ndarray,
-               P: np.ndarray, bracketed: tuple, probabilities: bool = False) -> list[tuple]:
-    """The interior minima inside the scan's continued spans (see
-    :func:`zenthermo.thermo.scan.continued_brackets`), as parts (pressure index, temperature
-    index, kind, V, the polish's fields, the rows of those fields that are the part's or None
-    for all); a span where one fails is evaluated in full (``scan.F_V`` filled in) and
-    bracketed instead."""
-    cand_p, cand_t, kind, V, fields, cand_j = bracketed
-    inner = kind == 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dV_dT = -fields["F_VT"][inner] / fields["F_VV"][inner]
-    c_p, c_t, c_span, lo, hi, start = continued_brackets(
-        scan.spans, T, grid, cand_p[inner], cand_t[inner], cand_j[inner], V[inner], dV_dT)
-    V_c, fields_c, converged = polish_roots(landscape, T[c_t], lo, hi, P[c_p], start,
-                                            probabilities)
-    bad = ~converged | (V_c <= lo) | (V_c >= hi) | ~(fields_c["F_VV"] > 0)
-    key = c_p.astype(np.int64) * T.size + c_t
+def _continued(polish: RootPolish, offset: int, scan: VolumeScan, grid: np.ndarray,
+               T: np.ndarray, P: np.ndarray, tracks: SpanTracks,
+               levels: list[tuple[np.ndarray, ...]],
+               ends: tuple[np.ndarray, np.ndarray] | None = None) -> list[tuple]:
+    """The interior minima inside the scan's continued spans (:func:`span_tracks`' tracks,
+    indexing ``coarse``), polished in ``polish`` from point ``offset`` on, as parts
+    (pressure index, temperature index, kind, V, fields, the rows of those fields); a span
+    where one fails is evaluated in full (``scan.F_V`` filled in) and bracketed instead.
+
+    The columns are polished level by level (:func:`_levels`), each from the cubic Hermite
+    in T through V and dV/dT of its nearest columns polished before; a level starts when
+    the one before has taken its first Newton step, which puts it within O(step^2) of its
+    roots. The span ends' V and dV/dT come from ``ends`` (those of the polished coarse
+    minima) or from ``polish`` (the coarse minima its first ``offset`` points, after one
+    round). With more than one level, the start of a column is about 16
+    times closer a level, so the last levels mostly end at their first evaluation.
+    """
+    failed = np.zeros(scan.spans.shape[0], dtype=bool)
+    failed[tracks.span[~tracks.paired | ~(tracks.hi > tracks.lo)]] = True
+    c0, c1 = scan.spans[tracks.span, 0], scan.spans[tracks.span, 1]
+    rows = np.arange(tracks.span.size)
+    V_track = np.full((rows.size, int(np.max(c1 - c0, initial=0)) + 1), np.nan)
+    D_track = np.full(V_track.shape, np.nan)
+    V_end, D_end = (polish.V[:offset], polish.slope_T[:offset]) if ends is None else ends
+    V_track[:, 0], D_track[:, 0] = V_end[tracks.first], D_end[tracks.first]
+    V_track[rows, c1 - c0], D_track[rows, c1 - c0] = V_end[tracks.last], D_end[tracks.last]
+    track, mid, left, right = (np.concatenate([level[i] for level in levels]) if levels
+                               else np.empty(0, dtype=np.intp) for i in range(4))
+    bounds = offset + np.cumsum([0] + [level[0].size for level in levels])
+    t = c0[track] + mid
+    for k in range(len(levels)):
+        if k:  # the level before has taken its first step: its volumes are nearly roots
+            polish.round()
+            done = slice(bounds[k - 1], bounds[k])
+            at = slice(bounds[k - 1] - offset, bounds[k] - offset)
+            V_track[track[at], mid[at]] = polish.V[done]
+            D_track[track[at], mid[at]] = polish.slope_T[done]
+        at = slice(bounds[k] - offset, bounds[k + 1] - offset)
+        tr, base = track[at], c0[track[at]]
+        start = hermite_in_T(T[t[at]], T[base + left[at]], T[base + right[at]],
+                             V_track[tr, left[at]], V_track[tr, right[at]],
+                             D_track[tr, left[at]], D_track[tr, right[at]])
+        lo, hi = tracks.lo[tr], tracks.hi[tr]
+        start = np.clip(np.where(np.isfinite(start), start, 0.5 * (lo + hi)), lo, hi)
+        polish.begin(slice(bounds[k], bounds[k + 1]), start, T[t[at]], lo, hi,
+                     P[tracks.p[tr]])
+    V_c, fields_c, converged = polish.finish()
+    every = slice(offset, bounds[-1])
+    V_c, converged = V_c[every], converged[every]
+    F_VV = polish.F_VV[every]
+    c_p, c_span = tracks.p[track], tracks.span[track]
+    lo, hi = tracks.lo[track], tracks.hi[track]
+    bad = ~converged | (V_c <= lo) | (V_c >= hi) | ~(F_VV > 0)
+    key = c_p.astype(np.int64) * T.size + t
     order = key_then_value_order(key, V_c)  # two continued minima on one root: not continued
     same = ((key[order][1:] == key[order][:-1])
             & (np.diff(V_c[order]) <= 1e-9 * V_c[order][1:]))
     bad[order[1:][same]] = True
-    failed = np.zeros(scan.spans.shape[0], dtype=bool)
     failed[c_span[bad]] = True
-    keep = ~failed[c_span]
-    parts = [(c_p[keep], c_t[keep], np.zeros(int(keep.sum()), dtype=np.int8), V_c[keep],
-              fields_c, None if keep.all() else np.flatnonzero(keep))]
+    keep = np.flatnonzero(~failed[c_span])
+    parts = [(c_p[keep], t[keep], np.zeros(keep.size, dtype=np.int8), V_c[keep], fields_c,
+              offset + keep)]
     if np.any(failed):
-        columns = np.concatenate([np.arange(c0 + 1, c1) for c0, c1 in scan.spans[failed]])
-        scan.F_V[:, columns] = full_columns(landscape, grid, T[columns])
-        parts.append(_bracketed(landscape, scan.F_V, columns, grid, T, P, interior_only=True,
-                                probabilities=probabilities)[:5] + (None,))
+        columns = np.concatenate([np.arange(a + 1, b) for a, b in scan.spans[failed]])
+        scan.F_V[:, columns] = full_columns(polish.landscape, grid, T[columns])
+        again = _brackets(scan.F_V, columns, grid, P, interior_only=True)
+        V, fields, _ = polish_roots(polish.landscape, T[again.t], again.lo, again.hi,
+                                    P[again.p], again.start, polish.probabilities, gate=True)
+        parts.append((again.p, again.t, again.kind, V, fields, np.arange(V.size)))
     return parts
 
 
-def polish_roots(
-    landscape: Landscape, T: np.ndarray, lo: np.ndarray, hi: np.ndarray, P: np.ndarray,
-    start: np.ndarray, probabilities: bool = False,
-) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
-    """Solve F_V(V, T) + P = 0 inside each bracket [lo, hi] (g(lo) < 0 <= g(hi)) from
-    ``start``; return the roots, the property fields (:data:`FINAL_FIELDS`) there and
-    whether each converged.
-
-    Safeguarded Newton: a Newton step on g with slope F_VV where it stays strictly inside
-    the current bracket and F_VV > 0, a bisection step otherwise. The first evaluation asks
-    for F_V and F_VV only; from the second on every evaluation asks for the property
-    fields too, and a point is done where its evaluation shows it converged (a Newton step
-    or bracket under 1e-13 of V, or |g| within :data:`PRESSURE_TOLERANCE` where no Newton
-    step is possible): its root is the volume evaluated, so the properties need no further
-    evaluation. Degenerate brackets (lo == hi, the domain edges) are evaluated at lo once.
-    ``P`` (eV/A^3) is per bracket; all arrays flat, of one length. With ``probabilities``,
-    a landscape that gives them with its derivatives (``derivatives_and_probabilities``, as
-    the exact one does) adds ``"p"``, the source probabilities (K, n) at the roots, from the
-    same evaluations.
-    """
-    n = lo.size
-    a, b = lo.copy(), hi.copy()
-    V = np.where(hi > lo, start, lo)
-    scale = np.maximum(np.abs(a), 1.0)
-    out = {name: np.full(n, np.nan) for name in FINAL_FIELDS}
-    final, with_p = _final_evaluation(landscape, probabilities)
-    if with_p:
-        out["p"] = np.full((len(landscape.source_names), n), np.nan)
-    active = np.ones(n, dtype=bool)
-    for iteration in range(_NEWTON_ITERATIONS + 1):
-        idx = np.flatnonzero(active if iteration else hi > lo)
-        if idx.size == 0:
-            if iteration:
-                break
-            continue
-        # every point (the first evaluations, mostly): views instead of gathers
-        sel: slice | np.ndarray = slice(None) if idx.size == n else idx
-        Vi, ai, bi = V[sel], a[sel], b[sel]
-        if iteration:
-            values = final(Vi, T[sel])
-        else:
-            values = _fields(derivatives_of(landscape, Vi, T[sel], ("F_V", "F_VV")),
-                             ("F_V", "F_VV"), idx.shape)
-        g = values["F_V"] + P[sel]
-        slope = values["F_VV"]
-        neg = g < 0
-        bracketed = hi[sel] > lo[sel]
-        ai = np.where(neg & bracketed, Vi, ai)
-        bi = np.where(neg | ~bracketed, bi, Vi)
-        a[sel], b[sel] = ai, bi
-        with np.errstate(divide="ignore", invalid="ignore"):
-            newton = Vi - g / slope
-        ok = (slope > 0) & np.isfinite(newton) & (newton > ai) & (newton < bi)
-        tol = 1e-13 * scale[sel]
-        # |g| within tolerance ends the search only where Newton cannot refine it (near a
-        # critical point F_VV -> 0 and a small g still leaves V far from the root)
-        root_hit = (g == 0) | ((np.abs(g) <= PRESSURE_TOLERANCE) & ~ok)
-        if iteration:
-            done = (~bracketed | root_hit | (ok & (np.abs(newton - Vi) <= tol))
-                    | (bi - ai <= tol))
-            keep = done | root_hit
-            into = idx[done]
-            for name, value in values.items():
-                if idx.size == n:
-                    np.copyto(out[name], value, where=done)
-                else:
-                    out[name][..., into] = value[..., done]
-            active[into] = False
-        else:
-            keep = root_hit
-        V[sel] = np.where(keep, Vi, np.where(ok, newton, 0.5 * (ai + bi)))
-    rest = np.flatnonzero(active)  # not converged in the iterations allowed: as it stands
-    if rest.size:
-        for name, value in final(V[rest], T[rest]).items():
-            out[name][..., rest] = value
-    return V, out, ~active
+def _levels(lengths: np.ndarray, depth: int) -> list[tuple[np.ndarray, ...]]:
+    """The inner columns of spans of ``lengths`` (columns 0..L, L >= 2) in the order they are
+    polished, as levels of (track row i, column offset m, offsets of its nearest columns
+    polished before it, left and right): level k < ``depth`` holds the middles of the
+    intervals left by k halvings (for L = 16: 8; 4 and 12; 2, 6, 10 and 14), the last level
+    every other inner column (for L = 16 and depth 3 the odd offsets)."""
+    levels: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(depth + 1)]
+    for length in np.unique(lengths):
+        which = np.flatnonzero(lengths == length)
+        for level, (m, left, right) in enumerate(_span_schedule(int(length), depth)):
+            if m.size:
+                levels[level].append((np.repeat(which, m.size), np.tile(m, which.size),
+                                      np.tile(left, which.size), np.tile(right, which.size)))
+    return [tuple(np.concatenate(x) for x in zip(*level, strict=True)) for level in levels
+            if level]
 
 
-def _fused_is_current(landscape: Landscape) -> bool:
-    """False where a subclass redefines ``derivatives`` below the class that defines
-    ``derivatives_and_probabilities`` (the fused call would bypass the new derivatives)."""
-    def owner(name: str) -> type | None:
-        return next((k for k in type(landscape).__mro__ if name in vars(k)), None)
-
-    fused, plain = owner("derivatives_and_probabilities"), owner("derivatives")
-    return fused is None or plain is None or issubclass(fused, plain)
-
-
-def _fields(d, names: tuple[str, ...], shape: tuple[int, ...]) -> dict[str, np.ndarray]:
-    return {name: np.broadcast_to(np.asarray(getattr(d, name), dtype=np.float64), shape)
-            for name in names}
-
-
-def _final_fields(landscape: Landscape, V: np.ndarray, T: np.ndarray
-                  ) -> dict[str, np.ndarray]:
-    """The :data:`FINAL_FIELDS` at flat (V, T)."""
-    return _fields(derivatives_of(landscape, V, T, FINAL_FIELDS), FINAL_FIELDS, V.shape)
-
-
-def _final_evaluation(landscape: Landscape, probabilities: bool) -> tuple[Any, bool]:
-    """((V, T) -> the :data:`FINAL_FIELDS` there, whether it adds ``"p"`` (K, n)): it does
-    where asked and the landscape gives the probabilities with its derivatives."""
-    both = getattr(landscape, "derivatives_and_probabilities", None)
-    names = tuple(getattr(landscape, "source_names", None) or ())
-    if not (probabilities and both is not None and names and _fused_is_current(landscape)):
-        return partial(_final_fields, landscape), False
-
-    def evaluate(V: np.ndarray, T: np.ndarray) -> dict[str, np.ndarray]:
-        d, p = both(V, T, FINAL_FIELDS)
-        values = _fields(d, FINAL_FIELDS, V.shape)
-        values["p"] = np.asarray(p, dtype=np.float64).reshape(-1, V.size)
-        return values
-
-    return evaluate, True
+@lru_cache(maxsize=256)
+def _span_schedule(L: int, depth: int) -> tuple[tuple[np.ndarray, ...], ...]:
+    """:func:`_levels` for one span length: per level (offsets, left, right)."""
+    known, intervals = [0, L], [(0, L)]
+    schedule = []
+    for _ in range(depth):
+        mids = [((a + b) // 2, a, b) for a, b in intervals if b - a >= 2]
+        schedule.append(mids)
+        known += [m for m, _, _ in mids]
+        intervals = [half for m, a, b in mids for half in ((a, m), (m, b))]
+    known_arr = np.unique(known)
+    rest = np.setdiff1d(np.arange(1, L), known_arr)
+    at = np.searchsorted(known_arr, rest)
+    schedule.append(list(zip(rest, known_arr[at - 1], known_arr[at], strict=True)))
+    return tuple(tuple(np.array(x, dtype=np.intp).reshape(-1) for x in
+                       (zip(*points, strict=True) if points else ((), (), ())))
+                 for points in schedule)
 
 
 def lowest_per_slot(slot: np.ndarray, G: np.ndarray, n_slots: int,
@@ -275,6 +253,16 @@ def lowest_per_slot(slot: np.ndarray, G: np.ndarray, n_slots: int,
     if slot.size == 0:
         return result
     change = np.r_[True, slot[1:] != slot[:-1]]
+    alone = change & np.r_[change[1:], True]  # the only candidate of its slot
+    if alone.any():  # most slots: their one allowed candidate, no reduction needed
+        index = np.flatnonzero(alone & allowed)
+        result[slot[index]] = index
+        shared = np.flatnonzero(~alone)
+        if shared.size:
+            inner = lowest_per_slot(slot[shared], G[shared], n_slots, allowed[shared])
+            hit = inner >= 0
+            result[hit] = shared[inner[hit]]
+        return result
     starts = np.flatnonzero(change)
     group = np.cumsum(change) - 1
     lowest = np.minimum.reduceat(np.where(allowed & ~np.isnan(G), G, np.inf), starts)

@@ -11,9 +11,10 @@ the next, and F_V itself does not depend on P, so most of the grid is not needed
    number, the k-th moved by at most :data:`WINDOW_MARGIN` grid steps, the same boundary
    minima) only the two end volumes are evaluated (the boundary minima stay exact): the
    minima in between are *continued* from the polished minima at the two coarse
-   temperatures (:func:`continued_brackets`: a cubic Hermite in T of V and dV/dT as the
-   Newton start, the volumes the bracket swept, widened by WINDOW_MARGIN steps, as the
-   search interval). The span is pressure-free: its cost does not grow with the pressures.
+   temperatures (:func:`span_tracks`: the volumes the bracket swept, widened by
+   WINDOW_MARGIN steps, as the search interval; the Newton starts cubic Hermites in T of V
+   and dV/dT, see :mod:`zenthermo.thermo.minima` and :func:`continued_brackets`). The
+   span is pressure-free: its cost does not grow with the pressures.
 3. Where the brackets do not match (a minimum appears, vanishes or jumps: a phase
    transition), the middle column is evaluated in full and both halves are tried again,
    down to spans of three steps, whose inner columns are evaluated in full; wherever a
@@ -29,6 +30,7 @@ which never bracket a minimum.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -38,14 +40,20 @@ from zenthermo.thermo.evaluate import derivatives_of
 if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycle
     from zenthermo.landscape.base import Landscape
 
-__all__ = ["COARSE_SPACING_K", "MAX_POINTS_PER_CALL", "WINDOW_MARGIN", "VolumeScan",
-           "bracket_minima", "continued_brackets", "full_columns", "key_then_value_order",
-           "root_guesses", "scan_slopes"]
+__all__ = ["COARSE_SPACING_K", "MAX_POINTS_PER_CALL", "ROOT_GUESS_POINTS", "WINDOW_MARGIN",
+           "SpanTracks",
+           "VolumeScan", "bracket_minima", "continued_brackets", "full_columns",
+           "hermite_in_T", "key_then_value_order", "root_guesses", "scan_slopes",
+           "span_tracks"]
 
 #: Largest number of (V, T) points evaluated in one ``derivatives`` call.
 MAX_POINTS_PER_CALL = 400_000
 #: Largest spacing of the full (coarse) columns of the scan, K; 0 turns the refinement off.
 COARSE_SPACING_K = 16.0
+#: Grid volumes through which the polynomial whose root starts a bracket's polish passes
+#: (:func:`root_guesses`): 6, a quintic, puts the start about 1e-13 of V from the root on
+#: smooth landscapes (a cubic: about 1e-10), close enough for the gated polish.
+ROOT_GUESS_POINTS = 10
 #: The most a bracket may move (grid steps) between two coarse columns for the minima in
 #: between to be continued, and how far their search interval reaches beyond it.
 WINDOW_MARGIN = 2
@@ -156,22 +164,33 @@ def full_columns(landscape: Landscape, grid: np.ndarray, T: np.ndarray) -> np.nd
     return np.concatenate(columns, axis=1)
 
 
-def continued_brackets(spans: np.ndarray, T: np.ndarray, grid: np.ndarray, p: np.ndarray,
-                       t: np.ndarray, j: np.ndarray, V: np.ndarray, dV_dT: np.ndarray
-                       ) -> tuple[np.ndarray, ...]:
-    """The interior minima of the columns inside ``spans``, continued from the polished ones
-    at the spans' ends.
+class SpanTracks(NamedTuple):
+    """The interior minima of the continued spans, one track per (pressure, span, k-th
+    minimum by volume): the indices (into the polished minima given to
+    :func:`span_tracks`) of its minimum at the span's first and last column, whether the
+    last exists (False: the k-th minimum at c0 has no partner at c1), and the search
+    interval of its continued minima (A^3; lo == hi where unpaired)."""
 
-    ``p, t, j, V, dV_dT`` describe the polished interior minima (pressure index, temperature
-    index, grid bracket index, volume A^3, dV/dT A^3/K) of at least the spans' end columns;
-    the k-th minimum (by volume) of a pressure at c0 is the k-th at c1. Returns flat arrays
-    (pressure index, temperature index, span index, search interval low and high volume,
-    Newton start): the start is the cubic Hermite in T through V and dV/dT at both ends, the
-    interval the grid volumes from WINDOW_MARGIN steps below the lower of the two end
-    brackets to WINDOW_MARGIN steps above the higher (empty, lo == hi, where a minimum at
-    c0 had no partner at c1: no continued root can be accepted there).
+    p: np.ndarray
+    span: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    paired: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+def span_tracks(spans: np.ndarray, nT: int, grid: np.ndarray, p: np.ndarray, t: np.ndarray,
+                j: np.ndarray, V: np.ndarray) -> SpanTracks:
+    """Pair the polished interior minima at the ends of the continued ``spans``.
+
+    ``p, t, j, V`` describe the polished interior minima (pressure index, temperature
+    index, grid bracket index, volume A^3) of at least the spans' end columns; the k-th
+    minimum (by volume) of a pressure at c0 is paired with the k-th at c1. The search
+    interval of a track is the grid volumes from WINDOW_MARGIN steps below the lower of its
+    two end brackets to WINDOW_MARGIN steps above the higher.
     """
-    nT, nV = T.size, grid.size
+    nV = grid.size
     span_of = np.full(nT, -1, dtype=np.intp)
     span_of[spans[:, 0]] = np.arange(spans.shape[0])
     order = key_then_value_order(p.astype(np.int64) * nT + t, V)
@@ -187,21 +206,49 @@ def continued_brackets(spans: np.ndarray, T: np.ndarray, grid: np.ndarray, p: np
     at = np.minimum(np.searchsorted(full_key, partner_key), order.size - 1)
     end = order[at]
     paired = full_key[at] == partner_key  # always, as the spans' brackets match
-    counts = spans[s, 1] - spans[s, 0] - 1
-    pair = np.repeat(np.arange(start.size), counts)
-    offset = np.arange(pair.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    a, b = start[pair], end[pair]
-    cols = t[a] + 1 + offset
-    dT = T[t[b]] - T[t[a]]
-    with np.errstate(divide="ignore", invalid="ignore"):  # dT = 0 where unpaired
-        u = (T[cols] - T[t[a]]) / dT
+    lo = grid[np.maximum(np.minimum(j[start], j[end]) - WINDOW_MARGIN, 0)]
+    hi = grid[np.minimum(np.maximum(j[start], j[end]) + 1 + WINDOW_MARGIN, nV - 1)]
+    hi = np.where(paired, hi, lo)  # an empty interval: the span is scanned instead
+    return SpanTracks(p[start], s, start, end, paired, lo, hi)
+
+
+def hermite_in_T(T: np.ndarray, T0: np.ndarray, T1: np.ndarray, V0: np.ndarray,
+                 V1: np.ndarray, D0: np.ndarray, D1: np.ndarray) -> np.ndarray:
+    """The cubic Hermite at T through (T0, V0, dV/dT = D0) and (T1, V1, D1); NaN where
+    T0 == T1. Flat arrays of one length."""
+    dT = T1 - T0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = (T - T0) / dT
         u2 = u * u
         u3 = u2 * u  # not u**3: a general power is several times slower
-        guess = ((2 * u3 - 3 * u2 + 1) * V[a] + (u3 - 2 * u2 + u) * dT * dV_dT[a]
-                 + (-2 * u3 + 3 * u2) * V[b] + (u3 - u2) * dT * dV_dT[b])
-    lo = grid[np.maximum(np.minimum(j[a], j[b]) - WINDOW_MARGIN, 0)]
-    hi = grid[np.minimum(np.maximum(j[a], j[b]) + 1 + WINDOW_MARGIN, nV - 1)]
-    hi = np.where(paired[pair], hi, lo)  # an empty interval: the span is scanned instead
+        return ((2 * u3 - 3 * u2 + 1) * V0 + (u3 - 2 * u2 + u) * dT * D0
+                + (-2 * u3 + 3 * u2) * V1 + (u3 - u2) * dT * D1)
+
+
+def continued_brackets(spans: np.ndarray, T: np.ndarray, grid: np.ndarray, p: np.ndarray,
+                       t: np.ndarray, j: np.ndarray, V: np.ndarray, dV_dT: np.ndarray
+                       ) -> tuple[np.ndarray, ...]:
+    """The interior minima of the columns inside ``spans``, continued from the polished ones
+    at the spans' ends.
+
+    ``p, t, j, V, dV_dT`` describe the polished interior minima (pressure index, temperature
+    index, grid bracket index, volume A^3, dV/dT A^3/K) of at least the spans' end columns;
+    the k-th minimum (by volume) of a pressure at c0 is the k-th at c1 (:func:`span_tracks`).
+    Returns flat arrays (pressure index, temperature index, span index, search interval low
+    and high volume, Newton start): the start is the cubic Hermite in T through V and dV/dT
+    at both ends, the interval the grid volumes from WINDOW_MARGIN steps below the lower of
+    the two end brackets to WINDOW_MARGIN steps above the higher (empty, lo == hi, where a
+    minimum at c0 had no partner at c1: no continued root can be accepted there).
+    """
+    tracks = span_tracks(spans, T.size, grid, p, t, j, V)
+    s = tracks.span
+    counts = spans[s, 1] - spans[s, 0] - 1
+    pair = np.repeat(np.arange(s.size), counts)
+    offset = np.arange(pair.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    a, b = tracks.first[pair], tracks.last[pair]
+    cols = t[a] + 1 + offset
+    guess = hermite_in_T(T[cols], T[t[a]], T[t[b]], V[a], V[b], dV_dT[a], dV_dT[b])
+    lo, hi = tracks.lo[pair], tracks.hi[pair]
     guess = np.where(np.isfinite(guess), guess, 0.5 * (lo + hi))
     return p[a], cols, s[pair], lo, hi, np.clip(guess, lo, hi)
 
@@ -272,30 +319,31 @@ def bracket_minima(F_V: np.ndarray, pressures_eV: np.ndarray
 def root_guesses(F_V: np.ndarray, grid: np.ndarray, p: np.ndarray, t: np.ndarray,
                  j: np.ndarray) -> np.ndarray:
     """Starting volumes (A^3) for the roots of ``F_V + p = 0`` bracketed in [grid[j],
-    grid[j+1]] at the temperature indices ``t``: the root of the cubic through ``F_V + p``
-    at four grid volumes around the bracket (the secant where one of them was not
-    evaluated), clipped into the bracket. Flat arrays of one length; needs nV >= 4 for
-    the cubic.
+    grid[j+1]] at the temperature indices ``t``: the root of the polynomial through
+    ``F_V + p`` at :data:`ROOT_GUESS_POINTS` grid volumes around the bracket (fewer on a
+    smaller grid; the secant where one of them was not evaluated), clipped into the
+    bracket. Flat arrays of one length; the grid evenly spaced.
     """
     nV = grid.size
-    if nV < 4:
-        k0 = j
-        g = np.stack([F_V[j, t] + p, F_V[j + 1, t] + p, F_V[j + 1, t] + p, F_V[j + 1, t] + p])
-    else:
-        k0 = np.clip(j - 1, 0, nV - 4)
-        g = np.stack([F_V[k0 + i, t] + p for i in range(4)])  # (4, n) at s = 0..3
+    m = max(2, min(ROOT_GUESS_POINTS, nV))
+    k0 = np.clip(j - (m - 1) // 2, 0, nV - m)
+    # the Newton forward form on s = 0..m-1: c_k = (k-th forward difference) / k!
+    diffs = F_V[k0 + np.arange(m)[:, None], t] + p  # (m, n) at s = 0..m-1
     x0 = (j - k0).astype(np.float64)  # the bracket is [x0, x0 + 1] in s
     ga, gb = F_V[j, t] + p, F_V[j + 1, t] + p
+    polynomial = np.all(np.isfinite(diffs), axis=0) & (m > 2)
+    coefficients = [diffs[0]]
+    for k in range(1, m):
+        diffs = np.diff(diffs, axis=0)
+        coefficients.append(diffs[0] / math.factorial(k))
     s = x0 + ga / (ga - gb)  # secant
-    d1 = g[1] - g[0]
-    d2 = (g[2] - 2.0 * g[1] + g[0]) / 2.0
-    d3 = (g[3] - 3.0 * g[2] + 3.0 * g[1] - g[0]) / 6.0
-    cubic = np.all(np.isfinite(g), axis=0) & (nV >= 4)
     with np.errstate(divide="ignore", invalid="ignore"):
-        for _ in range(4):  # Newton on the cubic, from the secant root
-            value = g[0] + s * (d1 + (s - 1.0) * (d2 + (s - 2.0) * d3))
-            slope = d1 + d2 * (2.0 * s - 1.0) + d3 * (3.0 * s * s - 6.0 * s + 2.0)
-            s = np.where(cubic, np.clip(s - value / slope, x0, x0 + 1.0), s)
+        for _ in range(4):  # Newton on the polynomial, from the secant root
+            value, slope = coefficients[-1], np.zeros_like(s)
+            for k in range(m - 2, -1, -1):
+                slope = value + (s - k) * slope
+                value = coefficients[k] + (s - k) * value
+            s = np.where(polynomial, np.clip(s - value / slope, x0, x0 + 1.0), s)
     u = np.where(np.isfinite(s), s - x0, 0.5)
     lo, hi = grid[j], grid[np.minimum(j + 1, nV - 1)]
     return np.clip(lo + u * (hi - lo), lo, hi)
