@@ -4,7 +4,9 @@ Issue 15, item 5. Two measurements on the embedded Fe3Pt data (BM4 + Debye-Gruen
 0-1000 K at 1 K, isobars only):
 
 * pressures: ``analyze`` at 1 pressure and at 50 pressures (0-8 GPa) in one process (wall
-  and CPU time, best of 15, the two taking turns), and the landscape points each evaluates
+  and CPU time, best of 15, the two taking turns), once with glibc's allocator as a library
+  caller has it and once with its thresholds pinned as the console script pins them
+  (:mod:`zenthermo.allocator`), each in a fresh process, and the landscape points each evaluates
   (one evaluation of every source each: a ``derivatives`` call, a ``probabilities`` call,
   or ``derivatives_and_probabilities``, which the isobars' Newton polish uses; a count
   that does not depend on the load); target 50 pressures under 5x one. What grows with
@@ -107,10 +109,8 @@ def child(n: int, tstep: float) -> None:
     """Analyse K = n configurations at 0 GPa; print seconds and memory as JSON."""
     from zenthermo.landscape.exact import ExactZentropy
     from zenthermo.thermo.analysis import analyze
-    from zenthermo.thermo.isobar import _warm_malloc
 
     landscape = ExactZentropy(replicated(fe3pt_free_energies(), n))
-    _warm_malloc()  # its untouched 28 MiB block is never resident: not traced as a peak
     tracemalloc.start()
     start = time.perf_counter()
     analysis = analyze(landscape, (0.0,), np.arange(0.0, 1000.0 + tstep / 2, tstep),
@@ -121,6 +121,22 @@ def child(n: int, tstep: float) -> None:
     assert len(analysis.isobars[0].probabilities) == n
     print(json.dumps({"n": n, "seconds": seconds, "traced_MiB": traced / 2**20,
                       "maxrss_MiB": rss_kib / 1024}))
+
+
+def pressures_child(allocator_regime: str) -> None:
+    """Time the pressures with the allocator as given ("default", or "pinned" as the console
+    script has it); print the result as JSON."""
+    if allocator_regime == "pinned":
+        from zenthermo.allocator import pin_thresholds
+
+        assert pin_thresholds(), "not a glibc system: nothing to pin"
+    print(json.dumps(time_pressures()))
+
+
+def measure_pressures(allocator_regime: str) -> dict[str, tuple[float, float, int]]:
+    out = subprocess.run([sys.executable, __file__, "--pressures-child", allocator_regime],
+                         check=True, capture_output=True, text=True)
+    return {k: tuple(v) for k, v in json.loads(out.stdout.strip().splitlines()[-1]).items()}
 
 
 def measure_configurations(n: int, tstep: float) -> dict:
@@ -136,16 +152,22 @@ def main() -> None:
     parser.add_argument("--tstep", type=float, default=1.0,
                         help="temperature step of the configurations runs, K (1)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--pressures-child", choices=("default", "pinned"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.tstep)
         return
-    pressures = time_pressures()
-    (t1, c1, n1), (t50, c50, n50) = pressures["1"], pressures["50"]
-    ratio, cpu_ratio = t50 / t1, c50 / c1
-    print(f"1 pressure {t1:.3f} s (CPU {c1:.3f}), 50 pressures {t50:.3f} s (CPU {c50:.3f}): "
-          f"{ratio:.1f}x (CPU {cpu_ratio:.1f}x); landscape points {n1} and {n50} "
-          f"({n50 / n1:.1f}x)", flush=True)
+    if args.pressures_child:
+        pressures_child(args.pressures_child)
+        return
+    regimes = {}
+    for regime in ("default", "pinned"):
+        (t1, c1, n1), (t50, c50, n50) = measure_pressures(regime).values()
+        regimes[regime] = (t1, c1, t50, c50, n1, n50)
+        print(f"{regime} allocator: 1 pressure {t1:.4f} s (CPU {c1:.4f}), 50 pressures "
+              f"{t50:.4f} s (CPU {c50:.4f}): {t50 / t1:.2f}x (CPU {c50 / c1:.2f}x); "
+              f"landscape points {n1} and {n50} ({n50 / n1:.1f}x)", flush=True)
     rows = []
     for n in args.configurations:
         m = measure_configurations(n, args.tstep)
@@ -158,10 +180,15 @@ def main() -> None:
         "Embedded Fe3Pt data, 0-1000 K at 1 K, isobars only (no phase diagram). "
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, shared with other work "
         "(measured under load: times are upper bounds).\n\n"
-        "Pressures (best of 15, one process, the two cases taking turns, 1 thread): "
-        f"1 pressure {t1:.3f} s (CPU {c1:.3f} s), 50 pressures (0-8 GPa) {t50:.3f} s "
-        f"(CPU {c50:.3f} s): **{ratio:.1f}x** one pressure (CPU {cpu_ratio:.1f}x; target "
-        "under 5x). Landscape points evaluated (each one evaluation of every source: "
+        "Pressures (best of 15 in one fresh process, the two cases taking turns, 1 thread; "
+        "allocator as a library caller has it, then with glibc's thresholds pinned as the "
+        "console script pins them; target under 5x):\n\n"
+        + markdown_table(
+            ["allocator", "1 pressure ms (CPU)", "50 pressures ms (CPU)", "ratio (CPU)"],
+            [[regime, f"{t1 * 1e3:.1f} ({c1 * 1e3:.1f})", f"{t50 * 1e3:.1f} ({c50 * 1e3:.1f})",
+              f"**{t50 / t1:.2f}x** ({c50 / c1:.2f}x)"]
+             for regime, (t1, c1, t50, c50, _, _) in regimes.items()])
+        + "\n\nLandscape points evaluated (each one evaluation of every source: "
         "derivatives, probabilities, or both from one evaluation; independent of the load): "
         f"{n1} and {n50} ({n50 / n1:.1f}x).\n\n"
         f"Configurations (0 GPa, 0-1000 K at {args.tstep:g} K; copies of the three Fe3Pt "

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from distributed import WorkerPlugin
 
+from zenthermo import allocator
 from zenthermo.errors import ConfigurationError
 from zenthermo.progress import SILENT, Progress
 
@@ -139,13 +140,10 @@ LOCAL_WORKER_CONFIG = {
 #: glibc allocator settings for workers whose nanny zenthermo does not configure (dask-jobqueue
 #: jobs, workers started by hand for ``--scheduler``): Dask's ``MALLOC_TRIM_THRESHOLD_`` is
 #: read from the environment first, and it cannot be unset there, so both thresholds are
-#: pinned at the values glibc's adaptive rule reaches on 64-bit Linux (mmap threshold
-#: 32 MiB, trim threshold twice that). Minor page faults of one exact pipeline run on a
-#: worker: 134k with Dask's default, 4-6k unset, 2-3k pinned, 8k alone (2026-12-07).
-WORKER_ALLOCATOR_ENVIRONMENT = {
-    "MALLOC_MMAP_THRESHOLD_": str(32 * 2**20),
-    "MALLOC_TRIM_THRESHOLD_": str(64 * 2**20),
-}
+#: pinned as the console script pins its own (:mod:`zenthermo.allocator`). Minor page faults
+#: of one exact pipeline run on a worker: 134k with Dask's default, 4-6k unset, 2-3k pinned,
+#: 8k alone (2026-12-07).
+WORKER_ALLOCATOR_ENVIRONMENT = allocator.ENVIRONMENT
 
 
 def local_cluster(workers: int | None = None, threads_per_task: int = 1):

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import NoReturn
 
+from zenthermo import allocator
 from zenthermo.cli._options import check_option_values, join_negative_values
 from zenthermo.errors import ZenthermoError
 from zenthermo.progress import SILENT, RichProgress
@@ -62,8 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``zenthermo`` console script; returns the exit status.
 
     Called with ``argv`` (from Python: a test, a notebook) it leaves the process's Ctrl-C
-    handler as it found it, also after an interrupt.
+    handler and allocator as it found them, also after an interrupt; the console script
+    pins glibc's allocator thresholds (:mod:`zenthermo.allocator`).
     """
+    if argv is None:
+        allocator.pin_thresholds()
     parser = build_parser()
     args = parser.parse_args(join_negative_values(sys.argv[1:] if argv is None else argv))
     progress = SILENT if args.quiet else RichProgress()

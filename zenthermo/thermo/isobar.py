@@ -61,17 +61,6 @@ DEFAULT_VOLUME_GRID = 201
 EDGE_TOLERANCE = 1e-7
 #: Temperatures may exceed the temperature domain by this much (K) for round-off.
 TEMPERATURE_TOLERANCE_K = 1e-9
-#: Bytes of a block allocated (untouched) and freed once per process before the first
-#: isobars. glibc's malloc then raises its mmap threshold to this size and its trim
-#: threshold to twice it (the dynamic adjustment of mallopt(3)), so the polish's
-#: temporaries (a few MB each at 50 pressures) come from a heap that is kept between
-#: calls instead of being returned to the system and page-faulted afresh every time:
-#: measured on Fe3Pt at 50 pressures, 5-10k minor page faults a call (10-17 ms on this
-#: machine, 15-25 % of the call) fell to under 400. At most twice this much freed heap
-#: stays mapped. Under glibc's 32 MiB cap on the adjustment; no effect elsewhere.
-MALLOC_WARM_BYTES = 28 << 20
-
-_malloc_warmed = False
 
 
 
@@ -171,7 +160,6 @@ def compute_isobars(
     (:func:`zenthermo.thermo.nte.nte_windows_of_rows`, all isobars at once). The isobars'
     arrays are rows of arrays shared by all of them (views, not copies).
     """
-    _warm_malloc()
     pressures = [float(p) for p in pressures_GPa]
     for P_GPa in pressures:
         if not np.isfinite(P_GPa):
@@ -209,14 +197,6 @@ def compute_isobars(
                    extrapolated=outcomes[i][0], metastable=outcomes[i][1],
                    near_edge=outcomes[i][2], nte_windows=windows[i])
             for i, P_GPa in enumerate(pressures)]
-
-
-def _warm_malloc() -> None:
-    """Allocate and free :data:`MALLOC_WARM_BYTES` once per process (see there)."""
-    global _malloc_warmed
-    if not _malloc_warmed:
-        np.empty(MALLOC_WARM_BYTES // 8)
-        _malloc_warmed = True
 
 
 def _equilibria(
