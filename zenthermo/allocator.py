@@ -40,7 +40,7 @@ _M_MMAP_THRESHOLD = -3
 def pin_thresholds() -> bool:
     """Pin both thresholds in this process; True where set (glibc), False elsewhere."""
     try:
-        if not os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc"):
+        if not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"):
             return False
     except (ValueError, OSError, AttributeError):  # not a GNU libc system
         return False
