@@ -9,7 +9,7 @@ import torch
 
 from zenthermo.io.free_energy_table import FreeEnergyTable
 from zenthermo.landscape.losses import Rows, data_terms
-from zenthermo.landscape.system_data import system_training_data
+from zenthermo.landscape.system_data import SPLINE_LOWEST, system_training_data
 from zenthermo.landscape.table_derivatives import (
     noise_level,
     trust_weights,
@@ -84,11 +84,16 @@ def test_system_data_carry_weighted_spline_targets_from_their_own_rows():
     F, F_V, F_VV = smooth(V, T)
     table = FreeEnergyTable(V, T, F)
     c = system_training_data(table, 2, seed=3).combined  # on by default
-    assert np.isfinite(c.F_VV).all() and np.isfinite(c.F_V).all()
+    warm = c.T >= SPLINE_LOWEST * T.max()  # none below (the low-temperature mixing)
+    assert 0 < (~warm).sum() < warm.sum()
+    for name in ("F_V", "F_VV"):
+        assert np.isfinite(getattr(c, name)[warm]).all()
+        assert np.isnan(getattr(c, name)[~warm]).all()
     lookup = dict(zip(zip(V, T, strict=True), F_VV, strict=True))
-    np.testing.assert_allclose(c.F_VV, [lookup[p] for p in zip(c.V, c.T, strict=True)],
+    np.testing.assert_allclose(c.F_VV[warm],
+                               [lookup[p] for p in zip(c.V[warm], c.T[warm], strict=True)],
                                atol=1e-6)
-    assert c.weights is not None and c.weights["F_VV"].min() > 0.9
+    assert c.weights is not None and c.weights["F_VV"][warm].min() > 0.9
     # the training rows' targets come from the training rows: spoil a validation row's F
     held = np.flatnonzero(~np.isin(V, c.V[~c.validation]))[0]
     spoilt = F.copy()
@@ -109,8 +114,8 @@ def test_the_loss_weighs_each_row_by_its_trust():
     c = system_training_data(FreeEnergyTable(V, T, F), 2, seed=3).combined
     assert c.weights is not None
     c.weights["F_VV"][:] = 0.0
-    c.weights["F_VV"][0] = 1.0
-    rows = Rows.from_table(c, np.ones(len(c), bool), "cpu")
+    c.weights["F_VV"][np.flatnonzero(np.isfinite(c.F_VV))[0]] = 1.0
+    rows = Rows.from_table(c, np.isfinite(c.F_VV), "cpu")
     target = rows.targets["F_VV"]
     shifted = target.clone()
     shifted[1:] += 1.0  # wrong wherever the weight is 0
@@ -120,4 +125,4 @@ def test_the_loss_weighs_each_row_by_its_trust():
     assert float(term) == 0.0
     shifted[0] += 2.0
     term = data_terms(jet, rows, {"F": 1.0, "F_VV": 1.0}, "")["F_VV"]
-    assert torch.isclose(term, torch.tensor(4.0 / len(c), dtype=term.dtype))
+    assert torch.isclose(term, torch.tensor(4.0 / len(rows), dtype=term.dtype))

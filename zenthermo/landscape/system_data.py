@@ -32,6 +32,9 @@ MAX_TRAINING_ROWS = 2000
 SPLINE_TOLERANCE = 0.01
 #: Spline targets trusted less than this get none.
 MIN_WEIGHT = 1e-3
+#: Spline targets only from this fraction of the table's top temperature up (3 x the
+#: default low-temperature knee, the Grueneisen term's reference temperature).
+SPLINE_LOWEST = 0.12
 
 
 def lattice_subsample(V: np.ndarray, T: np.ndarray, candidates: np.ndarray,
@@ -139,15 +142,16 @@ def grid_derivatives(V: np.ndarray, T: np.ndarray, F: np.ndarray, rows: np.ndarr
 
 
 def spline_targets(V: np.ndarray, T: np.ndarray, F: np.ndarray, validation: np.ndarray,
-                   tolerance: float) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+                   tolerance: float, lowest: float = SPLINE_LOWEST,
+                   ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """F_V and F_VV targets of a table from splines along V, and how far to trust them.
 
     :func:`~zenthermo.landscape.table_derivatives.volume_derivatives` of the training rows
     from the training rows alone and of the validation rows from all rows; each row's
     weight :func:`~zenthermo.landscape.table_derivatives.trust_weights` of its estimated
     error against ``tolerance`` x the RMS of the field's targets that are known within
-    their own size. Rows below :data:`MIN_WEIGHT` get no target (NaN). Returns
-    (targets, weights), each field -> shape (n,).
+    their own size. Rows below :data:`MIN_WEIGHT`, and below ``lowest`` x the table's top
+    temperature, get no target (NaN). Returns (targets, weights), each field -> shape (n,).
     """
     from zenthermo.landscape.table_derivatives import trust_weights, volume_derivatives
 
@@ -159,7 +163,7 @@ def spline_targets(V: np.ndarray, T: np.ndarray, F: np.ndarray, validation: np.n
         error = np.where(validation, every[f"{name} error"], train[f"{name} error"])
         known = np.isfinite(value) & (error < np.abs(value))
         scale = float(np.sqrt(np.mean(value[known] ** 2))) if known.any() else 0.0
-        w = trust_weights(error, tolerance * scale)
+        w = np.where(T >= lowest * T.max(), trust_weights(error, tolerance * scale), 0.0)
         targets[name] = np.where(w >= MIN_WEIGHT, value, np.nan)
         weights[name] = np.where(w >= MIN_WEIGHT, w, 0.0)
     return targets, weights
