@@ -184,9 +184,11 @@ def system_training_data(table, n_sources: int = 2, *, validation_fraction: floa
     validation rows by :func:`lattice_subsample` (every training volume and temperature
     kept; None: every row); the rows left out are not part of the data.
 
-    ``spline_tolerance`` > 0 adds F_V and F_VV targets from splines along V through all the
-    table's volumes (:func:`spline_targets`), weighted by their estimated accuracy
-    relative to ``spline_tolerance`` x their RMS: an exact table's curvature near its
+    ``spline_tolerance`` > 0 adds F_V and F_VV targets from splines along V through every
+    volume of a temperature, thinned-out rows included (the training rows' through the
+    training volumes alone; :func:`spline_targets`, from :data:`SPLINE_LOWEST` x the top
+    temperature up), weighted by their estimated accuracy relative to
+    ``spline_tolerance`` x their RMS: an exact table's curvature near its
     critical point is known to about 10^-5 eV/A^6 that way (where the fit's own is off by
     10^-4), a noisy or coarse one's is not and turns its terms down (docs/zenn.md,
     "System mode"); 0: none.
