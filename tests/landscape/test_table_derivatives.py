@@ -100,12 +100,31 @@ def test_system_data_carry_weighted_spline_targets_from_their_own_rows():
     spoilt[held] += 1.0
     d = system_training_data(FreeEnergyTable(V, T, spoilt), 2, seed=3).combined
     np.testing.assert_array_equal(d.F_VV[~d.validation], c.F_VV[~c.validation])
-    # a noisy table of the same landscape gets its curvature targets turned off
-    noisy = FreeEnergyTable(V, T, F + np.random.default_rng(2).normal(0, 1e-4, F.shape))
-    n = system_training_data(noisy, 2, seed=3).combined
-    assert n.weights is not None and np.nan_to_num(n.weights["F_VV"]).max() < 0.05
     off = system_training_data(table, 2, seed=3, spline_tolerance=0.0).combined
-    assert np.isnan(off.F_VV).all() and off.weights is None
+    assert np.isnan(off.F_VV).all() and np.isnan(off.F_V).all() and off.weights is None
+
+
+def rippled(n_v):
+    """A table with a curvature ripple of 2 pi A^3 wavelength, n_v volumes over 20 A^3."""
+    V, T = grid(n_v, 40)
+    F = 0.01 * (V - 150) ** 2 + 0.002 * (1 + T / 1000) * np.sin(V - 150) - 1e-4 * T
+    return FreeEnergyTable(V, T, F)
+
+
+def test_a_table_that_does_not_resolve_its_curvature_gets_no_spline_targets_at_all():
+    """All or nothing: partly trusted targets gave no gain on a coarse or noisy table."""
+    def targets(table):
+        c = system_training_data(table, 2, seed=3).combined
+        return c.weights is not None, int(np.isfinite(c.F_VV).sum() + np.isfinite(c.F_V).sum())
+
+    assert targets(rippled(61))[0] and targets(rippled(61))[1] > 1000
+    assert targets(rippled(41)) == (False, 0)  # 3 volumes per radian: too coarse
+    smooth_table = FreeEnergyTable(*grid(61, 40), smooth(*grid(61, 40))[0])
+    assert targets(smooth_table)[0]
+    for sigma in (1e-5, 1e-4):  # eV per cell of noise: F_VV weights 0.09 and 0.001
+        noisy = FreeEnergyTable(smooth_table.V_A3, smooth_table.T_K, smooth_table.F_eV
+                                + np.random.default_rng(2).normal(0, sigma, 61 * 40))
+        assert targets(noisy) == (False, 0)
 
 
 def test_the_loss_weighs_each_row_by_its_trust():

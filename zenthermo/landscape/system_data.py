@@ -32,6 +32,11 @@ MAX_TRAINING_ROWS = 2000
 SPLINE_TOLERANCE = 0.01
 #: Spline targets trusted less than this get none.
 MIN_WEIGHT = 1e-3
+#: All or nothing: spline targets only where the mean F_VV weight of the rows above the
+#: cut reaches this (0.99-1.00 on the exact 91 x 100 benchmark table, 0.76-0.82 on its
+#: 31 x 34 version, 0.11 with 0.001 meV/atom of noise): partly trusted targets gave no
+#: gain on those (docs/zenn.md, "System mode").
+SPLINE_COVERAGE = 0.9
 #: Spline targets only from this fraction of the table's top temperature up (3 x the
 #: default low-temperature knee, the Grueneisen term's reference temperature).
 SPLINE_LOWEST = 0.12
@@ -151,7 +156,9 @@ def spline_targets(V: np.ndarray, T: np.ndarray, F: np.ndarray, validation: np.n
     weight :func:`~zenthermo.landscape.table_derivatives.trust_weights` of its estimated
     error against ``tolerance`` x the RMS of the field's targets that are known within
     their own size. Rows below :data:`MIN_WEIGHT`, and below ``lowest`` x the table's top
-    temperature, get no target (NaN). Returns (targets, weights), each field -> shape (n,).
+    temperature, get no target (NaN). Returns (targets, weights), each field -> shape (n,);
+    both empty when the mean F_VV weight of the rows from ``lowest`` x the top temperature
+    up is below :data:`SPLINE_COVERAGE` (a coarse or noisy table: no targets at all).
     """
     from zenthermo.landscape.table_derivatives import trust_weights, volume_derivatives
 
@@ -166,6 +173,9 @@ def spline_targets(V: np.ndarray, T: np.ndarray, F: np.ndarray, validation: np.n
         w = np.where(T >= lowest * T.max(), trust_weights(error, tolerance * scale), 0.0)
         targets[name] = np.where(w >= MIN_WEIGHT, value, np.nan)
         weights[name] = np.where(w >= MIN_WEIGHT, w, 0.0)
+    warm = T >= lowest * T.max()
+    if not warm.any() or weights["F_VV"][warm].mean() < SPLINE_COVERAGE:
+        return {}, {}  # the table does not resolve its curvature: no targets at all
     return targets, weights
 
 
@@ -190,8 +200,8 @@ def system_training_data(table, n_sources: int = 2, *, validation_fraction: floa
     temperature up), weighted by their estimated accuracy relative to
     ``spline_tolerance`` x their RMS: an exact table's curvature near its
     critical point is known to about 10^-5 eV/A^6 that way (where the fit's own is off by
-    10^-4), a noisy or coarse one's is not and turns its terms down (docs/zenn.md,
-    "System mode"); 0: none.
+    10^-4); a noisy or coarse table's is not, and gets none (docs/zenn.md, "System
+    mode"); 0: none.
 
     ``derivatives`` (from F_V, F_VV, F_T, F_VT) adds finite-difference targets of a full
     grid (:func:`grid_derivatives`; the training rows' from the training rows alone), so
@@ -210,8 +220,9 @@ def system_training_data(table, n_sources: int = 2, *, validation_fraction: floa
     d = dict.fromkeys(("F_V", "F_VV", "F_T", "F_VT"), nan)
     weights = None
     if spline_tolerance > 0:
-        splines, weights = spline_targets(V, T, F, validation, spline_tolerance)
+        splines, trust = spline_targets(V, T, F, validation, spline_tolerance)
         d.update(splines)
+        weights = trust or None
     if derivatives:
         # the training rows' targets from the training rows' F alone
         train_d = grid_derivatives(V, T, F, ~validation, derivatives)
