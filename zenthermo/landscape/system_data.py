@@ -165,15 +165,15 @@ def spline_targets(V: np.ndarray, T: np.ndarray, F: np.ndarray, validation: np.n
     train = volume_derivatives(V, T, F, ~validation)
     every = volume_derivatives(V, T, F, np.ones(V.size, bool))
     targets, weights = {}, {}
+    warm = T >= lowest * T.max()
     for name in ("F_V", "F_VV"):
         value = np.where(validation, every[name], train[name])
         error = np.where(validation, every[f"{name} error"], train[f"{name} error"])
         known = np.isfinite(value) & (error < np.abs(value))
         scale = float(np.sqrt(np.mean(value[known] ** 2))) if known.any() else 0.0
-        w = np.where(T >= lowest * T.max(), trust_weights(error, tolerance * scale), 0.0)
+        w = np.where(warm, trust_weights(error, tolerance * scale), 0.0)
         targets[name] = np.where(w >= MIN_WEIGHT, value, np.nan)
         weights[name] = np.where(w >= MIN_WEIGHT, w, 0.0)
-    warm = T >= lowest * T.max()
     if not warm.any() or weights["F_VV"][warm].mean() < SPLINE_COVERAGE:
         return {}, {}  # the table does not resolve its curvature: no targets at all
     return targets, weights
