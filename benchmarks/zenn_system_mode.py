@@ -41,8 +41,14 @@ DEBYE_SCALING = 0.60
 T_TOP = 990.0
 ISOBARS_GPA = (0.0, 2.0)
 ISOBAR_T = np.arange(10.0, 985.0, 5.0)
-#: Seeds of the 91 x 100 fits.
-SEEDS = (0, 1, 2, 3)
+#: Seeds of the 91 x 100 fits (4 and 5 held out: never used to choose a setting).
+SEEDS = (0, 1, 2, 3, 4, 5)
+#: The default ``spline_tolerance`` (repeated here to label the rows without importing).
+SPLINE_DEFAULT = 0.01
+#: Seeds never used to choose a setting (run first).
+HELD_OUT_SEEDS = (4, 5)
+#: Gaussian noise (meV/atom) of the noisy-table case.
+NOISE_MEV_ATOM = 0.01
 
 
 def held_out_landscape():
@@ -194,23 +200,41 @@ def fit(table, max_rows, settings=None, seed: int = 0, **data_options):
     return fitter, time.perf_counter() - start
 
 
+def noisy(table, sigma_meV_atom: float, seed: int, natoms: int = 4):
+    """``table`` with Gaussian noise of ``sigma_meV_atom`` (meV/atom) added to its F."""
+    from zenthermo.io.free_energy_table import FreeEnergyTable
+
+    rng = np.random.default_rng(1000 + seed)
+    F = table.F_eV + rng.normal(0.0, sigma_meV_atom * 1e-3 * natoms, table.F_eV.shape)
+    return FreeEnergyTable(table.V_A3, table.T_K, F, f"{table.path} + noise")
+
+
 def run_one(n_v: int, n_t: int, max_rows, seed: int = 0, overrides: dict | None = None,
             threads: int = 1) -> dict:
     """One system-mode fit of the n_V x n_T table, scored against the truth, with the
     split of its low-temperature alpha (:func:`diagnose`); ``overrides``: settings that
-    differ from the defaults (e.g. ``{"system_polish": 0.0}``)."""
+    differ from the defaults (e.g. ``{"system_polish": 0.0}``), and the data options
+    ``spline_tolerance`` (of :func:`~zenthermo.landscape.system_data.system_training_data`)
+    and ``noise`` (meV/atom of Gaussian noise added to the table's F, :func:`noisy`)."""
     from zenthermo.landscape.train import TrainingSettings
 
     torch.set_num_threads(threads)
     exact = held_out_landscape()
-    settings = TrainingSettings(seed=seed, **(overrides or {}))
-    fitter, wall = fit(free_energy_table(exact, n_v, n_t), max_rows, settings)
+    overrides = dict(overrides or {})
+    noise = float(overrides.pop("noise", 0.0))
+    data_options = {k: overrides.pop(k) for k in ("spline_tolerance",) if k in overrides}
+    settings = TrainingSettings(seed=seed, **overrides)
+    table = free_energy_table(exact, n_v, n_t)
+    if noise:
+        table = noisy(table, noise, seed)
+    fitter, wall = fit(table, max_rows, settings, **data_options)
     row = score(fitter.landscape_, exact, truth(exact), 4)
     row.update(table=f"{n_v} x {n_t}", max_rows=max_rows, fit_s=wall,
                cpu_s=fitter.history_["cpu_s"], rows=fitter.history_["n_training_rows"],
                knee=float(fitter.network_.norm.t_knee), seed=seed,
                gruneisen=settings.weight_gruneisen, polish=settings.system_polish,
                polish_iterations=fitter.history_.get("polish_iterations", 0),
+               splines=data_options.get("spline_tolerance", SPLINE_DEFAULT), noise=noise,
                diagnosis={P: diagnose(fitter.landscape_, exact, P) for P in ISOBARS_GPA})
     print(_row_text(row), flush=True)
     return row
@@ -272,7 +296,8 @@ def _windows_text(ws) -> str:
 def _row_text(r) -> str:
     cp = r["cp"]
     return (f"{r['table']} seed={r['seed']} gruneisen={r['gruneisen']:g} "
-            f"polish={r['polish']:g} ({r['polish_iterations']} it) rows={r['rows']} "
+            f"polish={r['polish']:g} ({r['polish_iterations']} it) splines={r['splines']:g} "
+            f"noise={r['noise']:g} rows={r['rows']} "
             f"knee={r['knee']:.0f}K "
             f"fit={r['fit_s']:.0f}s cpu={r['cpu_s']:.0f}s "
             f"F={r['F_rmse_meV_atom']:.3f} meV/atom "
@@ -288,8 +313,8 @@ def _row_text(r) -> str:
 def table_text(results) -> str:
     from benchmarks._report import markdown_table
 
-    headers = ["table (V x T)", "training rows", "seed", "Grueneisen weight",
-               "polish iterations", "fit wall / CPU time (s)",
+    headers = ["table (V x T)", "noise (meV/atom)", "training rows", "seed",
+               "spline tolerance", "polish iterations", "fit wall / CPU time (s)",
                "F RMSE (meV/atom)",
                "T_c error (K)", "P_c error (GPa)",
                "F_VV error at the true critical point (1e-4 eV/A^6)",
@@ -297,7 +322,8 @@ def table_text(results) -> str:
                "NTE end error (K)", "spurious NTE windows (K)"]
     rows = []
     for r in results:
-        rows.append([r["table"], r["rows"], r["seed"], f"{r['gruneisen']:g}",
+        rows.append([r["table"], f"{r['noise']:g}", r["rows"], r["seed"],
+                     f"{r['splines']:g}" if r["splines"] else "off",
                      r["polish_iterations"], f"{r['fit_s']:.0f} / {r['cpu_s']:.0f}",
                      f"{r['F_rmse_meV_atom']:.3f}",
                      "n/a" if "Tc_err_K" not in r else f"{r['Tc_err_K']:+.1f}",
@@ -315,7 +341,7 @@ def diagnosis_text(results) -> str:
 
     headers = ["fit", "P (GPa)", "T (K)", "alpha", "latent sources' own", "mixing",
                "truth alpha", "truth lattice", "truth configurational"]
-    rows = [[f"{r['table']} seed {r['seed']} w {r['gruneisen']:g} polish {r['polish']:g}",
+    rows = [[f"{r['table']} seed {r['seed']} noise {r['noise']:g} splines {r['splines']:g}",
              f"{P:g}", *line]
             for r in results for P, lines in r["diagnosis"].items() for line in lines]
     return markdown_table(headers, rows)
@@ -323,7 +349,7 @@ def diagnosis_text(results) -> str:
 
 def main() -> None:
     from benchmarks._report import write_section
-    from zenthermo.landscape.system_data import MAX_TRAINING_ROWS
+    from zenthermo.landscape.system_data import MAX_TRAINING_ROWS, SPLINE_LOWEST
 
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     threads = int(args[0]) if args else 1
@@ -347,11 +373,16 @@ latent sources, default settings, {threads} torch thread, CPU time under load): 
 """)
         print(table)
         return
-    # each fit without the float64 L-BFGS polish (as before) and with it (the default)
-    variants = ({"system_polish": 0.0}, None)
+    # each fit with the spline F_V, F_VV targets (the default) and without them (as
+    # before), the held-out seeds first; and a table with noise in F
+    variants = (None, {"spline_tolerance": 0.0})
+    order = [*HELD_OUT_SEEDS, *(s for s in SEEDS if s not in HELD_OUT_SEEDS)]
     cases = ([(31, 34, MAX_TRAINING_ROWS, 0, v) for v in variants] if "--quick" in sys.argv
-             else [(91, 100, MAX_TRAINING_ROWS, seed, v) for seed in SEEDS for v in variants])
-    results = run(cases, threads, jobs)
+             else [(91, 100, MAX_TRAINING_ROWS, seed, v) for v in variants for seed in order]
+             + [(91, 100, MAX_TRAINING_ROWS, 0, {**(v or {}), "noise": NOISE_MEV_ATOM})
+                for v in variants])
+    results = sorted(run(cases, threads, jobs),
+                     key=lambda r: (r["noise"], r["table"], r["seed"], -r["splines"]))
     exact = held_out_landscape()
     reference = truth(exact)
     cp = reference["cp"]
@@ -366,11 +397,16 @@ K) and ZENN learns 3 latent sources from the table alone (default settings, syst
 `system_training_data(table, 3)`, which keeps at most {MAX_TRAINING_ROWS} training rows of a
 larger table on a rotated lattice that holds every volume and temperature). F RMSE on a
 60 x 66 grid between the table's points; NTE windows on the isobars every 5 K from
-{ISOBAR_T[0]:g} K; a spurious window overlaps no true one. Each fit ran without (polish
-iterations 0, as before) and with the float64 L-BFGS polish (`system_polish`, the
-default). The T_c diagnosis: m(T) = min_V F_VV near the true critical volume, at the true
-T_c (where the truth's m is 0), over the slope dm/dT: -m / (dm/dT) is the first-order
-T_c error. {threads} torch
+{ISOBAR_T[0]:g} K; a spurious window overlaps no true one. Each fit ran with the F_V and
+F_VV targets from splines of the table along V (`spline_tolerance` {SPLINE_DEFAULT:g}, the
+default; from {SPLINE_LOWEST:g} x the top temperature up, each row weighted by the
+estimated error of its targets) and without them (`spline_tolerance` = 0, as before);
+seeds {", ".join(map(str, HELD_OUT_SEEDS))} were held out (never used to choose a setting),
+and seed 0 was fitted once more to the table with Gaussian noise of {NOISE_MEV_ATOM:g}
+meV/atom in F (which turns the F_VV targets off by themselves). All with the float64
+L-BFGS polish (`system_polish` = 0.5). The T_c diagnosis: m(T) = min_V F_VV near the true
+critical volume, at the true T_c (where the truth's m is 0), over the slope dm/dT:
+-m / (dm/dT) is the first-order T_c error. {threads} torch
 thread(s) per fit, {jobs} fit(s) at a time, measured under load on a shared 2-core
 machine (wall times are upper bounds; the CPU time is the fit's own).
 

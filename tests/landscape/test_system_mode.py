@@ -91,9 +91,10 @@ def test_grid_derivatives_are_exact_for_quadratics_and_miss_sharp_features():
 
 def test_training_derivatives_use_training_rows_only_and_scattered_tables_get_none():
     table = grid_table(31, 34, F=lambda V, T: 0.01 * (V - 150) ** 2 - 1e-7 * V * T)
-    assert np.isnan(system_training_data(table, 2, seed=1).combined.F_V).all()  # default
+    off = {"spline_tolerance": 0.0}  # no spline targets (tests/landscape/test_table_derivatives)
+    assert np.isnan(system_training_data(table, 2, seed=1, **off).combined.F_V).all()
     fields = ("F_V", "F_T", "F_VT")
-    c = system_training_data(table, 2, seed=1, derivatives=fields).combined
+    c = system_training_data(table, 2, seed=1, derivatives=fields, **off).combined
     assert np.isfinite(c.F_V).all() and np.isfinite(c.F_VT).all() and np.isnan(c.F_VV).all()
     np.testing.assert_allclose(c.F_VT, -1e-7, rtol=1e-9)
     # spoil one validation row's F: the training rows' targets do not move
@@ -101,11 +102,12 @@ def test_training_derivatives_use_training_rows_only_and_scattered_tables_get_no
     held = np.flatnonzero(~np.isin(table.V_A3, c.V[~c.validation]))[0]
     spoilt[held] += 1.0
     d = system_training_data(FreeEnergyTable(table.V_A3, table.T_K, spoilt), 2, seed=1,
-                             derivatives=fields)
+                             derivatives=fields, **off)
     train = ~d.combined.validation
     np.testing.assert_array_equal(d.combined.F_V[train], c.F_V[~c.validation])
     scattered = FreeEnergyTable(table.V_A3[:-1], table.T_K[:-1], table.F_eV[:-1])
-    assert np.isnan(system_training_data(scattered, 2, derivatives=fields).combined.F_V).all()
+    assert np.isnan(system_training_data(scattered, 2, derivatives=fields,
+                                         **off).combined.F_V).all()
 
 
 # -- the flat low-temperature input -------------------------------------------------

@@ -91,7 +91,8 @@ class DensityGroups:
 class Rows:
     """One table's rows as tensors: points, source index, targets and masks.
 
-    ``density`` groups the rows with a density target (None: no such rows).
+    ``density`` groups the rows with a density target (None: no such rows); ``weights``
+    holds per-row weights of some targets (the table's :attr:`TargetTable.weights`).
     """
 
     V: Tensor
@@ -100,6 +101,7 @@ class Rows:
     targets: dict[str, Tensor]
     masks: dict[str, Tensor]
     density: DensityGroups | None = None
+    weights: dict[str, Tensor] | None = None
 
     def __len__(self) -> int:
         return int(self.V.numel())
@@ -117,8 +119,10 @@ class Rows:
                                             device=device)
             masks[name] = torch.as_tensor(known, device=device)
         source = torch.as_tensor(table.source[mask], dtype=torch.long, device=device)
+        weights = (None if table.weights is None
+                   else {name: tensor(w) for name, w in table.weights.items()})
         return Rows(tensor(table.V), tensor(table.T), source, targets, masks,
-                    DensityGroups.from_table(table, mask, device))
+                    DensityGroups.from_table(table, mask, device), weights)
 
 
 def padded_source_rows(table: TargetTable, mask: np.ndarray, n_sources: int,
@@ -213,7 +217,10 @@ def _masked_mse(prediction: Tensor, rows: Rows, name: str, scale: float | Tensor
     # No branch on the count: reading it back would synchronise a GPU on every step.
     mask = rows.masks[name]
     residual = torch.where(mask, (prediction - rows.targets[name]) / scale, 0.0)
-    return (residual * residual).sum() / mask.sum().clamp_min(1)
+    squares = residual * residual
+    if rows.weights is not None and name in rows.weights:
+        squares = squares * rows.weights[name]  # how far each row's target is trusted
+    return squares.sum() / mask.sum().clamp_min(1)
 
 
 def data_terms(jet: Jet, rows: Rows, scales: dict[str, float], prefix: str,
@@ -227,7 +234,9 @@ def data_terms(jet: Jet, rows: Rows, scales: dict[str, float], prefix: str,
     than drowned by the large values at high T. ``stiffness_floor`` > 0 does the same for
     F_VV: the rows next to a critical point or spinodal, where F_VV -> 0 and whose small
     F_VV decide T_c, count as much as the stiff rows. Rows with a density target add the term
-    ``density``: :func:`density_term` of the jet's F.
+    ``density``: :func:`density_term` of the jet's F. A target with per-row weights
+    (``rows.weights``) has each squared residual multiplied by its row's weight (the mean is
+    still over the rows that have the target).
     """
     terms = {}
     if rows.density is not None:

@@ -22,11 +22,24 @@ import numpy as np
 from zenthermo.errors import InputError
 from zenthermo.landscape.train_data import TargetTable, TrainingData, held_out, validation_rows
 
-__all__ = ["MAX_TRAINING_ROWS", "lattice_subsample", "system_density_training_data",
-           "system_training_data"]
+__all__ = ["MAX_TRAINING_ROWS", "SPLINE_TOLERANCE", "lattice_subsample", "spline_targets",
+           "system_density_training_data", "system_training_data"]
 
 #: Default cap on the training rows of a system F table (validation rows: half of it).
 MAX_TRAINING_ROWS = 2000
+#: Default accuracy asked of the spline F_V and F_VV targets, relative to their RMS
+#: (:func:`spline_targets`).
+SPLINE_TOLERANCE = 0.01
+#: Spline targets trusted less than this get none.
+MIN_WEIGHT = 1e-3
+#: All or nothing: spline targets only where the mean F_VV weight of the rows above the
+#: cut reaches this (0.99-1.00 on the exact 91 x 100 benchmark table, 0.76-0.82 on its
+#: 31 x 34 version, 0.11 with 0.001 meV/atom of noise): partly trusted targets gave no
+#: gain on those (docs/zenn.md, "System mode").
+SPLINE_COVERAGE = 0.9
+#: Spline targets only from this fraction of the table's top temperature up (3 x the
+#: default low-temperature knee, the Grueneisen term's reference temperature).
+SPLINE_LOWEST = 0.12
 
 
 def lattice_subsample(V: np.ndarray, T: np.ndarray, candidates: np.ndarray,
@@ -133,11 +146,45 @@ def grid_derivatives(V: np.ndarray, T: np.ndarray, F: np.ndarray, rows: np.ndarr
     return out
 
 
+def spline_targets(V: np.ndarray, T: np.ndarray, F: np.ndarray, validation: np.ndarray,
+                   tolerance: float, lowest: float = SPLINE_LOWEST,
+                   ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """F_V and F_VV targets of a table from splines along V, and how far to trust them.
+
+    :func:`~zenthermo.landscape.table_derivatives.volume_derivatives` of the training rows
+    from the training rows alone and of the validation rows from all rows; each row's
+    weight :func:`~zenthermo.landscape.table_derivatives.trust_weights` of its estimated
+    error against ``tolerance`` x the RMS of the field's targets that are known within
+    their own size. Rows below :data:`MIN_WEIGHT`, and below ``lowest`` x the table's top
+    temperature, get no target (NaN). Returns (targets, weights), each field -> shape (n,);
+    both empty when the mean F_VV weight of the rows from ``lowest`` x the top temperature
+    up is below :data:`SPLINE_COVERAGE` (a coarse or noisy table: no targets at all).
+    """
+    from zenthermo.landscape.table_derivatives import trust_weights, volume_derivatives
+
+    train = volume_derivatives(V, T, F, ~validation)
+    every = volume_derivatives(V, T, F, np.ones(V.size, bool))
+    targets, weights = {}, {}
+    warm = T >= lowest * T.max()
+    for name in ("F_V", "F_VV"):
+        value = np.where(validation, every[name], train[name])
+        error = np.where(validation, every[f"{name} error"], train[f"{name} error"])
+        known = np.isfinite(value) & (error < np.abs(value))
+        scale = float(np.sqrt(np.mean(value[known] ** 2))) if known.any() else 0.0
+        w = np.where(warm, trust_weights(error, tolerance * scale), 0.0)
+        targets[name] = np.where(w >= MIN_WEIGHT, value, np.nan)
+        weights[name] = np.where(w >= MIN_WEIGHT, w, 0.0)
+    if not warm.any() or weights["F_VV"][warm].mean() < SPLINE_COVERAGE:
+        return {}, {}  # the table does not resolve its curvature: no targets at all
+    return targets, weights
+
+
 def system_training_data(table, n_sources: int = 2, *, validation_fraction: float = 0.15,
                          seed: int = 0, natoms: int = 1,
                          composition: Mapping[str, int] | None = None,
                          max_rows: int | None = MAX_TRAINING_ROWS,
-                         derivatives: tuple[str, ...] = ()) -> TrainingData:
+                         derivatives: tuple[str, ...] = (),
+                         spline_tolerance: float = SPLINE_TOLERANCE) -> TrainingData:
     """System-mode data from a :class:`~zenthermo.io.free_energy_table.FreeEnergyTable`.
 
     K = ``n_sources`` latent sources with learned multiplicities (all start at g = 1).
@@ -146,6 +193,15 @@ def system_training_data(table, n_sources: int = 2, *, validation_fraction: floa
     training rows is thinned to about ``max_rows`` of them and ``max_rows // 2``
     validation rows by :func:`lattice_subsample` (every training volume and temperature
     kept; None: every row); the rows left out are not part of the data.
+
+    ``spline_tolerance`` > 0 adds F_V and F_VV targets from splines along V through every
+    volume of a temperature, thinned-out rows included (the training rows' through the
+    training volumes alone; :func:`spline_targets`, from :data:`SPLINE_LOWEST` x the top
+    temperature up), weighted by their estimated accuracy relative to
+    ``spline_tolerance`` x their RMS: an exact table's curvature near its
+    critical point is known to about 10^-5 eV/A^6 that way (where the fit's own is off by
+    10^-4); a noisy or coarse table's is not, and gets none (docs/zenn.md, "System
+    mode"); 0: none.
 
     ``derivatives`` (from F_V, F_VV, F_T, F_VT) adds finite-difference targets of a full
     grid (:func:`grid_derivatives`; the training rows' from the training rows alone), so
@@ -162,17 +218,24 @@ def system_training_data(table, n_sources: int = 2, *, validation_fraction: floa
     F = np.asarray(table.F_eV, float)
     nan = np.full(V.size, np.nan)
     d = dict.fromkeys(("F_V", "F_VV", "F_T", "F_VT"), nan)
+    weights = None
+    if spline_tolerance > 0:
+        splines, trust = spline_targets(V, T, F, validation, spline_tolerance)
+        d.update(splines)
+        weights = trust or None
     if derivatives:
         # the training rows' targets from the training rows' F alone
         train_d = grid_derivatives(V, T, F, ~validation, derivatives)
         all_d = grid_derivatives(V, T, F, np.ones(V.size, bool), derivatives)
         d.update({name: np.where(validation, all_d[name], train_d[name])
                   for name in derivatives})
+        if weights is not None:  # finite differences replace a spline target in full
+            weights = {k: w for k, w in weights.items() if k not in derivatives}
     keep = (lattice_subsample(V, T, ~validation, max_rows, rng)
             | lattice_subsample(V, T, validation,
                                 None if max_rows is None else max(max_rows // 2, 1), rng))
     combined = TargetTable(V, T, F, d["F_V"], d["F_VV"], d["F_T"], d["F_VT"],
-                           np.full(V.size, -1), validation).subset(keep)
+                           np.full(V.size, -1), validation, None, weights).subset(keep)
     return _system_data(combined, n_sources, natoms, composition,
                         str(getattr(table, "path", "")), "F")
 

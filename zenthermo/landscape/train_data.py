@@ -55,6 +55,11 @@ class TargetTable:
     density : ndarray, shape (n,)
         Target p(V|T) of a system density table (one discrete distribution over the rows
         of each temperature); NaN where absent (None: absent everywhere).
+    weights : dict of str to ndarray, shape (n,) each, or None
+        Per-row weights in [0, 1] of some targets (by name, e.g. ``F_VV``): how far each
+        row's target is trusted (system mode's spline derivatives,
+        :mod:`zenthermo.landscape.table_derivatives`); a target without weights counts
+        fully (None: every target).
     """
 
     V: np.ndarray
@@ -67,6 +72,7 @@ class TargetTable:
     source: np.ndarray
     validation: np.ndarray
     density: np.ndarray | None = None
+    weights: Mapping[str, np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         if self.density is None:
@@ -76,8 +82,11 @@ class TargetTable:
         return int(self.V.size)
 
     def subset(self, mask: np.ndarray) -> TargetTable:
-        return TargetTable(*(getattr(self, name)[mask] for name in (
-            "V", "T", "F", "F_V", "F_VV", "F_T", "F_VT", "source", "validation", "density")))
+        weights = (None if self.weights is None
+                   else {name: np.asarray(w)[mask] for name, w in self.weights.items()})
+        columns = {name: getattr(self, name)[mask] for name in (
+            "V", "T", "F", "F_V", "F_VV", "F_T", "F_VT", "source", "validation", "density")}
+        return TargetTable(**columns, weights=weights)
 
     @staticmethod
     def empty() -> TargetTable:
