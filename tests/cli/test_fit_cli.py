@@ -79,6 +79,28 @@ def test_system_mode_fit_and_analyze(tmp_path):
     assert tables and "E_latent_1_eV" in tables[0].read_text().splitlines()[0]
 
 
+def fine_table(path: Path, noise_eV: float = 0.0) -> Path:
+    """31 volumes x 12 temperatures of a smooth anharmonic F (eV)."""
+    V, T = np.meshgrid(np.linspace(140, 160, 31), np.linspace(0, 1000, 12))
+    F = (0.01 * (V - 150.0) ** 2 + 2e-4 * (V - 150.0) ** 3 * (1 + T / 1000)
+         - 1e-4 * T - 2e-6 * T * (V - 150.0) - 100.0)
+    F = F + np.random.default_rng(0).normal(0.0, noise_eV, F.shape) if noise_eV else F
+    return write_table(path, zip(V.ravel(), T.ravel(), F.ravel(), strict=True))
+
+
+@pytest.mark.parametrize("noise_eV,line", [
+    (0.0, "curvature targets: F_V and F_VV from splines of the table"),
+    (1e-5, "curvature from F alone: the table does not resolve F_VV"),
+])
+def test_system_fit_says_whether_the_table_taught_the_curvature(tmp_path, capsys, noise_eV,
+                                                                 line):
+    table = fine_table(tmp_path / "F.csv", noise_eV)
+    out = tmp_path / "sys.pt"
+    assert main(["fit", "--mode", "system", "--target", str(table), "-o", str(out),
+                 "--sources", "2", "--epochs", "2", "--lbfgs", "0"]) == 0
+    assert line in capsys.readouterr().out
+
+
 def test_one_volume_per_source_is_refused_and_nothing_written(tmp_path, fe3pt_file, capsys):
     full = zenthermo.load_sources(fe3pt_file)
     single = dataclasses.replace(full, sources=tuple(

@@ -149,4 +149,20 @@ def run_fit(args: argparse.Namespace, progress: Progress) -> int:
         print(f"{args.method}{members} ({data.mode}{target}, {len(data.source_names)} sources) "
               f"-> {args.output}: training loss {losses}, validation loss {validation}, "
               f"{seconds:.1f} s")
+        if data.mode == "system" and data.system_target == "F":
+            print(f"  {curvature_targets(data)}")
     return 0
+
+
+def curvature_targets(data) -> str:
+    """One line on whether a total-F table taught the fit its curvature (spline F_V and
+    F_VV targets, :func:`zenthermo.landscape.system_data.spline_targets`) or only F."""
+    import numpy as np
+
+    weights = data.combined.weights
+    if not weights or "F_VV" not in weights:
+        return ("curvature from F alone: the table does not resolve F_VV well enough for "
+                "spline targets (too coarse or noisy; docs/zenn.md, System mode)")
+    rows = int(sum(np.count_nonzero(weights[name]) for name in ("F_V", "F_VV")
+                   if name in weights))
+    return f"curvature targets: F_V and F_VV from splines of the table along V ({rows} targets)"
