@@ -193,17 +193,20 @@ def test_continued_minima_start_on_the_hermite_curve_between_their_ends():
     grid = np.linspace(140.0, 160.0, 201)
     spans = np.array([[0, 4]])
     V0, V1, slope = 150.0, 150.4, 0.1  # V = 150 + 0.1 T: the Hermite is exact
-    p, t, span, lo, hi, start = scan.continued_brackets(
-        spans, T, grid, np.array([0, 0]), np.array([0, 4]), np.array([100, 104]),
-        np.array([V0, V1]), np.array([slope, slope]))
-    np.testing.assert_array_equal(t, [1, 2, 3])
-    np.testing.assert_allclose(start, 150.0 + 0.1 * T[1:4], rtol=1e-14)
-    assert np.all(lo == grid[100 - scan.WINDOW_MARGIN])
-    assert np.all(hi == grid[104 + 1 + scan.WINDOW_MARGIN])
-    _, _, _, lo, hi, _ = scan.continued_brackets(
-        spans, T, grid, np.array([0]), np.array([0]), np.array([100]), np.array([V0]),
-        np.array([slope]))
-    assert lo.size == 3 and np.all(lo == hi)
+    tracks = scan.span_tracks(spans, T.size, grid, np.array([0, 0]), np.array([0, 4]),
+                              np.array([100, 104]), np.array([V0, V1]))
+    np.testing.assert_array_equal(tracks.first, [0])
+    np.testing.assert_array_equal(tracks.last, [1])
+    assert tracks.paired.all()
+    assert tracks.lo[0] == grid[100 - scan.WINDOW_MARGIN]
+    assert tracks.hi[0] == grid[104 + 1 + scan.WINDOW_MARGIN]
+    inner = T[1:4]
+    start = scan.hermite_in_T(inner, np.full(3, T[0]), np.full(3, T[4]), np.full(3, V0),
+                              np.full(3, V1), np.full(3, slope), np.full(3, slope))
+    np.testing.assert_allclose(start, 150.0 + 0.1 * inner, rtol=1e-14)
+    alone = scan.span_tracks(spans, T.size, grid, np.array([0]), np.array([0]),
+                             np.array([100]), np.array([V0]))
+    assert alone.lo.size == 1 and not alone.paired[0] and alone.lo[0] == alone.hi[0]
 
 
 def test_key_then_value_order_is_lexsort():

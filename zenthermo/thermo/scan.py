@@ -13,7 +13,7 @@ the next, and F_V itself does not depend on P, so most of the grid is not needed
    minima in between are *continued* from the polished minima at the two coarse
    temperatures (:func:`span_tracks`: the volumes the bracket swept, widened by
    WINDOW_MARGIN steps, as the search interval; the Newton starts cubic Hermites in T of V
-   and dV/dT, see :mod:`zenthermo.thermo.minima` and :func:`continued_brackets`). The
+   and dV/dT, :func:`hermite_in_T`, see :mod:`zenthermo.thermo.minima`). The
    span is pressure-free: its cost does not grow with the pressures.
 3. Where the brackets do not match (a minimum appears, vanishes or jumps: a phase
    transition), the middle column is evaluated in full and both halves are tried again,
@@ -41,10 +41,8 @@ if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycl
     from zenthermo.landscape.base import Landscape
 
 __all__ = ["COARSE_SPACING_K", "MAX_POINTS_PER_CALL", "ROOT_GUESS_POINTS", "WINDOW_MARGIN",
-           "SpanTracks",
-           "VolumeScan", "bracket_minima", "continued_brackets", "full_columns",
-           "hermite_in_T", "key_then_value_order", "root_guesses", "scan_slopes",
-           "span_tracks"]
+           "SpanTracks", "VolumeScan", "bracket_minima", "full_columns", "hermite_in_T",
+           "key_then_value_order", "root_guesses", "scan_slopes", "span_tracks"]
 
 #: Largest number of (V, T) points evaluated in one ``derivatives`` call.
 MAX_POINTS_PER_CALL = 400_000
@@ -224,34 +222,6 @@ def hermite_in_T(T: np.ndarray, T0: np.ndarray, T1: np.ndarray, V0: np.ndarray,
         u3 = u2 * u  # not u**3: a general power is several times slower
         return ((2 * u3 - 3 * u2 + 1) * V0 + (u3 - 2 * u2 + u) * dT * D0
                 + (-2 * u3 + 3 * u2) * V1 + (u3 - u2) * dT * D1)
-
-
-def continued_brackets(spans: np.ndarray, T: np.ndarray, grid: np.ndarray, p: np.ndarray,
-                       t: np.ndarray, j: np.ndarray, V: np.ndarray, dV_dT: np.ndarray
-                       ) -> tuple[np.ndarray, ...]:
-    """The interior minima of the columns inside ``spans``, continued from the polished ones
-    at the spans' ends.
-
-    ``p, t, j, V, dV_dT`` describe the polished interior minima (pressure index, temperature
-    index, grid bracket index, volume A^3, dV/dT A^3/K) of at least the spans' end columns;
-    the k-th minimum (by volume) of a pressure at c0 is the k-th at c1 (:func:`span_tracks`).
-    Returns flat arrays (pressure index, temperature index, span index, search interval low
-    and high volume, Newton start): the start is the cubic Hermite in T through V and dV/dT
-    at both ends, the interval the grid volumes from WINDOW_MARGIN steps below the lower of
-    the two end brackets to WINDOW_MARGIN steps above the higher (empty, lo == hi, where a
-    minimum at c0 had no partner at c1: no continued root can be accepted there).
-    """
-    tracks = span_tracks(spans, T.size, grid, p, t, j, V)
-    s = tracks.span
-    counts = spans[s, 1] - spans[s, 0] - 1
-    pair = np.repeat(np.arange(s.size), counts)
-    offset = np.arange(pair.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    a, b = tracks.first[pair], tracks.last[pair]
-    cols = t[a] + 1 + offset
-    guess = hermite_in_T(T[cols], T[t[a]], T[t[b]], V[a], V[b], dV_dT[a], dV_dT[b])
-    lo, hi = tracks.lo[pair], tracks.hi[pair]
-    guess = np.where(np.isfinite(guess), guess, 0.5 * (lo + hi))
-    return p[a], cols, s[pair], lo, hi, np.clip(guess, lo, hi)
 
 
 def key_then_value_order(key: np.ndarray, value: np.ndarray) -> np.ndarray:
