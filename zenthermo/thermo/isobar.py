@@ -214,7 +214,9 @@ def _equilibria(
     extrapolated = cand_edge[best] | (np.minimum(V_eq - v_low, v_high - V_eq)
                                        <= EDGE_TOLERANCE * (v_high - v_low))
     flat = extrapolated.reshape(-1, nT)
-    for i in np.flatnonzero(missing.any(axis=1) | flat.all(axis=1))[:1]:  # the first
+    failing = np.flatnonzero(missing.any(axis=1) | flat.all(axis=1))
+    if failing.size:  # the first pressure without an answer raises
+        i = int(failing[0])
         if missing[i].any():
             bad = T[missing[i]]
             raise DomainError(

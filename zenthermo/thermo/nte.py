@@ -12,6 +12,8 @@ temperature and ``open_start`` (``open_end``) is True.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -138,9 +140,7 @@ def _single_roots_inside(c: tuple[np.ndarray, ...]) -> np.ndarray:
     points), else NaN."""
     c0, c1, c2, c3 = c
     m = c0.size
-
-    def value(t: np.ndarray) -> np.ndarray:
-        return c0 + t * (c1 + t * (c2 + t * c3))
+    value = partial(_cubic_at, c)
 
     a, b, q = 3.0 * c3, 2.0 * c2, c1  # derivative a t^2 + b t + q
     turns = np.full((m, 2), np.nan)
@@ -155,7 +155,7 @@ def _single_roots_inside(c: tuple[np.ndarray, ...]) -> np.ndarray:
     cuts = np.sort(np.column_stack([np.full(m, -1.0), turns, np.full(m, 1.0)]), axis=1)
     cuts = np.where(np.isnan(cuts), 1.0, cuts)  # repeated 1.0: empty pieces, never found
     lo_cut, hi_cut = cuts[:, :-1], cuts[:, 1:]
-    v_lo, v_hi = _value_2d(c, lo_cut), _value_2d(c, hi_cut)
+    v_lo, v_hi = value(lo_cut), value(hi_cut)
     found = (hi_cut > lo_cut) & (((v_lo <= 0.0) & (0.0 <= v_hi)) | ((v_hi <= 0.0) & (0.0 <= v_lo)))
     single = found.sum(axis=1) == 1
     piece = np.argmax(found, axis=1)
@@ -188,9 +188,9 @@ def _single_roots_inside(c: tuple[np.ndarray, ...]) -> np.ndarray:
     return result
 
 
-def _value_2d(c: tuple[np.ndarray, ...], t: np.ndarray) -> np.ndarray:
-    """The cubics c (each (m,)) at t (m, k)."""
-    c0, c1, c2, c3 = (x[:, None] for x in c)
+def _cubic_at(c: tuple[np.ndarray, ...], t: np.ndarray) -> np.ndarray:
+    """The cubics c (coefficients (m,) each) at t, shape (m,) or (m, k): row i at t[i]."""
+    c0, c1, c2, c3 = (x.reshape(x.shape + (1,) * (t.ndim - 1)) for x in c)
     return c0 + t * (c1 + t * (c2 + t * c3))
 
 
