@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DERIVATIVE_FIELDS", "FreeEnergyDerivatives", "requested_fields", "takes_fields",
-           "wanted_fields"]
+__all__ = ["DERIVATIVE_FIELDS", "VOLUME_FIELDS", "FreeEnergyDerivatives", "requested_fields",
+           "takes_fields", "volume_order", "wanted_fields"]
 
 #: The names of the fields of :class:`FreeEnergyDerivatives`, in order.
 DERIVATIVE_FIELDS = ("F", "F_V", "F_VV", "F_VVV", "F_T", "F_TT", "F_VT")
@@ -41,6 +41,17 @@ def wanted_fields(names: Iterable[str] | None) -> frozenset[str]:
     """:func:`requested_fields` as a set: what a source free energy's ``derivatives(V, T,
     fields)`` computes (None: every field)."""
     return frozenset(requested_fields(names))
+
+
+#: The fields that are pure V-derivatives of F, by order (what a Horner scheme in a volume
+#: variable, or an equation of state, computes up to the highest one asked for).
+VOLUME_FIELDS = ("F", "F_V", "F_VV", "F_VVV")
+
+
+def volume_order(want: Iterable[str]) -> int:
+    """The highest V-derivative order among the :data:`VOLUME_FIELDS` in ``want`` (0 where
+    there is none)."""
+    return max((i for i, name in enumerate(VOLUME_FIELDS) if name in want), default=0)
 
 
 def takes_fields(owner: Any) -> bool:

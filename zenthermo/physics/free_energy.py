@@ -21,7 +21,12 @@ import numpy as np
 
 from zenthermo.errors import ConfigurationError, DomainError, FitError
 from zenthermo.physics.debye import DEFAULT_SCALING, DEFAULT_X, DebyeGrueneisen
-from zenthermo.physics.derivatives import FreeEnergyDerivatives, wanted_fields
+from zenthermo.physics.derivatives import (
+    VOLUME_FIELDS,
+    FreeEnergyDerivatives,
+    volume_order,
+    wanted_fields,
+)
 from zenthermo.physics.electronic_free_energy import (
     DEFAULT_TMAX,
     DEFAULT_TSTEP,
@@ -33,8 +38,6 @@ from zenthermo.physics.source_models import ModelChoice, choose_electronic, choo
 from zenthermo.physics.volume_forms import parse_form
 from zenthermo.sources import Source, SourceSet
 
-# The fields of the static energy E(V), by V-derivative order.
-_STATIC = ("F", "F_V", "F_VV", "F_VVV")
 # Temperatures within this many K outside a phonon grid count as inside (grid rounding).
 _T_TOLERANCE = 1e-9
 
@@ -130,9 +133,10 @@ class SourceFreeEnergy:
         T = np.asarray(T, dtype=np.float64)
         self._check(V, T)
         V, T = np.broadcast_arrays(V, T)
-        order = max((i for i, name in enumerate(_STATIC) if name in want), default=0)
-        static = dict(zip(_STATIC, self.eos_fit.energy_derivatives(V, order), strict=True))
-        total = {name: static[name] if name in _STATIC else np.zeros(V.shape) for name in want}
+        # the static energy E(V) gives the pure V-derivatives, up to the highest one wanted
+        static = dict(zip(VOLUME_FIELDS, self.eos_fit.energy_derivatives(V, volume_order(want)),
+                          strict=True))
+        total = {name: static[name] if name in static else np.zeros(V.shape) for name in want}
         for model in (self.vibrational_model, self.electronic_model):
             if model is not None:
                 part = model.derivatives(V, T, fields=want)

@@ -25,16 +25,13 @@ from typing import Self
 import numpy as np
 
 from zenthermo.errors import ConfigurationError, DomainError, FitError
-from zenthermo.physics.derivatives import FreeEnergyDerivatives, wanted_fields
+from zenthermo.physics.derivatives import FreeEnergyDerivatives, volume_order, wanted_fields
 from zenthermo.physics.volume_forms import (
     VolumeBasis,
     choose_form,
     design,
     parse_form,
 )
-
-#: The V-derivative order of each field (the Horner of P(u) goes that far).
-_V_ORDER = {"F": 0, "F_V": 1, "F_VV": 2, "F_VVV": 3}
 
 # Quintic Hermite basis in s in [0, 1], power coefficients s^0..s^5 of the functions that
 # carry (value, slope, curvature) at s = 0 and at s = 1.
@@ -179,7 +176,7 @@ class GridFreeEnergy:
         c0, c1, c2 = self._temperature_coefficients(T, order_t)
         shape = np.broadcast_shapes(V.shape, T.shape)
         u = self.basis.u(V)
-        order_v = max((_V_ORDER[name] for name in want if name in _V_ORDER), default=0)
+        order_v = volume_order(want)
         p = _horner(c0, u, shape, order_v) if want - {"F_T", "F_TT", "F_VT"} else []
         out: dict[str, np.ndarray] = {}
         if "F" in want:
