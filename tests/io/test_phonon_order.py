@@ -6,7 +6,10 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
+import yaml
 
+from zenthermo.errors import InputError
 from zenthermo.io.phonon_order import zero_point_rises
 from zenthermo.io.phonopy_files import read_phonopy_qha
 
@@ -89,3 +92,14 @@ def test_a_pairing_checked_by_volume_is_not_second_guessed(si_qha_dir, tmp_path)
         data["volume"] = volume
         path.write_text(yaml.safe_dump(data, sort_keys=False))
     assert _pairing_warnings(read_phonopy_qha(folder / "e-v.dat", _yaml_paths(folder))) == []
+
+
+def test_every_volume_unstable_without_structures_is_the_one_line_error(si_qha_dir, tmp_path):
+    """No phonons left to testify: the error that says so, not a failure of the check."""
+    folder = _si_without_structures(si_qha_dir, tmp_path)
+    for path in _yaml_paths(folder):
+        data = yaml.safe_load(path.read_text())
+        data["num_integrated_modes"] = 100
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(InputError, match="every volume has imaginary"):
+        read_phonopy_qha(folder / "e-v.dat", _yaml_paths(folder))

@@ -362,16 +362,16 @@ def read_phonopy_qha(
             provenance=tuple(provenance),
         ))
     points = _without_energy_outliers(points, volumes, ev_record.path, excluded)
+    if not points:
+        raise InputError("every volume has imaginary phonon modes: nothing left to use", ev,
+                         "check the phonon calculations, or pass exclude_imaginary=False")
     unchecked = any(tp.volume is None and s is None
                     for tp, s in zip(files, structures, strict=True))
     phonons = [(p.volume, p.vibrations.free_energy[0], p.label)
                for p in points if p.vibrations is not None]
-    if unchecked and (rise := zero_point_rises(*zip(*phonons, strict=True))):
+    if unchecked and phonons and (rise := zero_point_rises(*zip(*phonons, strict=True))):
         warnings.append(rise)
     warnings += _structure_notes([*structures, reference])
-    if not points:
-        raise InputError("every volume has imaginary phonon modes: nothing left to use", ev,
-                         "check the phonon calculations, or pass exclude_imaginary=False")
 
     source_name = name or ev.resolve().parent.name or "phonopy-qha"
     source = Source(
