@@ -7,12 +7,13 @@ one or two lines (a traceback only with ``--debug``) and give a non-zero exit st
 
 from __future__ import annotations
 
+import _thread
 import argparse
 import importlib
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from zenthermo import allocator
 from zenthermo.cli._options import check_option_values, join_negative_values
@@ -91,23 +92,82 @@ def main(argv: Sequence[str] | None = None) -> int:
 def first_interrupt_only() -> Iterator[None]:
     """The first Ctrl-C raises KeyboardInterrupt; the rest of a burst is ignored while the
     command cleans up (a second one could otherwise land in a library's clean-up and print
-    a traceback). The previous handler is restored afterwards."""
+    a traceback). The previous handler is restored afterwards.
+
+    Python runs a signal handler between any two bytecodes, also inside a finaliser (a
+    weakref callback, ``__del__``), where an exception cannot propagate: Python would print
+    it as "Exception ignored in ..." with a traceback and the run would go on. While the
+    command runs, such a swallowed Ctrl-C is handed on to the main flow instead: silently,
+    about a millisecond later (:func:`_SwallowedInterrupts`).
+    """
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def once(signum: int, frame: object) -> None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGINT, once)
+    interrupts = _SwallowedInterrupts()
+    previous = signal.signal(signal.SIGINT, interrupts.handler)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = interrupts.hook(previous_hook)
     try:
         yield
     finally:
+        interrupts.close()
+        sys.unraisablehook = previous_hook
         signal.signal(signal.SIGINT, previous)
+
+
+class _SwallowedInterrupts:
+    """The SIGINT handler of :func:`first_interrupt_only` and its hand-over.
+
+    ``handler`` raises KeyboardInterrupt once (``armed``); later signals do nothing. When a
+    finaliser swallows that exception, ``hook`` re-arms the handler from a timer thread and
+    re-sends SIGINT to the main thread, where it is raised at the next bytecode boundary (and
+    handed on again should it land in a finaliser once more). ``close`` ends all of it: a
+    hand-over still due when the command has finished is dropped, its work being complete.
+    """
+
+    DELAY_S = 0.001
+
+    def __init__(self) -> None:
+        import threading
+
+        self.armed = True
+        self.open = True
+        self.lock = threading.Lock()
+
+    def handler(self, signum: int, frame: object) -> None:
+        if self.armed:
+            self.armed = False
+            raise KeyboardInterrupt
+
+    def hook(self, previous_hook: Any) -> Any:
+        import threading
+
+        def pass_on_swallowed(unraisable: Any) -> None:
+            if unraisable.exc_type is None or not issubclass(unraisable.exc_type,
+                                                             KeyboardInterrupt):
+                previous_hook(unraisable)
+                return
+            timer = threading.Timer(self.DELAY_S, self._hand_over)
+            timer.daemon = True
+            timer.start()
+
+        return pass_on_swallowed
+
+    def _hand_over(self) -> None:
+        import signal
+
+        with self.lock:
+            if self.open:
+                self.armed = True
+                _thread.interrupt_main(signal.SIGINT)
+
+    def close(self) -> None:
+        with self.lock:
+            self.open = False
+            self.armed = False
 
 
 def ignore_further_interrupts() -> None:
