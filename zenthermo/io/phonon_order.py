@@ -1,9 +1,10 @@
 """Does each phonon calculation look like it belongs to its volume? A check by physics.
 
 phonopy-qha pairs the i-th ``thermal_properties.yaml`` with the i-th e-v.dat row by
-position alone. Where nothing else ties a file to its volume (no ``volume`` key in the
-yaml, no ``POSCAR-<n>`` beside it), a file numbered against the volumes, or an e-v.dat
-whose rows were re-ordered, is read without error and gives wrong physics. The phonons
+position alone. Where the yaml does not carry its own ``volume`` key, a file numbered
+against the volumes, an e-v.dat whose rows were re-ordered (without a ``POSCAR-<n>`` beside
+each file), or yaml files swapped between their POSCARs, is read without error and gives
+wrong physics. The phonons
 themselves carry a witness: frequencies soften as a crystal expands (a positive mean
 Grueneisen parameter, true of almost every solid, Si and Invar alloys included), so the
 vibrational free energy at the lowest temperature of the grid, the zero-point energy at
@@ -21,7 +22,7 @@ RISE_TOLERANCE = 0.01
 
 
 def zero_point_rises(volumes: Sequence[float], low_temperature_free_energies: Sequence[float],
-                     labels: Sequence[str]) -> str | None:
+                     labels: Sequence[str], structures_beside: bool = False) -> str | None:
     """A warning where F_vib at the grid's lowest temperature rises with the volume, else None.
 
     Parameters
@@ -32,6 +33,9 @@ def zero_point_rises(volumes: Sequence[float], low_temperature_free_energies: Se
         F_vib of each paired file at the lowest temperature of the grid, eV per cell, shape (n,).
     labels
         Names of the paired files, shape (n,).
+    structures_beside
+        Whether POSCARs beside the files tied them to their rows: then the rows are right
+        and the suspects are the files' contents (swapped, or computed from other cells).
 
     Returns
     -------
@@ -53,7 +57,9 @@ def zero_point_rises(volumes: Sequence[float], low_temperature_free_energies: Se
     more = f" and {rises.size - 3} more" if rises.size > 3 else ""
     reversed_ = " (it rises at every step: are the files numbered against the volumes?)" \
         if rises.size == len(f) - 1 else ""
+    suspect = (" and the POSCARs match the rows, so the yaml files may have been swapped or "
+               "computed from other cells" if structures_beside else
+               ", so the files may be paired with the wrong e-v.dat rows; nothing else checks "
+               "the pairing here (put POSCAR-<n> beside thermal_properties.yaml-<n>)")
     return ("the zero-point (lowest-temperature) phonon free energy rises with the volume "
-            f"between {'; '.join(steps)}{more}{reversed_}: phonons soften on expansion, so "
-            "the files may be paired with the wrong e-v.dat rows; nothing else checks the "
-            "pairing here (put POSCAR-<n> beside thermal_properties.yaml-<n>)")
+            f"between {'; '.join(steps)}{more}{reversed_}: phonons soften on expansion{suspect}")

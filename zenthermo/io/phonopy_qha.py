@@ -6,13 +6,13 @@ whatever order they are given in: the shell hands ``thermal_properties.yaml-*`` 
 ``--1 --2 ... -0 -1`` (see :func:`numeric_order`). Only when some file has no number is the
 order given kept, as phonopy-qha keeps it. Where phonopy wrote the volume into a yaml, or a
 ``POSCAR-<suffix>`` lies beside ``thermal_properties.yaml-<suffix>``, the pairing is checked
-against the e-v.dat volumes, and a contradiction is an error. File parsing is in
+against the e-v.dat volumes (:mod:`zenthermo.io.qha_pairing`: e-v.dat rows in another order
+are re-paired by volume, any other contradiction is an error). File parsing is in
 :mod:`zenthermo.io.phonopy_files`.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Sequence
@@ -29,16 +29,14 @@ from zenthermo.io.phonon_order import zero_point_rises
 from zenthermo.io.phonopy_files import (
     GAMMA_ACOUSTIC_MODES,
     TEMPERATURE_MATCH_ATOL,
-    VOLUME_MATCH_RTOL,
     ThermalPropertiesFile,
     load_thermal_properties,
     read_energy_volume,
 )
+from zenthermo.io.qha_pairing import QHA_HINT, VolumeWitness, ev_rows_of_files
 from zenthermo.io.vasp_structure import parse_poscar, potcar_elements
 from zenthermo.progress import SILENT, Progress
 from zenthermo.sources import Exclusion, FileRecord, Source, SourceSet, VolumePoint
-
-_QHA_HINT = "give e-v.dat first, then one thermal_properties.yaml per e-v.dat row, in order"
 
 
 @dataclass(frozen=True)
@@ -90,7 +88,7 @@ def numeric_order(yaml_paths: Sequence[Path]) -> list[Path]:
             return paths
         if number in seen:
             raise InputError(f"has the same number ({number}) as {seen[number]}: which e-v.dat "
-                             "row it belongs to is ambiguous", path, _QHA_HINT)
+                             "row it belongs to is ambiguous", path, QHA_HINT)
         seen[number] = path
     return [seen[n] for n in sorted(seen)]
 
@@ -169,6 +167,15 @@ def _structure_notes(structures: list[_Structure | None]) -> list[str]:
     return [f"{', '.join(dict.fromkeys(names))}: {message}" for message, names in files.items()]
 
 
+def _declared_volume(tp: ThermalPropertiesFile,
+                     structure: _Structure | None) -> VolumeWitness | None:
+    """phonopy's own ``volume`` key first (it is inside the file), else the paired POSCAR."""
+    if tp.volume is not None:
+        return VolumeWitness(tp.volume, None)
+    return None if structure is None else VolumeWitness(structure.volume,
+                                                        structure.record.path)
+
+
 def _point_labels(yaml_paths: list[Path]) -> list[str]:
     for labels in ([p.name for p in yaml_paths], [p.parent.name for p in yaml_paths]):
         if len(set(labels)) == len(labels) and all(labels):
@@ -183,7 +190,7 @@ def _check_distinct_files(files: list[ThermalPropertiesFile], paths: list[Path])
         digest = tp.grid.provenance[0].sha256
         if digest in first:
             raise InputError(f"has the same content as {first[digest]} (SHA-256): two volumes "
-                             "cannot have the same phonons", path, _QHA_HINT)
+                             "cannot have the same phonons", path, QHA_HINT)
         first[digest] = path
 
 
@@ -283,7 +290,7 @@ def read_phonopy_qha(
     if len(paths) != len(volumes):
         raise InputError(
             f"{len(volumes)} volume rows in e-v.dat but {len(paths)} thermal_properties.yaml "
-            f"file(s) given ({', '.join(str(p) for p in paths) or 'none'})", ev, _QHA_HINT,
+            f"file(s) given ({', '.join(str(p) for p in paths) or 'none'})", ev, QHA_HINT,
         )
     root = Path(os.path.commonpath([p.resolve().parent for p in [ev, *paths]]))
     ev_record = file_record(ev, relative_path(ev, root))
@@ -307,22 +314,14 @@ def read_phonopy_qha(
     natoms = _cell_size(files, paths, [*structures, reference])
 
     warnings: list[str] = []
-    for index, (tp, path) in enumerate(zip(files, paths, strict=True)):
-        if tp.volume is not None and not math.isclose(tp.volume, volumes[index],
-                                                      rel_tol=VOLUME_MATCH_RTOL):
-            raise InputError(
-                f"phonopy computed it at volume {tp.volume:g} A^3 but it is paired with "
-                f"e-v.dat row {index + 1} (volume {volumes[index]:g} A^3) of {ev}", path,
-                _QHA_HINT,
-            )
-        structure = structures[index]
-        if structure is not None and not math.isclose(structure.volume, volumes[index],
-                                                      rel_tol=VOLUME_MATCH_RTOL):
-            raise InputError(
-                f"its structure {structure.record.path} has volume {structure.volume:.4g} A^3 "
-                f"but it is paired with e-v.dat row {index + 1} ({volumes[index]:g} A^3) of "
-                f"{ev.name}: the files do not belong together", path, _QHA_HINT,
-            )
+    witnesses = [_declared_volume(tp, structure)
+                 for tp, structure in zip(files, structures, strict=True)]
+    rows, repaired = ev_rows_of_files(volumes, witnesses,
+                                      [tp.grid.free_energy[0] for tp in files],
+                                      _point_labels(paths), paths, ev)
+    volumes, energies = volumes[rows], energies[rows]
+    if repaired:
+        warnings.append(repaired)
 
     known = next((s for s in [*structures, reference] if s is not None), None)
     if composition is not None:
@@ -365,12 +364,13 @@ def read_phonopy_qha(
     if not points:
         raise InputError("every volume has imaginary phonon modes: nothing left to use", ev,
                          "check the phonon calculations, or pass exclude_imaginary=False")
-    unchecked = any(tp.volume is None and s is None
-                    for tp, s in zip(files, structures, strict=True))
-    phonons = [(p.volume, p.vibrations.free_energy[0], p.label)
-               for p in points if p.vibrations is not None]
-    if unchecked and phonons and (rise := zero_point_rises(*zip(*phonons, strict=True))):
-        warnings.append(rise)
+    phonons = [(p.volume, grid.free_energy[0], p.label)
+               for p in points if (grid := p.vibrations) is not None]
+    if any(tp.volume is None for tp in files) and phonons:
+        phonon_volumes, zero_points, labels = zip(*phonons, strict=True)
+        if rise := zero_point_rises(phonon_volumes, zero_points, labels,
+                                    structures_beside=any(structures)):
+            warnings.append(rise)
     warnings += _structure_notes([*structures, reference])
 
     source_name = name or ev.resolve().parent.name or "phonopy-qha"
