@@ -235,14 +235,25 @@ def twin_volume(volume: Path, name: str, dv: float = 1e-9, de: float = 0.0) -> P
            + a[2] * (b[0] * c[1] - b[1] * c[0]))
     lines[1] = repr(float(lines[1]) * ((det + dv) / det) ** (1 / 3))
     replace(contcar, "\n".join(lines).encode())
-    oszicar = the_file(twin, "OSZICAR")
-    text = oszicar.read_text()
     if de:
-        head, _, tail = text.rpartition(" E0= ")
-        energy = float(tail.split()[0])
-        text = head + f" E0= {energy + de:.8E}" + tail[len(tail.split()[0]):]
-    replace(oszicar, (text + "\n").encode())
+        shift_final_energy(twin, de)
+    oszicar = the_file(twin, "OSZICAR")
+    replace(oszicar, plain_bytes(oszicar) + b"\n")
     return twin
+
+
+def shift_final_energy(volume: Path, de: float,
+                       kinds: tuple[str, ...] = ("OSZICAR", "OUTCAR")) -> None:
+    """Raise the final energy of a Fe3Pt-style volume's run by ``de`` eV, in its OSZICAR (the
+    last E0) and its OUTCAR (the last energy(sigma->0)) alike, as such a run would print it
+    (in ``kinds`` only, where given)."""
+    keys = {"OSZICAR": " E0= ", "OUTCAR": "energy(sigma->0) ="}
+    for kind, key in ((kind, keys[kind]) for kind in kinds):
+        path = the_file(volume, kind)
+        head, _, tail = plain_bytes(path).decode().rpartition(key)
+        value = tail.split()[0]
+        shifted = f"{float(value) + de:.8E}" if kind == "OSZICAR" else f"{float(value) + de:.8f}"
+        replace(path, (head + key + tail.replace(value, shifted, 1)).encode())
 
 
 def drop_stage(volume: Path, stage: str, kinds: tuple[str, ...] = ()) -> list[Path]:

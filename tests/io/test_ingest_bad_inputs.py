@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from faults.makers import shift_final_energy
 
 import zenthermo
 from zenthermo.errors import InputError
@@ -34,6 +35,12 @@ def _replace(path: Path, data: bytes) -> None:
 @pytest.fixture
 def tree(fe3pt_vasp_dir, tmp_path):
     return _link_tree(fe3pt_vasp_dir, tmp_path / "tree", configs=("config_0", "config_22"))
+
+
+def final_energy(volume: Path) -> float:
+    """The last E0 of a volume's OSZICAR, eV."""
+    text = (volume / "OSZICAR.3static").read_text()
+    return float(text.rpartition(" E0= ")[2].split()[0])
 
 
 def _only_exclusion(source):
@@ -81,8 +88,11 @@ def test_oszicar_that_reached_nelm_is_unconverged(tree):
     assert "vol_2" not in [p.label for p in ss["config_0"].points]
 
 
-def test_oszicar_without_final_ionic_step_is_excluded(tree):
+def test_oszicar_without_final_ionic_step_and_no_outcar_is_excluded(tree):
+    """With a finished OUTCAR beside it, the OUTCAR gives the energy instead
+    (tests/io/test_vasp_oszicar_outcar.py)."""
     oszicar = tree / "config_22" / "vol_4" / "OSZICAR.3static"
+    (tree / "config_22" / "vol_4" / "OUTCAR.3static.gz").unlink()
     lines = oszicar.read_text().splitlines()
     _replace(oszicar, ("\n".join(lines[:-1]) + "\n").encode())
     exclusion = _only_exclusion(zenthermo.ingest(tree)["config_22"])
@@ -144,10 +154,13 @@ def test_mixed_encut_is_an_error_unless_allowed(tree):
 
 
 def test_spin_flip_is_excluded_unless_kept(tree):
-    # Give vol_9 of config_22 the final moments of config_0 (ferromagnetic): a spin flip.
+    # Give vol_9 of config_22 the final state of config_0 (ferromagnetic): a spin flip.
     target = tree / "config_22" / "vol_9" / "OUTCAR.3static.gz"
     ferro = (tree / "config_0" / "vol_9" / "OUTCAR.3static").read_bytes()
     _replace(target, gzip.compress(ferro))
+    folder = tree / "config_22" / "vol_9"  # its OSZICAR ends on that run's energy
+    shift_final_energy(folder, final_energy(tree / "config_0" / "vol_9")
+                       - final_energy(folder), kinds=("OSZICAR",))
     ss = zenthermo.ingest(tree)
     exclusion = _only_exclusion(ss["config_22"])
     assert exclusion.item == "config_22/vol_9"

@@ -22,6 +22,7 @@ from faults.makers import (
     overflow_last_positions,
     remove_kinds,
     replace,
+    shift_final_energy,
     swap_species,
     the_file,
 )
@@ -239,10 +240,7 @@ def test_a_configuration_poscar_that_no_volume_follows_is_set_aside_not_obeyed(c
 
 def test_an_energy_outlier_is_excluded_naming_the_point(copy, reference):
     tree = copy("config_0")
-    oszicar = the_file(tree / "config_0" / "vol_6", "OSZICAR")
-    text = oszicar.read_text()
-    e0 = re.findall(r"E0=\s*(\S+)", text)[-1]
-    replace(oszicar, text.replace(e0, f"{float(e0) + 20.0:.8E}").encode())  # a typo of 20 eV
+    shift_final_energy(tree / "config_0" / "vol_6", 20.0)  # a run 20 eV off
     source = zenthermo.ingest(tree)["config_0"]
     [exclusion] = source.excluded
     assert exclusion.item == "config_0/vol_6" and exclusion.path == "config_0/vol_6/OSZICAR.3static"

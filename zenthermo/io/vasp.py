@@ -3,7 +3,9 @@
 What is read, in order of preference:
 
 * energy (eV per cell, sigma -> 0): ``vasprun.xml`` final energy, else the ``E0`` of the last
-  ionic step in ``OSZICAR``, else the last ``energy(sigma->0)`` of ``OUTCAR``;
+  ionic step in ``OSZICAR``, else the last ``energy(sigma->0)`` of ``OUTCAR``. A finished
+  OUTCAR beside the OSZICAR checks it: an OSZICAR cut short (fewer ionic steps, no ``E0``)
+  gives way to the OUTCAR with a note; a final E0 that differs is another run's, an error;
 * structure (volume, atoms, composition): ``vasprun.xml`` final structure, else ``CONTCAR``,
   else the final structure printed in ``OUTCAR`` (ase), else the stage's ``POSCAR``; a
   VASP 4 style file takes its elements from the run's OUTCAR or POTCAR, or its comment line
@@ -27,6 +29,7 @@ and ase become notes naming the file. Every failure raises
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -123,8 +126,32 @@ def _read_oszicar(path: Path, recorder: Recorder):
         reason = f"cannot parse OSZICAR ({type(error).__name__}: {error})"
         raise _UnreadableOszicarError(reason, path) from error
     if not oszicar.ionic_steps or "E0" not in oszicar.ionic_steps[-1]:
-        raise InputError("has no completed ionic step (no 'E0=' line): run did not finish", path)
+        raise _UnreadableOszicarError("has no completed ionic step (no 'E0=' line): run did "
+                                      "not finish", path)
     return oszicar
+
+
+#: OSZICAR prints E0 with 8 significant digits; OUTCAR's energy(sigma->0) with more.
+ENERGY_AGREEMENT_RTOL = 1e-6
+
+
+def _oszicar_outcar_clash(oszicar: Any, outcar: OutcarSummary | None, path: Path) -> str | None:
+    """Why an OSZICAR and the finished OUTCAR of the same stage cannot both be right, or None.
+
+    A finished OUTCAR (it has its timing block) is complete; an OSZICAR with fewer ionic
+    steps was cut short (a copy that stopped), one whose final E0 differs is another run's.
+    """
+    if outcar is None or outcar.energy_sigma0 is None:
+        return None
+    if outcar.ionic_steps is not None and len(oszicar.ionic_steps) < outcar.ionic_steps:
+        return (f"holds {len(oszicar.ionic_steps)} ionic step(s) where the finished OUTCAR "
+                f"has {outcar.ionic_steps}: it was cut short")
+    e0 = float(oszicar.ionic_steps[-1]["E0"])
+    if not math.isclose(e0, outcar.energy_sigma0, rel_tol=ENERGY_AGREEMENT_RTOL):
+        raise InputError(f"its final E0 = {e0:.6f} eV differs from the OUTCAR's "
+                         f"energy(sigma->0) = {outcar.energy_sigma0:.6f} eV: the two files are "
+                         "from different runs", path)
+    return None
 
 
 def _outcar_statement(outcar: OutcarSummary | None, path: Path | None,
@@ -200,9 +227,12 @@ def _read_text_outputs(folder: VolumeFolder, recorder: Recorder) -> VolumeReadin
     if "OSZICAR" in files:
         try:
             oszicar = _read_oszicar(files["OSZICAR"], recorder)
+            if clash := _oszicar_outcar_clash(oszicar, outcar, files["OSZICAR"]):
+                raise _UnreadableOszicarError(clash, files["OSZICAR"])
         except _UnreadableOszicarError as error:  # the OUTCAR holds all it would give
             if outcar is None or outcar.energy_sigma0 is None:
                 raise InputError(error.reason, error.path) from None
+            oszicar = None
             recorder.notes.append(f"{files['OSZICAR'].name}: {error.reason}; energy read "
                                   f"from {files['OUTCAR'].name}")
     statements = _outcar_statement(outcar, files.get("OUTCAR"), recorder.notes)
