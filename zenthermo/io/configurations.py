@@ -9,7 +9,8 @@
   holds exactly one such folder (:func:`resolve_configuration_folder`), with a warning.
 * Folders that hold VASP inputs but no finished run, or volume folders one level deeper in
   several sub-folders (ambiguous), are reported as exclusions of the set
-  (:func:`why_not_configuration`), never skipped silently.
+  (:func:`why_not_configuration`), never skipped silently; so is a folder named like the
+  configurations (``config_99`` beside ``config_0``) that holds no files at all.
 """
 
 from __future__ import annotations
@@ -161,9 +162,28 @@ def _unnamed(found: list, roots: list[Path], skip: dict[str, str], named: bool,
                         f"(to leave it out, add exclude = [\"{folder.name}\"] to it)")
             elif (reason := why_not_configuration(folder)) is not None:
                 excluded.append(Exclusion(folder.name, relative_path(folder, root), reason))
+            elif _named_like(folder, found) and not _holds_any_file(folder):
+                excluded.append(Exclusion(folder.name, relative_path(folder, root),
+                                          "named like the configurations but holds no files: "
+                                          "no run yet?"))
             taken.add(folder.resolve())
     for name in sorted(set(skip) - {e.item for e in excluded}):
         warnings.append(f"the manifest excludes '{name}', which is no configuration folder here")
+
+
+def _named_like(folder: Path, found: list) -> bool:
+    """``config_99`` beside ``config_0``: the same name up to its trailing digits."""
+    stem = folder.name.rstrip("0123456789")
+    return stem != folder.name and any(f.name != f.name.rstrip("0123456789")
+                                       and f.name.rstrip("0123456789") == stem
+                                       for f, _, _ in found)
+
+
+def _holds_any_file(folder: Path) -> bool:
+    try:
+        return any(p.is_file() for p in folder.rglob("*"))
+    except OSError:
+        return True  # unreadable: not known to be empty
 
 
 def _root_for(folder: Path, given: list[Path], manifest: Manifest) -> Path:
