@@ -13,7 +13,8 @@ DOS (states/eV per cell); blank lines and ``#`` comments (whole-line or trailing
 allowed.
 
 Checks, each an :class:`~zenthermo.errors.InputError` naming the file: a line without two
-numbers, NaN or infinite values, energies that are not strictly ascending, no states on
+numbers, NaN or infinite values, energies that are not strictly ascending, a DOS more
+negative than smearing can make it (:data:`NEGATIVE_DOS_FRACTION`), no states on
 one side of the Fermi level, and an electron count (the DOS integrated up to E_F) that is
 negative, not within :data:`ELECTRON_COUNT_TOLERANCE` of a whole number (a per-atom or one-
 spin DOS, a window that misses states) or, for ``vasprun.xml``, not NELECT.
@@ -34,6 +35,9 @@ from zenthermo.sources import ElectronicDos, FileRecord
 
 #: Largest distance (electrons per cell) of the DOS's count below E_F from a whole number.
 ELECTRON_COUNT_TOLERANCE = 0.05
+#: Most negative DOS accepted, as a fraction of the largest |DOS|: Methfessel-Paxton smearing
+#: (ISMEAR > 0) dips below zero beside sharp peaks by up to about 5.5 % of them (order 1).
+NEGATIVE_DOS_FRACTION = 0.1
 
 
 def read_electronic_dos(path: str | os.PathLike[str], recorded_as: str | None = None,
@@ -152,6 +156,13 @@ def checked_dos(energies: np.ndarray, dos: np.ndarray, path: Path, record: FileR
             f"the DOS integrates to {count:.4f} electrons below the Fermi level, not a whole "
             f"number (tolerance {tolerance:g})", path,
             "give the total DOS per cell with both spins summed, measured from E_F",
+        )
+    lowest = int(np.argmin(dos))
+    if dos[lowest] < -NEGATIVE_DOS_FRACTION * float(np.max(np.abs(dos))):
+        raise InputError(
+            f"a DOS of {dos[lowest]:g} states/eV at {energies[lowest]:g} eV (point "
+            f"{lowest + 1}): more negative than smearing gives ({NEGATIVE_DOS_FRACTION:.0%} "
+            "of the largest value)", path, "check the file: a damaged or shifted DOS column?",
         )
     return result
 

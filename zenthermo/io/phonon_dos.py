@@ -20,7 +20,8 @@ Checks (each an :class:`~zenthermo.errors.InputError` naming the file):
   integrals, as phonopy does; above :data:`IMAGINARY_TOLERANCE` of the modes the volume is
   dynamically unstable and refused, below it is dropped with a warning where it is
   noticeable; ``VibrationalGrid.imaginary_fraction`` keeps it;
-* NaN, a line without two numbers, frequencies that are not strictly ascending.
+* NaN, a line without two numbers, frequencies that are not strictly ascending, a density
+  below zero by more than :data:`NEGATIVE_DOS_FRACTION` of the largest.
 
 File formats: ``total_dos.dat``: ``#`` header, two columns, frequency (THz) and DOS
 (states/THz per cell). YPHON (DFTTK's ``YPHON_results``): ``vdos_<i>``, two columns,
@@ -46,6 +47,9 @@ MODE_COUNT_RTOL = 0.02
 IMAGINARY_TOLERANCE = 0.01
 #: Fraction of imaginary weight above which dropping it is reported as a warning.
 IMAGINARY_NOTICE = 1e-3
+#: Most negative density accepted, as a fraction of the largest |DOS|: phonopy's tetrahedron
+#: and Gaussian DOS are never negative; this leaves room for rounding, not for damage.
+NEGATIVE_DOS_FRACTION = 0.02
 #: Default temperature grid of the vibrational grids, K (as ``phonopy -t --tmax 2000``).
 DEFAULT_TEMPERATURES = np.arange(0.0, 2001.0, 10.0)
 _CHUNK = 64  # temperatures per block of the integrals (bounds the memory)
@@ -230,6 +234,11 @@ def _checked_arrays(nu, g, path: Path) -> tuple[np.ndarray, np.ndarray]:
         raise InputError(f"NaN or infinite value at DOS point {int(np.argmax(bad)) + 1}", path)
     if np.any(np.diff(nu) <= 0):
         raise InputError("frequencies are not strictly ascending", path)
+    lowest = int(np.argmin(g))
+    if g[lowest] < -NEGATIVE_DOS_FRACTION * float(np.max(np.abs(g))):
+        raise InputError(f"a negative phonon DOS, {g[lowest]:g} at point {lowest + 1} (more "
+                         f"than {NEGATIVE_DOS_FRACTION:.0%} of the largest value)", path,
+                         "check the file: a damaged or shifted DOS column?")
     return nu, g
 
 

@@ -5,7 +5,8 @@ Phonon and electronic DOS runs are separate calculations (DFTTK's ``phonon_<i>``
 :func:`attach_by_volume` pairs every datum with the point whose volume matches within a
 relative tolerance, keeps the datum's own volume on it where it has one (so that F_vib and
 F_el are interpolated at the volumes they were computed at), and accounts for every datum
-that matches no point (or a point already taken) as an :class:`~zenthermo.sources.Exclusion`.
+that matches no point (or a point already taken), and every pair of data with byte-identical
+files (a DOS copied between volumes), as an :class:`~zenthermo.sources.Exclusion`.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def attach_by_volume(
     excluded: list[Exclusion] = []
     for field, items in (("vibrations", vibrations), ("electronic", electronic)):
         taken: dict[int, str] = {}
-        for volume, datum, path in items:
+        for volume, datum, path in _without_copies(list(items), field, rtol, excluded):
             own = volume if volume is not None else datum.volume
             if own is None:
                 excluded.append(Exclusion(field, path, "its cell volume is not known"))
@@ -72,6 +73,35 @@ def attach_by_volume(
             update: dict[str, Any] = {field: datum}  # field names a VolumePoint field
             points[index] = dataclasses.replace(points[index], **update)
     return dataclasses.replace(source, points=tuple(points)), tuple(excluded)
+
+
+def _without_copies(items: list[tuple[float | None, Any, str]], field: str, rtol: float,
+                    excluded: list[Exclusion]) -> list[tuple[float | None, Any, str]]:
+    """The data whose file content no datum of another volume shares; the copies excluded.
+
+    Two calculations at different volumes cannot give byte-identical DOS files: one was
+    copied over the other, and which one is the calculation's own is unknown, so neither is
+    used. Compared by the SHA-256 of the first file of each datum's provenance. (Copies at
+    one volume, a duplicated folder, are left to the first-come rule of the caller.)
+    """
+    what = "phonon" if field == "vibrations" else "electronic"
+    groups: dict[str, list[tuple[float | None, str]]] = {}
+    for volume, datum, path in items:
+        if datum.provenance:
+            own = volume if volume is not None else datum.volume
+            groups.setdefault(datum.provenance[0].sha256, []).append((own, path))
+    copied: dict[str, tuple[float | None, list[str]]] = {}
+    for group in groups.values():
+        volumes = [v for v, _ in group if v is not None]
+        if volumes and max(volumes) - min(volumes) > rtol * min(volumes):
+            copied.update({path: (own, [p for _, p in group if p != path])
+                           for own, path in group})
+    for path, (own, twins) in copied.items():
+        excluded.append(Exclusion(f"{what} data", path, (
+            f"the same content as {', '.join(twins)} (SHA-256) at another volume: two volumes "
+            f"cannot have the same {what} DOS, and which one is this volume's own is unknown"),
+            None if own is None else float(own)))
+    return [item for item in items if item[2] not in copied]
 
 
 def _nearest(points: list[VolumePoint], volume: float, rtol: float) -> int | None:
