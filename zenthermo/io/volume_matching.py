@@ -81,21 +81,24 @@ def _without_copies(items: list[tuple[float | None, Any, str]], field: str, rtol
 
     Two calculations at different volumes cannot give byte-identical DOS files: one was
     copied over the other, and which one is the calculation's own is unknown, so neither is
-    used. Compared by the SHA-256 of the first file of each datum's provenance. (Copies at
-    one volume, a duplicated folder, are left to the first-come rule of the caller.)
+    used. Compared by the SHA-256 of the first file of each datum's provenance, between
+    data read from different paths (one table, as fe-v.dat, serves every volume). Copies at
+    one volume, a duplicated folder, are left to the first-come rule of the caller.
     """
     what = "phonon" if field == "vibrations" else "electronic"
-    groups: dict[str, list[tuple[float | None, str]]] = {}
+    groups: dict[str, list[tuple[float | None, str, str]]] = {}
     for volume, datum, path in items:
         if datum.provenance:
             own = volume if volume is not None else datum.volume
-            groups.setdefault(datum.provenance[0].sha256, []).append((own, path))
+            record = datum.provenance[0]
+            groups.setdefault(record.sha256, []).append((own, path, record.path))
     copied: dict[str, tuple[float | None, list[str]]] = {}
     for group in groups.values():
-        volumes = [v for v, _ in group if v is not None]
-        if volumes and max(volumes) - min(volumes) > rtol * min(volumes):
-            copied.update({path: (own, [p for _, p in group if p != path])
-                           for own, path in group})
+        volumes = [v for v, _, _ in group if v is not None]
+        files = {file for _, _, file in group}  # one file may serve every volume (fe-v.dat)
+        if len(files) > 1 and volumes and max(volumes) - min(volumes) > rtol * min(volumes):
+            copied.update({path: (own, [p for _, p, _ in group if p != path])
+                           for own, path, _ in group})
     for path, (own, twins) in copied.items():
         excluded.append(Exclusion(f"{what} data", path, (
             f"the same content as {', '.join(twins)} (SHA-256) at another volume: two volumes "
