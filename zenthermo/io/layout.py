@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zenthermo.errors import InputError
-from zenthermo.io.compressed import COMPRESSION_SUFFIXES
+from zenthermo.io.compressed import COMPRESSION_SUFFIXES, strip_compression_suffix
 
 #: File kinds recognised in a volume folder (longest names first for prefix matching).
 KINDS = (
@@ -223,7 +223,8 @@ def earliest_stage_file(folder: Path, kind: str) -> Path | None:
 def phonopy_qha_inputs(paths: list[Path]) -> tuple[Path, list[Path]] | None:
     """(e-v file, thermal_properties files) when ``paths`` are phonopy-qha inputs, else None.
 
-    Either the files themselves (``e-v.dat`` plus ``thermal_properties.yaml*``) or one folder
+    Either the files themselves (``e-v.dat`` plus ``thermal_properties.yaml*``, or yaml files
+    of any name, ``tp-1.yaml``, as phonopy-qha's command line takes them) or one folder
     holding ``e-v.dat`` and no VASP results, with ``thermal_properties.yaml*`` beside it or
     one in each of its sub-folders (``vol_-5/thermal_properties.yaml``, ...). The yaml files
     keep the order given; from a folder they are sorted by their trailing integer (the
@@ -245,11 +246,16 @@ def phonopy_qha_inputs(paths: list[Path]) -> tuple[Path, list[Path]] | None:
         return None
     if len(paths) < 2 or not all(p.is_file() for p in paths):
         return None
-    ev = [p for p in paths if not _is_thermal_name(p.name)]
-    yamls = [p for p in paths if _is_thermal_name(p.name)]
+    # as phonopy-qha's own command line: e-v.dat and yaml files of any name (tp-1.yaml, ...)
+    ev = [p for p in paths if not _is_thermal_name(p.name) and not _is_yaml_name(p.name)]
+    yamls = [p for p in paths if _is_thermal_name(p.name) or _is_yaml_name(p.name)]
     if len(ev) == 1 and yamls:
         return ev[0], yamls
     return None
+
+
+def _is_yaml_name(name: str) -> bool:
+    return re.search(r"\.ya?ml$", strip_compression_suffix(name), re.IGNORECASE) is not None
 
 
 def _is_thermal_name(name: str) -> bool:

@@ -66,13 +66,15 @@ def _yaml_number(path: Path) -> int | None:
         return _number_in(base[len(stem) + 1:])
     if base == stem:
         return _number_in(path.parent.name)
-    return None
+    other = re.fullmatch(r"(.+)\.ya?ml", base, re.IGNORECASE)  # tp-3.yaml, tp_10.yml
+    return None if other is None else _number_in(other.group(1))
 
 
 def numeric_order(yaml_paths: Sequence[Path]) -> list[Path]:
     """The thermal_properties files in the numeric order of their suffix (or folder).
 
-    ``thermal_properties.yaml--1`` is -1, ``-05`` is 5, ``vol_3/thermal_properties.yaml`` is 3.
+    ``thermal_properties.yaml--1`` is -1, ``-05`` is 5, ``vol_3/thermal_properties.yaml`` is 3,
+    ``tp_10.yaml`` is 10 (``tp--1.yaml`` is -1).
     If some file has no number the order given is kept (phonopy-qha's own rule).
 
     Raises
