@@ -15,7 +15,9 @@ column                             meaning                                      
 ``volume_A3_per_cell``             volume of the cell, A^3 (needs ``natoms``)   A^3/atom
 ================================  ===========================================  ==========
 
-Lines starting with ``#`` are comments. The file may be compressed (recognised by content,
+Columns are separated by commas, or, as the header line shows, by semicolons (then a decimal
+comma is read as a point: ``30,5;-2,143``), tabs or blanks. Lines starting with ``#`` are
+comments. The file may be compressed (recognised by content,
 see :mod:`zenthermo.io.compressed`). Every error names the file.
 """
 
@@ -97,7 +99,7 @@ def read_reference_csv(
              if line.strip() and not line.lstrip().startswith("#")]
     if not lines:
         raise InputError("reference file is empty", file)
-    rows = list(csv.reader(io.StringIO("\n".join(lines))))
+    rows = _split_rows(lines)
     header = [name.strip().lower() for name in rows[0]]
     t_column = next((header.index(n) for n in TEMPERATURE_COLUMNS if n in header), None)
     q_column = next((i for i, n in enumerate(header) if n in _QUANTITY_COLUMNS), None)
@@ -116,6 +118,11 @@ def read_reference_csv(
         )
     temperatures, values = [], []
     for line_number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise InputError(
+                f"row {line_number} has {len(row)} cells where the header has {len(header)}: "
+                f"{row!r}", file, "a decimal comma in a comma-separated file? use points, "
+                "or separate the columns by semicolons")
         try:
             t_value, q_value = float(row[t_column]), float(row[q_column])
         except (IndexError, ValueError):
@@ -134,3 +141,17 @@ def read_reference_csv(
         values=np.asarray(values, dtype=np.float64)[order],
         path=str(file),
     )
+
+
+def _split_rows(lines: list[str]) -> list[list[str]]:
+    """The cells of each line, by the separator the header uses (comma, semicolon, tab or
+    blanks); with semicolons a decimal comma becomes a point."""
+    header = lines[0]
+    if "," in header:
+        return list(csv.reader(io.StringIO("\n".join(lines))))
+    if ";" in header:
+        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=";"))
+        return [rows[0]] + [[cell.replace(",", ".") for cell in row] for row in rows[1:]]
+    if "\t" in header:
+        return list(csv.reader(io.StringIO("\n".join(lines)), delimiter="\t"))
+    return [line.split() for line in lines]
