@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -106,6 +107,7 @@ def find_configurations(given: list[Path], manifest: Manifest | None, excluded: 
         roots.append(path)
         root = path.parent if folders == [path] else path
         found += [(folder, root, None) for folder in folders]
+    found = _once_each(found, warnings)
     skip = dict(manifest.exclude) if manifest is not None else {}
     _unnamed(found, roots, skip, named, excluded, warnings)
     if not found:
@@ -169,6 +171,23 @@ def _unnamed(found: list, roots: list[Path], skip: dict[str, str], named: bool,
             taken.add(folder.resolve())
     for name in sorted(set(skip) - {e.item for e in excluded}):
         warnings.append(f"the manifest excludes '{name}', which is no configuration folder here")
+
+
+def _once_each(found: list, warnings: list[str]) -> list:
+    """Each folder once: given twice, or given and inside a tree also given, it is one
+    configuration (read once, said so), never two with the same data. (A symbolic link
+    to a folder is another path: the duplicate check of the sources names both.)"""
+    first: dict[str, Path] = {}
+    kept = []
+    for item in found:
+        key = os.path.normpath(os.path.abspath(item[0]))
+        if key in first:
+            also = "" if str(first[key]) == str(item[0]) else f" (also as {first[key]})"
+            warnings.append(f"{item[0]}: given more than once{also}: read once")
+            continue
+        first[key] = item[0]
+        kept.append(item)
+    return kept
 
 
 def _named_like(folder: Path, found: list) -> bool:
