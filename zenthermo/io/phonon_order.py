@@ -4,11 +4,12 @@ phonopy-qha pairs the i-th ``thermal_properties.yaml`` with the i-th e-v.dat row
 position alone. Where the yaml does not carry its own ``volume`` key, a file numbered
 against the volumes, an e-v.dat whose rows were re-ordered (without a ``POSCAR-<n>`` beside
 each file), or yaml files swapped between their POSCARs, is read without error and gives
-wrong physics. The phonons
-themselves carry a witness: frequencies soften as a crystal expands (a positive mean
-Grueneisen parameter, true of almost every solid, Si and Invar alloys included), so the
-vibrational free energy at the lowest temperature of the grid, the zero-point energy at
-0 K, falls as the volume grows. A rise along the volumes means a pairing to check.
+wrong physics. The phonons themselves carry a witness: frequencies soften as a crystal
+expands (a positive mean Grueneisen parameter, true of almost every solid, Si and Invar
+alloys included), so the vibrational free energy at the lowest temperature of the grid, the
+zero-point energy at 0 K, falls as the volume grows. A rise along the volumes means a
+pairing to check (a warning: a solid with a negative mean Grueneisen parameter, as ZrW2O8,
+shows one by its physics).
 """
 
 from __future__ import annotations

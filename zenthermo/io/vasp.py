@@ -135,11 +135,16 @@ def _read_oszicar(path: Path, recorder: Recorder):
 ENERGY_AGREEMENT_RTOL = 1e-6
 
 
-def _oszicar_outcar_clash(oszicar: Any, outcar: OutcarSummary | None, path: Path) -> str | None:
-    """Why an OSZICAR and the finished OUTCAR of the same stage cannot both be right, or None.
+def _oszicar_cut_short(oszicar: Any, outcar: OutcarSummary | None, path: Path) -> str | None:
+    """Why an OSZICAR gives way to the finished OUTCAR of its stage, or None when they agree.
 
-    A finished OUTCAR (it has its timing block) is complete; an OSZICAR with fewer ionic
-    steps was cut short (a copy that stopped), one whose final E0 differs is another run's.
+    A finished OUTCAR (it has its timing block) is complete: an OSZICAR with fewer ionic
+    steps was cut short (a copy that stopped), and the reason is returned.
+
+    Raises
+    ------
+    InputError
+        The OSZICAR's final E0 differs from the OUTCAR's energy(sigma->0): another run's.
     """
     if outcar is None or outcar.energy_sigma0 is None:
         return None
@@ -227,8 +232,8 @@ def _read_text_outputs(folder: VolumeFolder, recorder: Recorder) -> VolumeReadin
     if "OSZICAR" in files:
         try:
             oszicar = _read_oszicar(files["OSZICAR"], recorder)
-            if clash := _oszicar_outcar_clash(oszicar, outcar, files["OSZICAR"]):
-                raise _UnreadableOszicarError(clash, files["OSZICAR"])
+            if cut := _oszicar_cut_short(oszicar, outcar, files["OSZICAR"]):
+                raise _UnreadableOszicarError(cut, files["OSZICAR"])
         except _UnreadableOszicarError as error:  # the OUTCAR holds all it would give
             if outcar is None or outcar.energy_sigma0 is None:
                 raise InputError(error.reason, error.path) from None
