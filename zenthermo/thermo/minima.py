@@ -31,7 +31,7 @@ from zenthermo.thermo.scan import (
     VolumeScan,
     bracket_minima,
     full_columns,
-    hermite_in_T,
+    hermite_weights,
     key_then_value_order,
     root_guesses,
     span_tracks,
@@ -82,7 +82,7 @@ def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T
         tracks = tracks._replace(first=inner[tracks.first], last=inner[tracks.last])
         lengths = scan.spans[tracks.span, 1] - scan.spans[tracks.span, 0]
         depth = CONTINUED_DEPTH if int(np.sum(lengths - 1)) >= LEVELS_MIN_POINTS else 0
-        levels = _levels(lengths, depth)
+        levels = _levels(tracks.span, lengths, depth)
     together = len(levels) > 1
     count = n + (sum(level[0].size for level in levels) if together else 0)
     polish = RootPolish(landscape, count, True, probabilities)
@@ -163,10 +163,20 @@ def _continued(polish: RootPolish, offset: int, scan: VolumeScan, grid: np.ndarr
     V_end, D_end = (polish.V[:offset], polish.slope_T[:offset]) if ends is None else ends
     V_track[:, 0], D_track[:, 0] = V_end[tracks.first], D_end[tracks.first]
     V_track[rows, c1 - c0], D_track[rows, c1 - c0] = V_end[tracks.last], D_end[tracks.last]
-    track, mid, left, right = (np.concatenate([level[i] for level in levels]) if levels
-                               else np.empty(0, dtype=np.intp) for i in range(4))
-    bounds = offset + np.cumsum([0] + [level[0].size for level in levels])
+    track, mid, left, right, far, entry, first = (
+        np.concatenate([level[i] for level in levels]) if levels
+        else np.empty(0, dtype=np.intp) for i in range(7))
+    sizes = [level[0].size for level in levels]
+    bounds = offset + np.cumsum([0] + sizes)
+    entries = np.cumsum([0] + [level[6].size for level in levels])
+    entry += np.repeat(entries[:-1], sizes)  # one numbering over the levels
+    first += np.repeat(bounds[:-1] - offset, [level[6].size for level in levels])
     t = c0[track] + mid
+    w_V, w_D = _start_weights(T, t[first], c0[track[first]], left[first], right[first],
+                              far[first])
+    cells = track * V_track.shape[1]  # flat positions of the known columns in V_track
+    known = (cells + left, cells + right, cells + np.where(far >= 0, far, left))
+    V_flat, D_flat = V_track.reshape(-1), D_track.reshape(-1)  # views: filled level by level
     for k in range(len(levels)):
         if k:  # the level before has taken its first step: its volumes are nearly roots
             polish.round()
@@ -175,10 +185,10 @@ def _continued(polish: RootPolish, offset: int, scan: VolumeScan, grid: np.ndarr
             V_track[track[at], mid[at]] = polish.V[done]
             D_track[track[at], mid[at]] = polish.slope_T[done]
         at = slice(bounds[k] - offset, bounds[k + 1] - offset)
-        tr, base = track[at], c0[track[at]]
-        start = hermite_in_T(T[t[at]], T[base + left[at]], T[base + right[at]],
-                             V_track[tr, left[at]], V_track[tr, right[at]],
-                             D_track[tr, left[at]], D_track[tr, right[at]])
+        tr, e = track[at], entry[at]
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN (a slope 1/0): no start
+            start = sum(w_V[i].take(e) * V_flat.take(known[i][at])
+                        + w_D[i].take(e) * D_flat.take(known[i][at]) for i in range(3))
         lo, hi = tracks.lo[tr], tracks.hi[tr]
         start = np.clip(np.where(np.isfinite(start), start, 0.5 * (lo + hi)), lo, hi)
         polish.begin(slice(bounds[k], bounds[k + 1]), start, T[t[at]], lo, hi,
@@ -209,40 +219,85 @@ def _continued(polish: RootPolish, offset: int, scan: VolumeScan, grid: np.ndarr
     return parts
 
 
-def _levels(lengths: np.ndarray, depth: int) -> list[tuple[np.ndarray, ...]]:
-    """The inner columns of spans of ``lengths`` (columns 0..L, L >= 2) in the order they are
-    polished, as levels of (track row i, column offset m, offsets of its nearest columns
-    polished before it, left and right): level k < ``depth`` holds the middles of the
-    intervals left by k halvings (for L = 16: 8; 4 and 12; 2, 6, 10 and 14), the last level
-    every other inner column (for L = 16 and depth 3 the odd offsets)."""
+def _start_weights(T: np.ndarray, t: np.ndarray, base: np.ndarray, left: np.ndarray,
+                   right: np.ndarray, far: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per entry (one point of it given: its temperature index ``t``, its track's first
+    column ``base`` and its known columns' offsets), the Hermite weights (w_V, w_D), each
+    (3, n), on V and dV/dT at its left, right and far columns: the quintic through all three
+    (its error falls as h^6), the cubic through left and right (far weights 0) where there
+    is no ``far`` (-1)."""
+    w_V, w_D = np.zeros((3, t.size)), np.zeros((3, t.size))
+    for k, nodes in ((np.flatnonzero(far < 0), (left, right)),
+                     (np.flatnonzero(far >= 0), (left, right, far))):
+        if k.size:
+            w_V[:len(nodes), k], w_D[:len(nodes), k] = hermite_weights(
+                T[t[k]], [T[base[k] + node[k]] for node in nodes])
+    return w_V, w_D
+
+
+def _levels(track_span: np.ndarray, lengths: np.ndarray,
+            depth: int) -> list[tuple[np.ndarray, ...]]:
+    """The inner columns of the spans of the tracks (``track_span``, the span index of each;
+    ``lengths`` L >= 2 of those spans, columns 0..L) in the order they are polished, as
+    levels of (track row i, column offset m, the offsets of the known columns its start
+    interpolates, left, right and far (-1: none, :func:`_span_schedule`), its *entry* (the
+    points of one span at one offset share the entry, and its Hermite weights) and one point
+    of each entry): level k < ``depth`` holds the middles of the intervals left by k
+    halvings (for L = 16: 8; 4 and 12; 2, 6, 10 and 14), the last level every other inner
+    column (for L = 16 and depth 3 the odd offsets)."""
     levels: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(depth + 1)]
+    points, entries = [0] * (depth + 1), [0] * (depth + 1)
     for length in np.unique(lengths):
         which = np.flatnonzero(lengths == length)
-        for level, (m, left, right) in enumerate(_span_schedule(int(length), depth)):
+        _, first, rank = np.unique(track_span[which], return_index=True, return_inverse=True)
+        for level, (m, left, right, far) in enumerate(_span_schedule(int(length), depth)):
             if m.size:
-                levels[level].append((np.repeat(which, m.size), np.tile(m, which.size),
-                                      np.tile(left, which.size), np.tile(right, which.size)))
+                n, j = which.size, np.arange(m.size)
+                levels[level].append((np.repeat(which, m.size), np.tile(m, n), np.tile(left, n),
+                                      np.tile(right, n), np.tile(far, n),
+                                      entries[level] + (rank[:, None] * m.size + j).ravel(),
+                                      points[level] + (first[:, None] * m.size + j).ravel()))
+                points[level] += n * m.size
+                entries[level] += first.size * m.size
     return [tuple(np.concatenate(x) for x in zip(*level, strict=True)) for level in levels
             if level]
 
 
 @lru_cache(maxsize=256)
 def _span_schedule(L: int, depth: int) -> tuple[tuple[np.ndarray, ...], ...]:
-    """:func:`_levels` for one span length: per level (offsets, left, right)."""
+    """:func:`_levels` for one span length: per level (offsets, left, right, far)."""
     known, intervals = [0, L], [(0, L)]
     schedule = []
     for _ in range(depth):
         mids = [((a + b) // 2, a, b) for a, b in intervals if b - a >= 2]
-        schedule.append(mids)
+        schedule.append(_with_far(mids, known))
         known += [m for m, _, _ in mids]
         intervals = [half for m, a, b in mids for half in ((a, m), (m, b))]
     known_arr = np.unique(known)
     rest = np.setdiff1d(np.arange(1, L), known_arr)
     at = np.searchsorted(known_arr, rest)
-    schedule.append(list(zip(rest, known_arr[at - 1], known_arr[at], strict=True)))
+    schedule.append(_with_far(list(zip(rest, known_arr[at - 1], known_arr[at], strict=True)),
+                              known))
     return tuple(tuple(np.array(x, dtype=np.intp).reshape(-1) for x in
-                       (zip(*points, strict=True) if points else ((), (), ())))
+                       (zip(*points, strict=True) if points else ((), (), (), ())))
                  for points in schedule)
+
+
+def _with_far(points: list, known: list[int]) -> list[tuple[int, int, int, int]]:
+    """(m, left, right) -> (m, left, right, far): ``far`` the known offset next beyond the
+    nearer of left and right (the right on a tie; beyond the other where none), -1 where
+    neither side has one."""
+    ordered = sorted(set(known))
+    out = []
+    for m, left, right in points:
+        i, j = ordered.index(left), ordered.index(right)
+        beyond_left = ordered[i - 1] if i > 0 else -1
+        beyond_right = ordered[j + 1] if j + 1 < len(ordered) else -1
+        prefer_left = (m - left) < (right - m)
+        first, second = ((beyond_left, beyond_right) if prefer_left
+                         else (beyond_right, beyond_left))
+        out.append((m, left, right, first if first >= 0 else second))
+    return out
 
 
 def lowest_per_slot(slot: np.ndarray, G: np.ndarray, n_slots: int,

@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycl
 
 __all__ = ["COARSE_SPACING_K", "MAX_POINTS_PER_CALL", "ROOT_GUESS_POINTS", "WINDOW_MARGIN",
            "SpanTracks", "VolumeScan", "bracket_minima", "full_columns", "hermite_in_T",
+           "hermite_weights",
            "key_then_value_order", "root_guesses", "scan_slopes", "span_tracks"]
 
 #: Largest number of (V, T) points evaluated in one ``derivatives`` call.
@@ -222,6 +223,26 @@ def hermite_in_T(T: np.ndarray, T0: np.ndarray, T1: np.ndarray, V0: np.ndarray,
         u3 = u2 * u  # not u**3: a general power is several times slower
         return ((2 * u3 - 3 * u2 + 1) * V0 + (u3 - 2 * u2 + u) * dT * D0
                 + (-2 * u3 + 3 * u2) * V1 + (u3 - u2) * dT * D1)
+
+
+def hermite_weights(T: np.ndarray, nodes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The weights of the Hermite interpolant at T through n nodes (T_i, V_i, dV/dT = D_i):
+    ``(w_V, w_D)``, each (n, m), such that ``sum_i w_V[i] V_i + w_D[i] D_i`` is the
+    polynomial of degree 2n - 1 through them (n = 2: :func:`hermite_in_T`'s cubic; n = 3: a
+    quintic, whose error falls as h^6 against the cubic's h^4). ``T`` and each node (m,)
+    K, distinct nodes in any order (NaN weights where two coincide)."""
+    w_V, w_D = [], []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i, Ti in enumerate(nodes):
+            lagrange, slope = np.ones_like(T), np.zeros_like(T)
+            for j, Tj in enumerate(nodes):
+                if j != i:
+                    lagrange = lagrange * ((T - Tj) / (Ti - Tj))
+                    slope = slope + 1.0 / (Ti - Tj)
+            squared, u = lagrange * lagrange, T - Ti
+            w_V.append((1.0 - 2.0 * slope * u) * squared)
+            w_D.append(u * squared)
+    return np.array(w_V), np.array(w_D)
 
 
 def key_then_value_order(key: np.ndarray, value: np.ndarray) -> np.ndarray:
