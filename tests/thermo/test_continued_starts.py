@@ -84,9 +84,11 @@ def test_span_schedule_names_a_third_known_column_after_the_middles():
     assert known == set(range(17))
 
 
-def test_continued_minima_after_the_middles_end_at_their_first_evaluation(monkeypatch):
-    """On the quintic well every level after the middles starts within rounding of its
-    roots (one evaluation each); the middles, from the cubic, mostly need a second."""
+def test_every_continued_minimum_ends_at_its_first_evaluation(monkeypatch):
+    """On the quintic well every level starts within rounding of its roots (one evaluation
+    each): the middles through their span's ends and the neighbouring spans' far ends
+    (degree 5 to 7), the later levels through three columns of their span. The cubic
+    through a span's ends would miss the middles by more than the gate."""
     monkeypatch.setattr(minima, "LEVELS_MIN_POINTS", 0)
     groups: list[tuple[newton.RootPolish, np.ndarray]] = []
 
@@ -104,8 +106,11 @@ def test_continued_minima_after_the_middles_end_at_their_first_evaluation(monkey
                                    rtol=1e-12)
     coarse, *levels = groups
     assert len(levels) == minima.CONTINUED_DEPTH + 1
-    rounds = [polish._rounds[points] for polish, points in levels]
-    assert all(r.size for r in rounds)
-    assert np.mean(rounds[0] == 1) < 0.5  # the cubic from the span's ends: not enough
-    for r in rounds[1:]:
-        assert np.all(r == 1)
+    for polish, points in levels:
+        assert points.size and np.all(polish._rounds[points] == 1)
+    # the cubic from the ends of a 16-K span misses its middle (at 400-600 K) by over the gate
+    T0, T1 = np.arange(400.0, 600.0, 16.0), np.arange(416.0, 616.0, 16.0)
+    cubic = hermite_in_T(T0 + 8.0, T0, T1, landscape.volume(0.0, T0),
+                         landscape.volume(0.0, T1), landscape.s(T0, 1), landscape.s(T1, 1))
+    miss = np.abs(cubic - landscape.volume(0.0, T0 + 8.0)) / cubic
+    assert np.all(miss > 3 * newton.GATE_TOLERANCE)

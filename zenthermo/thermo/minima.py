@@ -189,6 +189,10 @@ def _continued(polish: RootPolish, offset: int, scan: VolumeScan, grid: np.ndarr
         with np.errstate(invalid="ignore", over="ignore"):  # NaN (a slope 1/0): no start
             start = sum(w_V[i].take(e) * V_flat.take(known[i][at])
                         + w_D[i].take(e) * D_flat.take(known[i][at]) for i in range(3))
+        alone = np.flatnonzero(far[at] < 0) if ends is None else np.empty(0, np.intp)
+        if alone.size:  # levels: the middles reach across the spans' ends
+            start[alone] = _across_spans(T, tracks, c0, c1, tr[alone], t[at][alone], V_end,
+                                         D_end)
         lo, hi = tracks.lo[tr], tracks.hi[tr]
         start = np.clip(np.where(np.isfinite(start), start, 0.5 * (lo + hi)), lo, hi)
         polish.begin(slice(bounds[k], bounds[k + 1]), start, T[t[at]], lo, hi,
@@ -217,6 +221,38 @@ def _continued(polish: RootPolish, offset: int, scan: VolumeScan, grid: np.ndarr
                                     P[again.p], again.start, polish.probabilities, gate=True)
         parts.append((again.p, again.t, again.kind, V, fields, np.arange(V.size)))
     return parts
+
+
+def _across_spans(T: np.ndarray, tracks: SpanTracks, c0: np.ndarray, c1: np.ndarray,
+                  tr: np.ndarray, t: np.ndarray, V_end: np.ndarray,
+                  D_end: np.ndarray) -> np.ndarray:
+    """Starts at the temperature indices ``t`` of the tracks ``tr`` from their span's two
+    ends and, where the track goes on through the neighbouring spans, those spans' far ends
+    (V and dV/dT of the coarse minima, ``V_end``, ``D_end``): the Hermite through 2 to 4
+    columns (degree 3 to 7)."""
+    n_coarse = V_end.size
+    paired = np.flatnonzero(tracks.paired)
+    starting, ending = np.full(n_coarse, -1), np.full(n_coarse, -1)
+    starting[tracks.first[paired]] = paired
+    ending[tracks.last[paired]] = paired
+    prev, after = ending[tracks.first[tr]], starting[tracks.last[tr]]
+    nodes = [np.where(prev >= 0, tracks.first[np.maximum(prev, 0)], -1),
+             tracks.first[tr], tracks.last[tr],
+             np.where(after >= 0, tracks.last[np.maximum(after, 0)], -1)]
+    columns = [np.where(prev >= 0, c0[np.maximum(prev, 0)], -1), c0[tr], c1[tr],
+               np.where(after >= 0, c1[np.maximum(after, 0)], -1)]
+    start = np.empty(tr.size)
+    for use in ((False, False), (True, False), (False, True), (True, True)):
+        k = np.flatnonzero(((prev >= 0) == use[0]) & ((after >= 0) == use[1]))
+        if not k.size:
+            continue
+        which = [i for i, on in zip(range(4), (use[0], True, True, use[1]), strict=True)
+                 if on]
+        w_V, w_D = hermite_weights(T[t[k]], [T[columns[i][k]] for i in which])
+        with np.errstate(invalid="ignore", over="ignore"):
+            start[k] = sum(w_V[j] * V_end[nodes[i][k]] + w_D[j] * D_end[nodes[i][k]]
+                           for j, i in enumerate(which))
+    return start
 
 
 def _start_weights(T: np.ndarray, t: np.ndarray, base: np.ndarray, left: np.ndarray,
