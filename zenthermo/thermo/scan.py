@@ -104,13 +104,30 @@ def scan_slopes(landscape: Landscape, grid: np.ndarray, T: np.ndarray,
             F_V[:, middles] = full_columns(landscape, grid, T[middles])
         pending = halves
     spans.sort()
+    # the spans' end volumes and the short spans' full columns: one landscape call
+    rows, columns = [], []
     if spans:
-        columns = np.concatenate([np.arange(c0 + 1, c1) for c0, c1 in spans])
-        F_V[[[0], [-1]], columns] = full_columns(landscape, grid[[0, -1]], T[columns])
+        inner = np.concatenate([np.arange(c0 + 1, c1) for c0, c1 in spans])
+        rows.append(np.repeat([[0], [grid.size - 1]], inner.size, axis=1).reshape(-1))
+        columns.append(np.tile(inner, 2))
     if full:
-        columns = np.concatenate(full)
-        F_V[:, columns] = full_columns(landscape, grid, T[columns])
+        inner = np.concatenate(full)
+        rows.append(np.repeat(np.arange(grid.size), inner.size))
+        columns.append(np.tile(inner, grid.size))
+    if rows:
+        row, column = np.concatenate(rows), np.concatenate(columns)
+        F_V[row, column] = points_F_V(landscape, grid[row], T[column])
     return VolumeScan(F_V, np.array(spans, dtype=np.intp).reshape(-1, 2))
+
+
+def points_F_V(landscape: Landscape, V: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """F_V at the flat points (V, T) (A^3, K), at most :data:`MAX_POINTS_PER_CALL` a call."""
+    parts = [np.broadcast_to(np.asarray(derivatives_of(landscape, V[i:i + MAX_POINTS_PER_CALL],
+                                                       T[i:i + MAX_POINTS_PER_CALL],
+                                                       ("F_V",)).F_V, dtype=np.float64),
+                             (min(MAX_POINTS_PER_CALL, V.size - i),))
+             for i in range(0, V.size, MAX_POINTS_PER_CALL)]
+    return np.concatenate(parts) if len(parts) != 1 else parts[0]
 
 
 def _coarse_step(T: np.ndarray, spacing_K: float) -> int:
