@@ -89,7 +89,7 @@ def scan_slopes(landscape: Landscape, grid: np.ndarray, T: np.ndarray,
     while pending:  # halve a span that does not match until it does or is short
         pending = [(c0, c1) for c0, c1 in pending if c1 - c0 >= 2]
         ends = np.array(pending, dtype=np.intp).reshape(-1, 2)
-        matching = _matching(F_V[:, ends[:, 0]], F_V[:, ends[:, 1]], pressures)
+        matching = _matching(F_V, ends, pressures)
         halves, middles = [], []
         for (c0, c1), match in zip(pending, matching, strict=True):
             if match:
@@ -138,34 +138,42 @@ def _coarse_step(T: np.ndarray, spacing_K: float) -> int:
     return max(1, int(np.floor(spacing_K / widest + 1e-9))) if widest > 0 else 1
 
 
-def _matching(f0: np.ndarray, f1: np.ndarray, pressures_eV: np.ndarray) -> np.ndarray:
-    """Per pair of coarse columns of F_V (``f0[:, i]``, ``f1[:, i]``; shape (nV, n)), whether
-    they show the same brackets for every pressure: the same boundary minima, the same
-    number of interior ones, the k-th moved by at most :data:`WINDOW_MARGIN` grid steps (and
-    its search interval under half the grid). Shape (n,)."""
-    nV, n = f0.shape
+def _matching(F_V: np.ndarray, pairs: np.ndarray, pressures_eV: np.ndarray) -> np.ndarray:
+    """Per pair of columns (c0, c1) of F_V (``pairs`` (n, 2) column indices), whether they
+    show the same brackets for every pressure: the same boundary minima, the same number of
+    interior ones, the k-th moved by at most :data:`WINDOW_MARGIN` grid steps (and its
+    search interval under half the grid). Each column is bracketed once, however many
+    pairs it ends. Shape (n,)."""
+    nV = F_V.shape[0]
     nP = pressures_eV.size
-    ok = np.all(np.isfinite(f0), axis=0) & np.all(np.isfinite(f1), axis=0)
-    ends = []
-    for f in (f0, f1):
-        p, t, j, kind = bracket_minima(f, pressures_eV)
-        key = t * nP + p  # one per (column pair, pressure)
-        inner = kind == 0
-        order = np.argsort(key[inner].astype(np.int64) * nV + j[inner], kind="stable")
-        ends.append((np.bincount(key[inner], minlength=n * nP),
-                     np.bincount(key[kind == 1], minlength=n * nP),
-                     np.bincount(key[kind == 2], minlength=n * nP),
-                     key[inner][order], j[inner][order]))
-    (count0, low0, high0, key0, j0), (count1, low1, high1, key1, j1) = ends
-    same = (count0 == count1) & (low0 == low1) & (high0 == high1)
-    ok &= np.all(same.reshape(n, nP), axis=1)
-    # the k-th bracket of each pressure at one end against the k-th at the other
-    keep0, keep1 = ok[key0 // nP], ok[key1 // nP]
-    moved = np.abs(j0[keep0] - j1[keep1])
+    columns, which = np.unique(pairs.reshape(-1), return_inverse=True)
+    c0, c1 = which.reshape(-1, 2).T  # indices into columns
+    f = F_V[:, columns]
+    nC = columns.size
+    p, t, j, kind = bracket_minima(f, pressures_eV)
+    key = t * nP + p  # one per (column, pressure)
+    inner = kind == 0
+    count = np.bincount(key[inner], minlength=nC * nP).reshape(nC, nP)
+    low = np.bincount(key[kind == 1], minlength=nC * nP).reshape(nC, nP)
+    high = np.bincount(key[kind == 2], minlength=nC * nP).reshape(nC, nP)
+    finite = np.all(np.isfinite(f), axis=0)
+    ok = (finite[c0] & finite[c1]
+          & np.all((count[c0] == count[c1]) & (low[c0] == low[c1]) & (high[c0] == high[c1]),
+                   axis=1))
+    # the k-th bracket of each pressure at one end against the k-th at the other: the
+    # interior brackets ordered by (column, pressure, j), each column's in one run
+    ordered = j[inner][np.argsort(key[inner].astype(np.int64) * nV + j[inner], kind="stable")]
+    total = count.sum(axis=1)
+    first = np.cumsum(total) - total
+    pair = np.flatnonzero(ok)
+    length = total[c0[pair]]
+    rank = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
+    moved = np.abs(ordered[np.repeat(first[c0[pair]], length) + rank]
+                   - ordered[np.repeat(first[c1[pair]], length) + rank])
     # a search interval (the swept volumes and WINDOW_MARGIN steps each side) over half of
     # a coarse grid would be no narrower than the grid's own brackets
     bad = (moved > WINDOW_MARGIN) | (moved + 2 + 2 * WINDOW_MARGIN > nV // 2)
-    ok[(key0[keep0] // nP)[bad]] = False
+    ok[np.repeat(pair, length)[bad]] = False
     return ok
 
 
