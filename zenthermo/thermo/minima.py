@@ -53,6 +53,10 @@ CONTINUED_DEPTH = 3
 LEVELS_MIN_POINTS = 8000
 
 
+#: A level of the continued minima (:func:`_levels`): its points and its entries.
+_Level = tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]
+
+
 def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.ndarray,
                      P: np.ndarray, probabilities: bool = False) -> tuple:
     """Every local minimum of G for the pressures ``P`` (nP,) eV/A^3 at the temperatures
@@ -82,9 +86,9 @@ def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T
         tracks = tracks._replace(first=inner[tracks.first], last=inner[tracks.last])
         lengths = scan.spans[tracks.span, 1] - scan.spans[tracks.span, 0]
         depth = CONTINUED_DEPTH if int(np.sum(lengths - 1)) >= LEVELS_MIN_POINTS else 0
-        levels = _levels(tracks.span, lengths, depth)
+        levels = _levels(scan.spans, tracks.span, depth)
     together = len(levels) > 1
-    count = n + (sum(level[0].size for level in levels) if together else 0)
+    count = n + (sum(level[0][0].size for level in levels) if together else 0)
     polish = RootPolish(landscape, count, True, probabilities)
     polish.begin(slice(0, n), coarse.start, T[coarse.t], coarse.lo, coarse.hi, P[coarse.p])
     parts: list[tuple] = []
@@ -95,7 +99,7 @@ def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T
     if tracks is not None and not together:  # one level, from the coarse minima's roots
         with np.errstate(divide="ignore", invalid="ignore"):
             slope = -fields["F_VT"] / fields["F_VV"]
-        alone = RootPolish(landscape, levels[0][0].size if levels else 0, False,
+        alone = RootPolish(landscape, levels[0][0][0].size if levels else 0, False,
                            probabilities)
         parts = _continued(alone, 0, scan, grid, T, P, tracks, levels, (V[:n], slope[:n]))
     parts.insert(0, (coarse.p, coarse.t, coarse.kind, V[:n], fields, np.arange(n)))
@@ -139,7 +143,7 @@ def _brackets(F_V: np.ndarray, columns: np.ndarray, grid: np.ndarray, P: np.ndar
 
 def _continued(polish: RootPolish, offset: int, scan: VolumeScan, grid: np.ndarray,
                T: np.ndarray, P: np.ndarray, tracks: SpanTracks,
-               levels: list[tuple[np.ndarray, ...]],
+               levels: list[_Level],
                ends: tuple[np.ndarray, np.ndarray] | None = None) -> list[tuple]:
     """The interior minima inside the scan's continued spans (:func:`span_tracks`' tracks,
     indexing ``coarse``), polished in ``polish`` from point ``offset`` on, as parts
@@ -163,17 +167,18 @@ def _continued(polish: RootPolish, offset: int, scan: VolumeScan, grid: np.ndarr
     V_end, D_end = (polish.V[:offset], polish.slope_T[:offset]) if ends is None else ends
     V_track[:, 0], D_track[:, 0] = V_end[tracks.first], D_end[tracks.first]
     V_track[rows, c1 - c0], D_track[rows, c1 - c0] = V_end[tracks.last], D_end[tracks.last]
-    track, mid, left, right, far, entry, first = (
-        np.concatenate([level[i] for level in levels]) if levels
-        else np.empty(0, dtype=np.intp) for i in range(7))
-    sizes = [level[0].size for level in levels]
+    track, mid, left, right, far, entry = (
+        np.concatenate([level[0][i] for level in levels]) if levels
+        else np.empty(0, dtype=np.intp) for i in range(6))
+    sizes = [level[0][0].size for level in levels]
     bounds = offset + np.cumsum([0] + sizes)
-    entries = np.cumsum([0] + [level[6].size for level in levels])
-    entry += np.repeat(entries[:-1], sizes)  # one numbering over the levels
-    first += np.repeat(bounds[:-1] - offset, [level[6].size for level in levels])
+    table = [np.concatenate([level[1][i] for level in levels]) if levels
+             else np.empty(0, dtype=np.intp) for i in range(5)]
+    entry += np.repeat(np.cumsum([0] + [level[1][0].size for level in levels])[:-1], sizes)
     t = c0[track] + mid
-    w_V, w_D = _start_weights(T, t[first], c0[track[first]], left[first], right[first],
-                              far[first])
+    w_V, w_D = _start_weights(T, scan.spans, *table)
+    # with levels, the entries with no third known column (the middles) reach across spans
+    alone = np.flatnonzero(table[4] < 0) if ends is None else np.empty(0, np.intp)
     cells = track * V_track.shape[1]  # flat positions of the known columns in V_track
     known = (cells + left, cells + right, cells + np.where(far >= 0, far, left))
     V_flat, D_flat = V_track.reshape(-1), D_track.reshape(-1)  # views: filled level by level
@@ -189,10 +194,10 @@ def _continued(polish: RootPolish, offset: int, scan: VolumeScan, grid: np.ndarr
         with np.errstate(invalid="ignore", over="ignore"):  # NaN (a slope 1/0): no start
             start = sum(w_V[i].take(e) * V_flat.take(known[i][at])
                         + w_D[i].take(e) * D_flat.take(known[i][at]) for i in range(3))
-        alone = np.flatnonzero(far[at] < 0) if ends is None else np.empty(0, np.intp)
-        if alone.size:  # levels: the middles reach across the spans' ends
-            start[alone] = _across_spans(T, tracks, c0, c1, tr[alone], t[at][alone], V_end,
-                                         D_end)
+        points = np.flatnonzero(far[at] < 0) if alone.size else alone
+        if points.size:  # levels: the middles reach across the spans' ends
+            start[points] = _across_spans(T, scan.spans, tracks, table, alone, tr[points],
+                                          e[points], V_end, D_end)
         lo, hi = tracks.lo[tr], tracks.hi[tr]
         start = np.clip(np.where(np.isfinite(start), start, 0.5 * (lo + hi)), lo, hi)
         polish.begin(slice(bounds[k], bounds[k + 1]), start, T[t[at]], lo, hi,
@@ -223,80 +228,94 @@ def _continued(polish: RootPolish, offset: int, scan: VolumeScan, grid: np.ndarr
     return parts
 
 
-def _across_spans(T: np.ndarray, tracks: SpanTracks, c0: np.ndarray, c1: np.ndarray,
-                  tr: np.ndarray, t: np.ndarray, V_end: np.ndarray,
+def _across_spans(T: np.ndarray, spans: np.ndarray, tracks: SpanTracks, table: list,
+                  alone: np.ndarray, tr: np.ndarray, e: np.ndarray, V_end: np.ndarray,
                   D_end: np.ndarray) -> np.ndarray:
-    """Starts at the temperature indices ``t`` of the tracks ``tr`` from their span's two
-    ends and, where the track goes on through the neighbouring spans, those spans' far ends
-    (V and dV/dT of the coarse minima, ``V_end``, ``D_end``): the Hermite through 2 to 4
-    columns (degree 3 to 7)."""
-    n_coarse = V_end.size
+    """Starts of the points of the tracks ``tr`` at the entries ``e`` (of ``table``, whose
+    ``alone`` ones have no third known column in their span) from their span's two ends
+    and, where the track goes on through a neighbouring span, that span's far end (V and
+    dV/dT of the coarse minima, ``V_end``, ``D_end``): the Hermite through 2 to 4 columns
+    (degree 3 to 7), with weights per entry and case (which neighbours there are)."""
+    span, mid = table[0][alone], table[1][alone]
+    c0, c1 = spans[span, 0], spans[span, 1]
+    # the neighbouring spans' far columns (a track goes on only into an adjacent span)
+    last_span = spans.shape[0] - 1  # (ascending, apart: the one ending at c0 comes first)
+    before = spans[np.minimum(np.searchsorted(spans[:, 1], c0), last_span), 0]
+    after = spans[np.minimum(np.searchsorted(spans[:, 0], c1), last_span), 1]
+    columns = (before, c0, c1, after)
+    w = np.zeros((4, 2, 4, alone.size))  # case (prev + 2 next), V/D, node, entry
+    for case in range(4):
+        which = [i for i, on in enumerate((case & 1, 1, 1, case & 2)) if on]
+        w_V, w_D = hermite_weights(T[c0 + mid], [T[columns[i]] for i in which])
+        w[case, 0, which], w[case, 1, which] = w_V, w_D
     paired = np.flatnonzero(tracks.paired)
-    starting, ending = np.full(n_coarse, -1), np.full(n_coarse, -1)
+    starting, ending = np.full(V_end.size, -1), np.full(V_end.size, -1)
     starting[tracks.first[paired]] = paired
     ending[tracks.last[paired]] = paired
-    prev, after = ending[tracks.first[tr]], starting[tracks.last[tr]]
-    nodes = [np.where(prev >= 0, tracks.first[np.maximum(prev, 0)], -1),
-             tracks.first[tr], tracks.last[tr],
-             np.where(after >= 0, tracks.last[np.maximum(after, 0)], -1)]
-    columns = [np.where(prev >= 0, c0[np.maximum(prev, 0)], -1), c0[tr], c1[tr],
-               np.where(after >= 0, c1[np.maximum(after, 0)], -1)]
-    start = np.empty(tr.size)
-    for use in ((False, False), (True, False), (False, True), (True, True)):
-        k = np.flatnonzero(((prev >= 0) == use[0]) & ((after >= 0) == use[1]))
-        if not k.size:
-            continue
-        which = [i for i, on in zip(range(4), (use[0], True, True, use[1]), strict=True)
-                 if on]
-        w_V, w_D = hermite_weights(T[t[k]], [T[columns[i][k]] for i in which])
-        with np.errstate(invalid="ignore", over="ignore"):
-            start[k] = sum(w_V[j] * V_end[nodes[i][k]] + w_D[j] * D_end[nodes[i][k]]
-                           for j, i in enumerate(which))
-    return start
+    first, last = tracks.first[tr], tracks.last[tr]
+    prev, nxt = ending[first], starting[last]
+    case = (prev >= 0) + 2 * (nxt >= 0)
+    nodes = (np.where(prev >= 0, tracks.first[prev], first), first, last,
+             np.where(nxt >= 0, tracks.last[nxt], last))  # a missing node: weight 0
+    entry = np.searchsorted(alone, e)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return sum(w[case, 0, i, entry] * V_end[nodes[i]]
+                   + w[case, 1, i, entry] * D_end[nodes[i]] for i in range(4))
 
 
-def _start_weights(T: np.ndarray, t: np.ndarray, base: np.ndarray, left: np.ndarray,
-                   right: np.ndarray, far: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per entry (one point of it given: its temperature index ``t``, its track's first
-    column ``base`` and its known columns' offsets), the Hermite weights (w_V, w_D), each
-    (3, n), on V and dV/dT at its left, right and far columns: the quintic through all three
-    (its error falls as h^6), the cubic through left and right (far weights 0) where there
-    is no ``far`` (-1)."""
-    w_V, w_D = np.zeros((3, t.size)), np.zeros((3, t.size))
+def _start_weights(T: np.ndarray, spans: np.ndarray, span: np.ndarray, mid: np.ndarray,
+                   left: np.ndarray, right: np.ndarray,
+                   far: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per entry (a ``span`` and the column offsets from its first column: ``mid``, whose
+    start it gives, and the known ``left``, ``right`` and ``far``), the Hermite weights
+    (w_V, w_D), each (3, n), on V and dV/dT at the known columns: the quintic through all
+    three (its error falls as h^6), the cubic through left and right (far weights 0) where
+    there is no ``far`` (-1)."""
+    base = spans[span, 0]
+    w_V, w_D = np.zeros((3, span.size)), np.zeros((3, span.size))
     for k, nodes in ((np.flatnonzero(far < 0), (left, right)),
                      (np.flatnonzero(far >= 0), (left, right, far))):
         if k.size:
             w_V[:len(nodes), k], w_D[:len(nodes), k] = hermite_weights(
-                T[t[k]], [T[base[k] + node[k]] for node in nodes])
+                T[base[k] + mid[k]], [T[base[k] + node[k]] for node in nodes])
     return w_V, w_D
 
 
-def _levels(track_span: np.ndarray, lengths: np.ndarray,
-            depth: int) -> list[tuple[np.ndarray, ...]]:
-    """The inner columns of the spans of the tracks (``track_span``, the span index of each;
-    ``lengths`` L >= 2 of those spans, columns 0..L) in the order they are polished, as
-    levels of (track row i, column offset m, the offsets of the known columns its start
-    interpolates, left, right and far (-1: none, :func:`_span_schedule`), its *entry* (the
-    points of one span at one offset share the entry, and its Hermite weights) and one point
-    of each entry): level k < ``depth`` holds the middles of the intervals left by k
-    halvings (for L = 16: 8; 4 and 12; 2, 6, 10 and 14), the last level every other inner
-    column (for L = 16 and depth 3 the odd offsets)."""
-    levels: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(depth + 1)]
-    points, entries = [0] * (depth + 1), [0] * (depth + 1)
-    for length in np.unique(lengths):
-        which = np.flatnonzero(lengths == length)
-        _, first, rank = np.unique(track_span[which], return_index=True, return_inverse=True)
+def _levels(spans: np.ndarray, track_span: np.ndarray, depth: int) -> list[_Level]:
+    """The inner columns of the ``spans`` (m, 2) of the tracks (``track_span``, the span
+    index of each) in the order they are polished, as levels of (points, entries): the
+    points (track row i, column offset m, the offsets of the known columns its start
+    interpolates, left, right and far (-1: none, :func:`_span_schedule`), its entry) and
+    the entries (span, m, left, right, far; the points of one span at one offset share an
+    entry, and its Hermite weights). Level k < ``depth`` holds the middles of the intervals
+    left by k halvings (for L = 16: 8; 4 and 12; 2, 6, 10 and 14), the last level every
+    other inner column (for L = 16 and depth 3 the odd offsets)."""
+    lengths = spans[:, 1] - spans[:, 0]
+    used = np.zeros(lengths.size, dtype=bool)
+    used[track_span] = True
+    track_length = lengths[track_span]
+    rank_of = np.zeros(lengths.size, dtype=np.intp)
+    points: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(depth + 1)]
+    entries: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(depth + 1)]
+    counts = [0] * (depth + 1)
+    for length in np.unique(lengths[used]):
+        of_length = np.flatnonzero(used & (lengths == length))
+        rank_of[of_length] = np.arange(of_length.size)
+        which = np.flatnonzero(track_length == length)
+        rank = rank_of[track_span[which]]
+        n, s = which.size, of_length.size
         for level, (m, left, right, far) in enumerate(_span_schedule(int(length), depth)):
             if m.size:
-                n, j = which.size, np.arange(m.size)
-                levels[level].append((np.repeat(which, m.size), np.tile(m, n), np.tile(left, n),
+                points[level].append((np.repeat(which, m.size), np.tile(m, n), np.tile(left, n),
                                       np.tile(right, n), np.tile(far, n),
-                                      entries[level] + (rank[:, None] * m.size + j).ravel(),
-                                      points[level] + (first[:, None] * m.size + j).ravel()))
-                points[level] += n * m.size
-                entries[level] += first.size * m.size
-    return [tuple(np.concatenate(x) for x in zip(*level, strict=True)) for level in levels
-            if level]
+                                      (rank[:, None] * m.size + (counts[level] + np.arange(
+                                          m.size))).reshape(-1)))
+                entries[level].append((np.repeat(of_length, m.size), np.tile(m, s),
+                                       np.tile(left, s), np.tile(right, s), np.tile(far, s)))
+                counts[level] += s * m.size
+    return [(tuple(np.concatenate(x) for x in zip(*p, strict=True)),
+             tuple(np.concatenate(x) for x in zip(*e, strict=True)))
+            for p, e in zip(points, entries, strict=True) if p]
 
 
 @lru_cache(maxsize=256)
