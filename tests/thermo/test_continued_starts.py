@@ -1,10 +1,11 @@
 """The Newton starts of the continued minima: Hermite interpolants in T through polished columns.
 
-The levels of a continued span (its middle, then the quarters, the eighths, the rest) start
-from the quintic Hermite through V and dV/dT at three columns known before them (a cubic
-through two where only the span's ends are known: the middles), so on a landscape whose
-equilibrium volume is a quintic in T every search after the middles ends at its first
-evaluation, while the cubic leaves most of them a second one.
+The levels of a continued span after its middle (the quarters, the eighths, the rest) start
+from the quintic Hermite through V and dV/dT at three columns of the span known before
+them; the middles, where only the span's ends are known, from the Hermite that adds the far
+ends of the neighbouring spans the track goes on into (degree 5-7). So on a landscape whose
+equilibrium volume is a quintic in T every continued search ends at its first evaluation,
+while the cubic through a span's ends would leave its middle a second one.
 """
 
 from __future__ import annotations

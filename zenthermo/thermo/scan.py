@@ -12,8 +12,8 @@ the next, and F_V itself does not depend on P, so most of the grid is not needed
    minima) only the two end volumes are evaluated (the boundary minima stay exact): the
    minima in between are *continued* from the polished minima at the two coarse
    temperatures (:func:`span_tracks`: the volumes the bracket swept, widened by
-   WINDOW_MARGIN steps, as the search interval; the Newton starts cubic Hermites in T of V
-   and dV/dT, :func:`hermite_in_T`, see :mod:`zenthermo.thermo.minima`). The
+   WINDOW_MARGIN steps, as the search interval; the Newton starts Hermites in T of V and
+   dV/dT, :func:`hermite_weights`, see :mod:`zenthermo.thermo.minima`). The
    span is pressure-free: its cost does not grow with the pressures.
 3. Where the brackets do not match (a minimum appears, vanishes or jumps: a phase
    transition), the middle column is evaluated in full and both halves are tried again,
