@@ -244,8 +244,9 @@ def _across_spans(T: np.ndarray, spans: np.ndarray, tracks: SpanTracks, table: l
     (degree 3 to 7), with weights per entry and case (which neighbours there are)."""
     span, mid = table[0][alone], table[1][alone]
     c0, c1 = spans[span, 0], spans[span, 1]
-    # the neighbouring spans' far columns (a track goes on only into an adjacent span)
-    last_span = spans.shape[0] - 1  # (ascending, apart: the one ending at c0 comes first)
+    # the neighbouring spans' far columns (a track goes on only into an adjacent span; the
+    # spans are sorted and disjoint, so the one ending at c0 is the first ending at >= c0)
+    last_span = spans.shape[0] - 1
     before = spans[np.minimum(np.searchsorted(spans[:, 1], c0), last_span), 0]
     after = spans[np.minimum(np.searchsorted(spans[:, 0], c1), last_span), 1]
     columns = (before, c0, c1, after)

@@ -42,8 +42,8 @@ if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycl
 
 __all__ = ["COARSE_SPACING_K", "MAX_POINTS_PER_CALL", "ROOT_GUESS_POINTS", "WINDOW_MARGIN",
            "SpanTracks", "VolumeScan", "bracket_minima", "full_columns", "hermite_in_T",
-           "hermite_weights",
-           "key_then_value_order", "root_guesses", "scan_slopes", "span_tracks"]
+           "hermite_weights", "key_then_value_order", "root_guesses", "scan_slopes",
+           "span_tracks"]
 
 #: Largest number of (V, T) points evaluated in one ``derivatives`` call.
 MAX_POINTS_PER_CALL = 400_000
@@ -116,11 +116,11 @@ def scan_slopes(landscape: Landscape, grid: np.ndarray, T: np.ndarray,
         columns.append(np.tile(inner, grid.size))
     if rows:
         row, column = np.concatenate(rows), np.concatenate(columns)
-        F_V[row, column] = points_F_V(landscape, grid[row], T[column])
+        F_V[row, column] = _points_F_V(landscape, grid[row], T[column])
     return VolumeScan(F_V, np.array(spans, dtype=np.intp).reshape(-1, 2))
 
 
-def points_F_V(landscape: Landscape, V: np.ndarray, T: np.ndarray) -> np.ndarray:
+def _points_F_V(landscape: Landscape, V: np.ndarray, T: np.ndarray) -> np.ndarray:
     """F_V at the flat points (V, T) (A^3, K), at most :data:`MAX_POINTS_PER_CALL` a call."""
     parts = [np.broadcast_to(np.asarray(derivatives_of(landscape, V[i:i + MAX_POINTS_PER_CALL],
                                                        T[i:i + MAX_POINTS_PER_CALL],
