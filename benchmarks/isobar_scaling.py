@@ -10,8 +10,9 @@ Issue 15, item 5. Two measurements on the embedded Fe3Pt data (BM4 + Debye-Gruen
   (one evaluation of every source each: a ``derivatives`` call, a ``probabilities`` call,
   or ``derivatives_and_probabilities``, which the isobars' Newton polish uses; a count
   that does not depend on the load); target 50 pressures under 5x one. What grows with
-  the pressures: per pressure and temperature about 1.4 evaluations of the sources (the
+  the pressures: per pressure and temperature about 1.1 evaluations of the sources (the
   gated polish: one where the start's Newton step is under 1e-12 of V, else one more), the
+  scan's extra full columns where some pressure's minima appear, vanish or jump, the
   bookkeeping of about 51k candidate minima and the NTE windows of 50 isobars;
 * configurations: ``analyze`` at 0 GPa of a synthetic exact landscape of K configurations
   (copies of the three Fe3Pt sources under new names and multiplicities), each K in a fresh

@@ -5,11 +5,12 @@ full columns those its grid brackets (:func:`zenthermo.thermo.scan.bracket_minim
 polished from the root of the polynomial through ``g = F_V + P`` at the grid volumes around
 the bracket (:func:`zenthermo.thermo.scan.root_guesses`); inside its continued spans those
 continued from the minima at the spans' ends (:func:`zenthermo.thermo.scan.span_tracks`),
-level by level from the nearest columns polished before (:func:`_continued`), with a span
-where one fails scanned in full and bracketed instead; and the domain edges where G rises
-from them. Every candidate is polished by a :class:`~zenthermo.thermo.newton.RootPolish`
-search, gated where its start is good, whose last evaluation gives the property fields
-(:data:`FINAL_FIELDS`) at the root, so the isobar needs no further call for them.
+level by level from Hermites in T through columns polished before (:func:`_continued`),
+with a span where one fails scanned in full and bracketed instead; and the domain edges
+where G rises from them. Every candidate is polished by a
+:class:`~zenthermo.thermo.newton.RootPolish` search, gated where its start is good, whose
+last evaluation gives the property fields (:data:`FINAL_FIELDS`) at the root, so the
+isobar needs no further call for them.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from zenthermo.thermo.scan import (
     VolumeScan,
     bracket_minima,
     full_columns,
-    hermite_in_T,
+    hermite_weights,
     key_then_value_order,
     root_guesses,
     span_tracks,
@@ -51,6 +52,10 @@ CONTINUED_DEPTH = 3
 #: landscape call costs about as much as evaluating 2000 points on the exact landscape
 #: (Fe3Pt: 0.8 ms against 0.35 us a point), more than the levels would save.
 LEVELS_MIN_POINTS = 8000
+
+
+#: A level of the continued minima (:func:`_levels`): its points and its entries.
+_Level = tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]
 
 
 def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.ndarray,
@@ -82,9 +87,9 @@ def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T
         tracks = tracks._replace(first=inner[tracks.first], last=inner[tracks.last])
         lengths = scan.spans[tracks.span, 1] - scan.spans[tracks.span, 0]
         depth = CONTINUED_DEPTH if int(np.sum(lengths - 1)) >= LEVELS_MIN_POINTS else 0
-        levels = _levels(lengths, depth)
+        levels = _levels(scan.spans, tracks.span, depth)
     together = len(levels) > 1
-    count = n + (sum(level[0].size for level in levels) if together else 0)
+    count = n + (sum(level[0][0].size for level in levels) if together else 0)
     polish = RootPolish(landscape, count, True, probabilities)
     polish.begin(slice(0, n), coarse.start, T[coarse.t], coarse.lo, coarse.hi, P[coarse.p])
     parts: list[tuple] = []
@@ -95,7 +100,7 @@ def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T
     if tracks is not None and not together:  # one level, from the coarse minima's roots
         with np.errstate(divide="ignore", invalid="ignore"):
             slope = -fields["F_VT"] / fields["F_VV"]
-        alone = RootPolish(landscape, levels[0][0].size if levels else 0, False,
+        alone = RootPolish(landscape, levels[0][0][0].size if levels else 0, False,
                            probabilities)
         parts = _continued(alone, 0, scan, grid, T, P, tracks, levels, (V[:n], slope[:n]))
     parts.insert(0, (coarse.p, coarse.t, coarse.kind, V[:n], fields, np.arange(n)))
@@ -139,20 +144,25 @@ def _brackets(F_V: np.ndarray, columns: np.ndarray, grid: np.ndarray, P: np.ndar
 
 def _continued(polish: RootPolish, offset: int, scan: VolumeScan, grid: np.ndarray,
                T: np.ndarray, P: np.ndarray, tracks: SpanTracks,
-               levels: list[tuple[np.ndarray, ...]],
+               levels: list[_Level],
                ends: tuple[np.ndarray, np.ndarray] | None = None) -> list[tuple]:
     """The interior minima inside the scan's continued spans (:func:`span_tracks`' tracks,
     indexing ``coarse``), polished in ``polish`` from point ``offset`` on, as parts
     (pressure index, temperature index, kind, V, fields, the rows of those fields); a span
     where one fails is evaluated in full (``scan.F_V`` filled in) and bracketed instead.
 
-    The columns are polished level by level (:func:`_levels`), each from the cubic Hermite
-    in T through V and dV/dT of its nearest columns polished before; a level starts when
-    the one before has taken its first Newton step, which puts it within O(step^2) of its
-    roots. The span ends' V and dV/dT come from ``ends`` (those of the polished coarse
-    minima) or from ``polish`` (the coarse minima its first ``offset`` points, after one
-    round). With more than one level, the start of a column is about 16
-    times closer a level, so the last levels mostly end at their first evaluation.
+    The columns are polished level by level (:func:`_levels`), each from a Hermite in T
+    through V and dV/dT of columns polished before: the quintic through three of its span
+    (its nearest on each side and the next beyond the nearer), where only the span's ends
+    are known (the middles) the cubic through them, or with levels the Hermite of degree
+    5-7 that adds the far ends of the neighbouring spans the track goes on into
+    (:func:`_across_spans`). A level starts when the one before has taken its first Newton
+    step, which puts it within O(step^2) of its roots. The span ends' V and dV/dT come
+    from ``ends`` (those of the polished coarse minima) or from ``polish`` (the coarse
+    minima its first ``offset`` points, after one round). On Fe3Pt at 50 pressures 78 %
+    of the middles, 86 % of the quarters, 96 % of the eighths and 99 % of the rest end at
+    their first evaluation under the gate (the cubics from the nearest columns: 7, 25, 60
+    and 85 %; docs/benchmarks.md).
     """
     failed = np.zeros(scan.spans.shape[0], dtype=bool)
     failed[tracks.span[~tracks.paired | ~(tracks.hi > tracks.lo)]] = True
@@ -163,10 +173,21 @@ def _continued(polish: RootPolish, offset: int, scan: VolumeScan, grid: np.ndarr
     V_end, D_end = (polish.V[:offset], polish.slope_T[:offset]) if ends is None else ends
     V_track[:, 0], D_track[:, 0] = V_end[tracks.first], D_end[tracks.first]
     V_track[rows, c1 - c0], D_track[rows, c1 - c0] = V_end[tracks.last], D_end[tracks.last]
-    track, mid, left, right = (np.concatenate([level[i] for level in levels]) if levels
-                               else np.empty(0, dtype=np.intp) for i in range(4))
-    bounds = offset + np.cumsum([0] + [level[0].size for level in levels])
+    track, mid, left, right, far, entry = (
+        np.concatenate([level[0][i] for level in levels]) if levels
+        else np.empty(0, dtype=np.intp) for i in range(6))
+    sizes = [level[0][0].size for level in levels]
+    bounds = offset + np.cumsum([0] + sizes)
+    table = [np.concatenate([level[1][i] for level in levels]) if levels
+             else np.empty(0, dtype=np.intp) for i in range(5)]
+    entry += np.repeat(np.cumsum([0] + [level[1][0].size for level in levels])[:-1], sizes)
     t = c0[track] + mid
+    w_V, w_D = _start_weights(T, scan.spans, *table)
+    # with levels, the entries with no third known column (the middles) reach across spans
+    alone = np.flatnonzero(table[4] < 0) if ends is None else np.empty(0, np.intp)
+    cells = track * V_track.shape[1]  # flat positions of the known columns in V_track
+    known = (cells + left, cells + right, cells + np.where(far >= 0, far, left))
+    V_flat, D_flat = V_track.reshape(-1), D_track.reshape(-1)  # views: filled level by level
     for k in range(len(levels)):
         if k:  # the level before has taken its first step: its volumes are nearly roots
             polish.round()
@@ -175,10 +196,14 @@ def _continued(polish: RootPolish, offset: int, scan: VolumeScan, grid: np.ndarr
             V_track[track[at], mid[at]] = polish.V[done]
             D_track[track[at], mid[at]] = polish.slope_T[done]
         at = slice(bounds[k] - offset, bounds[k + 1] - offset)
-        tr, base = track[at], c0[track[at]]
-        start = hermite_in_T(T[t[at]], T[base + left[at]], T[base + right[at]],
-                             V_track[tr, left[at]], V_track[tr, right[at]],
-                             D_track[tr, left[at]], D_track[tr, right[at]])
+        tr, e = track[at], entry[at]
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN (a slope 1/0): no start
+            start = sum(w_V[i].take(e) * V_flat.take(known[i][at])
+                        + w_D[i].take(e) * D_flat.take(known[i][at]) for i in range(3))
+        points = np.flatnonzero(far[at] < 0) if alone.size else alone
+        if points.size:  # levels: the middles reach across the spans' ends
+            start[points] = _across_spans(T, scan.spans, tracks, table, alone, tr[points],
+                                          e[points], V_end, D_end)
         lo, hi = tracks.lo[tr], tracks.hi[tr]
         start = np.clip(np.where(np.isfinite(start), start, 0.5 * (lo + hi)), lo, hi)
         polish.begin(slice(bounds[k], bounds[k + 1]), start, T[t[at]], lo, hi,
@@ -209,40 +234,132 @@ def _continued(polish: RootPolish, offset: int, scan: VolumeScan, grid: np.ndarr
     return parts
 
 
-def _levels(lengths: np.ndarray, depth: int) -> list[tuple[np.ndarray, ...]]:
-    """The inner columns of spans of ``lengths`` (columns 0..L, L >= 2) in the order they are
-    polished, as levels of (track row i, column offset m, offsets of its nearest columns
-    polished before it, left and right): level k < ``depth`` holds the middles of the
-    intervals left by k halvings (for L = 16: 8; 4 and 12; 2, 6, 10 and 14), the last level
-    every other inner column (for L = 16 and depth 3 the odd offsets)."""
-    levels: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(depth + 1)]
-    for length in np.unique(lengths):
-        which = np.flatnonzero(lengths == length)
-        for level, (m, left, right) in enumerate(_span_schedule(int(length), depth)):
+def _across_spans(T: np.ndarray, spans: np.ndarray, tracks: SpanTracks, table: list,
+                  alone: np.ndarray, tr: np.ndarray, e: np.ndarray, V_end: np.ndarray,
+                  D_end: np.ndarray) -> np.ndarray:
+    """Starts of the points of the tracks ``tr`` at the entries ``e`` (of ``table``, whose
+    ``alone`` ones have no third known column in their span) from their span's two ends
+    and, where the track goes on through a neighbouring span, that span's far end (V and
+    dV/dT of the coarse minima, ``V_end``, ``D_end``): the Hermite through 2 to 4 columns
+    (degree 3 to 7), with weights per entry and case (which neighbours there are)."""
+    span, mid = table[0][alone], table[1][alone]
+    c0, c1 = spans[span, 0], spans[span, 1]
+    # the neighbouring spans' far columns (a track goes on only into an adjacent span; the
+    # spans are sorted and disjoint, so the one ending at c0 is the first ending at >= c0)
+    last_span = spans.shape[0] - 1
+    before = spans[np.minimum(np.searchsorted(spans[:, 1], c0), last_span), 0]
+    after = spans[np.minimum(np.searchsorted(spans[:, 0], c1), last_span), 1]
+    columns = (before, c0, c1, after)
+    w = np.zeros((4, 2, 4, alone.size))  # case (prev + 2 next), V/D, node, entry
+    for case in range(4):
+        which = [i for i, on in enumerate((case & 1, 1, 1, case & 2)) if on]
+        w_V, w_D = hermite_weights(T[c0 + mid], [T[columns[i]] for i in which])
+        w[case, 0, which], w[case, 1, which] = w_V, w_D
+    paired = np.flatnonzero(tracks.paired)
+    starting, ending = np.full(V_end.size, -1), np.full(V_end.size, -1)
+    starting[tracks.first[paired]] = paired
+    ending[tracks.last[paired]] = paired
+    first, last = tracks.first[tr], tracks.last[tr]
+    prev, nxt = ending[first], starting[last]
+    case = (prev >= 0) + 2 * (nxt >= 0)
+    nodes = (np.where(prev >= 0, tracks.first[prev], first), first, last,
+             np.where(nxt >= 0, tracks.last[nxt], last))  # a missing node: weight 0
+    entry = np.searchsorted(alone, e)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return sum(w[case, 0, i, entry] * V_end[nodes[i]]
+                   + w[case, 1, i, entry] * D_end[nodes[i]] for i in range(4))
+
+
+def _start_weights(T: np.ndarray, spans: np.ndarray, span: np.ndarray, mid: np.ndarray,
+                   left: np.ndarray, right: np.ndarray,
+                   far: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per entry (a ``span`` and the column offsets from its first column: ``mid``, whose
+    start it gives, and the known ``left``, ``right`` and ``far``), the Hermite weights
+    (w_V, w_D), each (3, n), on V and dV/dT at the known columns: the quintic through all
+    three (its error falls as h^6), the cubic through left and right (far weights 0) where
+    there is no ``far`` (-1)."""
+    base = spans[span, 0]
+    w_V, w_D = np.zeros((3, span.size)), np.zeros((3, span.size))
+    for k, nodes in ((np.flatnonzero(far < 0), (left, right)),
+                     (np.flatnonzero(far >= 0), (left, right, far))):
+        if k.size:
+            w_V[:len(nodes), k], w_D[:len(nodes), k] = hermite_weights(
+                T[base[k] + mid[k]], [T[base[k] + node[k]] for node in nodes])
+    return w_V, w_D
+
+
+def _levels(spans: np.ndarray, track_span: np.ndarray, depth: int) -> list[_Level]:
+    """The inner columns of the ``spans`` (m, 2) of the tracks (``track_span``, the span
+    index of each) in the order they are polished, as levels of (points, entries): the
+    points (track row i, column offset m, the offsets of the known columns its start
+    interpolates, left, right and far (-1: none, :func:`_span_schedule`), its entry) and
+    the entries (span, m, left, right, far; the points of one span at one offset share an
+    entry, and its Hermite weights). Level k < ``depth`` holds the middles of the intervals
+    left by k halvings (for L = 16: 8; 4 and 12; 2, 6, 10 and 14), the last level every
+    other inner column (for L = 16 and depth 3 the odd offsets)."""
+    lengths = spans[:, 1] - spans[:, 0]
+    used = np.zeros(lengths.size, dtype=bool)
+    used[track_span] = True
+    track_length = lengths[track_span]
+    rank_of = np.zeros(lengths.size, dtype=np.intp)
+    points: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(depth + 1)]
+    entries: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(depth + 1)]
+    counts = [0] * (depth + 1)
+    for length in np.unique(lengths[used]):
+        of_length = np.flatnonzero(used & (lengths == length))
+        rank_of[of_length] = np.arange(of_length.size)
+        which = np.flatnonzero(track_length == length)
+        rank = rank_of[track_span[which]]
+        n, s = which.size, of_length.size
+        for level, (m, left, right, far) in enumerate(_span_schedule(int(length), depth)):
             if m.size:
-                levels[level].append((np.repeat(which, m.size), np.tile(m, which.size),
-                                      np.tile(left, which.size), np.tile(right, which.size)))
-    return [tuple(np.concatenate(x) for x in zip(*level, strict=True)) for level in levels
-            if level]
+                points[level].append((np.repeat(which, m.size), np.tile(m, n), np.tile(left, n),
+                                      np.tile(right, n), np.tile(far, n),
+                                      (rank[:, None] * m.size + (counts[level] + np.arange(
+                                          m.size))).reshape(-1)))
+                entries[level].append((np.repeat(of_length, m.size), np.tile(m, s),
+                                       np.tile(left, s), np.tile(right, s), np.tile(far, s)))
+                counts[level] += s * m.size
+    return [(tuple(np.concatenate(x) for x in zip(*p, strict=True)),
+             tuple(np.concatenate(x) for x in zip(*e, strict=True)))
+            for p, e in zip(points, entries, strict=True) if p]
 
 
 @lru_cache(maxsize=256)
 def _span_schedule(L: int, depth: int) -> tuple[tuple[np.ndarray, ...], ...]:
-    """:func:`_levels` for one span length: per level (offsets, left, right)."""
+    """:func:`_levels` for one span length: per level (offsets, left, right, far)."""
     known, intervals = [0, L], [(0, L)]
     schedule = []
     for _ in range(depth):
         mids = [((a + b) // 2, a, b) for a, b in intervals if b - a >= 2]
-        schedule.append(mids)
+        schedule.append(_with_far(mids, known))
         known += [m for m, _, _ in mids]
         intervals = [half for m, a, b in mids for half in ((a, m), (m, b))]
     known_arr = np.unique(known)
     rest = np.setdiff1d(np.arange(1, L), known_arr)
     at = np.searchsorted(known_arr, rest)
-    schedule.append(list(zip(rest, known_arr[at - 1], known_arr[at], strict=True)))
+    schedule.append(_with_far(list(zip(rest, known_arr[at - 1], known_arr[at], strict=True)),
+                              known))
     return tuple(tuple(np.array(x, dtype=np.intp).reshape(-1) for x in
-                       (zip(*points, strict=True) if points else ((), (), ())))
+                       (zip(*points, strict=True) if points else ((), (), (), ())))
                  for points in schedule)
+
+
+def _with_far(points: list, known: list[int]) -> list[tuple[int, int, int, int]]:
+    """(m, left, right) -> (m, left, right, far): ``far`` the known offset next beyond the
+    nearer of left and right (the right on a tie; beyond the other where none), -1 where
+    neither side has one."""
+    ordered = sorted(set(known))
+    out = []
+    for m, left, right in points:
+        i, j = ordered.index(left), ordered.index(right)
+        beyond_left = ordered[i - 1] if i > 0 else -1
+        beyond_right = ordered[j + 1] if j + 1 < len(ordered) else -1
+        prefer_left = (m - left) < (right - m)
+        first, second = ((beyond_left, beyond_right) if prefer_left
+                         else (beyond_right, beyond_left))
+        out.append((m, left, right, first if first >= 0 else second))
+    return out
 
 
 def lowest_per_slot(slot: np.ndarray, G: np.ndarray, n_slots: int,

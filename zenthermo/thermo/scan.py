@@ -12,8 +12,8 @@ the next, and F_V itself does not depend on P, so most of the grid is not needed
    minima) only the two end volumes are evaluated (the boundary minima stay exact): the
    minima in between are *continued* from the polished minima at the two coarse
    temperatures (:func:`span_tracks`: the volumes the bracket swept, widened by
-   WINDOW_MARGIN steps, as the search interval; the Newton starts cubic Hermites in T of V
-   and dV/dT, :func:`hermite_in_T`, see :mod:`zenthermo.thermo.minima`). The
+   WINDOW_MARGIN steps, as the search interval; the Newton starts Hermites in T of V and
+   dV/dT, :func:`hermite_weights`, see :mod:`zenthermo.thermo.minima`). The
    span is pressure-free: its cost does not grow with the pressures.
 3. Where the brackets do not match (a minimum appears, vanishes or jumps: a phase
    transition), the middle column is evaluated in full and both halves are tried again,
@@ -42,7 +42,8 @@ if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycl
 
 __all__ = ["COARSE_SPACING_K", "MAX_POINTS_PER_CALL", "ROOT_GUESS_POINTS", "WINDOW_MARGIN",
            "SpanTracks", "VolumeScan", "bracket_minima", "full_columns", "hermite_in_T",
-           "key_then_value_order", "root_guesses", "scan_slopes", "span_tracks"]
+           "hermite_weights", "key_then_value_order", "root_guesses", "scan_slopes",
+           "span_tracks"]
 
 #: Largest number of (V, T) points evaluated in one ``derivatives`` call.
 MAX_POINTS_PER_CALL = 400_000
@@ -88,7 +89,7 @@ def scan_slopes(landscape: Landscape, grid: np.ndarray, T: np.ndarray,
     while pending:  # halve a span that does not match until it does or is short
         pending = [(c0, c1) for c0, c1 in pending if c1 - c0 >= 2]
         ends = np.array(pending, dtype=np.intp).reshape(-1, 2)
-        matching = _matching(F_V[:, ends[:, 0]], F_V[:, ends[:, 1]], pressures)
+        matching = _matching(F_V, ends, pressures)
         halves, middles = [], []
         for (c0, c1), match in zip(pending, matching, strict=True):
             if match:
@@ -103,13 +104,30 @@ def scan_slopes(landscape: Landscape, grid: np.ndarray, T: np.ndarray,
             F_V[:, middles] = full_columns(landscape, grid, T[middles])
         pending = halves
     spans.sort()
+    # the spans' end volumes and the short spans' full columns: one landscape call
+    rows, columns = [], []
     if spans:
-        columns = np.concatenate([np.arange(c0 + 1, c1) for c0, c1 in spans])
-        F_V[[[0], [-1]], columns] = full_columns(landscape, grid[[0, -1]], T[columns])
+        inner = np.concatenate([np.arange(c0 + 1, c1) for c0, c1 in spans])
+        rows.append(np.repeat([[0], [grid.size - 1]], inner.size, axis=1).reshape(-1))
+        columns.append(np.tile(inner, 2))
     if full:
-        columns = np.concatenate(full)
-        F_V[:, columns] = full_columns(landscape, grid, T[columns])
+        inner = np.concatenate(full)
+        rows.append(np.repeat(np.arange(grid.size), inner.size))
+        columns.append(np.tile(inner, grid.size))
+    if rows:
+        row, column = np.concatenate(rows), np.concatenate(columns)
+        F_V[row, column] = _points_F_V(landscape, grid[row], T[column])
     return VolumeScan(F_V, np.array(spans, dtype=np.intp).reshape(-1, 2))
+
+
+def _points_F_V(landscape: Landscape, V: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """F_V at the flat points (V, T) (A^3, K), at most :data:`MAX_POINTS_PER_CALL` a call."""
+    parts = [np.broadcast_to(np.asarray(derivatives_of(landscape, V[i:i + MAX_POINTS_PER_CALL],
+                                                       T[i:i + MAX_POINTS_PER_CALL],
+                                                       ("F_V",)).F_V, dtype=np.float64),
+                             (min(MAX_POINTS_PER_CALL, V.size - i),))
+             for i in range(0, V.size, MAX_POINTS_PER_CALL)]
+    return np.concatenate(parts) if len(parts) != 1 else parts[0]
 
 
 def _coarse_step(T: np.ndarray, spacing_K: float) -> int:
@@ -120,34 +138,42 @@ def _coarse_step(T: np.ndarray, spacing_K: float) -> int:
     return max(1, int(np.floor(spacing_K / widest + 1e-9))) if widest > 0 else 1
 
 
-def _matching(f0: np.ndarray, f1: np.ndarray, pressures_eV: np.ndarray) -> np.ndarray:
-    """Per pair of coarse columns of F_V (``f0[:, i]``, ``f1[:, i]``; shape (nV, n)), whether
-    they show the same brackets for every pressure: the same boundary minima, the same
-    number of interior ones, the k-th moved by at most :data:`WINDOW_MARGIN` grid steps (and
-    its search interval under half the grid). Shape (n,)."""
-    nV, n = f0.shape
+def _matching(F_V: np.ndarray, pairs: np.ndarray, pressures_eV: np.ndarray) -> np.ndarray:
+    """Per pair of columns (c0, c1) of F_V (``pairs`` (n, 2) column indices), whether they
+    show the same brackets for every pressure: the same boundary minima, the same number of
+    interior ones, the k-th moved by at most :data:`WINDOW_MARGIN` grid steps (and its
+    search interval under half the grid). Each column is bracketed once, however many
+    pairs it ends. Shape (n,)."""
+    nV = F_V.shape[0]
     nP = pressures_eV.size
-    ok = np.all(np.isfinite(f0), axis=0) & np.all(np.isfinite(f1), axis=0)
-    ends = []
-    for f in (f0, f1):
-        p, t, j, kind = bracket_minima(f, pressures_eV)
-        key = t * nP + p  # one per (column pair, pressure)
-        inner = kind == 0
-        order = np.argsort(key[inner].astype(np.int64) * nV + j[inner], kind="stable")
-        ends.append((np.bincount(key[inner], minlength=n * nP),
-                     np.bincount(key[kind == 1], minlength=n * nP),
-                     np.bincount(key[kind == 2], minlength=n * nP),
-                     key[inner][order], j[inner][order]))
-    (count0, low0, high0, key0, j0), (count1, low1, high1, key1, j1) = ends
-    same = (count0 == count1) & (low0 == low1) & (high0 == high1)
-    ok &= np.all(same.reshape(n, nP), axis=1)
-    # the k-th bracket of each pressure at one end against the k-th at the other
-    keep0, keep1 = ok[key0 // nP], ok[key1 // nP]
-    moved = np.abs(j0[keep0] - j1[keep1])
+    columns, which = np.unique(pairs.reshape(-1), return_inverse=True)
+    c0, c1 = which.reshape(-1, 2).T  # indices into columns
+    f = F_V[:, columns]
+    nC = columns.size
+    p, t, j, kind = bracket_minima(f, pressures_eV)
+    key = t * nP + p  # one per (column, pressure)
+    inner = kind == 0
+    count = np.bincount(key[inner], minlength=nC * nP).reshape(nC, nP)
+    low = np.bincount(key[kind == 1], minlength=nC * nP).reshape(nC, nP)
+    high = np.bincount(key[kind == 2], minlength=nC * nP).reshape(nC, nP)
+    finite = np.all(np.isfinite(f), axis=0)
+    ok = (finite[c0] & finite[c1]
+          & np.all((count[c0] == count[c1]) & (low[c0] == low[c1]) & (high[c0] == high[c1]),
+                   axis=1))
+    # the k-th bracket of each pressure at one end against the k-th at the other: the
+    # interior brackets ordered by (column, pressure, j), each column's in one run
+    ordered = j[inner][np.argsort(key[inner].astype(np.int64) * nV + j[inner], kind="stable")]
+    total = count.sum(axis=1)
+    first = np.cumsum(total) - total
+    pair = np.flatnonzero(ok)
+    length = total[c0[pair]]
+    rank = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
+    moved = np.abs(ordered[np.repeat(first[c0[pair]], length) + rank]
+                   - ordered[np.repeat(first[c1[pair]], length) + rank])
     # a search interval (the swept volumes and WINDOW_MARGIN steps each side) over half of
     # a coarse grid would be no narrower than the grid's own brackets
     bad = (moved > WINDOW_MARGIN) | (moved + 2 + 2 * WINDOW_MARGIN > nV // 2)
-    ok[(key0[keep0] // nP)[bad]] = False
+    ok[np.repeat(pair, length)[bad]] = False
     return ok
 
 
@@ -222,6 +248,26 @@ def hermite_in_T(T: np.ndarray, T0: np.ndarray, T1: np.ndarray, V0: np.ndarray,
         u3 = u2 * u  # not u**3: a general power is several times slower
         return ((2 * u3 - 3 * u2 + 1) * V0 + (u3 - 2 * u2 + u) * dT * D0
                 + (-2 * u3 + 3 * u2) * V1 + (u3 - u2) * dT * D1)
+
+
+def hermite_weights(T: np.ndarray, nodes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The weights of the Hermite interpolant at T through n nodes (T_i, V_i, dV/dT = D_i):
+    ``(w_V, w_D)``, each (n, m), such that ``sum_i w_V[i] V_i + w_D[i] D_i`` is the
+    polynomial of degree 2n - 1 through them (n = 2: :func:`hermite_in_T`'s cubic; n = 3: a
+    quintic, whose error falls as h^6 against the cubic's h^4). ``T`` and each node (m,)
+    K, distinct nodes in any order (NaN weights where two coincide)."""
+    w_V, w_D = [], []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i, Ti in enumerate(nodes):
+            lagrange, slope = np.ones_like(T), np.zeros_like(T)
+            for j, Tj in enumerate(nodes):
+                if j != i:
+                    lagrange = lagrange * ((T - Tj) / (Ti - Tj))
+                    slope = slope + 1.0 / (Ti - Tj)
+            squared, u = lagrange * lagrange, T - Ti
+            w_V.append((1.0 - 2.0 * slope * u) * squared)
+            w_D.append(u * squared)
+    return np.array(w_V), np.array(w_D)
 
 
 def key_then_value_order(key: np.ndarray, value: np.ndarray) -> np.ndarray:
