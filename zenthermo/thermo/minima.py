@@ -54,8 +54,22 @@ CONTINUED_DEPTH = 3
 LEVELS_MIN_POINTS = 8000
 
 
-#: A level of the continued minima (:func:`_levels`): its points and its entries.
-_Level = tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]
+class _Level(NamedTuple):
+    """A level of the continued minima (:func:`_levels`), as two tables of arrays.
+
+    ``points``: (track row, column offset m, the offsets of the known columns its start
+    interpolates, left, right and far (-1: none), its entry), each (n,); ``entries``:
+    (span, m, left, right, far), each (e,): the points of one span at one offset share an
+    entry, and its Hermite weights.
+    """
+
+    points: tuple[np.ndarray, ...]
+    entries: tuple[np.ndarray, ...]
+
+    @property
+    def size(self) -> int:
+        """Number of points."""
+        return int(self.points[0].size)
 
 
 def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T: np.ndarray,
@@ -89,7 +103,7 @@ def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T
         depth = CONTINUED_DEPTH if int(np.sum(lengths - 1)) >= LEVELS_MIN_POINTS else 0
         levels = _levels(scan.spans, tracks.span, depth)
     together = len(levels) > 1
-    count = n + (sum(level[0][0].size for level in levels) if together else 0)
+    count = n + (sum(level.size for level in levels) if together else 0)
     polish = RootPolish(landscape, count, True, probabilities)
     polish.begin(slice(0, n), coarse.start, T[coarse.t], coarse.lo, coarse.hi, P[coarse.p])
     parts: list[tuple] = []
@@ -100,7 +114,7 @@ def candidate_minima(landscape: Landscape, scan: VolumeScan, grid: np.ndarray, T
     if tracks is not None and not together:  # one level, from the coarse minima's roots
         with np.errstate(divide="ignore", invalid="ignore"):
             slope = -fields["F_VT"] / fields["F_VV"]
-        alone = RootPolish(landscape, levels[0][0][0].size if levels else 0, False,
+        alone = RootPolish(landscape, levels[0].size if levels else 0, False,
                            probabilities)
         parts = _continued(alone, 0, scan, grid, T, P, tracks, levels, (V[:n], slope[:n]))
     parts.insert(0, (coarse.p, coarse.t, coarse.kind, V[:n], fields, np.arange(n)))
@@ -174,13 +188,14 @@ def _continued(polish: RootPolish, offset: int, scan: VolumeScan, grid: np.ndarr
     V_track[:, 0], D_track[:, 0] = V_end[tracks.first], D_end[tracks.first]
     V_track[rows, c1 - c0], D_track[rows, c1 - c0] = V_end[tracks.last], D_end[tracks.last]
     track, mid, left, right, far, entry = (
-        np.concatenate([level[0][i] for level in levels]) if levels
+        np.concatenate([level.points[i] for level in levels]) if levels
         else np.empty(0, dtype=np.intp) for i in range(6))
-    sizes = [level[0][0].size for level in levels]
+    sizes = [level.size for level in levels]
     bounds = offset + np.cumsum([0] + sizes)
-    table = [np.concatenate([level[1][i] for level in levels]) if levels
+    table = [np.concatenate([level.entries[i] for level in levels]) if levels
              else np.empty(0, dtype=np.intp) for i in range(5)]
-    entry += np.repeat(np.cumsum([0] + [level[1][0].size for level in levels])[:-1], sizes)
+    entry += np.repeat(np.cumsum([0] + [level.entries[0].size for level in levels])[:-1],
+                       sizes)
     t = c0[track] + mid
     w_V, w_D = _start_weights(T, scan.spans, *table)
     # with levels, the entries with no third known column (the middles) reach across spans
@@ -290,11 +305,8 @@ def _start_weights(T: np.ndarray, spans: np.ndarray, span: np.ndarray, mid: np.n
 
 def _levels(spans: np.ndarray, track_span: np.ndarray, depth: int) -> list[_Level]:
     """The inner columns of the ``spans`` (m, 2) of the tracks (``track_span``, the span
-    index of each) in the order they are polished, as levels of (points, entries): the
-    points (track row i, column offset m, the offsets of the known columns its start
-    interpolates, left, right and far (-1: none, :func:`_span_schedule`), its entry) and
-    the entries (span, m, left, right, far; the points of one span at one offset share an
-    entry, and its Hermite weights). Level k < ``depth`` holds the middles of the intervals
+    index of each) in the order they are polished, as :class:`_Level` tables (far from
+    :func:`_span_schedule`). Level k < ``depth`` holds the middles of the intervals
     left by k halvings (for L = 16: 8; 4 and 12; 2, 6, 10 and 14), the last level every
     other inner column (for L = 16 and depth 3 the odd offsets)."""
     lengths = spans[:, 1] - spans[:, 0]
@@ -320,8 +332,8 @@ def _levels(spans: np.ndarray, track_span: np.ndarray, depth: int) -> list[_Leve
                 entries[level].append((np.repeat(of_length, m.size), np.tile(m, s),
                                        np.tile(left, s), np.tile(right, s), np.tile(far, s)))
                 counts[level] += s * m.size
-    return [(tuple(np.concatenate(x) for x in zip(*p, strict=True)),
-             tuple(np.concatenate(x) for x in zip(*e, strict=True)))
+    return [_Level(tuple(np.concatenate(x) for x in zip(*p, strict=True)),
+                   tuple(np.concatenate(x) for x in zip(*e, strict=True)))
             for p, e in zip(points, entries, strict=True) if p]
 
 
