@@ -90,7 +90,7 @@ def test_oszicar_that_reached_nelm_is_unconverged(tree):
 
 def test_oszicar_without_final_ionic_step_and_no_outcar_is_excluded(tree):
     """With a finished OUTCAR beside it, the OUTCAR gives the energy instead
-    (tests/io/test_vasp_oszicar_outcar.py)."""
+    (tests/io/test_vasp_volume_faults.py)."""
     oszicar = tree / "config_22" / "vol_4" / "OSZICAR.3static"
     (tree / "config_22" / "vol_4" / "OUTCAR.3static.gz").unlink()
     lines = oszicar.read_text().splitlines()
