@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress = SILENT if args.quiet else RichProgress()
     try:
         check_option_values(args)  # before any work: one line naming the option
-        with first_interrupt_only():
+        with first_interrupt_only(exiting=argv is None):
             return int(args.handler(args, progress) or 0)
     except ZenthermoError as error:
         if args.debug:
@@ -83,16 +83,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT_ERROR
     except KeyboardInterrupt:
         if argv is None:  # the console script, about to exit: a burst ends nothing half-way
-            ignore_further_interrupts()
+            ignore_further_interrupts()  # (already so where the command had started)
         print("zenthermo: interrupted; no partial output was kept", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 
 @contextmanager
-def first_interrupt_only() -> Iterator[None]:
+def first_interrupt_only(exiting: bool = False) -> Iterator[None]:
     """The first Ctrl-C raises KeyboardInterrupt; the rest of a burst is ignored while the
     command cleans up (a second one could otherwise land in a library's clean-up and print
-    a traceback). The previous handler is restored afterwards.
+    a traceback). The previous handler is restored afterwards; with ``exiting`` (the console
+    script, which exits once the command has ended) Ctrl-C is ignored from then on instead:
+    restoring Python's handler first would leave a gap in which one more Ctrl-C of the
+    burst raised in the middle of the exit (a traceback), or, after a completed command,
+    reported it interrupted or killed the process by SIGINT with its output complete.
 
     Python runs a signal handler between any two bytecodes, also inside a finaliser (a
     weakref callback, ``__del__``), where an exception cannot propagate: Python would print
@@ -115,7 +119,7 @@ def first_interrupt_only() -> Iterator[None]:
     finally:
         interrupts.close()
         sys.unraisablehook = previous_hook
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGINT, signal.SIG_IGN if exiting else previous)
 
 
 class _SwallowedInterrupts:
