@@ -102,7 +102,7 @@ def first_interrupt_only(exiting: bool = False) -> Iterator[None]:
     weakref callback, ``__del__``), where an exception cannot propagate: Python would print
     it as "Exception ignored in ..." with a traceback and the run would go on. While the
     command runs, such a swallowed Ctrl-C is handed on to the main flow instead: silently,
-    about a millisecond later (:func:`_SwallowedInterrupts`).
+    about a millisecond later (:class:`_SwallowedInterrupts`).
     """
     import signal
     import threading
@@ -114,6 +114,7 @@ def first_interrupt_only(exiting: bool = False) -> Iterator[None]:
     previous = signal.signal(signal.SIGINT, interrupts.handler)
     previous_hook = sys.unraisablehook
     sys.unraisablehook = interrupts.hook(previous_hook)
+    interrupts.start()
     try:
         yield
     finally:
@@ -125,53 +126,80 @@ def first_interrupt_only(exiting: bool = False) -> Iterator[None]:
 class _SwallowedInterrupts:
     """The SIGINT handler of :func:`first_interrupt_only` and its hand-over.
 
-    ``handler`` raises KeyboardInterrupt once (``armed``); later signals do nothing. When a
-    finaliser swallows that exception, ``hook`` re-arms the handler from a timer thread and
-    re-sends SIGINT to the main thread, where it is raised at the next bytecode boundary (and
-    handed on again should it land in a finaliser once more). ``close`` ends all of it: a
-    hand-over still due when the command has finished is dropped, its work being complete.
+    ``handler`` raises KeyboardInterrupt for the first SIGINT and for one that a finaliser
+    swallowed (``owed``); other signals do nothing. ``hook`` (``sys.unraisablehook``) marks
+    a swallowed one owed and wakes the hand-over thread, which re-sends SIGINT to the main
+    thread every ``DELAY_S`` until the handler has raised it in the main flow (landing in a
+    finaliser once more, it is handed on again). The handler never raises while the main
+    thread is inside the hook itself, where the exception would be lost once more ("Exception
+    ignored in sys.unraisablehook"): a hand-over that fired before a main thread slowed
+    down by a busy machine had left the hook did just that (a third of the runs of the
+    finaliser test beside two busy loops). ``close`` ends all of it: an interrupt still owed
+    when the command has finished is dropped, its work being complete.
     """
 
     DELAY_S = 0.001
+    POLL_S = 0.05
 
     def __init__(self) -> None:
         import threading
 
-        self.armed = True
+        self.first = True
+        self.owed = False
         self.open = True
         self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.hook_code: Any = None
 
-    def handler(self, signum: int, frame: object) -> None:
-        if self.armed:
-            self.armed = False
-            raise KeyboardInterrupt
-
-    def hook(self, previous_hook: Any) -> Any:
+    def start(self) -> None:
         import threading
 
+        threading.Thread(target=self._hand_over, name="zenthermo-ctrl-c", daemon=True).start()
+
+    def handler(self, signum: int, frame: Any) -> None:
+        if not self.open or not (self.first or self.owed):
+            return
+        self.first = False
+        self.owed = self._inside_hook(frame)  # raised there it would be lost: sent again
+        if not self.owed:
+            raise KeyboardInterrupt
+
+    def _inside_hook(self, frame: Any) -> bool:
+        while frame is not None:
+            if frame.f_code is self.hook_code:
+                return True
+            frame = frame.f_back
+        return False
+
+    def hook(self, previous_hook: Any) -> Any:
         def pass_on_swallowed(unraisable: Any) -> None:
             if unraisable.exc_type is None or not issubclass(unraisable.exc_type,
                                                              KeyboardInterrupt):
                 previous_hook(unraisable)
                 return
-            timer = threading.Timer(self.DELAY_S, self._hand_over)
-            timer.daemon = True
-            timer.start()
+            self.owed = True
+            self.wake.set()
 
+        self.hook_code = pass_on_swallowed.__code__
         return pass_on_swallowed
 
     def _hand_over(self) -> None:
+        """The hand-over thread: while an interrupt is owed, send SIGINT to the main thread."""
         import signal
 
-        with self.lock:
-            if self.open:
-                self.armed = True
-                _thread.interrupt_main(signal.SIGINT)
+        while True:
+            self.wake.wait(self.DELAY_S if self.owed else self.POLL_S)
+            self.wake.clear()
+            with self.lock:
+                if not self.open:
+                    return
+                if self.owed:
+                    _thread.interrupt_main(signal.SIGINT)
 
     def close(self) -> None:
         with self.lock:
             self.open = False
-            self.armed = False
+        self.wake.set()
 
 
 def ignore_further_interrupts() -> None:
