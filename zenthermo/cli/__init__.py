@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress = SILENT if args.quiet else RichProgress()
     try:
         check_option_values(args)  # before any work: one line naming the option
-        with first_interrupt_only():
+        with first_interrupt_only(exiting=argv is None):
             return int(args.handler(args, progress) or 0)
     except ZenthermoError as error:
         if args.debug:
@@ -83,22 +83,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT_ERROR
     except KeyboardInterrupt:
         if argv is None:  # the console script, about to exit: a burst ends nothing half-way
-            ignore_further_interrupts()
+            ignore_further_interrupts()  # (already so where the command had started)
         print("zenthermo: interrupted; no partial output was kept", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 
 @contextmanager
-def first_interrupt_only() -> Iterator[None]:
+def first_interrupt_only(exiting: bool = False) -> Iterator[None]:
     """The first Ctrl-C raises KeyboardInterrupt; the rest of a burst is ignored while the
     command cleans up (a second one could otherwise land in a library's clean-up and print
-    a traceback). The previous handler is restored afterwards.
+    a traceback). The previous handler is restored afterwards; with ``exiting`` (the console
+    script, which exits once the command has ended) Ctrl-C is ignored from then on instead:
+    restoring Python's handler first would leave a gap in which one more Ctrl-C of the
+    burst raised in the middle of the exit (a traceback), or, after a completed command,
+    reported it interrupted or killed the process by SIGINT with its output complete.
 
     Python runs a signal handler between any two bytecodes, also inside a finaliser (a
     weakref callback, ``__del__``), where an exception cannot propagate: Python would print
     it as "Exception ignored in ..." with a traceback and the run would go on. While the
     command runs, such a swallowed Ctrl-C is handed on to the main flow instead: silently,
-    about a millisecond later (:func:`_SwallowedInterrupts`).
+    about a millisecond later (:class:`_SwallowedInterrupts`).
     """
     import signal
     import threading
@@ -110,64 +114,92 @@ def first_interrupt_only() -> Iterator[None]:
     previous = signal.signal(signal.SIGINT, interrupts.handler)
     previous_hook = sys.unraisablehook
     sys.unraisablehook = interrupts.hook(previous_hook)
+    interrupts.start()
     try:
         yield
     finally:
         interrupts.close()
         sys.unraisablehook = previous_hook
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGINT, signal.SIG_IGN if exiting else previous)
 
 
 class _SwallowedInterrupts:
     """The SIGINT handler of :func:`first_interrupt_only` and its hand-over.
 
-    ``handler`` raises KeyboardInterrupt once (``armed``); later signals do nothing. When a
-    finaliser swallows that exception, ``hook`` re-arms the handler from a timer thread and
-    re-sends SIGINT to the main thread, where it is raised at the next bytecode boundary (and
-    handed on again should it land in a finaliser once more). ``close`` ends all of it: a
-    hand-over still due when the command has finished is dropped, its work being complete.
+    ``handler`` raises KeyboardInterrupt for the first SIGINT and for one that a finaliser
+    swallowed (``owed``); other signals do nothing. ``hook`` (``sys.unraisablehook``) marks
+    a swallowed one owed and wakes the hand-over thread, which re-sends SIGINT to the main
+    thread every ``DELAY_S`` until the handler has raised it in the main flow (landing in a
+    finaliser once more, it is handed on again). The handler never raises while the main
+    thread is inside the hook itself, where the exception would be lost once more ("Exception
+    ignored in sys.unraisablehook"): a hand-over that fired before a main thread slowed
+    down by a busy machine had left the hook did just that (a third of the runs of the
+    finaliser test beside two busy loops). ``close`` ends all of it: an interrupt still owed
+    when the command has finished is dropped, its work being complete.
     """
 
     DELAY_S = 0.001
+    POLL_S = 0.05
 
     def __init__(self) -> None:
         import threading
 
-        self.armed = True
+        self.first = True
+        self.owed = False
         self.open = True
         self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.hook_code: Any = None
 
-    def handler(self, signum: int, frame: object) -> None:
-        if self.armed:
-            self.armed = False
-            raise KeyboardInterrupt
-
-    def hook(self, previous_hook: Any) -> Any:
+    def start(self) -> None:
         import threading
 
+        threading.Thread(target=self._hand_over, name="zenthermo-ctrl-c", daemon=True).start()
+
+    def handler(self, signum: int, frame: Any) -> None:
+        if not self.open or not (self.first or self.owed):
+            return
+        self.first = False
+        self.owed = self._inside_hook(frame)  # raised there it would be lost: sent again
+        if not self.owed:
+            raise KeyboardInterrupt
+
+    def _inside_hook(self, frame: Any) -> bool:
+        while frame is not None:
+            if frame.f_code is self.hook_code:
+                return True
+            frame = frame.f_back
+        return False
+
+    def hook(self, previous_hook: Any) -> Any:
         def pass_on_swallowed(unraisable: Any) -> None:
             if unraisable.exc_type is None or not issubclass(unraisable.exc_type,
                                                              KeyboardInterrupt):
                 previous_hook(unraisable)
                 return
-            timer = threading.Timer(self.DELAY_S, self._hand_over)
-            timer.daemon = True
-            timer.start()
+            self.owed = True
+            self.wake.set()
 
+        self.hook_code = pass_on_swallowed.__code__
         return pass_on_swallowed
 
     def _hand_over(self) -> None:
+        """The hand-over thread: while an interrupt is owed, send SIGINT to the main thread."""
         import signal
 
-        with self.lock:
-            if self.open:
-                self.armed = True
-                _thread.interrupt_main(signal.SIGINT)
+        while True:
+            self.wake.wait(self.DELAY_S if self.owed else self.POLL_S)
+            self.wake.clear()
+            with self.lock:
+                if not self.open:
+                    return
+                if self.owed:
+                    _thread.interrupt_main(signal.SIGINT)
 
     def close(self) -> None:
         with self.lock:
             self.open = False
-            self.armed = False
+        self.wake.set()
 
 
 def ignore_further_interrupts() -> None:

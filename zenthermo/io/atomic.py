@@ -41,7 +41,18 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def _umask() -> int:
-    """The process umask (read without changing it for longer than a moment)."""
+    """The process umask, read from /proc where Linux shows it (``Umask:``, Linux 4.7+).
+
+    Elsewhere it is set to 0 for a moment and put back: a file another thread of the process
+    (a notebook's, a Dask worker's) creates in that moment gets no umask at all.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     umask = os.umask(0)
     os.umask(umask)
     return umask
