@@ -17,6 +17,8 @@ import sys
 import time
 import weakref
 
+import pytest
+
 import zenthermo.cli as cli
 from zenthermo.cli import first_interrupt_only
 
@@ -36,7 +38,9 @@ class Figure:
     pass
 
 
-def test_a_swallowed_ctrl_c_stops_the_command_although_the_main_thread_stalls(capfd):
+@pytest.mark.parametrize("stalls", [False, True], ids=["main-thread-free", "main-thread-stalls"])
+def test_a_ctrl_c_that_lands_in_a_finaliser_still_stops_the_command(capfd, stalls):
+    """Also when the main thread stalls at every step of zenthermo.cli."""
     def callback(_):
         signal.raise_signal(signal.SIGINT)  # its KeyboardInterrupt is raised in here
 
@@ -44,7 +48,8 @@ def test_a_swallowed_ctrl_c_stops_the_command_although_the_main_thread_stalls(ca
     stopped = False
     try:
         with first_interrupt_only():
-            sys.settrace(_stall_in_the_cli)
+            if stalls:
+                sys.settrace(_stall_in_the_cli)
             figure = Figure()
             reference = weakref.ref(figure, callback)
             del figure

@@ -310,7 +310,6 @@ def test_ctrl_c_during_the_swap_keeps_a_complete_folder(tmp_path, monkeypatch, p
 def test_a_burst_of_ctrl_c_while_a_run_writes_leaves_nothing_hidden(tmp_path):
     """The real command: eight SIGINTs 5 ms apart once the temporary folder exists."""
     import subprocess
-    import sys
     import time
 
     command = [str(Path(sys.executable).parent / "zenthermo"), "run", "--methods", "exact",
@@ -352,40 +351,6 @@ def test_main_called_from_python_leaves_the_ctrl_c_handler_after_an_interrupt(mo
     before = signal.getsignal(signal.SIGINT)
     assert cli.main(["inspect", "sources.json"]) == cli.EXIT_INTERRUPTED
     assert signal.getsignal(signal.SIGINT) is before
-
-
-def test_a_ctrl_c_that_lands_in_a_finaliser_still_stops_the_command(capfd):
-    """Python cannot raise out of a weakref callback or __del__: it prints 'Exception ignored'
-    with a traceback and goes on. The command hands such a Ctrl-C on to its main flow."""
-    import gc
-    import time
-    import weakref
-
-    from zenthermo.cli import first_interrupt_only
-
-    class Figure:
-        pass
-
-    def callback(_):
-        signal.raise_signal(signal.SIGINT)
-        sum(range(1000))  # the handler runs here, inside the finaliser
-
-    before = (signal.getsignal(signal.SIGINT), sys.unraisablehook)
-    stopped = False
-    try:
-        with first_interrupt_only():
-            figure = Figure()
-            reference = weakref.ref(figure, callback)
-            del figure
-            gc.collect()
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                time.sleep(0.001)
-    except KeyboardInterrupt:
-        stopped = True
-    assert stopped and reference() is None
-    assert capfd.readouterr().err == ""
-    assert (signal.getsignal(signal.SIGINT), sys.unraisablehook) == before
 
 
 def test_a_hand_over_due_after_the_command_finished_is_dropped(monkeypatch):
