@@ -361,6 +361,7 @@ def test_a_hand_over_due_after_the_command_finished_is_dropped(monkeypatch):
     sent = []
     monkeypatch.setattr(_thread, "interrupt_main", sent.append)
     interrupts = _SwallowedInterrupts()
+    interrupts.owed = True  # a finaliser swallowed one, and the command then finished
     interrupts.close()
     interrupts._hand_over()
     interrupts.handler(signal.SIGINT, None)  # a late signal raises nothing either
