@@ -20,12 +20,21 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from zenthermo._lazy import lazy_exports
-from zenthermo.errors import ZenthermoError
-from zenthermo.sources import Source, SourceSet, VolumePoint
+from typing import TYPE_CHECKING
 
-#: Public name -> the module that defines it (imported on first use).
+from zenthermo._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from zenthermo.errors import ZenthermoError
+    from zenthermo.sources import Source, SourceSet, VolumePoint
+
+#: Public name -> the module that defines it (imported on first use: ``import zenthermo``
+#: imports nothing else, so the console script's Ctrl-C handling starts at once).
 _EXPORTS = {
+    "Source": "zenthermo.sources",
+    "SourceSet": "zenthermo.sources",
+    "VolumePoint": "zenthermo.sources",
+    "ZenthermoError": "zenthermo.errors",
     "ingest": "zenthermo.io.ingest",
     "load_sources": "zenthermo.io.sourcefile",
     "ExactZentropy": "zenthermo.landscape.exact",

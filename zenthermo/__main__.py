@@ -1,5 +1,5 @@
 import sys
 
-from zenthermo.cli import main
+from zenthermo.console import main
 
 sys.exit(main())

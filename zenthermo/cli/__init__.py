@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 from zenthermo import allocator
 from zenthermo.cli._options import check_option_values, join_negative_values
+from zenthermo.console import EXIT_INTERRUPTED
 from zenthermo.errors import ZenthermoError
 from zenthermo.progress import SILENT, RichProgress
 
@@ -32,7 +33,6 @@ COMMAND_MODULES = (
 )
 
 EXIT_INPUT_ERROR = 2
-EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,28 @@
+"""The ``zenthermo`` console script: Ctrl-C at any moment ends it with one line and status 130.
+
+The command's own handling (:func:`zenthermo.cli.main`) starts once its modules are
+imported and its arguments parsed; a Ctrl-C before that, while Python imports them, would
+end in Python's traceback. This module imports nothing at load, so the window left is
+Python's own start-up (where SIGINT ends the process silently).
+"""
+
+from __future__ import annotations
+
+import sys
+
+#: Exit status of an interrupted command (128 + SIGINT), here and in :mod:`zenthermo.cli`.
+EXIT_INTERRUPTED = 130
+
+
+def main() -> int:
+    """Run :func:`zenthermo.cli.main` as the console script; returns the exit status."""
+    try:
+        from zenthermo.cli import main as run_command
+
+        return run_command()
+    except KeyboardInterrupt:  # before the command's own handling began
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the rest of a burst ends nothing
+        print("zenthermo: interrupted; no partial output was kept", file=sys.stderr)
+        return EXIT_INTERRUPTED
