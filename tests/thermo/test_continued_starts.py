@@ -15,7 +15,7 @@ import numpy as np
 from zenthermo.physics.derivatives import FreeEnergyDerivatives
 from zenthermo.thermo import minima, newton
 from zenthermo.thermo.analysis import analyze
-from zenthermo.thermo.scan import hermite_in_T, hermite_weights
+from zenthermo.thermo.scan import hermite_weights
 from zenthermo.units import gpa_to_ev_per_a3
 
 #: s(T) = AMPLITUDE (T/1000 K)^5 A^3: its fourth derivative defeats the cubic at 4 K steps
@@ -53,21 +53,17 @@ class QuinticWell:
         return self.V0 + self.s(T) - float(gpa_to_ev_per_a3(P_GPa)) / self.K
 
 
-def test_hermite_weights_reproduce_quintics_and_the_cubic():
-    """Three nodes: exact for any quintic (nodes in any order); two: hermite_in_T's cubic."""
+def test_hermite_weights_reproduce_quintics_and_cubics():
+    """Three nodes: exact for any quintic (nodes in any order); two: for any cubic."""
     rng = np.random.default_rng(5)
-    c = rng.normal(size=6)
-    f, df = np.poly1d(c), np.poly1d(c).deriv()
-    nodes = [np.full(7, 8.0), np.full(7, 0.0), np.full(7, 16.0)]
     T = np.array([0.5, 2.0, 4.0, 7.0, 9.0, 12.0, 15.5])
-    w_V, w_D = hermite_weights(T, nodes)
-    value = sum(w_V[i] * f(n) + w_D[i] * df(n) for i, n in enumerate(nodes))
-    np.testing.assert_allclose(value, f(T), rtol=0, atol=1e-9 * np.max(np.abs(f(T))))
-    w_V, w_D = hermite_weights(T, nodes[1:])
-    cubic = sum(w_V[i] * f(n) + w_D[i] * df(n) for i, n in enumerate(nodes[1:]))
-    np.testing.assert_allclose(cubic, hermite_in_T(T, nodes[1], nodes[2], f(nodes[1]),
-                                                   f(nodes[2]), df(nodes[1]), df(nodes[2])),
-                               rtol=1e-13)
+    nodes = [np.full(7, 8.0), np.full(7, 0.0), np.full(7, 16.0)]
+    for degree, used in ((5, nodes), (3, nodes[1:])):
+        f = np.poly1d(rng.normal(size=degree + 1))
+        df = f.deriv()
+        w_V, w_D = hermite_weights(T, used)
+        value = sum(w_V[i] * f(n) + w_D[i] * df(n) for i, n in enumerate(used))
+        np.testing.assert_allclose(value, f(T), rtol=0, atol=1e-9 * np.max(np.abs(f(T))))
 
 
 def test_span_schedule_names_a_third_known_column_after_the_middles():
@@ -111,7 +107,8 @@ def test_every_continued_minimum_ends_at_its_first_evaluation(monkeypatch):
         assert points.size and np.all(polish._rounds[points] == 1)
     # the cubic from the ends of a 16-K span misses its middle (at 400-600 K) by over the gate
     T0, T1 = np.arange(400.0, 600.0, 16.0), np.arange(416.0, 616.0, 16.0)
-    cubic = hermite_in_T(T0 + 8.0, T0, T1, landscape.volume(0.0, T0),
-                         landscape.volume(0.0, T1), landscape.s(T0, 1), landscape.s(T1, 1))
+    w_V, w_D = hermite_weights(T0 + 8.0, [T0, T1])
+    cubic = (w_V[0] * landscape.volume(0.0, T0) + w_V[1] * landscape.volume(0.0, T1)
+             + w_D[0] * landscape.s(T0, 1) + w_D[1] * landscape.s(T1, 1))
     miss = np.abs(cubic - landscape.volume(0.0, T0 + 8.0)) / cubic
     assert np.all(miss > 3 * newton.GATE_TOLERANCE)

@@ -201,8 +201,8 @@ def test_continued_minima_start_on_the_hermite_curve_between_their_ends():
     assert tracks.lo[0] == grid[100 - scan.WINDOW_MARGIN]
     assert tracks.hi[0] == grid[104 + 1 + scan.WINDOW_MARGIN]
     inner = T[1:4]
-    start = scan.hermite_in_T(inner, np.full(3, T[0]), np.full(3, T[4]), np.full(3, V0),
-                              np.full(3, V1), np.full(3, slope), np.full(3, slope))
+    w_V, w_D = scan.hermite_weights(inner, [np.full(3, T[0]), np.full(3, T[4])])
+    start = w_V[0] * V0 + w_V[1] * V1 + (w_D[0] + w_D[1]) * slope
     np.testing.assert_allclose(start, 150.0 + 0.1 * inner, rtol=1e-14)
     alone = scan.span_tracks(spans, T.size, grid, np.array([0]), np.array([0]),
                              np.array([100]), np.array([V0]))

@@ -61,11 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``zenthermo`` console script; returns the exit status.
+    """The ``zenthermo`` command; returns the exit status.
 
-    Called with ``argv`` (from Python: a test, a notebook) it leaves the process's Ctrl-C
-    handler and allocator as it found them, also after an interrupt; the console script
-    pins glibc's allocator thresholds (:mod:`zenthermo.allocator`).
+    The console script calls it without ``argv`` (through :mod:`zenthermo.console`, which
+    also answers a Ctrl-C that comes before this function's own handling); it then pins
+    glibc's allocator thresholds (:mod:`zenthermo.allocator`) and ignores Ctrl-C once the
+    command has ended. Called with ``argv`` (from Python: a test, a notebook) it leaves the
+    process's Ctrl-C handler and allocator as it found them, also after an interrupt.
     """
     if argv is None:
         allocator.pin_thresholds()

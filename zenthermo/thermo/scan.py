@@ -41,9 +41,8 @@ if TYPE_CHECKING:  # zenthermo.physics imports zenthermo.thermo: no runtime cycl
     from zenthermo.landscape.base import Landscape
 
 __all__ = ["COARSE_SPACING_K", "MAX_POINTS_PER_CALL", "ROOT_GUESS_POINTS", "WINDOW_MARGIN",
-           "SpanTracks", "VolumeScan", "bracket_minima", "full_columns", "hermite_in_T",
-           "hermite_weights", "key_then_value_order", "root_guesses", "scan_slopes",
-           "span_tracks"]
+           "SpanTracks", "VolumeScan", "bracket_minima", "full_columns", "hermite_weights",
+           "key_then_value_order", "root_guesses", "scan_slopes", "span_tracks"]
 
 #: Largest number of (V, T) points evaluated in one ``derivatives`` call.
 MAX_POINTS_PER_CALL = 400_000
@@ -237,24 +236,11 @@ def span_tracks(spans: np.ndarray, nT: int, grid: np.ndarray, p: np.ndarray, t: 
     return SpanTracks(p[start], s, start, end, paired, lo, hi)
 
 
-def hermite_in_T(T: np.ndarray, T0: np.ndarray, T1: np.ndarray, V0: np.ndarray,
-                 V1: np.ndarray, D0: np.ndarray, D1: np.ndarray) -> np.ndarray:
-    """The cubic Hermite at T through (T0, V0, dV/dT = D0) and (T1, V1, D1); NaN where
-    T0 == T1. Flat arrays of one length."""
-    dT = T1 - T0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        u = (T - T0) / dT
-        u2 = u * u
-        u3 = u2 * u  # not u**3: a general power is several times slower
-        return ((2 * u3 - 3 * u2 + 1) * V0 + (u3 - 2 * u2 + u) * dT * D0
-                + (-2 * u3 + 3 * u2) * V1 + (u3 - u2) * dT * D1)
-
-
 def hermite_weights(T: np.ndarray, nodes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """The weights of the Hermite interpolant at T through n nodes (T_i, V_i, dV/dT = D_i):
     ``(w_V, w_D)``, each (n, m), such that ``sum_i w_V[i] V_i + w_D[i] D_i`` is the
-    polynomial of degree 2n - 1 through them (n = 2: :func:`hermite_in_T`'s cubic; n = 3: a
-    quintic, whose error falls as h^6 against the cubic's h^4). ``T`` and each node (m,)
+    polynomial of degree 2n - 1 through them (n = 2: the cubic; n = 3: a quintic, whose
+    error falls as h^6 against the cubic's h^4). ``T`` and each node (m,)
     K, distinct nodes in any order (NaN weights where two coincide)."""
     w_V, w_D = [], []
     with np.errstate(divide="ignore", invalid="ignore"):
