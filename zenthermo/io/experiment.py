@@ -146,12 +146,10 @@ def read_reference_csv(
 def _split_rows(lines: list[str]) -> list[list[str]]:
     """The cells of each line, by the separator the header uses (comma, semicolon, tab or
     blanks); with semicolons a decimal comma becomes a point."""
-    header = lines[0]
-    if "," in header:
-        return list(csv.reader(io.StringIO("\n".join(lines))))
-    if ";" in header:
-        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=";"))
+    delimiter = next((d for d in ",;\t" if d in lines[0]), None)
+    if delimiter is None:
+        return [line.split() for line in lines]
+    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    if delimiter == ";":
         return [rows[0]] + [[cell.replace(",", ".") for cell in row] for row in rows[1:]]
-    if "\t" in header:
-        return list(csv.reader(io.StringIO("\n".join(lines)), delimiter="\t"))
-    return [line.split() for line in lines]
+    return rows

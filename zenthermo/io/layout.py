@@ -247,15 +247,18 @@ def phonopy_qha_inputs(paths: list[Path]) -> tuple[Path, list[Path]] | None:
     if len(paths) < 2 or not all(p.is_file() for p in paths):
         return None
     # as phonopy-qha's own command line: e-v.dat and yaml files of any name (tp-1.yaml, ...)
-    ev = [p for p in paths if not _is_thermal_name(p.name) and not _is_yaml_name(p.name)]
-    yamls = [p for p in paths if _is_thermal_name(p.name) or _is_yaml_name(p.name)]
+    yamls = [p for p in paths if _is_thermal_name(p.name) or yaml_stem(p.name) is not None]
+    ev = [p for p in paths if p not in yamls]
     if len(ev) == 1 and yamls:
         return ev[0], yamls
     return None
 
 
-def _is_yaml_name(name: str) -> bool:
-    return re.search(r"\.ya?ml$", strip_compression_suffix(name), re.IGNORECASE) is not None
+def yaml_stem(name: str) -> str | None:
+    """``tp_10`` of ``tp_10.yaml`` (or ``.yml``, any case, compressed or not); None where the
+    name is no yaml file's."""
+    match = re.fullmatch(r"(.*)\.ya?ml", strip_compression_suffix(name), re.IGNORECASE)
+    return None if match is None else match.group(1)
 
 
 def _is_thermal_name(name: str) -> bool:

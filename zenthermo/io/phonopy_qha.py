@@ -24,6 +24,7 @@ import numpy as np
 from zenthermo.errors import InputError
 from zenthermo.io.compressed import file_record, read_text, strip_compression_suffix
 from zenthermo.io.energy_outliers import energy_outliers
+from zenthermo.io.layout import yaml_stem
 from zenthermo.io.paths import relative_path
 from zenthermo.io.phonon_order import zero_point_rises
 from zenthermo.io.phonopy_files import (
@@ -66,8 +67,8 @@ def _yaml_number(path: Path) -> int | None:
         return _number_in(base[len(stem) + 1:])
     if base == stem:
         return _number_in(path.parent.name)
-    other = re.fullmatch(r"(.+)\.ya?ml", base, re.IGNORECASE)  # tp-3.yaml, tp_10.yml
-    return None if other is None else _number_in(other.group(1))
+    other = yaml_stem(base)  # tp-3.yaml, tp_10.yml
+    return None if other is None else _number_in(other)
 
 
 def numeric_order(yaml_paths: Sequence[Path]) -> list[Path]:
@@ -318,9 +319,10 @@ def read_phonopy_qha(
     warnings: list[str] = []
     witnesses = [_declared_volume(tp, structure)
                  for tp, structure in zip(files, structures, strict=True)]
+    labels = _point_labels(paths)
     rows, repaired = ev_rows_of_files(volumes, witnesses,
                                       [tp.grid.free_energy[0] for tp in files],
-                                      _point_labels(paths), paths, ev)
+                                      labels, paths, ev)
     volumes, energies = volumes[rows], energies[rows]
     if repaired:
         warnings.append(repaired)
@@ -343,7 +345,7 @@ def read_phonopy_qha(
 
     points: list[VolumePoint] = []
     excluded: list[Exclusion] = []
-    for index, label in enumerate(_point_labels(paths)):
+    for index, label in enumerate(labels):
         tp, structure = files[index], structures[index]
         imaginary = tp.grid.imaginary_modes
         if imaginary is not None and imaginary > GAMMA_ACOUSTIC_MODES:
@@ -369,8 +371,8 @@ def read_phonopy_qha(
     phonons = [(p.volume, grid.free_energy[0], p.label)
                for p in points if (grid := p.vibrations) is not None]
     if any(tp.volume is None for tp in files) and phonons:
-        phonon_volumes, zero_points, labels = zip(*phonons, strict=True)
-        if rise := zero_point_rises(phonon_volumes, zero_points, labels,
+        phonon_volumes, zero_points, phonon_labels = zip(*phonons, strict=True)
+        if rise := zero_point_rises(phonon_volumes, zero_points, phonon_labels,
                                     structures_beside=any(structures)):
             warnings.append(rise)
     warnings += _structure_notes([*structures, reference])

@@ -121,12 +121,12 @@ def scan_slopes(landscape: Landscape, grid: np.ndarray, T: np.ndarray,
 
 def _points_F_V(landscape: Landscape, V: np.ndarray, T: np.ndarray) -> np.ndarray:
     """F_V at the flat points (V, T) (A^3, K), at most :data:`MAX_POINTS_PER_CALL` a call."""
-    parts = [np.broadcast_to(np.asarray(derivatives_of(landscape, V[i:i + MAX_POINTS_PER_CALL],
-                                                       T[i:i + MAX_POINTS_PER_CALL],
-                                                       ("F_V",)).F_V, dtype=np.float64),
-                             (min(MAX_POINTS_PER_CALL, V.size - i),))
-             for i in range(0, V.size, MAX_POINTS_PER_CALL)]
-    return np.concatenate(parts) if len(parts) != 1 else parts[0]
+    F_V = np.empty(V.size)
+    for start in range(0, V.size, MAX_POINTS_PER_CALL):
+        part = slice(start, start + MAX_POINTS_PER_CALL)
+        F_V[part] = np.asarray(derivatives_of(landscape, V[part], T[part], ("F_V",)).F_V,
+                               dtype=np.float64)
+    return F_V
 
 
 def _coarse_step(T: np.ndarray, spacing_K: float) -> int:
