@@ -12,6 +12,8 @@ import sys
 
 #: Exit status of an interrupted command (128 + SIGINT), here and in :mod:`zenthermo.cli`.
 EXIT_INTERRUPTED = 130
+#: What an interrupted command prints, here and in :mod:`zenthermo.cli`.
+INTERRUPTED_MESSAGE = "zenthermo: interrupted; no partial output was kept"
 
 
 def main() -> int:
@@ -21,8 +23,16 @@ def main() -> int:
 
         return run_command()
     except KeyboardInterrupt:  # before the command's own handling began
-        import signal
-
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the rest of a burst ends nothing
-        print("zenthermo: interrupted; no partial output was kept", file=sys.stderr)
+        ignore_further_interrupts()
+        print(INTERRUPTED_MESSAGE, file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def ignore_further_interrupts() -> None:
+    """After the first Ctrl-C has been handled, let a burst of more end nothing half-way
+    (no traceback while the message is printed and the process exits)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

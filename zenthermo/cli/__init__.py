@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from zenthermo import allocator
 from zenthermo.cli._options import check_option_values, join_negative_values
-from zenthermo.console import EXIT_INTERRUPTED
+from zenthermo.console import EXIT_INTERRUPTED, INTERRUPTED_MESSAGE, ignore_further_interrupts
 from zenthermo.errors import ZenthermoError
 from zenthermo.progress import SILENT, RichProgress
 
@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         if argv is None:  # the console script, about to exit: a burst ends nothing half-way
             ignore_further_interrupts()  # (already so where the command had started)
-        print("zenthermo: interrupted; no partial output was kept", file=sys.stderr)
+        print(INTERRUPTED_MESSAGE, file=sys.stderr)
         return EXIT_INTERRUPTED
 
 
@@ -202,16 +202,6 @@ class _SwallowedInterrupts:
         with self.lock:
             self.open = False
         self.wake.set()
-
-
-def ignore_further_interrupts() -> None:
-    """After the first Ctrl-C has been handled, let a burst of more end nothing half-way
-    (no traceback while the message is printed and the process exits)."""
-    import signal
-    import threading
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 if __name__ == "__main__":  # pragma: no cover

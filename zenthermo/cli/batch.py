@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from zenthermo.cli import EXIT_INTERRUPTED, ignore_further_interrupts
 from zenthermo.cli._options import parse_pressures
+from zenthermo.console import EXIT_INTERRUPTED, ignore_further_interrupts
 from zenthermo.progress import Progress
 
 EXIT_SOME_FAILED = 1
